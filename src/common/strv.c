@@ -1,0 +1,73 @@
+#include "strv.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *const empty_items[1] = {NULL};
+
+void strv_init(strv *v) {
+    v->items = (char **)empty_items; /* cast is safe: never written while cap == 0 */
+    v->len = 0;
+    v->cap = 0;
+}
+
+static int strv_reserve(strv *v, size_t want) {
+    if (want <= v->cap) return 0;
+    size_t cap = v->cap ? v->cap * 2 : 8;
+    while (cap < want) cap *= 2;
+    char **items = v->cap ? realloc(v->items, cap * sizeof *items) : malloc(cap * sizeof *items);
+    if (!items) return -1;
+    if (!v->cap) items[0] = NULL;
+    v->items = items;
+    v->cap = cap;
+    return 0;
+}
+
+static int strv_take(strv *v, char *s) {
+    if (!s || strv_reserve(v, v->len + 2)) {
+        free(s);
+        return -1;
+    }
+    v->items[v->len++] = s;
+    v->items[v->len] = NULL;
+    return 0;
+}
+
+int strv_push(strv *v, const char *s) { return strv_take(v, strdup(s ? s : "")); }
+
+int strv_pushf(strv *v, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    return n < 0 ? -1 : strv_take(v, s);
+}
+
+int strv_extend(strv *v, const char *const *argv) {
+    for (; argv && *argv; argv++)
+        if (strv_push(v, *argv)) return -1;
+    return 0;
+}
+
+void strv_free(strv *v) {
+    for (size_t i = 0; i < v->len; i++) free(v->items[i]);
+    if (v->cap) free(v->items);
+    strv_init(v);
+}
+
+void strv_join(const strv *v, char *buf, size_t n) {
+    size_t used = 0;
+    if (!n) return;
+    buf[0] = '\0';
+    for (size_t i = 0; i < v->len && used + 1 < n; i++) {
+        const char *s = v->items[i];
+        int plain = *s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                             "0123456789-_./=:,+@%") == strlen(s);
+        int w = snprintf(buf + used, n - used, plain ? "%s%s" : "%s'%s'", i ? " " : "", s);
+        if (w < 0) break;
+        used += (size_t)w;
+    }
+}

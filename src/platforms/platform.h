@@ -1,0 +1,111 @@
+/* platform: how one experiment's workload is launched "inside" a platform.
+ *
+ * A platform turns "run this workload argv, reading these paths, writing that
+ * folder, with these limits" into the argv of a host command (docker run ...,
+ * apptainer exec ..., qemu-system-x86_64 ...), checks whether it can run on this
+ * host, and reports its runtime version and image identity for provenance.
+ * Platforms know nothing of the CNN, MPI or HDF5; the runner (src/runner/) spawns
+ * the argv they build (never through a shell), times it and kills it on timeout.
+ *
+ * One file per platform kind (bare.c, docker.c, singularity.c, vm.c), each
+ * exporting one `const platform_ops` table; platforms.c holds the NULL-terminated
+ * registry searched by kind name.
+ *
+ * Kind-specific options come from the campaign config (platform = { kind = "docker";
+ * image = "..."; cpus = 2; }): each kind lists the keys it accepts in `options`;
+ * the campaign parser validates keys and types against that table and stores the
+ * values as strings in platform_conf, so a new option is added in one place.
+ *
+ * Timing: start-up / workload / tear-down are separated by markers the workload
+ * prints on stderr ("PLATBENCH_MARK workload_start", "PLATBENCH_MARK workload_end"),
+ * timestamped by the runner as they arrive; platforms need not do anything for it
+ * beyond passing the workload's output through.
+ */
+#ifndef PB_PLATFORM_H
+#define PB_PLATFORM_H
+#include <stddef.h>
+
+#include "../common/strv.h"
+
+#define PLATFORM_MAX_OPTIONS 32
+
+typedef enum platform_opt_type {
+    PLATFORM_OPT_STRING, /* any string */
+    PLATFORM_OPT_INT,    /* integer (libconfig int or int64) */
+    PLATFORM_OPT_FLOAT,  /* number (int or float accepted) */
+    PLATFORM_OPT_BOOL    /* true / false */
+} platform_opt_type;
+
+typedef struct platform_option {
+    const char *key;         /* config key inside the platform group, e.g. "image" */
+    platform_opt_type type;  /* expected libconfig type */
+    const char *default_val; /* value used when the key is absent (NULL: required if `required`) */
+    int required;            /* non-zero: absence is a config error */
+    const char *help;        /* one line for `platbench help platforms` and the docs */
+} platform_option;
+
+typedef struct platform_conf {
+    const char *name;   /* the platform's name in the campaign, e.g. "docker" or "vm-tcg" */
+    const char *kind;   /* registry key: "bare", "docker", "singularity", "vm" */
+    const char *hosts;  /* Slurm hostlist pattern of nodes allowed to run it, or NULL for any */
+    int n_opts;         /* number of key/value pairs below */
+    const char *keys[PLATFORM_MAX_OPTIONS];   /* option keys (all those of the kind's table) */
+    const char *values[PLATFORM_MAX_OPTIONS]; /* option values as strings (defaults filled in) */
+} platform_conf;
+
+typedef struct launch_request {
+    const char *const *workload_argv; /* argv of the workload as run on bare metal; argv[0] is
+                                         the host path of the workload executable */
+    const char *workload_name;        /* basename of the executable (e.g. "platbench-cnn"), for
+                                         platforms whose image has it on PATH */
+    const char *const *read_paths;    /* NULL-terminated absolute host paths the workload reads
+                                         (data set, model file): exposed read-only, same path */
+    const char *write_dir;            /* absolute host folder the workload writes its result to:
+                                         exposed read-write at the same path */
+    const char *id;                   /* unique, name-safe id of this launch ("c1a2b3-e0007-a1"),
+                                         e.g. for container names so they can be removed */
+    int threads;                      /* threads the workload uses (a CPU limit hint) */
+} launch_request;
+
+typedef struct platform_info {
+    char runtime_version[256]; /* e.g. "Docker version 20.10.24" or "QEMU 7.2.0 (accel tcg)" */
+    char image_id[256];        /* image digest / SIF sha256 / VM image checksum; "" for bare */
+    char detail[256];          /* anything else worth recording (accelerator, limits), may be "" */
+} platform_info;
+
+typedef struct platform_ops {
+    const char *kind;                /* registry key, e.g. "docker" */
+    const char *summary;             /* one line: what this platform runs the workload in */
+    const platform_option *options;  /* kind-specific keys, terminated by {NULL} */
+
+    /* 0 if this host can run the platform now; else non-zero with the reason and
+     * the fix in why (e.g. "docker: daemon not reachable at /var/run/docker.sock;
+     * start dockerd"). Cheap enough to call once per rank at start-up. */
+    int (*check)(const platform_conf *pc, char *why, size_t whylen);
+
+    /* Fills info with runtime version and image identity; 0 or non-zero + err. */
+    int (*describe)(const platform_conf *pc, platform_info *info, char *err, size_t errlen);
+
+    /* Appends to out the full host argv that runs rq inside the platform.
+     * 0 on success, else non-zero with a message in err. */
+    int (*build_argv)(const platform_conf *pc, const launch_request *rq, strv *out, char *err,
+                      size_t errlen);
+
+    /* Called after every launch, also after a timeout or interrupt, to remove what
+     * the launch may have left behind (a container, a VM scratch folder). May be NULL. */
+    void (*cleanup)(const platform_conf *pc, const launch_request *rq);
+} platform_ops;
+
+/* Registry (platforms.c): the kinds compiled in, NULL-terminated. */
+extern const platform_ops *const platform_registry[];
+
+/* Finds the table of a kind; NULL if unknown. */
+const platform_ops *platform_find(const char *kind);
+
+/* Value of an option of pc (defaults already filled in by the parser); NULL if absent. */
+const char *platform_opt(const platform_conf *pc, const char *key);
+
+/* Like platform_opt for an integer option; returns fallback if absent or not a number. */
+long platform_opt_long(const platform_conf *pc, const char *key, long fallback);
+
+#endif
