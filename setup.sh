@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# setup.sh — the one entry point a newcomer needs on a fresh Debian 12 / Ubuntu machine.
+#
+#   ./setup.sh demo    install packages, build, and run the main job: a small real campaign
+#                      (jobs/quick.cfg) on the stand-in data set, then its report
+#   ./setup.sh test    install packages (incl. the test stack: Docker, QEMU, Slurm), build, run all tests
+#   ./setup.sh deps [--tests]   only install (as root) or print the exact apt-get line (otherwise)
+#   ./setup.sh build   only configure and build into ./build
+#
+# Environment: BUILD_DIR (default ./build), JOBS (default: number of CPUs), NP (demo ranks, default 2).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+build_dir=${BUILD_DIR:-$here/build}
+jobs=${JOBS:-$(nproc)}
+
+# Packages: build and run (the main job) ...
+pkgs_run=(build-essential cmake pkg-config git openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
+          libopenblas-dev libconfig-dev libstb-dev zlib1g-dev dataset-fashion-mnist
+          python3-h5py python3-numpy python3-matplotlib python3-scipy python3-pandas)
+# ... and what the tests start for real: Docker engine and image tools, QEMU, Slurm.
+pkgs_test=(docker.io debootstrap squashfs-tools siftool bubblewrap squashfuse fuse3 qemu-system-x86
+           busybox-static cpio slurm-wlm munge)
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+install_deps() {
+    local want=("${pkgs_run[@]}")
+    [ "${1:-}" = --tests ] && want+=("${pkgs_test[@]}")
+    local missing=()
+    for p in "${want[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        log "all ${#want[@]} packages present"
+        return 0
+    fi
+    local line="apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends ${missing[*]}"
+    if [ "$(id -u)" -ne 0 ]; then
+        log "missing packages: ${missing[*]}"
+        log "run as root:  apt-get update && $line"
+        return 1
+    fi
+    log "installing ${#missing[@]} packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
+    # shellcheck disable=SC2086
+    $line -q >/dev/null
+    log "packages installed"
+}
+
+build() {
+    log "configuring and building into $build_dir"
+    cmake -S "$here" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
+    cmake --build "$build_dir" -j "$jobs"
+}
+
+mpirun_root_env() {
+    # Open MPI refuses to run as root without these; oversubscription lets a 2-core
+    # machine run more ranks than cores, and yielding keeps idle ranks from spinning.
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_mpi_yield_when_idle=1
+}
+
+demo() {
+    install_deps
+    build
+    mpirun_root_env
+    local np=${NP:-2}
+    mkdir -p "$here/results"
+    if [ ! -f "$here/data/standin/classes.txt" ]; then
+        log "writing the study's stand-in data set (from Fashion-MNIST) to data/standin"
+        "$build_dir/src/platbench-cnn" dataset --out "$here/data/standin"
+    fi
+    log "running the quick campaign on $np MPI ranks (jobs/quick.cfg)"
+    local rc=0
+    mpirun -n "$np" "$build_dir/src/platbench" run "$here/jobs/quick.cfg" -o "$here/results/quick.h5" || rc=$?
+    if [ $rc -ne 0 ]; then
+        log "campaign ended with status $rc (3 = interrupted: run the same command again to resume)"
+        return $rc
+    fi
+    "$build_dir/src/platbench" report "$here/results/quick.h5"
+    /usr/bin/python3 "$here/analysis/report.py" "$here/results/quick.h5" --out "$here/results/quick-report"
+    log "results: results/quick.h5   report: results/quick-report/index.html"
+}
+
+run_tests() {
+    install_deps --tests
+    build
+    log "running the test suite (ctest)"
+    ctest --test-dir "$build_dir" --output-on-failure --timeout 900 "$@"
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+    demo) demo "$@" ;;
+    test) run_tests "$@" ;;
+    deps) install_deps "$@" ;;
+    build) install_deps && build ;;
+    *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac

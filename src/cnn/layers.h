@@ -1,0 +1,72 @@
+/* layers: the numerical kernels of the CNN, fp32, NCHW, one fast version (im2col +
+ * cblas_sgemm, fused bias + ReLU) and one naive reference version of each; the tests
+ * compare the two and check both against finite differences.
+ *
+ * Conventions (llm.c style): outputs first, inputs next, sizes last. N images,
+ * C input channels, H x W spatial, K output channels (conv) or O outputs (dense).
+ * Backward kernels take the gradient of the loss w.r.t. the layer's output and
+ * OVERWRITE the gradients they produce (dw, db, din); din may be NULL (first layer).
+ * ReLU is fused into the forward kernels (relu != 0); its backward is relu_backward(),
+ * applied in place to the output gradient before the layer's backward.
+ *
+ * API
+ *   conv3x3_forward(out, in, w, b, col, N, C, H, W, K, relu)       3x3 SAME conv, stride 1
+ *   conv3x3_backward(din, dw, db, dout, in, w, col, N, C, H, W, K)
+ *   conv3x3_forward_naive / conv3x3_backward_naive                  direct loops, no scratch
+ *   conv3x3_col_size(C, H, W)      floats of the `col` scratch a conv of that input needs
+ *   maxpool2x2_forward(out, in, N, C, H, W)                         2x2 window, stride 2, floor
+ *   maxpool2x2_backward(din, dout, in, N, C, H, W)                  gradient to the first max
+ *   maxpool2x2_forward_naive / maxpool2x2_backward_naive
+ *   dense_forward(out, in, w, b, N, I, O, relu)                     out = in w^T + b
+ *   dense_backward(din, dw, db, dout, in, w, N, I, O)
+ *   dense_forward_naive / dense_backward_naive
+ *   relu_backward(d, y, n)          d[i] = 0 where y[i] <= 0 (y is the ReLU's output)
+ *   softmax_xent_forward(probs, logits, labels, N, K)  -> summed loss (double); probs (N,K)
+ *   softmax_xent_backward(dlogits, probs, labels, N, K) d = (p - onehot) / N (mean loss)
+ *   layers_set_threads(T)           threads for the kernels' own OpenMP loops
+ */
+#ifndef PB_LAYERS_H
+#define PB_LAYERS_H
+#include <stddef.h>
+
+void layers_set_threads(int threads);
+
+size_t conv3x3_col_size(int C, int H, int W);
+/* out (N,K,H,W), in (N,C,H,W), w (K,C,3,3), b (K), col scratch conv3x3_col_size(C,H,W) */
+void conv3x3_forward(float *out, const float *in, const float *w, const float *b, float *col,
+                     int N, int C, int H, int W, int K, int relu);
+/* din (N,C,H,W) or NULL, dw (K,C,3,3), db (K), dout (N,K,H,W) (pre-activation gradient) */
+void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const float *in,
+                      const float *w, float *col, int N, int C, int H, int W, int K);
+void conv3x3_forward_naive(float *out, const float *in, const float *w, const float *b, int N,
+                           int C, int H, int W, int K, int relu);
+void conv3x3_backward_naive(float *din, float *dw, float *db, const float *dout, const float *in,
+                            const float *w, int N, int C, int H, int W, int K);
+
+/* out (N,C,H/2,W/2), in (N,C,H,W) */
+void maxpool2x2_forward(float *out, const float *in, int N, int C, int H, int W);
+/* din (N,C,H,W), dout (N,C,H/2,W/2), in (N,C,H,W) the forward input */
+void maxpool2x2_backward(float *din, const float *dout, const float *in, int N, int C, int H, int W);
+void maxpool2x2_forward_naive(float *out, const float *in, int N, int C, int H, int W);
+void maxpool2x2_backward_naive(float *din, const float *dout, const float *in, int N, int C, int H,
+                               int W);
+
+/* out (N,O), in (N,I), w (O,I), b (O) */
+void dense_forward(float *out, const float *in, const float *w, const float *b, int N, int I, int O,
+                   int relu);
+/* din (N,I) or NULL, dw (O,I), db (O), dout (N,O) (pre-activation gradient) */
+void dense_backward(float *din, float *dw, float *db, const float *dout, const float *in,
+                    const float *w, int N, int I, int O);
+void dense_forward_naive(float *out, const float *in, const float *w, const float *b, int N, int I,
+                         int O, int relu);
+void dense_backward_naive(float *din, float *dw, float *db, const float *dout, const float *in,
+                          const float *w, int N, int I, int O);
+
+void relu_backward(float *d, const float *y, size_t n);
+
+/* probs (N,K), logits (N,K), labels (N) in 0..K-1; returns the SUM of the N losses */
+double softmax_xent_forward(float *probs, const float *logits, const int *labels, int N, int K);
+/* dlogits (N,K) = (probs - onehot(labels)) / N: the gradient of the MEAN loss */
+void softmax_xent_backward(float *dlogits, const float *probs, const int *labels, int N, int K);
+
+#endif
