@@ -1,5 +1,5 @@
 /* dataset: the images a training reads, from either
- *   (a) an image folder in the study's layout DIR/{train,valid,test}/<class>/*.{jpg,jpeg,png}
+ *   (a) an image folder in the study's layout DIR/{train,valid,test}/<class>/<name>.{jpg,jpeg,png}
  *       (any size, grey or colour; resized to the model's input; class names from
  *       DIR/classes.txt, one per line in label order, else the sorted folder names), or
  *   (b) Fashion-MNIST IDX files (DIR/train-images-idx3-ubyte[.gz], ...; Debian's

@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* vasprintf */
 #include "strv.h"
 
 #include <stdarg.h>
