@@ -1,0 +1,100 @@
+# shellcheck shell=bash
+# lib.sh: helpers shared by the Slurm test scripts (sourced). Each test gets a fresh
+# work folder $work under $PB_WORK_ROOT and fails through fail().
+set -uo pipefail
+: "${SLURM_CONF:?SLURM_CONF not set (run through ctest: the slurm fixture sets it)}"
+: "${PB_SOURCE_DIR:?}" "${PB_WORK_ROOT:?}"
+test_name=$(basename "$0" .sh)
+work=$PB_WORK_ROOT/$test_name
+rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
+py=/usr/bin/python3
+check=$PB_SOURCE_DIR/tests/slurm/check_results.py
+export HDF5_USE_FILE_LOCKING=FALSE # read results files while the runner writes them
+t_start=$(date +%s)
+
+log() { echo "[$test_name +$(( $(date +%s) - t_start ))s] $*"; }
+fail() {
+  echo "[$test_name] FAIL: $*" >&2
+  for f in "$work"/*.out; do [ -f "$f" ] && { echo "--- $f" >&2; tail -n 40 "$f" >&2; }; done
+  squeue >&2 2>/dev/null
+  exit 1
+}
+
+# job_state JOB: Slurm state of a job ("" once the controller forgot it)
+job_state() { scontrol show job -o "$1" 2>/dev/null | sed -n 's/.* JobState=\([A-Z_]*\) .*/\1/p'; }
+# wait_job_end JOB TIMEOUT_S: wait until JOB reached a final state (completed, failed,
+# cancelled, ...). An empty answer (controller busy, or job already forgotten) counts
+# only when it repeats.
+wait_job_end() {
+  local s empty=0
+  for _ in $(seq $(( $2 * 5 ))); do
+    s=$(job_state "$1")
+    case $s in
+    COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|PREEMPTED|BOOT_FAIL|DEADLINE) return 0 ;;
+    "") empty=$((empty + 1)); [ $empty -ge 10 ] && return 0 ;;
+    *) empty=0 ;;
+    esac
+    sleep 0.2
+  done
+  fail "job $1 still $s after $2 s"
+}
+# wait_job_running JOB TIMEOUT_S
+wait_job_running() {
+  for _ in $(seq $(( $2 * 5 ))); do
+    [ "$(job_state "$1")" = RUNNING ] && return 0
+    sleep 0.2
+  done
+  fail "job $1 not running after $2 s (state $(job_state "$1"))"
+}
+# node_name: the cluster's only node
+node_name() { sinfo -h -o %N | head -1; }
+
+# write_campaign FILE NAME TESTS KIND: a campaign of TESTS experiments on the bare
+# platform. KIND cnn: platbench-cnn with the tiny model; KIND sleep:SECONDS: a plain
+# workload that sleeps (cheap and exactly as long as asked: wall-time tests) for the
+# seconds in $work/nap_s.
+write_campaign() {
+  local file=$1 name=$2 tests=$3 kind=$4
+  case $kind in
+  cnn)
+    cat > "$file" <<CFG
+campaign = { name = "$name"; };
+workload = {
+  executable = "${PLATBENCH_CNN:?}";
+  model = "$PB_SOURCE_DIR/jobs/models/tiny.cfg";
+  data = "/usr/share/datasets/fashion-mnist";
+  steps = 10;
+  batch = 16;
+  threads = 1;
+  args = [ "--max-images", "2000" ];
+};
+tests = $tests;
+timeout_s = 120.0;
+# a Slurm hostlist that holds this node among others (src/runner/hostlist.c)
+platforms = ( { name = "bare"; kind = "bare"; hosts = "nohost[01-04],$(node_name),gpu[1-2]"; } );
+CFG
+    ;;
+  sleep:*)
+    # nap.sh sleeps as long as nap_s says: a test may shorten the experiments of a
+    # resumed job without changing the campaign (whose settings must stay the same).
+    printf '#!/bin/sh\nexec sleep "$(cat "%s/nap_s")"\n' "$work" > "$work/nap.sh"
+    chmod +x "$work/nap.sh"
+    echo "${kind#sleep:}" > "$work/nap_s"
+    cat > "$file" <<CFG
+campaign = { name = "$name"; };
+workload = {
+  interface = "plain";
+  executable = "$work/nap.sh";
+  steps = 1;
+};
+tests = $tests;
+timeout_s = 120.0;
+kill_grace_s = 2.0;
+platforms = ( { name = "bare"; kind = "bare"; } );
+CFG
+    ;;
+  esac
+}
+
+# resubmitted_job OUTFILE: the job id quick.sbatch says it resubmitted as
+resubmitted_job() { sed -n 's/.*resubmitted as job \([0-9]*\).*/\1/p' "$1" | tail -1; }
