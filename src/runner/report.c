@@ -1,0 +1,187 @@
+/* report: status and summary tables of a results file (see report.h). */
+#define _GNU_SOURCE
+#include "report.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "results.h"
+
+/* Platforms in order of first appearance. */
+static int platform_list(const results_view *v, const char **names, const char **kinds, int max) {
+    int n = 0;
+    for (int i = 0; i < v->n; i++) {
+        int seen = 0;
+        for (int k = 0; k < n; k++)
+            if (!strcmp(names[k], v->rows[i].platform)) seen = 1;
+        if (!seen && n < max) {
+            names[n] = v->rows[i].platform;
+            kinds[n++] = v->rows[i].kind;
+        }
+    }
+    return n;
+}
+
+enum { S_DONE, S_FAILED, S_INTERRUPTED, S_RUNNING, S_PENDING, S_SKIPPED, S_N };
+static const char *const s_names[S_N] = {"done", "failed", "interrupted", "running", "pending",
+                                         "skipped"};
+
+static int status_index(const char *s) {
+    for (int i = 0; i < S_N; i++)
+        if (!strcmp(s, s_names[i])) return i;
+    return S_PENDING;
+}
+
+int report_status(const char *path, FILE *fp, char *err, size_t errlen) {
+    results_view v;
+    if (results_load(path, &v, err, errlen)) return -1;
+    const char *names[256], *kinds[256];
+    int P = platform_list(&v, names, kinds, 256);
+    int tot[S_N] = {0};
+    char when[64] = "?";
+    if (!isnan(v.updated_unix)) {
+        time_t t = (time_t)v.updated_unix;
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+    }
+    fprintf(fp, "%s: campaign \"%s\", state %s (updated %s), %d experiments\n", path,
+            v.campaign_name, v.state, when, v.n);
+    fprintf(fp, "%-16s %6s %6s %11s %7s %7s %7s %9s\n", "platform", "done", "failed",
+            "interrupted", "running", "pending", "skipped", "remaining");
+    for (int p = 0; p <= P; p++) {
+        int cnt[S_N] = {0};
+        for (int i = 0; i < v.n; i++) {
+            if (p < P && strcmp(v.rows[i].platform, names[p])) continue;
+            cnt[status_index(v.rows[i].status)]++;
+        }
+        if (p < P)
+            for (int s = 0; s < S_N; s++) tot[s] += cnt[s];
+        int *c = p < P ? cnt : tot;
+        fprintf(fp, "%-16s %6d %6d %11d %7d %7d %7d %9d\n", p < P ? names[p] : "TOTAL", c[S_DONE],
+                c[S_FAILED], c[S_INTERRUPTED], c[S_RUNNING], c[S_PENDING], c[S_SKIPPED],
+                c[S_INTERRUPTED] + c[S_RUNNING] + c[S_PENDING]);
+    }
+    int shown = 0;
+    for (int i = 0; i < v.n && shown < 10; i++)
+        if (!strcmp(v.rows[i].status, "failed") || !strcmp(v.rows[i].status, "skipped")) {
+            if (!shown++) fprintf(fp, "problems (first 10):\n");
+            fprintf(fp, "  e%04d %-12s test %d attempt %d %s: %s\n", v.rows[i].id,
+                    v.rows[i].platform, v.rows[i].test, v.rows[i].attempt, v.rows[i].status,
+                    v.rows[i].error);
+        }
+    results_view_free(&v);
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* median/min/max of the finite values of vals[0..n); returns the count used. */
+static int stats(double *vals, int n, double *med, double *mn, double *mx) {
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (isfinite(vals[i])) vals[k++] = vals[i];
+    *med = *mn = *mx = NAN;
+    if (!k) return 0;
+    qsort(vals, (size_t)k, sizeof *vals, cmp_double);
+    *mn = vals[0];
+    *mx = vals[k - 1];
+    *med = k % 2 ? vals[k / 2] : 0.5 * (vals[k / 2 - 1] + vals[k / 2]);
+    return k;
+}
+
+static double platform_median(const results_view *v, const char *name, double *buf,
+                              size_t field) {
+    int n = 0;
+    for (int i = 0; i < v->n; i++)
+        if (!strcmp(v->rows[i].platform, name) && !strcmp(v->rows[i].status, "done"))
+            buf[n++] = *(const double *)((const char *)&v->rows[i] + field);
+    double med, mn, mx;
+    stats(buf, n, &med, &mn, &mx);
+    return med;
+}
+
+int report_print(const char *path, FILE *fp, char *err, size_t errlen) {
+    results_view v;
+    if (results_load(path, &v, err, errlen)) return -1;
+    double *buf = malloc((size_t)(v.n ? v.n : 1) * sizeof *buf);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        results_view_free(&v);
+        return -1;
+    }
+    const char *names[256], *kinds[256];
+    int P = platform_list(&v, names, kinds, 256);
+    fprintf(fp, "campaign \"%s\" (%s, state %s), %d experiments\n\n", v.campaign_name, path,
+            v.state, v.n);
+    const char *bare = NULL;
+    for (int p = 0; p < P && !bare; p++)
+        if (!strcmp(kinds[p], "bare")) bare = names[p];
+    double bare_med = bare ? platform_median(&v, bare, buf, offsetof(exp_row, training_time_s))
+                           : NAN;
+    double bare_wall = bare ? platform_median(&v, bare, buf, offsetof(exp_row, wall_s)) : NAN;
+
+    fprintf(fp, "Best run per platform (highest test accuracy; ties -> lowest training time)\n");
+    fprintf(fp, "%-14s %5s %10s %10s %9s %9s %9s %10s %6s\n", "platform", "iter", "final_rate",
+            "final_err", "train_acc", "val_acc", "test_acc", "time_s", "test");
+    for (int p = 0; p < P; p++) {
+        const exp_row *best = NULL;
+        for (int i = 0; i < v.n; i++) {
+            const exp_row *r = &v.rows[i];
+            if (strcmp(r->platform, names[p]) || strcmp(r->status, "done")) continue;
+            double a = isfinite(r->test_acc) ? r->test_acc : -1;
+            double b = best && isfinite(best->test_acc) ? best->test_acc : -1;
+            if (!best || a > b || (a == b && r->training_time_s < best->training_time_s)) best = r;
+        }
+        if (!best) {
+            fprintf(fp, "%-14s (no finished run)\n", names[p]);
+            continue;
+        }
+        fprintf(fp, "%-14s %5d %10.5g %10.4f %9.4f %9.4f %9.4f %10.2f %6d\n", names[p],
+                best->iterations, best->final_rate, best->final_error, best->train_acc,
+                best->val_acc, best->test_acc, best->training_time_s, best->test);
+    }
+    fprintf(fp, "\nSummary over tests (done runs): median [min, max]\n");
+    fprintf(fp, "%-14s %4s %6s %-26s %-26s %-26s %-11s %s\n", "platform", "done", "failed",
+            "training_time_s", "test_acc", "val_acc", "time/bare", "wall/bare");
+    for (int p = 0; p < P; p++) {
+        int done = 0, failed = 0;
+        for (int i = 0; i < v.n; i++) {
+            if (strcmp(v.rows[i].platform, names[p])) continue;
+            done += !strcmp(v.rows[i].status, "done");
+            failed += !strcmp(v.rows[i].status, "failed") || !strcmp(v.rows[i].status, "skipped");
+        }
+        char cols[3][64];
+        size_t fields[3] = {offsetof(exp_row, training_time_s), offsetof(exp_row, test_acc),
+                            offsetof(exp_row, val_acc)};
+        for (int f = 0; f < 3; f++) {
+            int n = 0;
+            for (int i = 0; i < v.n; i++)
+                if (!strcmp(v.rows[i].platform, names[p]) && !strcmp(v.rows[i].status, "done"))
+                    buf[n++] = *(const double *)((const char *)&v.rows[i] + fields[f]);
+            double med, mn, mx;
+            if (stats(buf, n, &med, &mn, &mx))
+                snprintf(cols[f], sizeof cols[f], f ? "%.4f [%.4f, %.4f]" : "%.2f [%.2f, %.2f]",
+                         med, mn, mx);
+            else
+                snprintf(cols[f], sizeof cols[f], "-");
+        }
+        double med = platform_median(&v, names[p], buf, offsetof(exp_row, training_time_s));
+        double wall = platform_median(&v, names[p], buf, offsetof(exp_row, wall_s));
+        char rel[32] = "-", relw[32] = "-";
+        if (isfinite(med) && isfinite(bare_med) && bare_med > 0)
+            snprintf(rel, sizeof rel, "%.3f", med / bare_med);
+        if (isfinite(wall) && isfinite(bare_wall) && bare_wall > 0)
+            snprintf(relw, sizeof relw, "%.3f", wall / bare_wall);
+        fprintf(fp, "%-14s %4d %6d %-26s %-26s %-26s %-11s %s\n", names[p], done, failed, cols[0],
+                cols[1], cols[2], rel, relw);
+    }
+    if (!bare) fprintf(fp, "(no bare platform in this campaign: no relative times)\n");
+    free(buf);
+    results_view_free(&v);
+    return 0;
+}

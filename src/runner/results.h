@@ -1,0 +1,112 @@
+/* results: the campaign results file (analysis/SCHEMA.md, "platbench-results" v1).
+ *
+ * Written through parallel HDF5 by all ranks. Crash consistency by construction:
+ * every dataset is created (contiguous, allocated early, with fill values) and every
+ * attribute written collectively at the start, then the file is flushed; after that
+ * ranks only write raw data of rows they own with INDEPENDENT writes, which change no
+ * metadata, so a SIGKILL at any later point leaves a file that opens. The state
+ * attribute and updated_unix change collectively at the end (results_finish).
+ *
+ * API (collective = every rank of comm, same arguments)
+ *   results_create(r, path, comm, c, prov, rows, err, n)   collective: new file; rows (N)
+ *        are the initial rows (id/platform/kind/test/seed/status); rank 0 writes them
+ *   results_open(r, path, comm, err, n)                    collective: existing file, read-write
+ *   results_read_rows(r, rows)                             all N rows (independent read)
+ *   results_get_attr_text(r, name, buf, n)                 a string attribute; 0 or -1
+ *   results_begin_resume(r, resume_count, comparable, hash, config_text) collective
+ *   results_write_row(r, row)                              independent
+ *   results_write_curves(r, id, curves)                    independent; curves[RESULTS_N_CURVES][steps]
+ *   results_write_output(r, id, out_tail, err_tail)        independent
+ *   results_finish(r, state)                               collective: state + updated_unix, close
+ *   results_load(path, view, err, n)                       serial read-only load (status, report)
+ *   results_view_free(view)
+ *   exp_row_init(row)                                      the fill values
+ */
+#ifndef PB_RESULTS_H
+#define PB_RESULTS_H
+#include <hdf5.h>
+#include <mpi.h>
+#include <stdint.h>
+
+#include "campaign.h"
+#include "provenance.h"
+
+#define RESULTS_N_CURVES 6
+extern const char *const results_curve_names[RESULTS_N_CURVES]; /* train_loss ... elapsed_s */
+
+typedef struct exp_row {
+    int32_t id;              /* row index = experiment id */
+    char platform[32];       /* platform name */
+    char kind[16];           /* platform kind */
+    int32_t test;            /* test index */
+    int64_t seed;            /* workload seed */
+    char status[16];         /* pending running done failed interrupted skipped */
+    char host[64];           /* node that ran it */
+    int32_t rank;            /* MPI rank that ran it, -1 never */
+    int32_t attempt;         /* attempts so far */
+    double start_unix;       /* launch time */
+    double end_unix;         /* end time */
+    double wall_s;           /* wall time of the launch */
+    double user_s;           /* user CPU of the process tree */
+    double sys_s;            /* system CPU of the process tree */
+    int64_t peak_rss_kb;     /* ru_maxrss */
+    int32_t exit_code;       /* exit status, -1 signal / never ran */
+    int32_t signal;          /* terminating signal, 0 none */
+    double startup_s;        /* launch -> workload_start */
+    double workload_s;       /* workload_start -> workload_end */
+    double teardown_s;       /* workload_end -> gone */
+    double launch_overhead_s;/* wall_s - total_time_s */
+    int32_t iterations;      /* optimizer steps done */
+    double final_rate;       /* last learning rate */
+    double final_error;      /* last batch loss */
+    double train_acc;        /* fraction */
+    double val_acc;          /* fraction */
+    double test_acc;         /* fraction */
+    double training_time_s;  /* the study's timed loop */
+    double load_time_s;      /* data loading */
+    double train_compute_s;  /* forward/backward/update */
+    double eval_time_s;      /* validation + test */
+    double total_time_s;     /* the workload's own total */
+    int32_t cpus_seen;       /* CPUs the workload saw */
+    char error[160];         /* why failed / skipped */
+} exp_row;
+
+typedef struct results {
+    hid_t file;                        /* open file */
+    hid_t row_type;                    /* compound type of /experiments */
+    hid_t exp_ds;                      /* /experiments */
+    hid_t curve_ds[RESULTS_N_CURVES];  /* /curves/<metric> */
+    hid_t out_ds[2];                   /* /output/stdout_tail, stderr_tail */
+    hid_t tail_type;                   /* string(2048) */
+    hid_t dxpl;                        /* independent transfer */
+    int n;                             /* experiments (rows) */
+    int steps;                         /* curve width */
+} results;
+
+typedef struct results_view {
+    int n;                 /* rows */
+    int steps;             /* curve width */
+    exp_row *rows;         /* owned */
+    char state[32];        /* state attribute */
+    char campaign_name[128];/* campaign_name attribute */
+    char config_file[1024];/* config_file attribute */
+    double created_unix;   /* created_unix attribute */
+    double updated_unix;   /* updated_unix attribute */
+} results_view;
+
+void exp_row_init(exp_row *row);
+int results_create(results *r, const char *path, MPI_Comm comm, const campaign *c,
+                   const provenance *prov, const exp_row *rows, char *err, size_t errlen);
+int results_open(results *r, const char *path, MPI_Comm comm, char *err, size_t errlen);
+int results_read_rows(results *r, exp_row *rows);
+int results_get_attr_text(hid_t obj, const char *name, char *buf, size_t n);
+int results_begin_resume(results *r, int resume_count, const char *comparable, const char *hash,
+                         const char *config_text);
+int results_write_row(results *r, const exp_row *row);
+int results_write_curves(results *r, int id, double *const *curves, int steps);
+int results_write_output(results *r, int id, const char *out_tail, const char *err_tail);
+int results_finish(results *r, const char *state);
+int results_load(const char *path, results_view *v, char *err, size_t errlen);
+void results_view_free(results_view *v);
+
+#endif

@@ -1,0 +1,765 @@
+/* run: the campaign's MPI schedule, launches and results rows (see run.h). */
+#define _GNU_SOURCE
+#include "run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/timing.h"
+#include "launch.h"
+#include "provenance.h"
+#include "results.h"
+#include "workresult.h"
+
+#include "hostlist.h"
+
+/* The one piece of process state a signal handler may touch. */
+static volatile sig_atomic_t run_stop_signal;
+
+static void on_signal(int sig) { run_stop_signal = sig; }
+
+void run_install_signals(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
+enum { TAG_UP = 7101, TAG_DOWN = 7102 };
+enum { UP_READY, UP_RESULT, UP_SIGNAL };
+enum { DOWN_WORK, DOWN_DONE, DOWN_STOP };
+enum { ST_DONE, ST_FAILED, ST_INTERRUPTED };
+static const char *const st_names[] = {"done", "failed", "interrupted"};
+
+typedef struct up_msg {
+    int type;        /* UP_* */
+    int id;          /* experiment (UP_RESULT) */
+    int attempt;     /* attempt number that ran */
+    int status;      /* ST_* */
+    int signalled;   /* the sender received a stop signal */
+    double wall_s;   /* wall time of the launch */
+} up_msg;
+
+typedef struct down_msg {
+    int cmd;         /* DOWN_* */
+    int id;          /* experiment to run (DOWN_WORK) */
+    int attempt;     /* attempt number to record */
+} down_msg;
+
+typedef struct run_ctx {
+    const campaign *c;     /* the campaign */
+    MPI_Comm comm;         /* all ranks */
+    int rank, size;        /* this rank, ranks */
+    results res;           /* the open results file */
+    char host[64];         /* this node's name */
+    char *workdir;         /* OUTPUT.d (absolute) */
+    strv env;              /* child environment */
+    double *curves[RESULTS_N_CURVES]; /* per-experiment curve buffers (steps each) */
+    unsigned char *can;    /* rank 0: can[r * P + p] rank r may run platform p */
+    char (*why)[256];      /* rank 0: per platform, why no rank can run it */
+    /* scheduler state (rank 0) */
+    int *queue;            /* experiment ids to hand out, FIFO */
+    int qhead, qtail, qcap;/* queue bounds */
+    int *attempt;          /* attempts made so far per experiment */
+    int *busy;             /* per rank: experiment running, -1 idle */
+    int *waiting;          /* per rank: asked for work, not yet answered */
+    int *released;         /* per rank: sent DOWN_DONE */
+    int stopping;          /* a stop signal was seen: no more work */
+    int n_todo;            /* experiments to finish in this run */
+    int n_finished;        /* of those, finished for good */
+    int n_done, n_failed, n_interrupted, n_retried; /* outcome counts of this run */
+    double t_start;        /* monotonic start of the run */
+    /* worker state */
+    int got_stop;          /* DOWN_STOP received while running */
+    int told;              /* this worker already told rank 0 about a stop signal */
+} run_ctx;
+
+/* ---------- one experiment ---------------------------------------------------------- */
+
+static int mkdir_p(const char *path) {
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0755) && errno != EEXIST) return -1;
+            *p = '/';
+        }
+    return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+static void last_line(const char *text, char *out, size_t n) {
+    size_t len = strlen(text);
+    while (len && (text[len - 1] == '\n' || text[len - 1] == '\r')) len--;
+    size_t start = len;
+    while (start && text[start - 1] != '\n') start--;
+    snprintf(out, n, "%.*s", (int)(len - start), text + start);
+}
+
+/* Runs experiment id (attempt) here; writes its rows; returns ST_*. */
+static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cbarg, double *wall) {
+    const campaign *c = x->c;
+    const experiment *e = &c->experiments[id];
+    const campaign_platform *p = &c->platforms[e->platform];
+    exp_row row;
+    exp_row_init(&row);
+    row.id = id;
+    snprintf(row.platform, sizeof row.platform, "%s", p->conf.name);
+    snprintf(row.kind, sizeof row.kind, "%s", p->conf.kind);
+    row.test = e->test;
+    row.seed = e->seed;
+    snprintf(row.host, sizeof row.host, "%s", x->host);
+    row.rank = x->rank;
+    row.attempt = attempt;
+    row.start_unix = time_unix();
+    snprintf(row.status, sizeof row.status, "running");
+    results_write_row(&x->res, &row);
+
+    char dir[4096], result[4200], lid[64];
+    snprintf(dir, sizeof dir, "%s/e%04d-a%d", x->workdir, id, attempt);
+    snprintf(result, sizeof result, "%s/result.h5", dir);
+    snprintf(lid, sizeof lid, "pb%.6s-e%04d-a%d", c->config_hash, id, attempt);
+    strv wargv, argv;
+    strv_init(&wargv);
+    strv_init(&argv);
+    launch_result lr;
+    memset(&lr, 0, sizeof lr);
+    int status = ST_FAILED;
+    char errbuf[512] = "";
+    if (mkdir_p(dir)) {
+        snprintf(errbuf, sizeof errbuf, "cannot create work folder %.300s: %s", dir, strerror(errno));
+        goto record;
+    }
+    unlink(result);
+    const char *reads[3] = {c->model, c->data, NULL};
+    if (c->interface == WORKLOAD_PLAIN) reads[0] = NULL;
+    const char *slash = strrchr(c->executable, '/');
+    launch_request rq = {
+        .workload_argv = NULL,
+        .workload_name = slash ? slash + 1 : c->executable,
+        .read_paths = reads,
+        .write_dir = dir,
+        .id = lid,
+        .threads = c->threads,
+    };
+    if (campaign_workload_argv(c, e, result, &wargv)) {
+        snprintf(errbuf, sizeof errbuf, "out of memory");
+        goto record;
+    }
+    rq.workload_argv = (const char *const *)wargv.items;
+    if (p->ops->build_argv(&p->conf, &rq, &argv, errbuf, sizeof errbuf)) goto record;
+    launch_spec spec = {
+        .argv = argv.items,
+        .envp = x->env.items,
+        .timeout_s = c->timeout_s,
+        .kill_grace_s = c->kill_grace_s,
+        .poll_ms = x->rank == 0 ? 1 : 20, /* rank 0 serves requests while it waits */
+        .poll_cb = cb,
+        .cb_arg = cbarg,
+    };
+    int lrc = launch_run(&spec, &lr);
+    if (p->ops->cleanup) p->ops->cleanup(&p->conf, &rq);
+    row.start_unix = lr.start_unix;
+    row.end_unix = lr.end_unix;
+    row.wall_s = lr.wall_s;
+    row.user_s = lr.user_s;
+    row.sys_s = lr.sys_s;
+    row.peak_rss_kb = lr.peak_rss_kb;
+    row.exit_code = lr.exit_code;
+    row.signal = lr.signal;
+    row.startup_s = lr.startup_s;
+    row.workload_s = lr.workload_s;
+    row.teardown_s = lr.teardown_s;
+    if (lrc) {
+        snprintf(errbuf, sizeof errbuf, "%s", lr.error);
+    } else if (lr.interrupted) {
+        status = ST_INTERRUPTED;
+        snprintf(errbuf, sizeof errbuf, "%s", lr.error);
+    } else if (lr.timed_out) {
+        snprintf(errbuf, sizeof errbuf, "%s", lr.error);
+    } else if (lr.exit_code != 0) {
+        char ll[120];
+        last_line(lr.stderr_tail, ll, sizeof ll);
+        if (lr.signal)
+            snprintf(errbuf, sizeof errbuf, "killed by signal %d (%s); stderr: %s", lr.signal,
+                     strsignal(lr.signal), ll);
+        else
+            snprintf(errbuf, sizeof errbuf, "exit code %d; stderr: %s", lr.exit_code, ll);
+    } else if (c->interface == WORKLOAD_PLATBENCH_CNN) {
+        if (workresult_read(result, &row, x->curves, c->steps, errbuf, sizeof errbuf) == 0) {
+            status = ST_DONE;
+            row.launch_overhead_s = row.wall_s - row.total_time_s;
+        }
+    } else {
+        status = ST_DONE;
+    }
+record:
+    if (status != ST_DONE || c->interface != WORKLOAD_PLATBENCH_CNN)
+        for (int m = 0; m < RESULTS_N_CURVES; m++)
+            for (int s = 0; s < c->steps; s++) x->curves[m][s] = NAN;
+    if (isnan(row.end_unix)) row.end_unix = time_unix();
+    snprintf(row.status, sizeof row.status, "%s", st_names[status]);
+    snprintf(row.error, sizeof row.error, "%s", status == ST_DONE ? "" : errbuf);
+    *wall = isnan(row.wall_s) ? 0 : row.wall_s;
+    if (x->rank != 0) { /* tell rank 0 first, so its reply overlaps our writes */
+        up_msg res = {UP_RESULT, id, attempt, status, run_stop_signal != 0 && !x->told, *wall};
+        if (res.signalled) x->told = 1;
+        MPI_Send(&res, sizeof res, MPI_BYTE, 0, TAG_UP, x->comm);
+    }
+    int wr = results_write_curves(&x->res, id, x->curves, c->steps);
+    wr |= results_write_output(&x->res, id, lr.stdout_tail, lr.stderr_tail);
+    wr |= results_write_row(&x->res, &row);
+    if (wr) fprintf(stderr, "platbench: rank %d: writing row %d of the results file failed\n",
+                    x->rank, id);
+    strv_free(&wargv);
+    strv_free(&argv);
+    return status;
+}
+
+/* ---------- scheduler (rank 0) ---------------------------------------------------------- */
+
+static int can_run(const run_ctx *x, int r, int id) {
+    return x->can[r * x->c->n_platforms + x->c->experiments[id].platform];
+}
+
+/* Takes the first queued experiment rank r can run; -1 if none. */
+static int queue_take(run_ctx *x, int r) {
+    for (int i = x->qhead; i < x->qtail; i++) {
+        int id = x->queue[i];
+        if (id < 0 || !can_run(x, r, id)) continue;
+        x->queue[i] = -1;
+        while (x->qhead < x->qtail && x->queue[x->qhead] < 0) x->qhead++;
+        return id;
+    }
+    return -1;
+}
+
+static int queue_push(run_ctx *x, int id) {
+    if (x->qtail >= x->qcap) {
+        int cap = x->qcap * 2 + 16;
+        int *q = realloc(x->queue, (size_t)cap * sizeof *q);
+        if (!q) return -1;
+        x->queue = q;
+        x->qcap = cap;
+    }
+    x->queue[x->qtail++] = id;
+    return 0;
+}
+
+/* Could rank r still get work: something queued for it, or a busy experiment it could
+   run again (a retry)? */
+static int may_get_work(const run_ctx *x, int r) {
+    if (x->stopping) return 0;
+    for (int i = x->qhead; i < x->qtail; i++)
+        if (x->queue[i] >= 0 && can_run(x, r, x->queue[i])) return 1;
+    if (x->c->retries > 0)
+        for (int k = 0; k < x->size; k++)
+            if (x->busy[k] >= 0 && can_run(x, r, x->busy[k])) return 1;
+    return 0;
+}
+
+static void print_progress(run_ctx *x, int id, int status, double wall, int attempt, int again) {
+    const experiment *e = &x->c->experiments[id];
+    double el = time_mono() - x->t_start;
+    int left = x->n_todo - x->n_finished;
+    char eta[32] = "-";
+    if (x->n_finished > 0 && left > 0) {
+        double s = el / x->n_finished * left;
+        snprintf(eta, sizeof eta, "%dh%02dm%02ds", (int)(s / 3600), (int)fmod(s / 60, 60),
+                 (int)fmod(s, 60));
+    } else if (left == 0) {
+        snprintf(eta, sizeof eta, "0s");
+    }
+    printf("[%d/%d] %-12s test %-3d seed %-8lld %-11s %8.2fs%s | done %d failed %d interrupted "
+           "%d | ETA %s\n",
+           x->n_finished, x->n_todo, x->c->platforms[e->platform].conf.name, e->test,
+           (long long)e->seed, st_names[status], wall,
+           again ? (attempt > 1 ? " (retry queued)" : " (retry queued)") : "", x->n_done,
+           x->n_failed, x->n_interrupted, eta);
+    fflush(stdout);
+}
+
+/* Books a finished attempt: counts, retry, progress line. */
+static void account(run_ctx *x, int id, int attempt, int status, double wall) {
+    if (attempt > x->attempt[id]) x->attempt[id] = attempt;
+    int again = status == ST_FAILED && !x->stopping && attempt < 1 + x->c->retries &&
+                queue_push(x, id) == 0;
+    if (again) {
+        x->n_retried++;
+    } else {
+        x->n_finished++;
+        if (status == ST_DONE) x->n_done++;
+        else if (status == ST_FAILED) x->n_failed++;
+        else x->n_interrupted++;
+    }
+    print_progress(x, id, status, wall, attempt, again);
+}
+
+static void begin_stop(run_ctx *x) {
+    if (x->stopping) return;
+    x->stopping = 1;
+    printf("platbench: stop requested (signal); stopping in-flight experiments\n");
+    fflush(stdout);
+    for (int r = 1; r < x->size; r++)
+        if (x->busy[r] >= 0) {
+            down_msg m = {DOWN_STOP, -1, 0};
+            MPI_Send(&m, sizeof m, MPI_BYTE, r, TAG_DOWN, x->comm);
+        }
+}
+
+/* Answers waiting ranks: work, or release when nothing can come for them. */
+static void dispatch(run_ctx *x) {
+    for (int r = 1; r < x->size; r++) {
+        if (!x->waiting[r]) continue;
+        int id = x->stopping ? -1 : queue_take(x, r);
+        if (id >= 0) {
+            down_msg m = {DOWN_WORK, id, x->attempt[id] + 1};
+            MPI_Send(&m, sizeof m, MPI_BYTE, r, TAG_DOWN, x->comm);
+            x->busy[r] = id;
+            x->waiting[r] = 0;
+        } else if (!may_get_work(x, r)) {
+            down_msg m = {DOWN_DONE, -1, 0};
+            MPI_Send(&m, sizeof m, MPI_BYTE, r, TAG_DOWN, x->comm);
+            x->waiting[r] = 0;
+            x->released[r] = 1;
+        }
+    }
+}
+
+/* Handles every pending message from workers, then dispatches. */
+static void serve(run_ctx *x) {
+    if (run_stop_signal) begin_stop(x);
+    for (;;) {
+        int flag = 0;
+        MPI_Status st;
+        MPI_Iprobe(MPI_ANY_SOURCE, TAG_UP, x->comm, &flag, &st);
+        if (!flag) break;
+        up_msg m;
+        MPI_Recv(&m, sizeof m, MPI_BYTE, st.MPI_SOURCE, TAG_UP, x->comm, MPI_STATUS_IGNORE);
+        int r = st.MPI_SOURCE;
+        if (m.signalled) begin_stop(x);
+        if (m.type == UP_RESULT) {
+            x->busy[r] = -1;
+            account(x, m.id, m.attempt, m.status, m.wall_s);
+            x->waiting[r] = 1;
+        } else if (m.type == UP_READY) {
+            x->waiting[r] = 1;
+        }
+    }
+    dispatch(x);
+}
+
+static int rank0_cb(void *arg) {
+    run_ctx *x = arg;
+    serve(x);
+    return x->stopping;
+}
+
+static int all_released(const run_ctx *x) {
+    for (int r = 1; r < x->size; r++)
+        if (!x->released[r]) return 0;
+    return 1;
+}
+
+static void schedule_rank0(run_ctx *x) {
+    double idle = 50e-6;
+    for (;;) {
+        serve(x);
+        int id = x->stopping ? -1 : queue_take(x, 0);
+        if (id >= 0) {
+            x->busy[0] = id;
+            int attempt = x->attempt[id] + 1;
+            double wall = 0;
+            int st = run_one(x, id, attempt, rank0_cb, x, &wall);
+            x->busy[0] = -1;
+            account(x, id, attempt, st, wall);
+            idle = 50e-6;
+            continue;
+        }
+        if (all_released(x) && !may_get_work(x, 0)) break;
+        struct timespec ts = {0, (long)(idle * 1e9)};
+        nanosleep(&ts, NULL);
+        if (idle < 1e-3) idle *= 2;
+    }
+}
+
+/* ---------- worker (ranks > 0) ------------------------------------------------------------ */
+
+static int worker_cb(void *arg) {
+    run_ctx *x = arg;
+    int flag = 0;
+    MPI_Iprobe(0, TAG_DOWN, x->comm, &flag, MPI_STATUS_IGNORE);
+    if (flag) {
+        down_msg m;
+        MPI_Recv(&m, sizeof m, MPI_BYTE, 0, TAG_DOWN, x->comm, MPI_STATUS_IGNORE);
+        if (m.cmd == DOWN_STOP) x->got_stop = 1;
+    }
+    return x->got_stop || run_stop_signal;
+}
+
+static void schedule_worker(run_ctx *x) {
+    up_msg up = {UP_READY, -1, 0, 0, 0, 0};
+    MPI_Send(&up, sizeof up, MPI_BYTE, 0, TAG_UP, x->comm);
+    for (;;) {
+        down_msg m;
+        double idle = 50e-6;
+        for (;;) {
+            int flag = 0;
+            MPI_Iprobe(0, TAG_DOWN, x->comm, &flag, MPI_STATUS_IGNORE);
+            if (flag) break;
+            if (run_stop_signal && !x->told) { /* only this rank got the signal: tell rank 0 */
+                up_msg s = {UP_SIGNAL, -1, 0, 0, 1, 0};
+                MPI_Send(&s, sizeof s, MPI_BYTE, 0, TAG_UP, x->comm);
+                x->told = 1;
+            }
+            struct timespec ts = {0, (long)(idle * 1e9)};
+            nanosleep(&ts, NULL);
+            if (idle < 1e-3) idle *= 2;
+        }
+        MPI_Recv(&m, sizeof m, MPI_BYTE, 0, TAG_DOWN, x->comm, MPI_STATUS_IGNORE);
+        if (m.cmd == DOWN_DONE) break;
+        if (m.cmd != DOWN_WORK) continue; /* a stale stop */
+        x->got_stop = 0;
+        double wall = 0;
+        run_one(x, m.id, m.attempt, worker_cb, x, &wall); /* sends UP_RESULT itself */
+    }
+}
+
+/* ---------- set-up ------------------------------------------------------------------------ */
+
+/* Which platforms this rank can run, and why not. */
+static void local_capabilities(const run_ctx *x, unsigned char *can, char (*why)[256]) {
+    const campaign *c = x->c;
+    for (int p = 0; p < c->n_platforms; p++) {
+        const campaign_platform *cp = &c->platforms[p];
+        can[p] = 1;
+        why[p][0] = '\0';
+        if (cp->conf.hosts) {
+            char e[200] = "";
+            int m = hostlist_match(cp->conf.hosts, x->host, e, sizeof e);
+            if (m != 1) {
+                can[p] = 0;
+                if (m < 0) snprintf(why[p], 256, "bad hosts pattern \"%s\": %s", cp->conf.hosts, e);
+                else snprintf(why[p], 256, "no rank runs on a host matching hosts = \"%s\" (ranks "
+                              "run on e.g. %s)", cp->conf.hosts, x->host);
+                continue;
+            }
+        }
+        char w[256] = "";
+        if (cp->ops->check(&cp->conf, w, sizeof w)) {
+            can[p] = 0;
+            snprintf(why[p], 256, "%s", w);
+        }
+    }
+}
+
+static int gather_capabilities(run_ctx *x) {
+    int P = x->c->n_platforms;
+    unsigned char *mine = calloc((size_t)P, 1);
+    char(*mywhy)[256] = calloc((size_t)P, sizeof *mywhy);
+    char(*allwhy)[256] = x->rank == 0 ? calloc((size_t)P * (size_t)x->size, sizeof *allwhy) : NULL;
+    x->can = calloc((size_t)P * (size_t)x->size, 1);
+    x->why = calloc((size_t)P, sizeof *x->why);
+    int bad = !mine || !mywhy || !x->can || !x->why || (x->rank == 0 && !allwhy);
+    int anybad = 0;
+    MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_LOR, x->comm);
+    if (anybad) {
+        free(mine);
+        free(mywhy);
+        free(allwhy);
+        return -1;
+    }
+    local_capabilities(x, mine, mywhy);
+    MPI_Allgather(mine, P, MPI_UNSIGNED_CHAR, x->can, P, MPI_UNSIGNED_CHAR, x->comm);
+    MPI_Gather(mywhy, P * 256, MPI_CHAR, allwhy, P * 256, MPI_CHAR, 0, x->comm);
+    if (x->rank == 0)
+        for (int p = 0; p < P; p++) {
+            int any = 0;
+            for (int r = 0; r < x->size; r++) any |= x->can[r * P + p];
+            if (!any) snprintf(x->why[p], 256, "no rank can run it: %s", allwhy[p]);
+        }
+    MPI_Bcast(x->why, P * 256, MPI_CHAR, 0, x->comm);
+    free(mine);
+    free(mywhy);
+    free(allwhy);
+    return 0;
+}
+
+static int platform_runnable(const run_ctx *x, int p) {
+    for (int r = 0; r < x->size; r++)
+        if (x->can[r * x->c->n_platforms + p]) return 1;
+    return 0;
+}
+
+static void initial_row(const run_ctx *x, int id, exp_row *row) {
+    const experiment *e = &x->c->experiments[id];
+    exp_row_init(row);
+    row->id = id;
+    snprintf(row->platform, sizeof row->platform, "%s", x->c->platforms[e->platform].conf.name);
+    snprintf(row->kind, sizeof row->kind, "%s", x->c->platforms[e->platform].conf.kind);
+    row->test = e->test;
+    row->seed = e->seed;
+    row->attempt = 0;
+    if (!platform_runnable(x, e->platform)) {
+        snprintf(row->status, sizeof row->status, "skipped");
+        snprintf(row->error, sizeof row->error, "%s", x->why[e->platform]);
+    }
+}
+
+static int collect_provenance(run_ctx *x, provenance *prov) {
+    if (provenance_collect(prov, x->comm, x->host)) return -1;
+    int rc = 0;
+    if (x->rank == 0)
+        for (int p = 0; p < x->c->n_platforms; p++) {
+            const campaign_platform *cp = &x->c->platforms[p];
+            platform_info info;
+            memset(&info, 0, sizeof info);
+            char e[256] = "";
+            if (cp->ops->describe(&cp->conf, &info, e, sizeof e))
+                snprintf(info.detail, sizeof info.detail, "describe failed on %s: %s", x->host, e);
+            char key[96];
+            snprintf(key, sizeof key, "platform.%s.runtime_version", cp->conf.name);
+            rc |= provenance_add(prov, key, info.runtime_version);
+            snprintf(key, sizeof key, "platform.%s.image_id", cp->conf.name);
+            rc |= provenance_add(prov, key, info.image_id);
+            snprintf(key, sizeof key, "platform.%s.detail", cp->conf.name);
+            rc |= provenance_add(prov, key, info.detail);
+        }
+    return rc;
+}
+
+/* Opens (resume) or creates the file; fills x->attempt and the queue on rank 0.
+   Returns 0, or -1 after printing why on rank 0 (collectively consistent). */
+static int open_results(run_ctx *x, const char *output, int force_resume) {
+    const campaign *c = x->c;
+    int N = c->n_experiments;
+    exp_row *rows = calloc((size_t)(N ? N : 1), sizeof *rows);
+    x->attempt = calloc((size_t)(N ? N : 1), sizeof *x->attempt);
+    int exists = 0, ok = rows && x->attempt;
+    if (x->rank == 0) exists = access(output, F_OK) == 0;
+    MPI_Bcast(&exists, 1, MPI_INT, 0, x->comm);
+    char err[4096] = "";
+    int rc = 0;
+    double t_open = time_mono();
+    if (!ok) {
+        snprintf(err, sizeof err, "out of memory");
+        rc = -1;
+    } else if (!exists) {
+        provenance prov = {0};
+        if (collect_provenance(x, &prov)) {
+            snprintf(err, sizeof err, "out of memory collecting provenance");
+            rc = -1;
+        }
+        for (int i = 0; i < N; i++) initial_row(x, i, &rows[i]);
+        /* the work folder first, so no rank launches into a missing folder */
+        if (x->rank == 0 && mkdir_p(x->workdir))
+            fprintf(stderr, "platbench: cannot create %s: %s\n", x->workdir, strerror(errno));
+        if (rc == 0 && results_create(&x->res, output, x->comm, c, &prov, rows, err, sizeof err))
+            rc = -1;
+        provenance_free(&prov);
+    } else {
+        if (results_open(&x->res, output, x->comm, err, sizeof err)) {
+            rc = -1;
+        } else {
+            char old_hash[64] = "";
+            static char old_cmp[65536];
+            results_get_attr_text(x->res.file, "config_hash", old_hash, sizeof old_hash);
+            results_get_attr_text(x->res.file, "comparable_settings", old_cmp, sizeof old_cmp);
+            if (x->res.n != N || x->res.steps != c->steps) {
+                snprintf(err, sizeof err, "%s: cannot resume: the file holds %d experiments x %d "
+                         "steps, the config makes %d x %d (tests, platforms or steps changed); "
+                         "write to a new file with -o", output, x->res.n, x->res.steps, N, c->steps);
+                rc = -1;
+            } else if (results_read_rows(&x->res, rows)) {
+                snprintf(err, sizeof err, "%s: cannot read /experiments", output);
+                rc = -1;
+            } else {
+                for (int i = 0; i < N && rc == 0; i++) {
+                    const experiment *e = &c->experiments[i];
+                    if (strcmp(rows[i].platform, c->platforms[e->platform].conf.name) != 0 ||
+                        rows[i].test != e->test) {
+                        snprintf(err, sizeof err, "%s: cannot resume: row %d is platform %s test "
+                                 "%d in the file but platform %s test %d in the config (platform "
+                                 "set or order changed); write to a new file with -o", output, i,
+                                 rows[i].platform, rows[i].test, c->platforms[e->platform].conf.name,
+                                 e->test);
+                        rc = -1;
+                    }
+                }
+                if (rc == 0 && strcmp(old_hash, c->config_hash) != 0) {
+                    char diff[3000];
+                    campaign_diff(old_cmp, c->comparable, diff, sizeof diff);
+                    if (!force_resume) {
+                        snprintf(err, sizeof err, "%s: cannot resume: the config changed in ways "
+                                 "that make old results incomparable (config_hash %s -> %s):\n%s\n"
+                                 "hint: restore the old settings, write to a new file with -o, or "
+                                 "pass --force-resume to mix them anyway (each resume's settings "
+                                 "are recorded as resumeN_* attributes)", output, old_hash,
+                                 c->config_hash, diff);
+                        rc = -1;
+                    } else if (x->rank == 0) {
+                        printf("platbench: --force-resume: resuming despite changed settings:\n%s\n",
+                               diff);
+                    }
+                }
+            }
+            if (rc == 0) {
+                int resumes = 0;
+                hid_t a = H5Aopen(x->res.file, "resume_count", H5P_DEFAULT);
+                if (a >= 0) {
+                    H5Aread(a, H5T_NATIVE_INT, &resumes);
+                    H5Aclose(a);
+                }
+                if (results_begin_resume(&x->res, resumes + 1, c->comparable, c->config_hash,
+                                         c->config_text)) {
+                    snprintf(err, sizeof err, "%s: cannot update the file's attributes", output);
+                    rc = -1;
+                }
+            }
+        }
+    }
+    int anybad = 0;
+    MPI_Allreduce(&rc, &anybad, 1, MPI_INT, MPI_LOR, x->comm);
+    if (anybad) {
+        if (x->rank == 0) fprintf(stderr, "platbench: %s\n", *err ? err : "failed on another rank");
+        free(rows);
+        return -1;
+    }
+    if (x->rank == 0) {
+        int skipped = 0, already = 0;
+        for (int i = 0; i < N; i++) {
+            const exp_row *r = &rows[i];
+            x->attempt[i] = r->attempt > 0 ? r->attempt : 0;
+            if (!platform_runnable(x, c->experiments[i].platform)) {
+                skipped++;
+                if (exists && strcmp(r->status, "done") != 0) { /* record why, now */
+                    exp_row s;
+                    initial_row(x, i, &s);
+                    s.attempt = r->attempt;
+                    results_write_row(&x->res, &s);
+                }
+                continue;
+            }
+            int todo = strcmp(r->status, "done") != 0;
+            if (!strcmp(r->status, "failed") && r->attempt >= 1 + c->retries) todo = 0;
+            if (!todo) {
+                already++;
+                continue;
+            }
+            if (queue_push(x, i)) {
+                free(rows);
+                return -1;
+            }
+        }
+        x->n_todo = x->qtail;
+        printf("platbench: %s %s: %d experiments, %d to run now, %d finished before, %d skipped, "
+               "%d rank%s (file ready in %.3f s)\n", exists ? "resuming" : "created", output, N,
+               x->n_todo, already, skipped, x->size, x->size == 1 ? "" : "s",
+               time_mono() - t_open);
+        for (int p = 0; p < c->n_platforms; p++)
+            if (!platform_runnable(x, p))
+                printf("platbench: platform %s skipped: %s\n", c->platforms[p].conf.name, x->why[p]);
+        fflush(stdout);
+    }
+    free(rows);
+    return 0;
+}
+
+static void ctx_free(run_ctx *x) {
+    free(x->workdir);
+    strv_free(&x->env);
+    for (int m = 0; m < RESULTS_N_CURVES; m++) free(x->curves[m]);
+    free(x->can);
+    free(x->why);
+    free(x->queue);
+    free(x->attempt);
+    free(x->busy);
+    free(x->waiting);
+    free(x->released);
+}
+
+int run_campaign(const campaign *c, const char *output, int force_resume, MPI_Comm comm) {
+    run_ctx x;
+    memset(&x, 0, sizeof x);
+    x.c = c;
+    x.comm = comm;
+    MPI_Comm_rank(comm, &x.rank);
+    MPI_Comm_size(comm, &x.size);
+    x.res.file = -1;
+    strv_init(&x.env);
+    if (gethostname(x.host, sizeof x.host)) snprintf(x.host, sizeof x.host, "unknown");
+    x.host[sizeof x.host - 1] = '\0';
+    int bad = asprintf(&x.workdir, "%s.d", output) < 0;
+    if (bad) x.workdir = NULL;
+    bad |= launch_env_build(&x.env, c->threads) != 0;
+    for (int m = 0; m < RESULTS_N_CURVES; m++) {
+        x.curves[m] = malloc((size_t)c->steps * sizeof(double));
+        bad |= !x.curves[m];
+    }
+    x.busy = malloc((size_t)x.size * sizeof *x.busy);
+    x.waiting = calloc((size_t)x.size, sizeof *x.waiting);
+    x.released = calloc((size_t)x.size, sizeof *x.released);
+    bad |= !x.busy || !x.waiting || !x.released;
+    for (int r = 0; !bad && r < x.size; r++) x.busy[r] = -1;
+    int anybad = 0;
+    MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_LOR, comm);
+    if (anybad || gather_capabilities(&x)) {
+        if (x.rank == 0) fprintf(stderr, "platbench: out of memory\n");
+        ctx_free(&x);
+        return RUN_EXIT_ERROR;
+    }
+    if (open_results(&x, output, force_resume)) {
+        ctx_free(&x);
+        return RUN_EXIT_ERROR;
+    }
+    x.t_start = time_mono();
+    if (x.rank == 0) schedule_rank0(&x);
+    else schedule_worker(&x);
+
+    /* outcome, decided on rank 0; any rank's signal counts */
+    int sig = run_stop_signal != 0, anysig = 0;
+    MPI_Allreduce(&sig, &anysig, 1, MPI_INT, MPI_LOR, comm);
+    int code = RUN_EXIT_OK;
+    if (x.rank == 0) {
+        if (x.stopping || anysig) code = RUN_EXIT_INTERRUPTED;
+        else if (x.n_failed > 0 || x.n_done < x.n_todo) code = RUN_EXIT_FAILURES;
+        else {
+            for (int p = 0; p < c->n_platforms; p++)
+                if (!platform_runnable(&x, p)) code = RUN_EXIT_FAILURES;
+        }
+    }
+    MPI_Bcast(&code, 1, MPI_INT, 0, comm);
+    const char *state = code == RUN_EXIT_INTERRUPTED ? "interrupted" : "complete";
+    if (results_finish(&x.res, state)) {
+        if (x.rank == 0) fprintf(stderr, "platbench: closing %s failed\n", output);
+        if (code == RUN_EXIT_OK) code = RUN_EXIT_ERROR;
+    }
+    if (x.rank == 0) {
+        double el = time_mono() - x.t_start;
+        printf("\nplatbench: %s after %.1f s: %d done, %d failed, %d interrupted, %d retried "
+               "(of %d to run)\n", state, el, x.n_done, x.n_failed, x.n_interrupted, x.n_retried,
+               x.n_todo);
+        printf("platbench: results in %s (work folders in %s)\n", output, x.workdir);
+        if (code == RUN_EXIT_INTERRUPTED)
+            printf("platbench: interrupted: run the same command again to resume the rest\n");
+        else if (code == RUN_EXIT_FAILURES)
+            printf("platbench: some experiments failed or were skipped: see `platbench status %s`;"
+                   " rerunning the same command retries failed ones while attempt < 1 + retries\n",
+                   output);
+        printf("platbench: report: platbench report %s\n", output);
+        fflush(stdout);
+    }
+    ctx_free(&x);
+    return code;
+}

@@ -1,0 +1,202 @@
+/* runner: the platbench CLI (see runner.h). */
+#define _GNU_SOURCE
+#include "runner.h"
+
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "campaign.h"
+#include "hostlist.h"
+#include "report.h"
+#include "run.h"
+
+static void usage(FILE *fp) {
+    fprintf(fp,
+            "usage:\n"
+            "  platbench plan CFG                 validate CFG; list every experiment with its argv\n"
+            "                                     and whether this machine can run each platform\n"
+            "  mpirun -n N platbench run CFG [-o FILE] [--force-resume]\n"
+            "                                     run (or resume) the campaign into one HDF5 file\n"
+            "  platbench status FILE              done/failed/remaining counts (also while running)\n"
+            "  platbench report FILE              best run and summary per platform, vs bare metal\n"
+            "  platbench help config|platforms    reference of the campaign config / platform kinds\n"
+            "  platbench version\n"
+            "exit status: 0 ok, 1 error, 2 finished with failed/skipped experiments,\n"
+            "             3 interrupted (SIGTERM/SIGINT/SIGUSR1): run the same command to resume\n"
+            "--force-resume: resume into a file whose comparable settings (workload, model, data,\n"
+            "             steps, batch, threads, seeds, platforms, tests) differ from the config;\n"
+            "             the experiment list (count, platform and test of each row) must still match\n");
+}
+
+static void help_platforms(FILE *fp) {
+    fprintf(fp, "Platform kinds compiled in (platforms = ( { name = ...; kind = ...; ... } )):\n");
+    for (const platform_ops *const *k = platform_registry; *k; k++) {
+        fprintf(fp, "\n%s: %s\n", (*k)->kind, (*k)->summary);
+        int any = 0;
+        for (const platform_option *o = (*k)->options; o && o->key; o++, any++) {
+            static const char *const tn[] = {"string", "int", "number", "bool"};
+            fprintf(fp, "  %-14s %-7s %-18s %s\n", o->key, tn[o->type],
+                    o->required ? "(required)" : o->default_val ? o->default_val : "(none)",
+                    o->help ? o->help : "");
+        }
+        if (!any) fprintf(fp, "  (no options)\n");
+    }
+}
+
+static int cmd_plan(const char *cfg) {
+    campaign c;
+    char err[4096];
+    if (campaign_load(&c, cfg, err, sizeof err)) {
+        fprintf(stderr, "platbench: %s\n", err);
+        return 1;
+    }
+    printf("campaign \"%s\" from %s\n", c.name, c.config_file);
+    printf("  output %s (work folders %s.d/)\n", c.output, c.output);
+    printf("  workload %s, %d steps, batch %d, %d thread(s); %d tests x %d platforms = %d "
+           "experiments\n", c.executable, c.steps, c.batch, c.threads, c.tests, c.n_platforms,
+           c.n_experiments);
+    printf("  seeds base %lld policy %s; order %s; timeout %.0f s; retries %d; config_hash %s\n",
+           (long long)c.seed_base,
+           c.seed_policy == SEED_PER_TEST ? "per-test"
+           : c.seed_policy == SEED_PER_EXPERIMENT ? "per-experiment" : "fixed",
+           c.order == ORDER_SEQUENTIAL ? "sequential" : "blocked-random", c.timeout_s, c.retries,
+           c.config_hash);
+    char host[64] = "";
+    gethostname(host, sizeof host - 1);
+    printf("\nplatforms (checked on this machine, %s):\n", host);
+    int unusable = 0;
+    for (int p = 0; p < c.n_platforms; p++) {
+        const campaign_platform *cp = &c.platforms[p];
+        char why[512] = "";
+        int rc = cp->ops->check(&cp->conf, why, sizeof why);
+        if (rc == 0 && cp->conf.hosts) {
+            char e2[256] = "";
+            int m = hostlist_match(cp->conf.hosts, host, e2, sizeof e2);
+            if (m != 1) {
+                rc = 1;
+                snprintf(why, sizeof why, "this node (%s) is not in hosts = \"%s\"%s%s; run on a "
+                         "matching node (under MPI, only ranks there get its experiments)", host,
+                         cp->conf.hosts, *e2 ? ": " : "", e2);
+            }
+        }
+        unusable += rc != 0;
+        printf("  %-14s kind %-11s hosts %-16s %s%s\n", cp->conf.name, cp->conf.kind,
+               cp->conf.hosts ? cp->conf.hosts : "(any)", rc ? "CANNOT RUN HERE: " : "ok",
+               rc ? why : "");
+    }
+    printf("\n%-5s %-14s %-4s %-12s %-16s %s\n", "id", "platform", "test", "seed", "hosts", "argv");
+    for (int i = 0; i < c.n_experiments; i++) {
+        const experiment *e = &c.experiments[i];
+        const campaign_platform *cp = &c.platforms[e->platform];
+        char dir[4096], result[4200], lid[64];
+        snprintf(dir, sizeof dir, "%s.d/e%04d-a1", c.output, i);
+        snprintf(result, sizeof result, "%s/result.h5", dir);
+        snprintf(lid, sizeof lid, "pb%.6s-e%04d-a1", c.config_hash, i);
+        strv w, a;
+        strv_init(&w);
+        strv_init(&a);
+        const char *reads[3] = {c.model, c.data, NULL};
+        if (c.interface == WORKLOAD_PLAIN) reads[0] = NULL;
+        const char *slash = strrchr(c.executable, '/');
+        char line[8192], e2[512] = "";
+        if (campaign_workload_argv(&c, e, result, &w)) {
+            snprintf(line, sizeof line, "(out of memory)");
+        } else {
+            launch_request rq = {(const char *const *)w.items, slash ? slash + 1 : c.executable,
+                                 reads, dir, lid, c.threads};
+            if (cp->ops->build_argv(&cp->conf, &rq, &a, e2, sizeof e2))
+                snprintf(line, sizeof line, "(cannot build: %s)", e2);
+            else
+                strv_join(&a, line, sizeof line);
+        }
+        printf("e%04d %-14s %-4d %-12lld %-16s %s\n", i, cp->conf.name, e->test,
+               (long long)e->seed, cp->conf.hosts ? cp->conf.hosts : "(any)", line);
+        strv_free(&w);
+        strv_free(&a);
+    }
+    printf("\n%d experiment(s); %s\n", c.n_experiments,
+           unusable ? "some platforms cannot run on this machine (see above); under MPI their "
+                      "experiments go to ranks that can, or are recorded \"skipped\""
+                    : "every platform can run on this machine");
+    campaign_free(&c);
+    return 0;
+}
+
+static int cmd_run(int argc, char **argv) {
+    const char *cfg = NULL, *out = NULL;
+    int force = 0;
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
+        else if (!strcmp(argv[i], "--force-resume")) force = 1;
+        else if (argv[i][0] != '-' && !cfg) cfg = argv[i];
+        else {
+            fprintf(stderr, "platbench run: unexpected argument \"%s\"\n", argv[i]);
+            usage(stderr);
+            return 1;
+        }
+    }
+    if (!cfg) {
+        usage(stderr);
+        return 1;
+    }
+    /* under mpirun, die with it: a SIGKILL of mpirun must not leave ranks writing the file
+       (experiments in their own process groups may still finish; resume uses a new attempt
+       folder for them) */
+    if (getenv("OMPI_COMM_WORLD_RANK") && getppid() != 1) prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* before MPI_Init too: Slurm's walltime warning (USR1) may arrive during start-up,
+       and its default action would kill the rank with nothing recorded */
+    run_install_signals();
+    MPI_Init(&argc, &argv);
+    run_install_signals(); /* again after MPI_Init, so ours win over any the library installs */
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    campaign c;
+    char err[4096];
+    int bad = campaign_load(&c, cfg, err, sizeof err) != 0, anybad = 0;
+    MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD);
+    int code = RUN_EXIT_ERROR;
+    if (anybad) {
+        if (rank == 0) fprintf(stderr, "platbench: %s\n", bad ? err : "config invalid on a rank");
+    } else {
+        /* an absolute output path: work folders are handed to platforms as mount points */
+        char *abs = NULL, cwd[4096];
+        const char *o = out ? out : c.output;
+        if (o[0] != '/' && getcwd(cwd, sizeof cwd) && asprintf(&abs, "%s/%s", cwd, o) < 0)
+            abs = NULL;
+        code = run_campaign(&c, abs ? abs : o, force, MPI_COMM_WORLD);
+        free(abs);
+    }
+    if (!bad) campaign_free(&c);
+    MPI_Finalize();
+    return code;
+}
+
+int runner_main(int argc, char **argv) {
+    const char *cmd = argc > 1 ? argv[1] : "";
+    char err[4096];
+    if (!strcmp(cmd, "plan") && argc == 3) return cmd_plan(argv[2]);
+    if (!strcmp(cmd, "run")) return cmd_run(argc, argv);
+    if ((!strcmp(cmd, "status") || !strcmp(cmd, "report")) && argc == 3) {
+        int rc = !strcmp(cmd, "status") ? report_status(argv[2], stdout, err, sizeof err)
+                                        : report_print(argv[2], stdout, err, sizeof err);
+        if (rc) fprintf(stderr, "platbench: %s\n", err);
+        return rc ? 1 : 0;
+    }
+    if (!strcmp(cmd, "help")) {
+        if (argc > 2 && !strcmp(argv[2], "config")) campaign_help(stdout);
+        else if (argc > 2 && !strcmp(argv[2], "platforms")) help_platforms(stdout);
+        else usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("platbench %s (git %s)\n", PLATBENCH_VERSION, PLATBENCH_GIT_COMMIT);
+        return 0;
+    }
+    usage(stderr);
+    return 1;
+}
