@@ -8,36 +8,46 @@
  * OVERWRITE the gradients they produce (dw, db, din); din may be NULL (first layer).
  * ReLU is fused into the forward kernels (relu != 0); its backward is relu_backward(),
  * applied in place to the output gradient before the layer's backward.
+ * Conv: forward = im2col(x) then one GEMM per image, bias + ReLU in one pass over the output;
+ * backward: dw = GEMM(dout, im2col(x)^T), din = the 3x3 SAME conv of dout with the weights
+ * transposed and flipped (im2col(dout) + GEMM, written straight into din: no col2im).
  *
  * API
- *   conv3x3_forward(out, in, w, b, col, N, C, H, W, K, relu)       3x3 SAME conv, stride 1
- *   conv3x3_backward(din, dw, db, dout, in, w, col, N, C, H, W, K)
+ *   conv3x3_forward(out, in, w, b, col, ncol, N, C, H, W, K, relu)  3x3 SAME conv, stride 1
+ *   conv3x3_backward(din, dw, db, dout, in, w, col, ncol, N, C, H, W, K)
  *   conv3x3_forward_naive / conv3x3_backward_naive                  direct loops, no scratch
- *   conv3x3_col_size(C, H, W)      floats of the `col` scratch a conv of that input needs
+ *   conv3x3_col_size(C, H, W, K)   floats of ONE thread's slice of the `col` scratch; col holds
+ *                                  ncol slices and the kernels use min(threads, ncol, N) threads,
+ *                                  each on a static block of images (single-threaded sgemm)
  *   maxpool2x2_forward(out, in, N, C, H, W)                         2x2 window, stride 2, floor
  *   maxpool2x2_backward(din, dout, in, N, C, H, W)                  gradient to the first max
  *   maxpool2x2_forward_naive / maxpool2x2_backward_naive
- *   dense_forward(out, in, w, b, N, I, O, relu)                     out = in w^T + b
- *   dense_backward(din, dw, db, dout, in, w, N, I, O)
+ *   dense_forward(out, in, w, b, N, C, O, relu)                     out = in w^T + b
+ *   dense_backward(din, dw, db, dout, in, w, N, C, O)
  *   dense_forward_naive / dense_backward_naive
  *   relu_backward(d, y, n)          d[i] = 0 where y[i] <= 0 (y is the ReLU's output)
  *   softmax_xent_forward(probs, logits, labels, N, K)  -> summed loss (double); probs (N,K)
  *   softmax_xent_backward(dlogits, probs, labels, N, K) d = (p - onehot) / N (mean loss)
- *   layers_set_threads(T)           threads for the kernels' own OpenMP loops
+ *   layers_threads()                the current T
+ *   layers_set_threads(T)           threads for the kernels (OpenMP; OpenBLAS is set to 1 thread
+ *                                   and called from each of ours); results are
+ *                                   bit-identical for a given T (static partitions, partial
+ *                                   sums added in thread order)
  */
 #ifndef PB_LAYERS_H
 #define PB_LAYERS_H
 #include <stddef.h>
 
 void layers_set_threads(int threads);
+int layers_threads(void);
 
-size_t conv3x3_col_size(int C, int H, int W);
-/* out (N,K,H,W), in (N,C,H,W), w (K,C,3,3), b (K), col scratch conv3x3_col_size(C,H,W) */
+size_t conv3x3_col_size(int C, int H, int W, int K);
+/* out (N,K,H,W), in (N,C,H,W), w (K,C,3,3), b (K), col scratch ncol * conv3x3_col_size() */
 void conv3x3_forward(float *out, const float *in, const float *w, const float *b, float *col,
-                     int N, int C, int H, int W, int K, int relu);
+                     int ncol, int N, int C, int H, int W, int K, int relu);
 /* din (N,C,H,W) or NULL, dw (K,C,3,3), db (K), dout (N,K,H,W) (pre-activation gradient) */
 void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const float *in,
-                      const float *w, float *col, int N, int C, int H, int W, int K);
+                      const float *w, float *col, int ncol, int N, int C, int H, int W, int K);
 void conv3x3_forward_naive(float *out, const float *in, const float *w, const float *b, int N,
                            int C, int H, int W, int K, int relu);
 void conv3x3_backward_naive(float *din, float *dw, float *db, const float *dout, const float *in,
@@ -51,13 +61,13 @@ void maxpool2x2_forward_naive(float *out, const float *in, int N, int C, int H, 
 void maxpool2x2_backward_naive(float *din, const float *dout, const float *in, int N, int C, int H,
                                int W);
 
-/* out (N,O), in (N,I), w (O,I), b (O) */
-void dense_forward(float *out, const float *in, const float *w, const float *b, int N, int I, int O,
+/* out (N,O), in (N,C), w (O,C), b (O) */
+void dense_forward(float *out, const float *in, const float *w, const float *b, int N, int C, int O,
                    int relu);
-/* din (N,I) or NULL, dw (O,I), db (O), dout (N,O) (pre-activation gradient) */
+/* din (N,C) or NULL, dw (O,C), db (O), dout (N,O) (pre-activation gradient) */
 void dense_backward(float *din, float *dw, float *db, const float *dout, const float *in,
                     const float *w, int N, int I, int O);
-void dense_forward_naive(float *out, const float *in, const float *w, const float *b, int N, int I,
+void dense_forward_naive(float *out, const float *in, const float *w, const float *b, int N, int C,
                          int O, int relu);
 void dense_backward_naive(float *din, float *dw, float *db, const float *dout, const float *in,
                           const float *w, int N, int I, int O);

@@ -1,0 +1,144 @@
+/* bench: training-step and forward timings at a model's shape. See bench.h. */
+#include "cnn/bench.h"
+
+#include "cnn/layers.h"
+#include "cnn/optim.h"
+#include "common/rng.h"
+#include "common/timing.h"
+
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#define BENCH_EVAL_IMAGES 45 /* the study's validation set */
+
+/* CPU seconds (user + system) of the whole process: on a shared machine, wall time per
+ * step / CPU time per step shows how much of a core-second the step really got. */
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1e-6 * (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+void openblas_set_num_threads(int num_threads); /* OpenBLAS extension */
+
+double bench_sgemm_peak(int reps)
+{
+    const int n = 1024;
+    float *a = malloc(sizeof(float) * n * n), *b = malloc(sizeof(float) * n * n),
+          *c = malloc(sizeof(float) * n * n);
+    double best = 0;
+    if (a && b && c) {
+        for (int i = 0; i < n * n; i++) a[i] = b[i] = (float)((i % 17) - 8) / 8.0f;
+        for (int r = 0; r < reps + 1; r++) {
+            double t = time_mono();
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f,
+                        c, n);
+            t = time_mono() - t;
+            double g = 2.0 * n * n * n / t / 1e9;
+            if (r > 0 && g > best) best = g; /* r = 0 warms up */
+        }
+    }
+    free(a);
+    free(b);
+    free(c);
+    return best;
+}
+
+int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, size_t errlen)
+{
+    int rc = -1, cap = batch > BENCH_EVAL_IMAGES ? batch : BENCH_EVAL_IMAGES;
+    size_t img = (size_t)m->in_c * m->in_h * m->in_w;
+    float *x = NULL;
+    int *labels = NULL;
+    double *ts = NULL, *es = NULL;
+    adam opt = {0};
+    if (model_alloc(m, cap, err, errlen)) return -1;
+    model_init_params(m, 1);
+    x = malloc(sizeof(float) * img * cap);
+    labels = malloc(sizeof(int) * cap);
+    ts = malloc(sizeof(double) * steps);
+    es = malloc(sizeof(double) * steps);
+    if (!x || !labels || !ts || !es) {
+        snprintf(err, errlen, "bench: out of memory");
+        goto cleanup;
+    }
+    if (adam_init(&opt, m->n_params, err, errlen)) goto cleanup;
+    rng r;
+    rng_seed(&r, 42);
+    for (size_t i = 0; i < img * cap; i++) x[i] = (float)rng_below(&r, 256);
+    for (int i = 0; i < cap; i++) labels[i] = (int)rng_below(&r, (uint64_t)m->n_classes);
+    double cpu_timed = 0;
+    for (int s = -warmup; s < steps; s++) {
+        double c0 = cpu_seconds();
+        double t0 = time_mono();
+        model_forward(m, x, batch);
+        model_loss(m, labels, batch, NULL);
+        model_backward(m, x, labels, batch);
+        adam_step(&opt, m->params, m->grads, 1e-4, 0.9, 0.999, 1e-8);
+        double t1 = time_mono();
+        model_forward(m, x, BENCH_EVAL_IMAGES);
+        model_loss(m, labels, BENCH_EVAL_IMAGES, NULL);
+        double t2 = time_mono();
+        if (s >= 0) {
+            ts[s] = t1 - t0;
+            es[s] = t2 - t1;
+            cpu_timed += cpu_seconds() - c0;
+        }
+        fprintf(stderr, "bench: %s step %d: train %.1f ms, eval %.1f ms\n",
+                s < 0 ? "warm-up" : "timed", s < 0 ? s + warmup + 1 : s + 1, (t1 - t0) * 1e3,
+                (t2 - t1) * 1e3);
+    }
+    double f_fwd, f_train;
+    model_flops(m, &f_fwd, &f_train);
+    double tmin = ts[0];
+    for (int s = 1; s < steps; s++)
+        if (ts[s] < tmin) tmin = ts[s];
+    double tm = median(ts, steps), em = median(es, steps);
+    double g_train = f_train * batch / tm / 1e9, g_eval = f_fwd * BENCH_EVAL_IMAGES / em / 1e9;
+    openblas_set_num_threads(layers_threads()); /* the peak at the same thread count */
+    double peak = bench_sgemm_peak(5);
+    openblas_set_num_threads(1);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    fprintf(out, "%.1f ms/step  (median of %d, min %.1f; batch %d; %.1f images/s; %.1f GFLOP/s)\n",
+            tm * 1e3, steps, tmin * 1e3, batch, batch / tm, g_train);
+    fprintf(out, "model            %s (%zu parameters, input %dx%dx%d)\n", m->name, m->n_params,
+            m->in_c, m->in_h, m->in_w);
+    fprintf(out, "train step       %.3f GFLOP per image (forward %.3f)\n", f_train / 1e9,
+            f_fwd / 1e9);
+    fprintf(out, "eval %d images   %.1f ms  (%.1f images/s; %.1f GFLOP/s)\n", BENCH_EVAL_IMAGES,
+            em * 1e3, BENCH_EVAL_IMAGES / em, g_eval);
+    fprintf(out, "sgemm 1024^3     %.1f GFLOP/s peak; train step at %.1f%% of it\n", peak,
+            peak > 0 ? 100.0 * g_train / peak : 0.0);
+    double wall_timed = 0;
+    for (int s = 0; s < steps; s++) wall_timed += ts[s] + es[s];
+    fprintf(out, "CPU use          %.2f cores busy on average over the timed steps (of %d threads); "
+                 "%.1f GFLOP per CPU-second\n",
+            wall_timed > 0 ? cpu_timed / wall_timed : 0.0, layers_threads(),
+            cpu_timed > 0 ? (f_train * batch + f_fwd * BENCH_EVAL_IMAGES) * steps / cpu_timed / 1e9
+                          : 0.0);
+    fprintf(out, "peak memory      %.1f MB (maxrss)\n", ru.ru_maxrss / 1024.0);
+    rc = 0;
+cleanup:
+    adam_free(&opt);
+    free(x);
+    free(labels);
+    free(ts);
+    free(es);
+    return rc;
+}

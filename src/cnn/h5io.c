@@ -1,0 +1,166 @@
+/* h5io: checked HDF5 helpers. See h5io.h. */
+#include "cnn/h5io.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void h5io_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+static int attr_write(hid_t loc, const char *name, hid_t type, hid_t space, const void *v)
+{
+    if (space < 0) return -1;
+    hid_t a = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    int rc = a >= 0 && H5Awrite(a, type, v) >= 0 ? 0 : -1;
+    if (a >= 0) H5Aclose(a);
+    H5Sclose(space);
+    return rc;
+}
+
+int h5io_attr_str(hid_t loc, const char *name, const char *value)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0) return -1;
+    H5Tset_size(t, strlen(value) + 1);
+    H5Tset_strpad(t, H5T_STR_NULLTERM);
+    int rc = attr_write(loc, name, t, H5Screate(H5S_SCALAR), value);
+    H5Tclose(t);
+    return rc;
+}
+
+int h5io_attr_i32(hid_t loc, const char *name, int32_t v)
+{
+    return attr_write(loc, name, H5T_NATIVE_INT32, H5Screate(H5S_SCALAR), &v);
+}
+
+int h5io_attr_i64(hid_t loc, const char *name, int64_t v)
+{
+    return attr_write(loc, name, H5T_NATIVE_INT64, H5Screate(H5S_SCALAR), &v);
+}
+
+int h5io_attr_f64(hid_t loc, const char *name, double v)
+{
+    return attr_write(loc, name, H5T_NATIVE_DOUBLE, H5Screate(H5S_SCALAR), &v);
+}
+
+int h5io_attr_i32_array(hid_t loc, const char *name, const int32_t *v, int n)
+{
+    hsize_t d = (hsize_t)n;
+    return attr_write(loc, name, H5T_NATIVE_INT32, H5Screate_simple(1, &d, NULL), v);
+}
+
+static int write_ds(hid_t loc, const char *path, hid_t file_type, hid_t mem_type, const void *data,
+                    int rank, const hsize_t *dims)
+{
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    hid_t sp = H5Screate_simple(rank, dims, NULL);
+    hid_t ds = sp >= 0 ? H5Dcreate2(loc, path, file_type, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT) : -1;
+    int rc = ds >= 0 && H5Dwrite(ds, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0 ? 0 : -1;
+    if (ds >= 0) H5Dclose(ds);
+    if (sp >= 0) H5Sclose(sp);
+    H5Pclose(lcpl);
+    return rc;
+}
+
+int h5io_write_f32(hid_t loc, const char *path, const float *data, int rank, const hsize_t *dims)
+{
+    return write_ds(loc, path, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, data, rank, dims);
+}
+
+int h5io_write_f64(hid_t loc, const char *path, const double *data, int rank, const hsize_t *dims)
+{
+    return write_ds(loc, path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, data, rank, dims);
+}
+
+int h5io_read_attr_str(hid_t loc, const char *name, char *buf, size_t n)
+{
+    if (n == 0 || H5Aexists(loc, name) <= 0) return -1;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0) return -1;
+    hid_t ft = H5Aget_type(a);
+    int rc = -1;
+    if (ft >= 0 && H5Tget_class(ft) == H5T_STRING) {
+        if (H5Tis_variable_str(ft) > 0) {
+            char *s = NULL;
+            hid_t mt = H5Tcopy(H5T_C_S1);
+            H5Tset_size(mt, H5T_VARIABLE);
+            if (H5Aread(a, mt, &s) >= 0 && s) {
+                snprintf(buf, n, "%s", s);
+                H5free_memory(s);
+                rc = 0;
+            }
+            H5Tclose(mt);
+        } else {
+            size_t sz = H5Tget_size(ft);
+            char *tmp = calloc(sz + 1, 1);
+            hid_t mt = H5Tcopy(H5T_C_S1);
+            H5Tset_size(mt, sz + 1);
+            if (tmp && H5Aread(a, mt, tmp) >= 0) {
+                snprintf(buf, n, "%s", tmp);
+                rc = 0;
+            }
+            H5Tclose(mt);
+            free(tmp);
+        }
+    }
+    if (ft >= 0) H5Tclose(ft);
+    H5Aclose(a);
+    return rc;
+}
+
+int h5io_read_attr_i32_array(hid_t loc, const char *name, int32_t *v, int n)
+{
+    if (H5Aexists(loc, name) <= 0) return -1;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    if (a < 0) return -1;
+    hid_t sp = H5Aget_space(a);
+    int rc = -1;
+    if (sp >= 0 && H5Sget_simple_extent_npoints(sp) == n && H5Aread(a, H5T_NATIVE_INT32, v) >= 0)
+        rc = 0;
+    if (sp >= 0) H5Sclose(sp);
+    H5Aclose(a);
+    return rc;
+}
+
+int h5io_read_f32(hid_t loc, const char *path, float *data, int rank, const hsize_t *dims,
+                  char *err, size_t errlen)
+{
+    if (H5Lexists(loc, path, H5P_DEFAULT) <= 0) {
+        snprintf(err, errlen, "missing dataset %s", path);
+        return -1;
+    }
+    hid_t ds = H5Dopen2(loc, path, H5P_DEFAULT);
+    if (ds < 0) {
+        snprintf(err, errlen, "cannot open dataset %s", path);
+        return -1;
+    }
+    hid_t sp = H5Dget_space(ds);
+    hsize_t d[8] = {0};
+    int r = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    int rc = -1;
+    if (r != rank || r > 8) {
+        snprintf(err, errlen, "dataset %s has rank %d; expected %d", path, r, rank);
+    } else {
+        H5Sget_simple_extent_dims(sp, d, NULL);
+        int same = 1;
+        for (int i = 0; i < rank; i++) same &= d[i] == dims[i];
+        if (!same) {
+            char got[128] = "", want[128] = "";
+            for (int i = 0; i < rank; i++) {
+                snprintf(got + strlen(got), sizeof got - strlen(got), "%s%llu", i ? "x" : "",
+                         (unsigned long long)d[i]);
+                snprintf(want + strlen(want), sizeof want - strlen(want), "%s%llu", i ? "x" : "",
+                         (unsigned long long)dims[i]);
+            }
+            snprintf(err, errlen, "dataset %s is %s; the model expects %s", path, got, want);
+        } else if (H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+            snprintf(err, errlen, "cannot read dataset %s", path);
+        } else {
+            rc = 0;
+        }
+    }
+    if (sp >= 0) H5Sclose(sp);
+    H5Dclose(ds);
+    return rc;
+}

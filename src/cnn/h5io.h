@@ -1,0 +1,33 @@
+/* h5io: the few HDF5 calls the workload's files need (serial HDF5, default file driver),
+ * each checked, returning 0 or -1 with a message naming the object.
+ *
+ * API
+ *   h5io_attr_str(loc, name, value)          scalar fixed-size string attribute
+ *   h5io_attr_i32(loc, name, v) / h5io_attr_i64 / h5io_attr_f64
+ *   h5io_attr_i32_array(loc, name, v, n)     1-D int32 attribute
+ *   h5io_write_f32(loc, path, data, rank, dims)  dataset of float32 (intermediate groups created)
+ *   h5io_write_f64(loc, path, data, rank, dims)
+ *   h5io_read_attr_str(loc, name, buf, n)    string attribute into buf (truncated to n-1)
+ *   h5io_read_f32(loc, path, data, rank, dims)   reads a float dataset whose shape must be dims
+ *   h5io_quiet()                              turns off HDF5's own error printing
+ */
+#ifndef PB_H5IO_H
+#define PB_H5IO_H
+#include <hdf5.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void h5io_quiet(void);
+int h5io_attr_str(hid_t loc, const char *name, const char *value);
+int h5io_attr_i32(hid_t loc, const char *name, int32_t v);
+int h5io_attr_i64(hid_t loc, const char *name, int64_t v);
+int h5io_attr_f64(hid_t loc, const char *name, double v);
+int h5io_attr_i32_array(hid_t loc, const char *name, const int32_t *v, int n);
+int h5io_write_f32(hid_t loc, const char *path, const float *data, int rank, const hsize_t *dims);
+int h5io_write_f64(hid_t loc, const char *path, const double *data, int rank, const hsize_t *dims);
+int h5io_read_attr_str(hid_t loc, const char *name, char *buf, size_t n);
+int h5io_read_attr_i32_array(hid_t loc, const char *name, int32_t *v, int n);
+int h5io_read_f32(hid_t loc, const char *path, float *data, int rank, const hsize_t *dims,
+                  char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,449 @@
+/* layers: fp32 NCHW kernels, fast (im2col + sgemm) and naive reference. See layers.h. */
+#include "cnn/layers.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+void openblas_set_num_threads(int num_threads); /* OpenBLAS extension */
+
+/* Threads of the kernels' own loops (im2col, pooling, ...). Every loop uses a static
+ * partition and no cross-thread reduction, so results do not depend on it at all. */
+static int g_threads = 1;
+
+void layers_set_threads(int threads)
+{
+    g_threads = threads > 0 ? threads : 1;
+    /* Our threads split the work (images, output blocks) and each calls a single-threaded
+     * sgemm. OpenBLAS's own workers would spin (up to ~0.1 s after each call) on the cores
+     * our threads need, so they are never used. */
+    openblas_set_num_threads(1);
+}
+
+int layers_threads(void) { return g_threads; }
+
+/* Big images are processed in strips of whole rows, about CONV_STRIP output positions
+ * each, so that a strip's im2col matrix (9C x strip) stays in cache while the GEMM reads it
+ * (at 224x224x16 the whole matrix would be 29 MB per image). */
+#ifndef CONV_STRIP
+#define CONV_STRIP 4096
+#endif
+
+static int strip_rows(int H, int W)
+{
+    int r = CONV_STRIP / W;
+    return r < 1 ? 1 : (r > H ? H : r);
+}
+
+/* One thread's slice: a strip's im2col matrix of the input (9C x strip) or of the output
+ * gradient (9K x strip), private dw (K x 9C) and db (K) partial sums, the flipped weights
+ * (C x 9K). */
+size_t conv3x3_col_size(int C, int H, int W, int K)
+{
+    size_t m = (size_t)(C > K ? C : K);
+    return m * 9 * strip_rows(H, W) * W + 2 * (size_t)K * C * 9 + (size_t)K;
+}
+
+/* col (C*9, (y1-y0)*W): row (c, ky, kx) holds in[c][y+ky-1][x+kx-1] (0 outside the image)
+ * for output rows y0 <= y < y1. in (C,H,W). */
+static void im2col3x3(float *col, const float *in, int C, int H, int W, int y0, int y1)
+{
+    const int HW = H * W, SW = (y1 - y0) * W;
+    for (int r = 0; r < C * 9; r++) {
+        const int c = r / 9, ky = (r % 9) / 3, kx = r % 3;
+        float *dst = col + (size_t)r * SW;
+        const float *src = in + (size_t)c * HW;
+        const int x0 = kx == 0 ? 1 : 0, x1 = kx == 2 ? W - 1 : W; /* valid x range */
+        for (int y = y0; y < y1; y++) {
+            const int iy = y + ky - 1;
+            float *d = dst + (size_t)(y - y0) * W;
+            if (iy < 0 || iy >= H) {
+                memset(d, 0, sizeof(float) * W);
+                continue;
+            }
+            const float *s = src + (size_t)iy * W + (kx - 1);
+            if (x0 > 0) d[0] = 0.0f;
+            memcpy(d + x0, s + x0, sizeof(float) * (x1 - x0));
+            if (x1 < W) d[W - 1] = 0.0f;
+        }
+    }
+}
+
+/* Images are split among the threads in static contiguous blocks; each thread has its own
+ * slice of `col` (conv3x3_col_size floats) and calls a single-threaded sgemm. Strips and
+ * images are visited in a fixed order and partial weight gradients are added in thread
+ * order, so results depend on the thread count only, never on timing. */
+static int conv_threads(int N, int ncol)
+{
+    int t = g_threads < ncol ? g_threads : ncol;
+    return t < N ? t : N;
+}
+
+void conv3x3_forward(float *out, const float *in, const float *w, const float *b, float *col,
+                     int ncol, int N, int C, int H, int W, int K, int relu)
+{
+    const int HW = H * W, CK = C * 9, T = conv_threads(N, ncol), R = strip_rows(H, W);
+    const size_t slice = conv3x3_col_size(C, H, W, K);
+    if (N <= 0) return;
+#pragma omp parallel num_threads(T) if (T > 1)
+    {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        float *c = col + (size_t)t * slice;
+        for (int n = (int)((long)N * t / T); n < (int)((long)N * (t + 1) / T); n++) {
+            float *o = out + (size_t)n * K * HW;
+            for (int y0 = 0; y0 < H; y0 += R) {
+                const int y1 = y0 + R < H ? y0 + R : H, SW = (y1 - y0) * W;
+                im2col3x3(c, in + (size_t)n * C * HW, C, H, W, y0, y1);
+                /* o[:, strip] (K,SW) = w (K,CK) . col (CK,SW) */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, SW, CK, 1.0f, w, CK, c,
+                            SW, 0.0f, o + (size_t)y0 * W, HW);
+            }
+            for (int k = 0; k < K; k++) { /* bias (+ ReLU) in one pass */
+                float *ok = o + (size_t)k * HW, bk = b[k];
+                if (relu)
+                    for (int i = 0; i < HW; i++) {
+                        float v = ok[i] + bk;
+                        ok[i] = v > 0.0f ? v : 0.0f;
+                    }
+                else
+                    for (int i = 0; i < HW; i++) ok[i] += bk;
+            }
+        }
+    }
+}
+
+void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const float *in,
+                      const float *w, float *col, int ncol, int N, int C, int H, int W, int K)
+{
+    const int HW = H * W, CK = C * 9, T = conv_threads(N, ncol), R = strip_rows(H, W);
+    const size_t slice = conv3x3_col_size(C, H, W, K);
+    const size_t colsz = (size_t)(C > K ? C : K) * 9 * R * W;
+    if (N <= 0) {
+        memset(dw, 0, sizeof(float) * K * CK);
+        memset(db, 0, sizeof(float) * K);
+        return;
+    }
+#pragma omp parallel num_threads(T) if (T > 1)
+    {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        float *c = col + (size_t)t * slice, *pdw = c + colsz, *pdb = pdw + (size_t)K * CK,
+              *wt = pdb + K;
+        memset(pdw, 0, sizeof(float) * ((size_t)K * CK + K));
+        /* The input gradient is a 3x3 SAME convolution of the output gradient with the
+         * weights transposed (K<->C) and flipped: wt[c][k][2-ky][2-kx] = w[k][c][ky][kx].
+         * Computing it as im2col + GEMM writes din directly, with no col2im scatter. */
+        if (din)
+            for (int k = 0; k < K; k++)
+                for (int cc = 0; cc < C; cc++)
+                    for (int q = 0; q < 9; q++)
+                        wt[((size_t)cc * K + k) * 9 + (8 - q)] = w[((size_t)k * C + cc) * 9 + q];
+        for (int n = (int)((long)N * t / T); n < (int)((long)N * (t + 1) / T); n++) {
+            const float *g = dout + (size_t)n * K * HW;
+            for (int k = 0; k < K; k++) {
+                float s = 0.0f;
+                for (int i = 0; i < HW; i++) s += g[(size_t)k * HW + i];
+                pdb[k] += s;
+            }
+            for (int y0 = 0; y0 < H; y0 += R) {
+                const int y1 = y0 + R < H ? y0 + R : H, SW = (y1 - y0) * W;
+                im2col3x3(c, in + (size_t)n * C * HW, C, H, W, y0, y1);
+                /* dw (K,CK) += g[:, strip] (K,SW) . col^T (SW,CK) */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, CK, SW, 1.0f,
+                            g + (size_t)y0 * W, HW, c, SW, 1.0f, pdw, CK);
+                if (din) {
+                    /* din[:, strip] (C,SW) = wt (C,9K) . im2col(g) (9K,SW) */
+                    im2col3x3(c, g, K, H, W, y0, y1);
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, SW, K * 9, 1.0f, wt,
+                                K * 9, c, SW, 0.0f, din + (size_t)n * C * HW + (size_t)y0 * W, HW);
+                }
+            }
+        }
+    }
+    /* partial sums in thread order: deterministic for a given thread count */
+    for (int t = 0; t < T; t++) {
+        const float *pdw = col + (size_t)t * slice + colsz, *pdb = pdw + (size_t)K * CK;
+        if (t == 0) {
+            memcpy(dw, pdw, sizeof(float) * K * CK);
+            memcpy(db, pdb, sizeof(float) * K);
+        } else {
+            for (size_t i = 0; i < (size_t)K * CK; i++) dw[i] += pdw[i];
+            for (int k = 0; k < K; k++) db[k] += pdb[k];
+        }
+    }
+}
+
+void conv3x3_forward_naive(float *out, const float *in, const float *w, const float *b, int N,
+                           int C, int H, int W, int K, int relu)
+{
+    for (int n = 0; n < N; n++)
+        for (int k = 0; k < K; k++)
+            for (int y = 0; y < H; y++)
+                for (int x = 0; x < W; x++) {
+                    double s = b[k]; /* double: the reference should be the more exact one */
+                    for (int c = 0; c < C; c++)
+                        for (int ky = 0; ky < 3; ky++)
+                            for (int kx = 0; kx < 3; kx++) {
+                                int iy = y + ky - 1, ix = x + kx - 1;
+                                if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                                s += (double)w[((k * C + c) * 3 + ky) * 3 + kx] *
+                                     in[(((size_t)n * C + c) * H + iy) * W + ix];
+                            }
+                    if (relu && s < 0) s = 0;
+                    out[(((size_t)n * K + k) * H + y) * W + x] = (float)s;
+                }
+}
+
+void conv3x3_backward_naive(float *din, float *dw, float *db, const float *dout, const float *in,
+                            const float *w, int N, int C, int H, int W, int K)
+{
+    for (int k = 0; k < K; k++) {
+        double s = 0;
+        for (int n = 0; n < N; n++)
+            for (int i = 0; i < H * W; i++) s += dout[((size_t)n * K + k) * H * W + i];
+        db[k] = (float)s;
+        for (int c = 0; c < C; c++)
+            for (int ky = 0; ky < 3; ky++)
+                for (int kx = 0; kx < 3; kx++) {
+                    double g = 0;
+                    for (int n = 0; n < N; n++)
+                        for (int y = 0; y < H; y++)
+                            for (int x = 0; x < W; x++) {
+                                int iy = y + ky - 1, ix = x + kx - 1;
+                                if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                                g += (double)dout[(((size_t)n * K + k) * H + y) * W + x] *
+                                     in[(((size_t)n * C + c) * H + iy) * W + ix];
+                            }
+                    dw[((k * C + c) * 3 + ky) * 3 + kx] = (float)g;
+                }
+    }
+    if (!din) return;
+    for (int n = 0; n < N; n++)
+        for (int c = 0; c < C; c++)
+            for (int iy = 0; iy < H; iy++)
+                for (int ix = 0; ix < W; ix++) {
+                    double g = 0;
+                    for (int k = 0; k < K; k++)
+                        for (int ky = 0; ky < 3; ky++)
+                            for (int kx = 0; kx < 3; kx++) {
+                                int y = iy - ky + 1, x = ix - kx + 1;
+                                if (y < 0 || y >= H || x < 0 || x >= W) continue;
+                                g += (double)w[((k * C + c) * 3 + ky) * 3 + kx] *
+                                     dout[(((size_t)n * K + k) * H + y) * W + x];
+                            }
+                    din[(((size_t)n * C + c) * H + iy) * W + ix] = (float)g;
+                }
+}
+
+void maxpool2x2_forward(float *out, const float *in, int N, int C, int H, int W)
+{
+    const int Ho = H / 2, Wo = W / 2;
+#pragma omp parallel for schedule(static) num_threads(g_threads) if ((long)N * C * H * W >= 65536)
+    for (long p = 0; p < (long)N * C; p++) {
+        const float *s = in + (size_t)p * H * W;
+        float *d = out + (size_t)p * Ho * Wo;
+        for (int y = 0; y < Ho; y++) {
+            const float *r0 = s + (size_t)(2 * y) * W, *r1 = r0 + W;
+            for (int x = 0; x < Wo; x++) {
+                float m = r0[2 * x];
+                if (r0[2 * x + 1] > m) m = r0[2 * x + 1];
+                if (r1[2 * x] > m) m = r1[2 * x];
+                if (r1[2 * x + 1] > m) m = r1[2 * x + 1];
+                d[(size_t)y * Wo + x] = m;
+            }
+        }
+    }
+}
+
+void maxpool2x2_backward(float *din, const float *dout, const float *in, int N, int C, int H, int W)
+{
+    const int Ho = H / 2, Wo = W / 2;
+#pragma omp parallel for schedule(static) num_threads(g_threads) if ((long)N * C * H * W >= 65536)
+    for (long p = 0; p < (long)N * C; p++) {
+        const float *s = in + (size_t)p * H * W;
+        const float *g = dout + (size_t)p * Ho * Wo;
+        float *d = din + (size_t)p * H * W;
+        memset(d, 0, sizeof(float) * H * W);
+        for (int y = 0; y < Ho; y++)
+            for (int x = 0; x < Wo; x++) {
+                /* first maximum in scan order, as PyTorch's CPU kernel picks it */
+                size_t i0 = (size_t)(2 * y) * W + 2 * x, best = i0;
+                if (s[i0 + 1] > s[best]) best = i0 + 1;
+                if (s[i0 + W] > s[best]) best = i0 + W;
+                if (s[i0 + W + 1] > s[best]) best = i0 + W + 1;
+                d[best] = g[(size_t)y * Wo + x];
+            }
+    }
+}
+
+void maxpool2x2_forward_naive(float *out, const float *in, int N, int C, int H, int W)
+{
+    const int Ho = H / 2, Wo = W / 2;
+    for (int n = 0; n < N; n++)
+        for (int c = 0; c < C; c++)
+            for (int y = 0; y < Ho; y++)
+                for (int x = 0; x < Wo; x++) {
+                    float m = -INFINITY;
+                    for (int dy = 0; dy < 2; dy++)
+                        for (int dx = 0; dx < 2; dx++) {
+                            float v = in[(((size_t)n * C + c) * H + 2 * y + dy) * W + 2 * x + dx];
+                            if (v > m) m = v;
+                        }
+                    out[(((size_t)n * C + c) * Ho + y) * Wo + x] = m;
+                }
+}
+
+void maxpool2x2_backward_naive(float *din, const float *dout, const float *in, int N, int C, int H,
+                               int W)
+{
+    const int Ho = H / 2, Wo = W / 2;
+    memset(din, 0, sizeof(float) * N * C * H * W);
+    for (int n = 0; n < N; n++)
+        for (int c = 0; c < C; c++)
+            for (int y = 0; y < Ho; y++)
+                for (int x = 0; x < Wo; x++) {
+                    size_t best = 0;
+                    float m = -INFINITY;
+                    for (int dy = 0; dy < 2; dy++)
+                        for (int dx = 0; dx < 2; dx++) {
+                            size_t i = (((size_t)n * C + c) * H + 2 * y + dy) * W + 2 * x + dx;
+                            if (in[i] > m) {
+                                m = in[i];
+                                best = i;
+                            }
+                        }
+                    din[best] += dout[(((size_t)n * C + c) * Ho + y) * Wo + x];
+                }
+}
+
+/* Dense layers split the outputs (forward, dw) or the inputs (din) into static contiguous
+ * blocks, one per thread: no element is summed across threads. */
+static int dense_threads(int n) { return g_threads < n ? g_threads : (n > 0 ? n : 1); }
+
+void dense_forward(float *out, const float *in, const float *w, const float *b, int N, int C, int O,
+                   int relu)
+{
+    const int T = dense_threads(O);
+#pragma omp parallel num_threads(T) if (T > 1)
+    {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        const int o0 = (int)((long)O * t / T), o1 = (int)((long)O * (t + 1) / T);
+        /* out[:, o0:o1] (N,o) = in (N,C) . w[o0:o1]^T (C,o) */
+        if (o1 > o0)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, o1 - o0, C, 1.0f, in, C,
+                        w + (size_t)o0 * C, C, 0.0f, out + o0, O);
+        for (int n = 0; n < N; n++) {
+            float *r = out + (size_t)n * O;
+            for (int o = o0; o < o1; o++) {
+                float v = r[o] + b[o];
+                r[o] = relu && v < 0.0f ? 0.0f : v;
+            }
+        }
+    }
+}
+
+void dense_backward(float *din, float *dw, float *db, const float *dout, const float *in,
+                    const float *w, int N, int C, int O)
+{
+    const int T = dense_threads(O > C ? O : C);
+#pragma omp parallel num_threads(T) if (T > 1)
+    {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        const int o0 = (int)((long)O * t / T), o1 = (int)((long)O * (t + 1) / T);
+        for (int o = o0; o < o1; o++) {
+            float s = 0.0f;
+            for (int n = 0; n < N; n++) s += dout[(size_t)n * O + o];
+            db[o] = s;
+        }
+        /* dw[o0:o1] (o,C) = dout[:, o0:o1]^T (o,N) . in (N,C) */
+        if (o1 > o0)
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o1 - o0, C, N, 1.0f, dout + o0, O,
+                        in, C, 0.0f, dw + (size_t)o0 * C, C);
+        /* din[:, c0:c1] (N,c) = dout (N,O) . w[:, c0:c1] (O,c) */
+        const int c0 = (int)((long)C * t / T), c1 = (int)((long)C * (t + 1) / T);
+        if (din && c1 > c0)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, c1 - c0, O, 1.0f, dout, O,
+                        w + c0, C, 0.0f, din + c0, C);
+    }
+}
+
+void dense_forward_naive(float *out, const float *in, const float *w, const float *b, int N, int C,
+                         int O, int relu)
+{
+    for (int n = 0; n < N; n++)
+        for (int o = 0; o < O; o++) {
+            double s = b[o];
+            for (int i = 0; i < C; i++) s += (double)in[(size_t)n * C + i] * w[(size_t)o * C + i];
+            if (relu && s < 0) s = 0;
+            out[(size_t)n * O + o] = (float)s;
+        }
+}
+
+void dense_backward_naive(float *din, float *dw, float *db, const float *dout, const float *in,
+                          const float *w, int N, int C, int O)
+{
+    for (int o = 0; o < O; o++) {
+        double s = 0;
+        for (int n = 0; n < N; n++) s += dout[(size_t)n * O + o];
+        db[o] = (float)s;
+        for (int i = 0; i < C; i++) {
+            double g = 0;
+            for (int n = 0; n < N; n++) g += (double)dout[(size_t)n * O + o] * in[(size_t)n * C + i];
+            dw[(size_t)o * C + i] = (float)g;
+        }
+    }
+    if (!din) return;
+    for (int n = 0; n < N; n++)
+        for (int i = 0; i < C; i++) {
+            double g = 0;
+            for (int o = 0; o < O; o++) g += (double)dout[(size_t)n * O + o] * w[(size_t)o * C + i];
+            din[(size_t)n * C + i] = (float)g;
+        }
+}
+
+void relu_backward(float *d, const float *y, size_t n)
+{
+#pragma omp parallel for schedule(static) num_threads(g_threads) if (g_threads > 1 && n >= 65536)
+    for (size_t i = 0; i < n; i++)
+        if (!(y[i] > 0.0f)) d[i] = 0.0f;
+}
+
+double softmax_xent_forward(float *probs, const float *logits, const int *labels, int N, int K)
+{
+    double loss = 0;
+    for (int n = 0; n < N; n++) {
+        const float *z = logits + (size_t)n * K;
+        float *p = probs + (size_t)n * K;
+        double m = z[0], s = 0;
+        for (int k = 1; k < K; k++)
+            if (z[k] > m) m = z[k];
+        for (int k = 0; k < K; k++) s += exp((double)z[k] - m);
+        for (int k = 0; k < K; k++) p[k] = (float)(exp((double)z[k] - m) / s);
+        /* log-sum-exp form: finite even when p underflows to 0 */
+        loss += log(s) + m - z[labels[n]];
+    }
+    return loss;
+}
+
+void softmax_xent_backward(float *dlogits, const float *probs, const int *labels, int N, int K)
+{
+    const float inv = 1.0f / (float)N;
+    for (int n = 0; n < N; n++)
+        for (int k = 0; k < K; k++)
+            dlogits[(size_t)n * K + k] =
+                (probs[(size_t)n * K + k] - (k == labels[n] ? 1.0f : 0.0f)) * inv;
+}

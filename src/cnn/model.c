@@ -1,0 +1,574 @@
+/* model: model file parsing, buffers, forward and backward. See model.h. */
+#include "cnn/model.h"
+
+#include "cnn/layers.h"
+#include "common/rng.h"
+
+#include <libconfig.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- model file parsing --------------------------------------------------------- */
+
+static const char *type_name(int t)
+{
+    switch (t) {
+    case CONFIG_TYPE_GROUP: return "a group { ... }";
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64: return "an integer";
+    case CONFIG_TYPE_FLOAT: return "a number";
+    case CONFIG_TYPE_STRING: return "a string";
+    case CONFIG_TYPE_BOOL: return "true or false";
+    case CONFIG_TYPE_ARRAY: return "an array [ ... ]";
+    case CONFIG_TYPE_LIST: return "a list ( ... )";
+    default: return "nothing";
+    }
+}
+
+/* file:line prefix of a setting */
+static void where(const model *m, const config_setting_t *s, char *buf, size_t n)
+{
+    const char *f = config_setting_source_file(s);
+    snprintf(buf, n, "%s:%u", f ? f : m->path, config_setting_source_line(s));
+}
+
+/* Rejects any member of group g not in allowed (NULL-terminated). */
+static int check_keys(const model *m, const config_setting_t *g, const char *const *allowed,
+                      const char *what, char *err, size_t errlen)
+{
+    for (int i = 0; i < config_setting_length(g); i++) {
+        config_setting_t *s = config_setting_get_elem(g, i);
+        const char *name = config_setting_name(s);
+        int ok = 0;
+        for (const char *const *a = allowed; *a; a++)
+            if (name && strcmp(name, *a) == 0) ok = 1;
+        if (!ok) {
+            char w[600], list[256] = "";
+            where(m, s, w, sizeof w);
+            for (const char *const *a = allowed; *a; a++) {
+                strncat(list, *a, sizeof list - strlen(list) - 1);
+                if (a[1]) strncat(list, ", ", sizeof list - strlen(list) - 1);
+            }
+            snprintf(err, errlen, "%s: unknown key \"%s\" in %s; expected one of: %s", w,
+                     name ? name : "?", what, list);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Integer member `key` of g into *out, within [lo, hi]; missing: *out unchanged unless required. */
+static int get_int(const model *m, const config_setting_t *g, const char *key, int required, long lo,
+                   long hi, int *out, char *err, size_t errlen)
+{
+    char w[600];
+    config_setting_t *s = config_setting_get_member(g, key);
+    if (!s) {
+        if (!required) return 0;
+        where(m, g, w, sizeof w);
+        snprintf(err, errlen, "%s: missing \"%s\" (an integer)", w, key);
+        return -1;
+    }
+    where(m, s, w, sizeof w);
+    int t = config_setting_type(s);
+    if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
+        snprintf(err, errlen, "%s: \"%s\" must be an integer, not %s", w, key, type_name(t));
+        return -1;
+    }
+    long long v = config_setting_get_int64(s);
+    if (v < lo || v > hi) {
+        snprintf(err, errlen, "%s: \"%s\" = %lld is out of range; expected %ld..%ld", w, key, v, lo,
+                 hi);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int get_double(const model *m, const config_setting_t *g, const char *key, double lo,
+                      double hi, double *out, char *err, size_t errlen)
+{
+    char w[600];
+    config_setting_t *s = config_setting_get_member(g, key);
+    if (!s) return 0;
+    where(m, s, w, sizeof w);
+    int t = config_setting_type(s);
+    double v;
+    if (t == CONFIG_TYPE_FLOAT) v = config_setting_get_float(s);
+    else if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) v = (double)config_setting_get_int64(s);
+    else {
+        snprintf(err, errlen, "%s: \"%s\" must be a number, not %s", w, key, type_name(t));
+        return -1;
+    }
+    if (!(v >= lo && v <= hi)) {
+        snprintf(err, errlen, "%s: \"%s\" = %g is out of range; expected %g..%g", w, key, v, lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int get_bool(const model *m, const config_setting_t *g, const char *key, int *out, char *err,
+                    size_t errlen)
+{
+    char w[600];
+    config_setting_t *s = config_setting_get_member(g, key);
+    if (!s) return 0;
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+        where(m, s, w, sizeof w);
+        snprintf(err, errlen, "%s: \"%s\" must be true or false, not %s", w, key,
+                 type_name(config_setting_type(s)));
+        return -1;
+    }
+    *out = config_setting_get_bool(s);
+    return 0;
+}
+
+static int get_string(const model *m, const config_setting_t *g, const char *key, int required,
+                      const char **out, char *err, size_t errlen)
+{
+    char w[600];
+    config_setting_t *s = config_setting_get_member(g, key);
+    if (!s) {
+        if (!required) return 0;
+        where(m, g, w, sizeof w);
+        snprintf(err, errlen, "%s: missing \"%s\" (a string)", w, key);
+        return -1;
+    }
+    if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+        where(m, s, w, sizeof w);
+        snprintf(err, errlen, "%s: \"%s\" must be a string, not %s", w, key,
+                 type_name(config_setting_type(s)));
+        return -1;
+    }
+    *out = config_setting_get_string(s);
+    return 0;
+}
+
+/* Group member `key` of the root: must exist and be a group. */
+static config_setting_t *get_group(const model *m, const config_setting_t *root, const char *key,
+                                   int required, char *err, size_t errlen)
+{
+    char w[600];
+    config_setting_t *s = config_setting_get_member(root, key);
+    if (!s) {
+        if (required) snprintf(err, errlen, "%s:1: missing \"%s\" (a group { ... })", m->path, key);
+        return NULL;
+    }
+    if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+        where(m, s, w, sizeof w);
+        snprintf(err, errlen, "%s: \"%s\" must be a group { ... }, not %s", w, key,
+                 type_name(config_setting_type(s)));
+        return NULL;
+    }
+    return s;
+}
+
+static void train_defaults(train_settings *t)
+{
+    t->steps = 100;
+    t->batch = 288;
+    t->lr = 0.001;
+    t->decay_rate = 0.96;
+    t->decay_steps = 10;
+    t->staircase = 1;
+    t->beta1 = 0.9;
+    t->beta2 = 0.999;
+    t->epsilon = 1e-8;
+    t->seed = 1;
+}
+
+static int parse_train(model *m, const config_setting_t *g, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"steps", "batch", "lr", "decay_rate", "decay_steps",
+                                       "staircase", "beta1", "beta2", "epsilon", "seed", NULL};
+    train_settings *t = &m->train;
+    int seed = -1;
+    if (check_keys(m, g, keys, "the train group", err, errlen) ||
+        get_int(m, g, "steps", 0, 1, 100000000, &t->steps, err, errlen) ||
+        get_int(m, g, "batch", 0, 1, 1000000, &t->batch, err, errlen) ||
+        get_double(m, g, "lr", 0, 10, &t->lr, err, errlen) ||
+        get_double(m, g, "decay_rate", 0, 10, &t->decay_rate, err, errlen) ||
+        get_int(m, g, "decay_steps", 0, 1, 100000000, &t->decay_steps, err, errlen) ||
+        get_bool(m, g, "staircase", &t->staircase, err, errlen) ||
+        get_double(m, g, "beta1", 0, 0.999999, &t->beta1, err, errlen) ||
+        get_double(m, g, "beta2", 0, 0.99999999, &t->beta2, err, errlen) ||
+        get_double(m, g, "epsilon", 0, 1, &t->epsilon, err, errlen) ||
+        get_int(m, g, "seed", 0, 0, 2147483647L, &seed, err, errlen))
+        return -1;
+    if (seed >= 0) t->seed = (uint64_t)seed;
+    return 0;
+}
+
+static int parse_layers(model *m, const config_setting_t *list, char *err, size_t errlen)
+{
+    static const char *const conv_keys[] = {"type", "out", "kernel", "relu", NULL};
+    static const char *const pool_keys[] = {"type", "size", NULL};
+    static const char *const dense_keys[] = {"type", "out", "relu", NULL};
+    char w[600];
+    int c = m->in_c, h = m->in_h, wd = m->in_w, flat = 0, block = 1, conv_i = 0, dense_i = 0;
+    size_t off = 0;
+    int n = config_setting_length(list);
+    if (n < 1) {
+        where(m, list, w, sizeof w);
+        snprintf(err, errlen, "%s: \"layers\" is empty; expected at least one dense layer", w);
+        return -1;
+    }
+    if (n > MODEL_MAX_LAYERS) {
+        where(m, list, w, sizeof w);
+        snprintf(err, errlen, "%s: %d layers; at most %d are supported", w, n, MODEL_MAX_LAYERS);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        config_setting_t *s = config_setting_get_elem(list, i);
+        layer *l = &m->layers[i];
+        where(m, s, w, sizeof w);
+        memset(l, 0, sizeof *l);
+        l->line = config_setting_source_line(s);
+        if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+            snprintf(err, errlen, "%s: layer %d must be a group { type = ...; }, not %s", w, i + 1,
+                     type_name(config_setting_type(s)));
+            return -1;
+        }
+        const char *type = NULL;
+        if (get_string(m, s, "type", 1, &type, err, errlen)) return -1;
+        l->in_c = c;
+        l->in_h = h;
+        l->in_w = wd;
+        l->relu = 1;
+        if (strcmp(type, "conv") == 0) {
+            int kernel = 3;
+            if (check_keys(m, s, conv_keys, "a conv layer", err, errlen) ||
+                get_int(m, s, "out", 1, 1, 65536, &l->out_c, err, errlen) ||
+                get_int(m, s, "kernel", 0, 1, 99, &kernel, err, errlen) ||
+                get_bool(m, s, "relu", &l->relu, err, errlen))
+                return -1;
+            if (kernel != 3) {
+                snprintf(err, errlen, "%s: conv kernel %d is not supported; expected 3", w, kernel);
+                return -1;
+            }
+            if (flat) {
+                snprintf(err, errlen, "%s: a conv layer cannot follow a dense layer", w);
+                return -1;
+            }
+            l->kind = LAYER_CONV;
+            snprintf(l->name, sizeof l->name, "conv%d_%d", block, ++conv_i);
+            l->out_h = h;
+            l->out_w = wd;
+            l->n_w = (size_t)l->out_c * c * 9;
+            l->n_b = (size_t)l->out_c;
+            c = l->out_c;
+        } else if (strcmp(type, "maxpool") == 0) {
+            int size = 2;
+            if (check_keys(m, s, pool_keys, "a maxpool layer", err, errlen) ||
+                get_int(m, s, "size", 0, 1, 99, &size, err, errlen))
+                return -1;
+            if (size != 2) {
+                snprintf(err, errlen, "%s: maxpool size %d is not supported; expected 2", w, size);
+                return -1;
+            }
+            if (flat) {
+                snprintf(err, errlen, "%s: a maxpool layer cannot follow a dense layer", w);
+                return -1;
+            }
+            if (h < 2 || wd < 2) {
+                snprintf(err, errlen,
+                         "%s: maxpool on a %dx%d input is impossible; expected at least 2x2", w, h,
+                         wd);
+                return -1;
+            }
+            l->kind = LAYER_MAXPOOL;
+            l->relu = 0;
+            snprintf(l->name, sizeof l->name, "pool%d", block);
+            block++;
+            conv_i = 0;
+            l->out_c = c;
+            l->out_h = h / 2;
+            l->out_w = wd / 2;
+            h /= 2;
+            wd /= 2;
+        } else if (strcmp(type, "dense") == 0) {
+            if (check_keys(m, s, dense_keys, "a dense layer", err, errlen) ||
+                get_int(m, s, "out", 1, 1, 1 << 24, &l->out_c, err, errlen) ||
+                get_bool(m, s, "relu", &l->relu, err, errlen))
+                return -1;
+            l->kind = LAYER_DENSE;
+            snprintf(l->name, sizeof l->name, "dense%d", ++dense_i);
+            long in = (long)c * h * wd;
+            if (in > (1L << 28)) {
+                snprintf(err, errlen, "%s: dense input of %ld values is too large", w, in);
+                return -1;
+            }
+            l->in_c = (int)in;
+            l->in_h = l->in_w = 1;
+            l->out_h = l->out_w = 1;
+            l->n_w = (size_t)l->out_c * in;
+            l->n_b = (size_t)l->out_c;
+            c = l->out_c;
+            h = wd = 1;
+            flat = 1;
+        } else {
+            snprintf(err, errlen, "%s: unknown layer type \"%s\"; expected conv, maxpool or dense", w,
+                     type);
+            return -1;
+        }
+        l->p_off = off;
+        off += l->n_w + l->n_b;
+    }
+    m->n_layers = n;
+    m->n_params = off;
+    layer *last = &m->layers[n - 1];
+    where(m, config_setting_get_elem(list, n - 1), w, sizeof w);
+    if (last->kind != LAYER_DENSE) {
+        snprintf(err, errlen, "%s: the last layer must be a dense layer (the class logits)", w);
+        return -1;
+    }
+    if (last->relu) {
+        snprintf(err, errlen,
+                 "%s: the last layer gives the logits; expected relu = false (it defaults to true)",
+                 w);
+        return -1;
+    }
+    if (last->out_c < 2) {
+        snprintf(err, errlen, "%s: the last layer has %d output; expected at least 2 classes", w,
+                 last->out_c);
+        return -1;
+    }
+    m->n_classes = last->out_c;
+    return 0;
+}
+
+static int parse_config(model *m, config_t *cf, char *err, size_t errlen)
+{
+    static const char *const root_keys[] = {"name", "input", "layers", "train", NULL};
+    static const char *const input_keys[] = {"channels", "height", "width", NULL};
+    config_setting_t *root = config_root_setting(cf), *g, *layers;
+    const char *name = NULL;
+    char w[600];
+    train_defaults(&m->train);
+    if (check_keys(m, root, root_keys, "the model file", err, errlen) ||
+        get_string(m, root, "name", 1, &name, err, errlen))
+        return -1;
+    snprintf(m->name, sizeof m->name, "%s", name);
+    if (!(g = get_group(m, root, "input", 1, err, errlen))) return -1;
+    if (check_keys(m, g, input_keys, "the input group", err, errlen) ||
+        get_int(m, g, "channels", 1, 1, 4096, &m->in_c, err, errlen) ||
+        get_int(m, g, "height", 1, 1, 16384, &m->in_h, err, errlen) ||
+        get_int(m, g, "width", 1, 1, 16384, &m->in_w, err, errlen))
+        return -1;
+    layers = config_setting_get_member(root, "layers");
+    if (!layers) {
+        snprintf(err, errlen, "%s:1: missing \"layers\" (a list ( { type = ...; }, ... ))", m->path);
+        return -1;
+    }
+    if (config_setting_type(layers) != CONFIG_TYPE_LIST) {
+        where(m, layers, w, sizeof w);
+        snprintf(err, errlen, "%s: \"layers\" must be a list ( ... ), not %s", w,
+                 type_name(config_setting_type(layers)));
+        return -1;
+    }
+    if (parse_layers(m, layers, err, errlen)) return -1;
+    if ((g = get_group(m, root, "train", 0, err, errlen))) {
+        if (parse_train(m, g, err, errlen)) return -1;
+    } else if (config_setting_get_member(root, "train")) {
+        return -1;
+    }
+    return 0;
+}
+
+static int load_common(model *m, config_t *cf, int rc, char *err, size_t errlen)
+{
+    if (rc != CONFIG_TRUE) {
+        const char *f = config_error_file(cf);
+        snprintf(err, errlen, "%s:%d: %s", f ? f : m->path, config_error_line(cf),
+                 config_error_text(cf));
+        return -1;
+    }
+    return parse_config(m, cf, err, errlen);
+}
+
+int model_load(model *m, const char *path, char *err, size_t errlen)
+{
+    config_t cf;
+    memset(m, 0, sizeof *m);
+    snprintf(m->path, sizeof m->path, "%s", path);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open the model file", path);
+        return -1;
+    }
+    fclose(f);
+    config_init(&cf);
+    int rc = load_common(m, &cf, config_read_file(&cf, path), err, errlen);
+    config_destroy(&cf);
+    return rc;
+}
+
+int model_load_string(model *m, const char *text, const char *name, char *err, size_t errlen)
+{
+    config_t cf;
+    memset(m, 0, sizeof *m);
+    snprintf(m->path, sizeof m->path, "%s", name ? name : "<string>");
+    config_init(&cf);
+    int rc = load_common(m, &cf, config_read_string(&cf, text), err, errlen);
+    config_destroy(&cf);
+    return rc;
+}
+
+/* ---- buffers ---------------------------------------------------------------------- */
+
+static size_t out_size(const layer *l) { return (size_t)l->out_c * l->out_h * l->out_w; }
+static size_t in_size(const layer *l) { return (size_t)l->in_c * l->in_h * l->in_w; }
+
+int model_alloc(model *m, int max_batch, char *err, size_t errlen)
+{
+    size_t acts = 0, gmax = 0, col = 1;
+    for (int i = 0; i < m->n_layers; i++) {
+        layer *l = &m->layers[i];
+        acts += out_size(l);
+        if (out_size(l) > gmax) gmax = out_size(l);
+        if (in_size(l) > gmax) gmax = in_size(l);
+        if (l->kind == LAYER_CONV && conv3x3_col_size(l->in_c, l->in_h, l->in_w, l->out_c) > col)
+            col = conv3x3_col_size(l->in_c, l->in_h, l->in_w, l->out_c);
+    }
+    size_t B = (size_t)max_batch;
+    m->col_slices = layers_threads();
+    col *= (size_t)m->col_slices;
+    m->params = malloc(sizeof(float) * m->n_params);
+    m->grads = calloc(m->n_params, sizeof(float));
+    m->acts = malloc(sizeof(float) * acts * B);
+    m->gbuf[0] = malloc(sizeof(float) * gmax * B * 2);
+    m->col = malloc(sizeof(float) * col);
+    m->probs = malloc(sizeof(float) * m->n_classes * B);
+    if (!m->params || !m->grads || !m->acts || !m->gbuf[0] || !m->col || !m->probs) {
+        snprintf(err, errlen, "model %s: out of memory allocating %.1f MB for batch %d", m->name,
+                 4.0 * (2.0 * m->n_params + (acts + 2 * gmax) * B + col) / 1e6, max_batch);
+        free(m->params), free(m->grads), free(m->acts), free(m->gbuf[0]), free(m->col),
+            free(m->probs);
+        m->params = m->grads = m->acts = m->gbuf[0] = m->col = m->probs = NULL;
+        return -1;
+    }
+    m->gbuf[1] = m->gbuf[0] + gmax * B;
+    float *a = m->acts;
+    for (int i = 0; i < m->n_layers; i++) {
+        layer *l = &m->layers[i];
+        l->w = m->params + l->p_off;
+        l->b = l->w + l->n_w;
+        l->dw = m->grads + l->p_off;
+        l->db = l->dw + l->n_w;
+        l->out = a;
+        a += out_size(l) * B;
+    }
+    m->logits = m->layers[m->n_layers - 1].out;
+    m->max_batch = max_batch;
+    return 0;
+}
+
+void model_init_params(model *m, uint64_t seed)
+{
+    rng r;
+    rng_seed(&r, seed);
+    for (int i = 0; i < m->n_layers; i++) {
+        layer *l = &m->layers[i];
+        if (l->kind == LAYER_MAXPOOL) continue;
+        /* Glorot (Xavier) uniform, zero biases: TensorFlow's default for tf.layers/Keras,
+         * which the study used. fan = channels x kernel area. */
+        double k = l->kind == LAYER_CONV ? 9.0 : 1.0;
+        double limit = sqrt(6.0 / (k * l->in_c + k * l->out_c));
+        for (size_t j = 0; j < l->n_w; j++) l->w[j] = (float)((2.0 * rng_uniform(&r) - 1.0) * limit);
+        for (size_t j = 0; j < l->n_b; j++) l->b[j] = 0.0f;
+    }
+}
+
+void model_free(model *m)
+{
+    free(m->params);
+    free(m->grads);
+    free(m->acts);
+    free(m->gbuf[0]);
+    free(m->col);
+    free(m->probs);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- passes ---------------------------------------------------------------------- */
+
+void model_forward(model *m, const float *x, int N)
+{
+    const float *in = x;
+    for (int i = 0; i < m->n_layers; i++) {
+        layer *l = &m->layers[i];
+        switch (l->kind) {
+        case LAYER_CONV:
+            conv3x3_forward(l->out, in, l->w, l->b, m->col, m->col_slices, N, l->in_c, l->in_h, l->in_w, l->out_c,
+                            l->relu);
+            break;
+        case LAYER_MAXPOOL: maxpool2x2_forward(l->out, in, N, l->in_c, l->in_h, l->in_w); break;
+        case LAYER_DENSE:
+            dense_forward(l->out, in, l->w, l->b, N, l->in_c, l->out_c, l->relu);
+            break;
+        }
+        in = l->out;
+    }
+}
+
+double model_loss(model *m, const int *labels, int N, int *correct)
+{
+    double loss = softmax_xent_forward(m->probs, m->logits, labels, N, m->n_classes);
+    if (correct) {
+        int c = 0;
+        for (int n = 0; n < N; n++) {
+            const float *z = m->logits + (size_t)n * m->n_classes;
+            int best = 0;
+            for (int k = 1; k < m->n_classes; k++)
+                if (z[k] > z[best]) best = k;
+            c += best == labels[n];
+        }
+        *correct = c;
+    }
+    return loss;
+}
+
+void model_backward(model *m, const float *x, const int *labels, int N)
+{
+    float *d = m->gbuf[0], *dn = m->gbuf[1];
+    softmax_xent_backward(d, m->probs, labels, N, m->n_classes);
+    for (int i = m->n_layers - 1; i >= 0; i--) {
+        layer *l = &m->layers[i];
+        const float *in = i ? m->layers[i - 1].out : x;
+        float *din = i ? dn : NULL;
+        if (l->relu) relu_backward(d, l->out, out_size(l) * N);
+        switch (l->kind) {
+        case LAYER_CONV:
+            conv3x3_backward(din, l->dw, l->db, d, in, l->w, m->col, m->col_slices, N, l->in_c, l->in_h, l->in_w,
+                             l->out_c);
+            break;
+        case LAYER_MAXPOOL:
+            if (din) maxpool2x2_backward(din, d, in, N, l->in_c, l->in_h, l->in_w);
+            break;
+        case LAYER_DENSE:
+            dense_backward(din, l->dw, l->db, d, in, l->w, N, l->in_c, l->out_c);
+            break;
+        }
+        float *t = d;
+        d = dn;
+        dn = t;
+    }
+}
+
+void model_flops(const model *m, double *fwd, double *train)
+{
+    double f = 0, b = 0;
+    for (int i = 0; i < m->n_layers; i++) {
+        const layer *l = &m->layers[i];
+        double macs = 0;
+        if (l->kind == LAYER_CONV) macs = (double)l->n_w * l->out_h * l->out_w;
+        else if (l->kind == LAYER_DENSE) macs = (double)l->n_w;
+        f += 2 * macs;
+        b += 2 * macs * (i == 0 ? 1 : 2); /* dW always, dX except for the first layer */
+    }
+    if (fwd) *fwd = f;
+    if (train) *train = f + b;
+}

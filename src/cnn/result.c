@@ -1,0 +1,58 @@
+/* result: the train result file. See result.h and OUTPUT.md. */
+#include "cnn/result.h"
+
+#include "cnn/h5io.h"
+
+#include <stdio.h>
+
+int result_write(const char *path, const result_info *in, const train_result *r, char *err,
+                 size_t errlen)
+{
+    char tmp[4200], name[64];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    h5io_quiet();
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) {
+        snprintf(err, errlen, "%s: cannot create the result file", tmp);
+        return -1;
+    }
+    int bad = h5io_attr_str(f, "format", "platbench-cnn-result") ||
+              h5io_attr_i32(f, "format_version", 1) ||
+              h5io_attr_str(f, "platbench_version", PLATBENCH_VERSION) ||
+              h5io_attr_str(f, "git_commit", PLATBENCH_GIT_COMMIT) ||
+              h5io_attr_str(f, "model_name", in->model_name ? in->model_name : "") ||
+              h5io_attr_str(f, "model_file", in->model_file ? in->model_file : "") ||
+              h5io_attr_str(f, "data_dir", in->data_dir ? in->data_dir : "") ||
+              h5io_attr_i64(f, "seed", in->seed) || h5io_attr_i32(f, "threads", in->threads) ||
+              h5io_attr_i32(f, "cpus_seen", in->cpus_seen) || h5io_attr_i32(f, "batch", r->batch) ||
+              h5io_attr_i32(f, "iterations", r->iterations) ||
+              h5io_attr_f64(f, "final_rate", r->final_rate) ||
+              h5io_attr_f64(f, "final_error", r->final_error) ||
+              h5io_attr_f64(f, "train_acc", r->train_acc) ||
+              h5io_attr_f64(f, "val_acc", r->val_acc) ||
+              h5io_attr_f64(f, "test_acc", r->test_acc) ||
+              h5io_attr_f64(f, "training_time_s", r->training_time_s) ||
+              h5io_attr_f64(f, "load_time_s", in->load_time_s) ||
+              h5io_attr_f64(f, "train_compute_s", r->train_compute_s) ||
+              h5io_attr_f64(f, "eval_time_s", r->eval_time_s) ||
+              h5io_attr_f64(f, "total_time_s", in->total_time_s) ||
+              h5io_attr_i64(f, "peak_rss_kb", in->peak_rss_kb) ||
+              h5io_attr_str(f, "class_names", in->class_names ? in->class_names : "");
+    hsize_t n = (hsize_t)r->iterations;
+    for (int i = 0; i < CURVE_COUNT && !bad; i++) {
+        snprintf(name, sizeof name, "curves/%s", train_curve_names[i]);
+        bad = h5io_write_f64(f, name, r->curves[i], 1, &n);
+    }
+    if (H5Fclose(f) < 0) bad = 1;
+    if (bad) {
+        snprintf(err, errlen, "%s: writing the result failed (disk full?)", tmp);
+        remove(tmp);
+        return -1;
+    }
+    if (rename(tmp, path)) {
+        snprintf(err, errlen, "%s: cannot rename %s into place", path, tmp);
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,109 @@
+/* weights: HDF5 save/load of a model's parameters. See weights.h. */
+#include "cnn/weights.h"
+
+#include "cnn/h5io.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int layer_dims(const layer *l, hsize_t *d)
+{
+    d[0] = (hsize_t)l->out_c;
+    if (l->kind == LAYER_CONV) {
+        d[1] = (hsize_t)l->in_c;
+        d[2] = d[3] = 3;
+        return 4;
+    }
+    d[1] = (hsize_t)l->in_c;
+    return 2;
+}
+
+int weights_save(const model *m, const char *path, const char *class_names, char *err,
+                 size_t errlen)
+{
+    char tmp[4200], name[64];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    h5io_quiet();
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) {
+        snprintf(err, errlen, "%s: cannot create the weights file", tmp);
+        return -1;
+    }
+    int32_t shape[3] = {m->in_c, m->in_h, m->in_w};
+    int bad = h5io_attr_str(f, "format", "platbench-cnn-weights") ||
+              h5io_attr_i32(f, "format_version", 1) || h5io_attr_str(f, "model_name", m->name) ||
+              h5io_attr_str(f, "class_names", class_names ? class_names : "") ||
+              h5io_attr_i32_array(f, "input_shape", shape, 3) ||
+              h5io_attr_i64(f, "n_params", (int64_t)m->n_params) ||
+              h5io_attr_str(f, "platbench_version", PLATBENCH_VERSION) ||
+              h5io_attr_str(f, "git_commit", PLATBENCH_GIT_COMMIT);
+    for (int i = 0; i < m->n_layers && !bad; i++) {
+        const layer *l = &m->layers[i];
+        if (l->kind == LAYER_MAXPOOL) continue;
+        hsize_t d[4], db = (hsize_t)l->out_c;
+        int r = layer_dims(l, d);
+        snprintf(name, sizeof name, "%s/weight", l->name);
+        bad = h5io_write_f32(f, name, l->w, r, d);
+        snprintf(name, sizeof name, "%s/bias", l->name);
+        bad = bad || h5io_write_f32(f, name, l->b, 1, &db);
+    }
+    if (H5Fclose(f) < 0) bad = 1;
+    if (bad) {
+        snprintf(err, errlen, "%s: writing the weights failed (disk full?)", tmp);
+        remove(tmp);
+        return -1;
+    }
+    if (rename(tmp, path)) {
+        snprintf(err, errlen, "%s: cannot rename %s into place", path, tmp);
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int weights_load(model *m, const char *path, char *class_names, size_t cn_len, char *err,
+                 size_t errlen)
+{
+    char name[64], fmt[64] = "", msg[512];
+    h5io_quiet();
+    if (class_names && cn_len) class_names[0] = 0;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0) {
+        snprintf(err, errlen, "%s: cannot open as HDF5", path);
+        return -1;
+    }
+    int rc = -1;
+    if (h5io_read_attr_str(f, "format", fmt, sizeof fmt) || strcmp(fmt, "platbench-cnn-weights")) {
+        snprintf(err, errlen, "%s: not a platbench-cnn weights file (format attribute \"%s\")", path,
+                 fmt);
+        goto done;
+    }
+    int32_t shape[3];
+    if (h5io_read_attr_i32_array(f, "input_shape", shape, 3) == 0 &&
+        (shape[0] != m->in_c || shape[1] != m->in_h || shape[2] != m->in_w)) {
+        snprintf(err, errlen, "%s: weights for input %dx%dx%d; model %s has %dx%dx%d", path,
+                 shape[0], shape[1], shape[2], m->name, m->in_c, m->in_h, m->in_w);
+        goto done;
+    }
+    for (int i = 0; i < m->n_layers; i++) {
+        layer *l = &m->layers[i];
+        if (l->kind == LAYER_MAXPOOL) continue;
+        hsize_t d[4], db = (hsize_t)l->out_c;
+        int r = layer_dims(l, d);
+        snprintf(name, sizeof name, "%s/weight", l->name);
+        if (h5io_read_f32(f, name, l->w, r, d, msg, sizeof msg)) {
+            snprintf(err, errlen, "%s: %s", path, msg);
+            goto done;
+        }
+        snprintf(name, sizeof name, "%s/bias", l->name);
+        if (h5io_read_f32(f, name, l->b, 1, &db, msg, sizeof msg)) {
+            snprintf(err, errlen, "%s: %s", path, msg);
+            goto done;
+        }
+    }
+    if (class_names && cn_len) h5io_read_attr_str(f, "class_names", class_names, cn_len);
+    rc = 0;
+done:
+    H5Fclose(f);
+    return rc;
+}

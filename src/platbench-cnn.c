@@ -1,0 +1,487 @@
+/* platbench-cnn: the workload's command line (thin: the work is in src/cnn/).
+ *
+ *   platbench-cnn train    --model FILE --data DIR --out RESULT.h5 [...]
+ *   platbench-cnn classify --model FILE --weights W.h5 [--classes a,b | --data DIR] IMAGE...
+ *   platbench-cnn dataset  --out DIR [--idx DIR] [--seed S]
+ *   platbench-cnn bench    [--model FILE] --batch N --threads T --steps S [--warmup W]
+ *
+ * One options table (below) drives parsing, defaults and --help. Exit status: 0 success,
+ * 1 runtime failure, 2 bad usage (including a bad model file). stderr opens with
+ * "PLATBENCH_MARK workload_start" and closes with "PLATBENCH_MARK workload_end".
+ */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
+#include "cnn/bench.h"
+#include "cnn/dataset.h"
+#include "cnn/layers.h"
+#include "cnn/model.h"
+#include "cnn/optim.h"
+#include "cnn/result.h"
+#include "cnn/train.h"
+#include "cnn/weights.h"
+#include "cnn/paper_model.h"
+#include "common/timing.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+
+enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+enum { CMD_TRAIN = 1, CMD_CLASSIFY = 2, CMD_DATASET = 4, CMD_BENCH = 8 };
+typedef enum { OPT_STR, OPT_INT, OPT_U64 } opt_type;
+
+typedef struct cli {
+    const char *model;        /* --model */
+    const char *data;         /* --data */
+    const char *out;          /* --out */
+    const char *weights;      /* --weights */
+    const char *save_weights; /* --save-weights */
+    const char *classes;      /* --classes */
+    const char *idx;          /* --idx */
+    long steps;               /* --steps (-1: the model's) */
+    long batch;               /* --batch (-1: the model's) */
+    long threads;             /* --threads (0: every CPU in the affinity mask) */
+    long max_images;          /* --max-images (0: all) */
+    long warmup;              /* --warmup */
+    unsigned long long seed;  /* --seed */
+    int seed_set;             /* --seed given */
+    char **args;              /* positional arguments (IMAGE...) */
+    int n_args;               /* count of args */
+} cli;
+
+typedef struct cli_opt {
+    const char *name;    /* without the leading -- */
+    opt_type type;       /* value kind */
+    size_t offset;       /* field in struct cli */
+    unsigned cmds;       /* subcommands that accept it (CMD_*) */
+    unsigned required;   /* subcommands that require it */
+    const char *metavar; /* shown in --help */
+    const char *help;    /* one line */
+} cli_opt;
+
+#define F(x) offsetof(cli, x)
+static const cli_opt options[] = {
+    {"model", OPT_STR, F(model), CMD_TRAIN | CMD_CLASSIFY | CMD_BENCH, CMD_TRAIN | CMD_CLASSIFY,
+     "FILE", "model file (libconfig, jobs/models/*.cfg); bench: the study's network by default"},
+    {"data", OPT_STR, F(data), CMD_TRAIN | CMD_CLASSIFY, CMD_TRAIN, "DIR",
+     "data set: image folder {train,valid,test}/<class>/ or Fashion-MNIST IDX files; classify: "
+     "class names from it"},
+    {"out", OPT_STR, F(out), CMD_TRAIN | CMD_DATASET, CMD_TRAIN | CMD_DATASET, "PATH",
+     "train: result file (HDF5, see src/cnn/OUTPUT.md); dataset: output folder"},
+    {"steps", OPT_INT, F(steps), CMD_TRAIN | CMD_BENCH, 0, "N",
+     "optimizer steps (train: default the model's; bench: timed steps, default 3)"},
+    {"batch", OPT_INT, F(batch), CMD_TRAIN | CMD_BENCH, 0, "N",
+     "images per step (default: the model's train.batch)"},
+    {"threads", OPT_INT, F(threads), CMD_TRAIN | CMD_CLASSIFY | CMD_BENCH, 0, "T",
+     "threads of the kernels, each calling single-threaded OpenBLAS (default: CPUs in the "
+     "affinity mask)"},
+    {"seed", OPT_U64, F(seed), CMD_TRAIN | CMD_DATASET, 0, "S",
+     "seed (train: initialisation and batches, default the model's; dataset: default 1)"},
+    {"save-weights", OPT_STR, F(save_weights), CMD_TRAIN, 0, "W.h5",
+     "write the trained weights (HDF5, layout in src/cnn/OUTPUT.md)"},
+    {"max-images", OPT_INT, F(max_images), CMD_TRAIN, 0, "N",
+     "IDX data: at most N images per split (default: all)"},
+    {"weights", OPT_STR, F(weights), CMD_CLASSIFY, CMD_CLASSIFY, "W.h5",
+     "weights written by train --save-weights"},
+    {"classes", OPT_STR, F(classes), CMD_CLASSIFY, 0, "a,b,c",
+     "class names in label order (default: those stored in the weights)"},
+    {"idx", OPT_STR, F(idx), CMD_DATASET, 0, "DIR",
+     "Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)"},
+    {"warmup", OPT_INT, F(warmup), CMD_BENCH, 0, "W", "untimed steps first (default 1)"},
+};
+#define N_OPTIONS (sizeof options / sizeof options[0])
+
+static const struct {
+    const char *name; /* subcommand */
+    unsigned bit;     /* CMD_* */
+    const char *args; /* positional arguments */
+    const char *help; /* one line */
+} commands[] = {
+    {"train", CMD_TRAIN, "", "train the model on a data set and write the result file"},
+    {"classify", CMD_CLASSIFY, "IMAGE...", "print per-class percentages for each image"},
+    {"dataset", CMD_DATASET, "", "write the study's stand-in data set from Fashion-MNIST"},
+    {"bench", CMD_BENCH, "", "time training steps and the validation pass on random input"},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: platbench-cnn COMMAND [options]   (platbench %s, %s)\n", PLATBENCH_VERSION,
+            PLATBENCH_GIT_COMMIT);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "platbench-cnn COMMAND --help shows the command's options.\n");
+}
+
+static void command_help(FILE *f, size_t c)
+{
+    fprintf(f, "usage: platbench-cnn %s [options] %s\n%s\n\noptions:\n", commands[c].name,
+            commands[c].args, commands[c].help);
+    for (size_t i = 0; i < N_OPTIONS; i++) {
+        if (!(options[i].cmds & commands[c].bit)) continue;
+        char lhs[64];
+        snprintf(lhs, sizeof lhs, "--%s %s", options[i].name, options[i].metavar);
+        fprintf(f, "  %-22s %s%s\n", lhs, options[i].help,
+                options[i].required & commands[c].bit ? " (required)" : "");
+    }
+    fprintf(f, "  %-22s %s\n", "--help", "this text");
+}
+
+/* Parses argv[2..] for subcommand c into cl. 0, 1 (--help shown) or -1 (message printed). */
+static int parse_args(int argc, char **argv, size_t c, cli *cl)
+{
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            command_help(stdout, c);
+            return 1;
+        }
+        if (strcmp(a, "--") == 0) { /* the rest are positional */
+            while (++i < argc) cl->args[cl->n_args++] = argv[i];
+            break;
+        }
+        if (strncmp(a, "--", 2) != 0) {
+            cl->args[cl->n_args++] = (char *)a;
+            continue;
+        }
+        const char *name = a + 2, *eq = strchr(name, '='), *val = NULL;
+        size_t nl = eq ? (size_t)(eq - name) : strlen(name);
+        const cli_opt *o = NULL;
+        for (size_t k = 0; k < N_OPTIONS; k++)
+            if (strlen(options[k].name) == nl && strncmp(options[k].name, name, nl) == 0)
+                o = &options[k];
+        if (!o || !(o->cmds & commands[c].bit)) {
+            fprintf(stderr, "platbench-cnn %s: unknown option %s (see --help)\n", commands[c].name,
+                    a);
+            return -1;
+        }
+        if (eq) val = eq + 1;
+        else if (i + 1 < argc) val = argv[++i];
+        else {
+            fprintf(stderr, "platbench-cnn %s: --%s needs a value (%s)\n", commands[c].name,
+                    o->name, o->metavar);
+            return -1;
+        }
+        char *field = (char *)cl + o->offset, *end = NULL;
+        errno = 0;
+        if (o->type == OPT_STR) {
+            *(const char **)field = val;
+        } else if (o->type == OPT_INT) {
+            long v = strtol(val, &end, 10);
+            if (errno || end == val || *end || v < 0 || v > INT_MAX) {
+                fprintf(stderr, "platbench-cnn %s: --%s %s: expected a non-negative integer\n",
+                        commands[c].name, o->name, val);
+                return -1;
+            }
+            *(long *)field = v;
+        } else {
+            unsigned long long v = strtoull(val, &end, 10);
+            if (errno || end == val || *end || val[0] == '-') {
+                fprintf(stderr, "platbench-cnn %s: --%s %s: expected a non-negative integer\n",
+                        commands[c].name, o->name, val);
+                return -1;
+            }
+            *(unsigned long long *)field = v;
+            cl->seed_set = 1;
+        }
+    }
+    if (cl->n_args > 0 && commands[c].args[0] == 0) {
+        fprintf(stderr, "platbench-cnn %s: unexpected argument \"%s\" (see --help)\n",
+                commands[c].name, cl->args[0]);
+        return -1;
+    }
+    for (size_t k = 0; k < N_OPTIONS; k++) {
+        if (!(options[k].required & commands[c].bit)) continue;
+        if (!*(const char **)((char *)cl + options[k].offset)) {
+            fprintf(stderr, "platbench-cnn %s: --%s %s is required (see --help)\n",
+                    commands[c].name, options[k].name, options[k].metavar);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int cpus_seen(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
+    return 1;
+}
+
+static void set_threads(int t)
+{
+    layers_set_threads(t); /* sets OpenBLAS to 1 thread: the kernels run T of their own */
+#ifdef _OPENMP
+    omp_set_num_threads(t);
+#endif
+}
+
+static long peak_rss_kb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+/* names -> "a,b,c" */
+static void join_names(char *buf, size_t n, char *const *names, int count)
+{
+    buf[0] = 0;
+    for (int i = 0; i < count; i++)
+        snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", i ? "," : "", names[i] ? names[i] : "");
+}
+
+static int cmd_train(cli *cl, double t_start)
+{
+    char err[1024], names[1024];
+    model m;
+    dataset ds;
+    train_result r;
+    memset(&ds, 0, sizeof ds);
+    memset(&r, 0, sizeof r);
+    if (model_load(&m, cl->model, err, sizeof err)) {
+        fprintf(stderr, "platbench-cnn train: %s\n", err);
+        return EXIT_USAGE;
+    }
+    train_settings ts = m.train;
+    if (cl->steps >= 0) ts.steps = (int)cl->steps;
+    if (cl->batch >= 0) ts.batch = (int)cl->batch;
+    if (cl->seed_set) ts.seed = cl->seed;
+    if (ts.steps < 1 || ts.batch < 1) {
+        fprintf(stderr, "platbench-cnn train: --steps and --batch must be at least 1\n");
+        model_free(&m);
+        return EXIT_USAGE;
+    }
+    int cpus = cpus_seen(), threads = cl->threads > 0 ? (int)cl->threads : cpus;
+    set_threads(threads);
+    int rc = EXIT_RUNTIME;
+
+    double tl = time_mono();
+    dataset_options dopt = {.c = m.in_c, .h = m.in_h, .w = m.in_w,
+                            .max_per_split = (int)cl->max_images, .idx_classes = m.n_classes};
+    if (dataset_load(&ds, cl->data, &dopt, err, sizeof err)) {
+        fprintf(stderr, "platbench-cnn train: %s\n", err);
+        goto done;
+    }
+    double load_s = time_mono() - tl;
+    if (ds.n_classes != m.n_classes) {
+        fprintf(stderr, "platbench-cnn train: %s has %d classes; model %s (%s) has %d outputs\n",
+                cl->data, ds.n_classes, m.name, cl->model, m.n_classes);
+        goto done;
+    }
+    join_names(names, sizeof names, ds.class_names, ds.n_classes);
+    fprintf(stderr,
+            "platbench-cnn train: model %s (%zu parameters), data %s (%s: %d train, %d valid, %d "
+            "test, %.2f s), %d steps of %d, %d threads\n",
+            m.name, m.n_params, cl->data, ds.source, ds.train.n, ds.valid.n, ds.test.n, load_s,
+            ts.steps, ts.batch, threads);
+    if (train_run(&m, &ds, &ts, 1, &r, err, sizeof err)) {
+        fprintf(stderr, "platbench-cnn train: %s\n", err);
+        goto done;
+    }
+    if (cl->save_weights && weights_save(&m, cl->save_weights, names, err, sizeof err)) {
+        fprintf(stderr, "platbench-cnn train: %s\n", err);
+        goto done;
+    }
+    result_info info = {.model_name = m.name,
+                        .model_file = cl->model,
+                        .data_dir = cl->data,
+                        .class_names = names,
+                        .seed = (int64_t)ts.seed,
+                        .threads = threads,
+                        .cpus_seen = cpus,
+                        .load_time_s = load_s,
+                        .total_time_s = time_mono() - t_start,
+                        .peak_rss_kb = peak_rss_kb()};
+    if (result_write(cl->out, &info, &r, err, sizeof err)) {
+        fprintf(stderr, "platbench-cnn train: %s\n", err);
+        goto done;
+    }
+    printf("platbench-cnn train: model %s, data %s (%s), seed %llu\n", m.name, cl->data, ds.source,
+           (unsigned long long)ts.seed);
+    printf("  # iterations        %d (batch %d)\n", r.iterations, r.batch);
+    printf("  final rate          %.8f\n", r.final_rate);
+    printf("  final error         %.6f\n", r.final_error);
+    printf("  train accuracy      %.4f\n", r.train_acc);
+    printf("  validation accuracy %.4f (%d images)\n", r.val_acc, ds.valid.n);
+    printf("  test accuracy       %.4f (%d images)\n", r.test_acc, ds.test.n);
+    printf("  training time       %.3f s (%dm%02ds)\n", r.training_time_s,
+           (int)(r.training_time_s / 60), (int)r.training_time_s % 60);
+    printf("  time split          data loading %.3f s, training %.3f s, evaluation %.3f s\n",
+           load_s, r.train_compute_s, r.eval_time_s);
+    printf("  CPUs seen %d, threads %d, peak memory %.1f MB\n", cpus, threads,
+           info.peak_rss_kb / 1024.0);
+    printf("  result file         %s\n", cl->out);
+    rc = 0;
+done:
+    train_result_free(&r);
+    dataset_free(&ds);
+    model_free(&m);
+    return rc;
+}
+
+/* Class names for classify: --classes, else --data's classes.txt / data set, else the weights'. */
+static int class_list(const cli *cl, const model *m, const char *stored, char *out, size_t n)
+{
+    char err[1024];
+    if (cl->classes) {
+        snprintf(out, n, "%s", cl->classes);
+        return 0;
+    }
+    if (cl->data) {
+        dataset ds;
+        memset(&ds, 0, sizeof ds);
+        dataset_options o = {.c = m->in_c, .h = m->in_h, .w = m->in_w, .max_per_split = 1,
+                             .idx_classes = m->n_classes};
+        if (dataset_load(&ds, cl->data, &o, err, sizeof err)) {
+            fprintf(stderr, "platbench-cnn classify: %s\n", err);
+            return -1;
+        }
+        join_names(out, n, ds.class_names, ds.n_classes);
+        dataset_free(&ds);
+        return 0;
+    }
+    snprintf(out, n, "%s", stored);
+    return 0;
+}
+
+static int cmd_classify(cli *cl)
+{
+    char err[1024], stored[1024], names[1024];
+    char *name_v[DATASET_MAX_CLASSES] = {0};
+    model m;
+    if (cl->n_args < 1) {
+        fprintf(stderr, "platbench-cnn classify: no IMAGE given (see --help)\n");
+        return EXIT_USAGE;
+    }
+    if (model_load(&m, cl->model, err, sizeof err)) {
+        fprintf(stderr, "platbench-cnn classify: %s\n", err);
+        return EXIT_USAGE;
+    }
+    int rc = EXIT_RUNTIME;
+    float *x = NULL;
+    set_threads(cl->threads > 0 ? (int)cl->threads : 1);
+    if (model_alloc(&m, 1, err, sizeof err) ||
+        weights_load(&m, cl->weights, stored, sizeof stored, err, sizeof err)) {
+        fprintf(stderr, "platbench-cnn classify: %s\n", err);
+        goto done;
+    }
+    if (class_list(cl, &m, stored, names, sizeof names)) goto done;
+    int nn = 0;
+    for (char *s = names, *tok; nn < DATASET_MAX_CLASSES && (tok = strsep(&s, ","));)
+        name_v[nn++] = tok;
+    if (names[0] == 0) nn = 0;
+    x = malloc(sizeof(float) * m.in_c * m.in_h * m.in_w);
+    if (!x) goto done;
+    rc = 0;
+    for (int i = 0; i < cl->n_args; i++) {
+        int label = 0;
+        if (dataset_load_image(cl->args[i], m.in_c, m.in_h, m.in_w, x, err, sizeof err)) {
+            fprintf(stderr, "platbench-cnn classify: %s\n", err);
+            rc = EXIT_RUNTIME;
+            continue;
+        }
+        model_forward(&m, x, 1);
+        model_loss(&m, &label, 1, NULL);
+        for (int k = 0; k < m.n_classes; k++) {
+            char fallback[32];
+            snprintf(fallback, sizeof fallback, "class%d", k + 1);
+            printf("%s%s: %.2f%%", k ? " - " : "", k < nn ? name_v[k] : fallback,
+                   100.0 * m.probs[k]);
+        }
+        printf("\n");
+    }
+    fflush(stdout);
+done:
+    free(x);
+    model_free(&m);
+    return rc;
+}
+
+static int cmd_dataset(cli *cl)
+{
+    char err[1024];
+    const char *idx = cl->idx ? cl->idx : "/usr/share/datasets/fashion-mnist";
+    if (dataset_write_standin(cl->out, idx, cl->seed_set ? cl->seed : 1, err, sizeof err)) {
+        fprintf(stderr, "platbench-cnn dataset: %s\n", err);
+        return EXIT_RUNTIME;
+    }
+    return 0;
+}
+
+static int cmd_bench(cli *cl)
+{
+    char err[1024];
+    model m;
+    int rc = cl->model ? model_load(&m, cl->model, err, sizeof err)
+                       : model_load_string(&m, paper_model_cfg, "paper.cfg (built in)", err,
+                                           sizeof err);
+    if (rc) {
+        fprintf(stderr, "platbench-cnn bench: %s\n", err);
+        return EXIT_USAGE;
+    }
+    int threads = cl->threads > 0 ? (int)cl->threads : cpus_seen();
+    int batch = cl->batch > 0 ? (int)cl->batch : m.train.batch;
+    int steps = cl->steps > 0 ? (int)cl->steps : 3, warmup = cl->warmup >= 0 ? (int)cl->warmup : 1;
+    set_threads(threads);
+    fprintf(stderr, "platbench-cnn bench: model %s, batch %d, threads %d (CPUs seen %d), %d steps "
+                    "after %d warm-up\n",
+            m.name, batch, threads, cpus_seen(), steps, warmup);
+    rc = bench_run(&m, batch, steps, warmup, stdout, err, sizeof err);
+    if (rc) fprintf(stderr, "platbench-cnn bench: %s\n", err);
+    printf("threads          %d (CPUs seen %d)\n", threads, cpus_seen());
+    model_free(&m);
+    return rc ? EXIT_RUNTIME : 0;
+}
+
+static int run(int argc, char **argv, double t_start)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    size_t c = N_COMMANDS;
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0) c = i;
+    if (c == N_COMMANDS) {
+        fprintf(stderr, "platbench-cnn: unknown command \"%s\"\n", argv[1]);
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    cli cl = {.steps = -1, .batch = -1, .warmup = -1};
+    cl.args = calloc((size_t)argc, sizeof(char *));
+    if (!cl.args) return EXIT_RUNTIME;
+    int p = parse_args(argc, argv, c, &cl), rc;
+    if (p) rc = p > 0 ? 0 : EXIT_USAGE;
+    else if (commands[c].bit == CMD_TRAIN) rc = cmd_train(&cl, t_start);
+    else if (commands[c].bit == CMD_CLASSIFY) rc = cmd_classify(&cl);
+    else if (commands[c].bit == CMD_DATASET) rc = cmd_dataset(&cl);
+    else rc = cmd_bench(&cl);
+    free(cl.args);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    fprintf(stderr, "PLATBENCH_MARK workload_start\n");
+    fflush(stderr);
+    double t_start = time_mono();
+    int rc = run(argc, argv, t_start);
+    fflush(stdout);
+    fprintf(stderr, "PLATBENCH_MARK workload_end\n");
+    fflush(stderr);
+    return rc;
+}

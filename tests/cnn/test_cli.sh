@@ -1,0 +1,84 @@
+#!/bin/sh
+# test_cli: platbench-cnn's command line. Bad usage exits 2 with a message (file:line for
+# model files), a short training on Fashion-MNIST IDX data writes the result file and the
+# weights, the stderr markers open and close the output, and classify prints the study's
+# per-class line whose percentages sum to 100.
+# usage: test_cli.sh PLATBENCH_CNN MODELS_DIR FASHION_MNIST_DIR
+set -u
+B=$1 MODELS=$2 FMNIST=$3
+d=$(mktemp -d /tmp/pb-test-cli-XXXXXX)
+trap 'rm -rf "$d"' EXIT
+fails=0
+check() { # check NAME CONDITION-EXIT-STATUS
+    if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
+}
+expect_rc() { # expect_rc NAME WANT CMD...
+    name=$1 want=$2; shift 2
+    "$@" >"$d/out" 2>"$d/err"; rc=$?
+    [ "$rc" -eq "$want" ]; check "$name (exit $rc, want $want): $(grep -v PLATBENCH_MARK "$d/err" | head -1)" $?
+}
+
+expect_rc "no command" 2 "$B"
+expect_rc "unknown command" 2 "$B" frobnicate
+expect_rc "unknown option" 2 "$B" train --model "$MODELS/tiny.cfg" --data "$FMNIST" --out "$d/r.h5" --bogus 1
+expect_rc "missing --data" 2 "$B" train --model "$MODELS/tiny.cfg" --out "$d/r.h5"
+expect_rc "bad number" 2 "$B" train --model "$MODELS/tiny.cfg" --data "$FMNIST" --out "$d/r.h5" --steps ten
+expect_rc "help" 0 "$B" train --help
+grep -q -- "--max-images" "$d/out"; check "train --help lists --max-images" $?
+for c in classify dataset bench; do expect_rc "$c --help" 0 "$B" $c --help; done
+
+printf 'name = "bad";\ninput = { channels = 1; height = 28; width = 28; };\nlayers = (\n  { type = "conv"; outs = 4; },\n  { type = "dense"; out = 4; relu = false; }\n);\n' >"$d/bad.cfg"
+expect_rc "bad model file" 2 "$B" train --model "$d/bad.cfg" --data "$FMNIST" --out "$d/r.h5"
+grep -q "bad.cfg:4: unknown key \"outs\"" "$d/err"; check "bad model file: message names file:line" $?
+[ ! -e "$d/r.h5" ]; check "no result file after a usage error" $?
+expect_rc "missing data" 1 "$B" train --model "$MODELS/tiny.cfg" --data "$d/nothing-here" --out "$d/r.h5"
+
+if [ ! -d "$FMNIST" ]; then
+    echo "skip training tests: $FMNIST not found"
+    [ "$fails" -eq 0 ] && exit 0 || exit 1
+fi
+expect_rc "train tiny on IDX" 0 "$B" train --model "$MODELS/tiny.cfg" --data "$FMNIST" --out "$d/r.h5" \
+    --max-images 300 --steps 12 --batch 16 --threads 1 --seed 3 --save-weights "$d/w.h5"
+[ "$(head -1 "$d/err")" = "PLATBENCH_MARK workload_start" ]; check "first stderr line is the start marker" $?
+[ "$(tail -1 "$d/err")" = "PLATBENCH_MARK workload_end" ]; check "last stderr line is the end marker" $?
+[ -s "$d/r.h5" ] && [ ! -e "$d/r.h5.tmp" ]; check "result file written (no .tmp left)" $?
+[ -s "$d/w.h5" ]; check "weights written" $?
+grep -q "final rate          0.00096000" "$d/out"; check "summary shows final rate 0.001*0.96^1 after 12 steps" $?
+grep -q "CPUs seen" "$d/out"; check "summary shows CPUs seen" $?
+if command -v h5dump >/dev/null 2>&1; then
+    h5dump -A "$d/r.h5" >"$d/attrs" 2>&1
+    for a in format format_version platbench_version git_commit model_name model_file data_dir seed \
+        threads cpus_seen batch iterations final_rate final_error train_acc val_acc test_acc \
+        training_time_s load_time_s train_compute_s eval_time_s total_time_s peak_rss_kb class_names; do
+        grep -q "ATTRIBUTE \"$a\"" "$d/attrs" || { echo "missing attribute $a"; missing=1; }
+    done
+    [ "${missing:-0}" -eq 0 ]; check "result file has every OUTPUT.md attribute" $?
+    h5dump -d /curves/val_acc "$d/r.h5" | grep -q "( 12 )"; check "/curves/val_acc has 12 values" $?
+fi
+
+# classify: a 28x28 grey PNG (written with Python's standard library only)
+python3 - "$d/img.png" <<'PY'
+import struct, sys, zlib
+w = h = 28
+raw = b"".join(b"\0" + bytes((x * 9 + y * 5) % 256 for x in range(w)) for y in range(h))
+def chunk(t, data):
+    return struct.pack(">I", len(data)) + t + data + struct.pack(">I", zlib.crc32(t + data) & 0xffffffff)
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0))
+                              + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+PY
+expect_rc "classify" 0 "$B" classify --model "$MODELS/tiny.cfg" --weights "$d/w.h5" "$d/img.png" "$d/img.png"
+cat "$d/out"
+[ "$(wc -l <"$d/out")" -eq 2 ]; check "one line per image" $?
+head -1 "$d/out" | grep -Eq '^T-shirt/top: [0-9]+\.[0-9]{2}% - Trouser: [0-9]+\.[0-9]{2}% - Pullover: [0-9]+\.[0-9]{2}% - Dress: [0-9]+\.[0-9]{2}%$'
+check "study's format with the class names stored in the weights" $?
+head -1 "$d/out" | tr -- '-' '\n' | sed 's/.*: //; s/%//' | awk '{s += $1} END {exit !(s > 99.95 && s < 100.05)}'
+check "percentages sum to 100" $?
+expect_rc "classify --classes" 0 "$B" classify --model "$MODELS/tiny.cfg" --weights "$d/w.h5" --classes face,body,hand,nothing "$d/img.png"
+grep -Eq '^face: .* - body: .* - hand: .* - nothing: .*%$' "$d/out"; check "--classes overrides the names" $?
+expect_rc "classify a missing image" 1 "$B" classify --model "$MODELS/tiny.cfg" --weights "$d/w.h5" "$d/none.png"
+expect_rc "classify with wrong weights" 1 "$B" classify --model "$MODELS/quick.cfg" --weights "$d/w.h5" "$d/img.png"
+expect_rc "bench tiny" 0 "$B" bench --model "$MODELS/tiny.cfg" --batch 8 --threads 1 --steps 2 --warmup 1
+head -1 "$d/out" | grep -Eq '^[0-9.]+ ms/step'; check "bench prints <number> ms/step first" $?
+
+[ "$fails" -eq 0 ] && echo "cli ok" || echo "FAILED: $fails"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,265 @@
+/* test_layers: every kernel's fast version against its naive reference (forward and
+ * backward), and both against central finite differences of a scalar loss
+ * L = sum(out * R) (R random), on odd, non-square shapes. Non-zero exit on any mismatch. */
+#include "cnn/layers.h"
+#include "common/rng.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures = 0;
+static rng R;
+
+static float *rnd(size_t n, double scale)
+{
+    float *p = malloc(sizeof(float) * (n ? n : 1));
+    if (!p) exit(1);
+    for (size_t i = 0; i < n; i++) p[i] = (float)((2 * rng_uniform(&R) - 1) * scale);
+    return p;
+}
+
+static void check(const char *what, const float *a, const float *b, size_t n, double tol)
+{
+    double md = 0, mb = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - b[i]);
+        if (!(d <= md)) md = d;
+        if (fabs(b[i]) > mb) mb = fabs(b[i]);
+    }
+    double rel = md / (mb > 0 ? mb : 1);
+    int ok = rel <= tol; /* NaN fails */
+    printf("%-40s max|diff| %.3g rel %.3g (tol %.0e) %s\n", what, md, rel, tol, ok ? "ok" : "FAIL");
+    if (!ok) failures++;
+}
+
+static double dot(const float *a, const float *b, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
+    return s;
+}
+
+/* ---- conv --------------------------------------------------------------------- */
+static void conv_case(int N, int C, int H, int W, int K)
+{
+    char what[96];
+    size_t nin = (size_t)N * C * H * W, nout = (size_t)N * K * H * W, nw = (size_t)K * C * 9;
+    float *x = rnd(nin, 1), *w = rnd(nw, 0.5), *b = rnd(K, 0.5), *r = rnd(nout, 1);
+    float *y1 = rnd(nout, 0), *y2 = rnd(nout, 0), *col = rnd(2 * conv3x3_col_size(C, H, W, K), 0);
+    float *dx1 = rnd(nin, 0), *dx2 = rnd(nin, 0), *dw1 = rnd(nw, 0), *dw2 = rnd(nw, 0),
+          *db1 = rnd(K, 0), *db2 = rnd(K, 0);
+    for (int relu = 0; relu < 2; relu++) {
+        conv3x3_forward(y1, x, w, b, col, 2, N, C, H, W, K, relu);
+        conv3x3_forward_naive(y2, x, w, b, N, C, H, W, K, relu);
+        snprintf(what, sizeof what, "conv %dx%dx%dx%d->%d fwd%s", N, C, H, W, K, relu ? "+relu" : "");
+        check(what, y1, y2, nout, 1e-5);
+    }
+    conv3x3_backward(dx1, dw1, db1, r, x, w, col, 2, N, C, H, W, K);
+    conv3x3_backward_naive(dx2, dw2, db2, r, x, w, N, C, H, W, K);
+    snprintf(what, sizeof what, "conv %dx%dx%dx%d->%d bwd dx", N, C, H, W, K);
+    check(what, dx1, dx2, nin, 1e-5);
+    snprintf(what, sizeof what, "conv %dx%dx%dx%d->%d bwd dw", N, C, H, W, K);
+    check(what, dw1, dw2, nw, 1e-5);
+    snprintf(what, sizeof what, "conv %dx%dx%dx%d->%d bwd db", N, C, H, W, K);
+    check(what, db1, db2, K, 1e-5);
+    /* 2 threads (images split in two blocks): outputs and input gradients are per image, so
+     * bit-identical; weight gradients add two partial sums, so equal within rounding */
+    layers_set_threads(2);
+    conv3x3_forward(y2, x, w, b, col, 2, N, C, H, W, K, 1);
+    conv3x3_backward(dx2, dw2, db2, r, x, w, col, 2, N, C, H, W, K);
+    layers_set_threads(1);
+    conv3x3_forward(y1, x, w, b, col, 2, N, C, H, W, K, 1);
+    if (memcmp(y1, y2, sizeof(float) * nout) || memcmp(dx1, dx2, sizeof(float) * nin)) {
+        printf("conv: kernel threads 1 vs 2 differ: FAIL\n");
+        failures++;
+    }
+    snprintf(what, sizeof what, "conv %dx%dx%dx%d->%d bwd dw, 2 threads", N, C, H, W, K);
+    check(what, dw2, dw1, nw, 1e-5);
+    snprintf(what, sizeof what, "conv %dx%dx%dx%d->%d bwd db, 2 threads", N, C, H, W, K);
+    check(what, db2, db1, K, 1e-5);
+    /* finite differences of L = sum(conv(x) * r) (no ReLU: linear, so central differences
+     * are exact up to rounding) on a sample of x and w entries */
+    float *fd = rnd(48, 0), *an = rnd(48, 0);
+    const float eps = 1e-2f;
+    for (int t = 0; t < 48; t++) {
+        int onw = t % 2;
+        float *v = onw ? w : x;
+        size_t i = rng_below(&R, onw ? nw : nin);
+        float keep = v[i];
+        v[i] = keep + eps;
+        conv3x3_forward_naive(y2, x, w, b, N, C, H, W, K, 0);
+        double lp = dot(y2, r, nout);
+        v[i] = keep - eps;
+        conv3x3_forward_naive(y2, x, w, b, N, C, H, W, K, 0);
+        double lm = dot(y2, r, nout);
+        v[i] = keep;
+        fd[t] = (float)((lp - lm) / (2.0 * eps));
+        an[t] = onw ? dw1[i] : dx1[i];
+    }
+    snprintf(what, sizeof what, "conv %dx%dx%dx%d->%d finite differences", N, C, H, W, K);
+    check(what, an, fd, 48, 2e-3);
+    free(x), free(w), free(b), free(r), free(y1), free(y2), free(col), free(dx1), free(dx2);
+    free(dw1), free(dw2), free(db1), free(db2), free(fd), free(an);
+}
+
+/* ---- maxpool -------------------------------------------------------------------- */
+static void pool_case(int N, int C, int H, int W)
+{
+    char what[96];
+    size_t nin = (size_t)N * C * H * W, nout = (size_t)N * C * (H / 2) * (W / 2);
+    float *x = rnd(nin, 0), *r = rnd(nout, 1), *y1 = rnd(nout, 0), *y2 = rnd(nout, 0);
+    float *dx1 = rnd(nin, 0), *dx2 = rnd(nin, 0);
+    /* distinct values, gaps >> eps: the max never switches under the perturbation */
+    int *perm = malloc(sizeof(int) * nin);
+    for (size_t i = 0; i < nin; i++) perm[i] = (int)i;
+    rng_shuffle(&R, perm, nin);
+    for (size_t i = 0; i < nin; i++) x[i] = (float)perm[i] * 0.1f;
+    maxpool2x2_forward(y1, x, N, C, H, W);
+    maxpool2x2_forward_naive(y2, x, N, C, H, W);
+    snprintf(what, sizeof what, "maxpool %dx%dx%dx%d fwd", N, C, H, W);
+    check(what, y1, y2, nout, 0);
+    maxpool2x2_backward(dx1, r, x, N, C, H, W);
+    maxpool2x2_backward_naive(dx2, r, x, N, C, H, W);
+    snprintf(what, sizeof what, "maxpool %dx%dx%dx%d bwd", N, C, H, W);
+    check(what, dx1, dx2, nin, 0);
+    float fd[32], an[32];
+    for (int t = 0; t < 32; t++) {
+        size_t i = rng_below(&R, nin);
+        float keep = x[i];
+        x[i] = keep + 0.01f;
+        maxpool2x2_forward_naive(y2, x, N, C, H, W);
+        double lp = dot(y2, r, nout);
+        x[i] = keep - 0.01f;
+        maxpool2x2_forward_naive(y2, x, N, C, H, W);
+        double lm = dot(y2, r, nout);
+        x[i] = keep;
+        fd[t] = (float)((lp - lm) / 0.02);
+        an[t] = dx1[i];
+    }
+    snprintf(what, sizeof what, "maxpool %dx%dx%dx%d finite differences", N, C, H, W);
+    check(what, an, fd, 32, 1e-3);
+    /* ties: the gradient goes to the first maximum in scan order, like PyTorch */
+    float tx[4] = {1, 3, 3, 2}, tg = 1, tdx[4];
+    maxpool2x2_backward(tdx, &tg, tx, 1, 1, 2, 2);
+    if (!(tdx[1] == 1 && tdx[0] == 0 && tdx[2] == 0 && tdx[3] == 0)) {
+        printf("maxpool tie rule: FAIL\n");
+        failures++;
+    }
+    free(x), free(r), free(y1), free(y2), free(dx1), free(dx2), free(perm);
+}
+
+/* ---- dense -------------------------------------------------------------------- */
+static void dense_case(int N, int C, int O)
+{
+    char what[96];
+    size_t nw = (size_t)O * C;
+    float *x = rnd((size_t)N * C, 1), *w = rnd(nw, 0.5), *b = rnd(O, 0.5), *r = rnd((size_t)N * O, 1);
+    float *y1 = rnd((size_t)N * O, 0), *y2 = rnd((size_t)N * O, 0);
+    float *dx1 = rnd((size_t)N * C, 0), *dx2 = rnd((size_t)N * C, 0), *dw1 = rnd(nw, 0),
+          *dw2 = rnd(nw, 0), *db1 = rnd(O, 0), *db2 = rnd(O, 0);
+    for (int relu = 0; relu < 2; relu++) {
+        dense_forward(y1, x, w, b, N, C, O, relu);
+        dense_forward_naive(y2, x, w, b, N, C, O, relu);
+        snprintf(what, sizeof what, "dense %dx%d->%d fwd%s", N, C, O, relu ? "+relu" : "");
+        check(what, y1, y2, (size_t)N * O, 1e-5);
+    }
+    dense_backward(dx1, dw1, db1, r, x, w, N, C, O);
+    dense_backward_naive(dx2, dw2, db2, r, x, w, N, C, O);
+    snprintf(what, sizeof what, "dense %dx%d->%d bwd dx", N, C, O);
+    check(what, dx1, dx2, (size_t)N * C, 1e-5);
+    snprintf(what, sizeof what, "dense %dx%d->%d bwd dw", N, C, O);
+    check(what, dw1, dw2, nw, 1e-5);
+    snprintf(what, sizeof what, "dense %dx%d->%d bwd db", N, C, O);
+    check(what, db1, db2, O, 1e-5);
+    layers_set_threads(3); /* blocks of outputs / inputs per thread */
+    dense_forward(y1, x, w, b, N, C, O, 1);
+    dense_forward_naive(y2, x, w, b, N, C, O, 1);
+    snprintf(what, sizeof what, "dense %dx%d->%d fwd+relu, 3 threads", N, C, O);
+    check(what, y1, y2, (size_t)N * O, 1e-5);
+    dense_backward(dx1, dw1, db1, r, x, w, N, C, O);
+    snprintf(what, sizeof what, "dense %dx%d->%d bwd dx, 3 threads", N, C, O);
+    check(what, dx1, dx2, (size_t)N * C, 1e-5);
+    snprintf(what, sizeof what, "dense %dx%d->%d bwd dw, 3 threads", N, C, O);
+    check(what, dw1, dw2, nw, 1e-5);
+    layers_set_threads(1);
+    float fd[32], an[32];
+    for (int t = 0; t < 32; t++) {
+        int onw = t % 2;
+        float *v = onw ? w : x;
+        size_t i = rng_below(&R, onw ? nw : (size_t)N * C);
+        float keep = v[i];
+        v[i] = keep + 0.01f;
+        dense_forward_naive(y2, x, w, b, N, C, O, 0);
+        double lp = dot(y2, r, (size_t)N * O);
+        v[i] = keep - 0.01f;
+        dense_forward_naive(y2, x, w, b, N, C, O, 0);
+        double lm = dot(y2, r, (size_t)N * O);
+        v[i] = keep;
+        fd[t] = (float)((lp - lm) / 0.02);
+        an[t] = onw ? dw2[i] : dx2[i];
+    }
+    snprintf(what, sizeof what, "dense %dx%d->%d finite differences", N, C, O);
+    check(what, an, fd, 32, 2e-3);
+    free(x), free(w), free(b), free(r), free(y1), free(y2), free(dx1), free(dx2), free(dw1);
+    free(dw2), free(db1), free(db2);
+}
+
+/* ---- relu, softmax cross-entropy -------------------------------------------------- */
+static void relu_softmax_case(void)
+{
+    float y[6] = {0, 1, -0.0f, 2, 0, 3}, d[6] = {1, 1, 1, 1, 1, 1}, want[6] = {0, 1, 0, 1, 0, 1};
+    relu_backward(d, y, 6);
+    check("relu backward mask", d, want, 6, 0);
+
+    enum { N = 5, K = 4 };
+    int labels[N] = {0, 3, 1, 2, 3};
+    float *z = rnd(N * K, 3), p[N * K], dz[N * K], fd[N * K];
+    z[0] = 80.0f; /* a large logit: the log-sum-exp form must stay finite */
+    double loss = softmax_xent_forward(p, z, labels, N, K);
+    double ref = 0;
+    for (int n = 0; n < N; n++) {
+        double m = -INFINITY, s = 0;
+        for (int k = 0; k < K; k++) m = fmax(m, z[n * K + k]);
+        for (int k = 0; k < K; k++) s += exp((double)z[n * K + k] - m);
+        ref += -(z[n * K + labels[n]] - m - log(s));
+        double ps = 0;
+        for (int k = 0; k < K; k++) ps += p[n * K + k];
+        if (fabs(ps - 1) > 1e-6) {
+            printf("softmax row %d sums to %.9f: FAIL\n", n, ps);
+            failures++;
+        }
+    }
+    float fl = (float)loss, fr = (float)ref;
+    check("softmax xent loss", &fl, &fr, 1, 1e-12);
+    softmax_xent_backward(dz, p, labels, N, K);
+    for (int i = 0; i < N * K; i++) {
+        float keep = z[i], zp = keep + 1e-2f, zm = keep - 1e-2f;
+        z[i] = zp;
+        double lp = softmax_xent_forward(p, z, labels, N, K) / N;
+        z[i] = zm;
+        double lm = softmax_xent_forward(p, z, labels, N, K) / N;
+        z[i] = keep;
+        fd[i] = (float)((lp - lm) / ((double)zp - zm));
+    }
+    check("softmax xent finite differences", dz, fd, N * K, 1e-3);
+    free(z);
+}
+
+int main(void)
+{
+    rng_seed(&R, 7);
+    layers_set_threads(1);
+    conv_case(3, 3, 7, 5, 4);
+    conv_case(1, 1, 1, 1, 2);
+    conv_case(1, 4, 33, 34, 5);
+    conv_case(3, 2, 70, 65, 3); /* > 4096 positions: two row strips (63 + 7 rows) */
+    pool_case(2, 3, 6, 8);
+    pool_case(1, 2, 7, 5); /* odd: the last row/column is dropped (floor) */
+    dense_case(3, 17, 5);
+    dense_case(1, 1, 2);
+    relu_softmax_case();
+    printf("%s\n", failures ? "FAILED" : "all kernels agree");
+    return failures ? 1 : 0;
+}
