@@ -146,14 +146,15 @@ int report_print(const char *path, FILE *fp, char *err, size_t errlen) {
                 best->val_acc, best->test_acc, best->training_time_s, best->test);
     }
     fprintf(fp, "\nSummary over tests (done runs): median [min, max]\n");
-    fprintf(fp, "%-14s %4s %6s %-26s %-26s %-26s %-11s %s\n", "platform", "done", "failed",
-            "training_time_s", "test_acc", "val_acc", "time/bare", "wall/bare");
+    fprintf(fp, "%-14s %4s %6s %7s %-26s %-26s %-26s %-11s %s\n", "platform", "done", "failed",
+            "skipped", "training_time_s", "test_acc", "val_acc", "time/bare", "wall/bare");
     for (int p = 0; p < P; p++) {
-        int done = 0, failed = 0;
+        int done = 0, failed = 0, skipped = 0;
         for (int i = 0; i < v.n; i++) {
             if (strcmp(v.rows[i].platform, names[p])) continue;
             done += !strcmp(v.rows[i].status, "done");
-            failed += !strcmp(v.rows[i].status, "failed") || !strcmp(v.rows[i].status, "skipped");
+            failed += !strcmp(v.rows[i].status, "failed");
+            skipped += !strcmp(v.rows[i].status, "skipped");
         }
         char cols[3][64];
         size_t fields[3] = {offsetof(exp_row, training_time_s), offsetof(exp_row, test_acc),
@@ -177,7 +178,8 @@ int report_print(const char *path, FILE *fp, char *err, size_t errlen) {
             snprintf(rel, sizeof rel, "%.3f", med / bare_med);
         if (isfinite(wall) && isfinite(bare_wall) && bare_wall > 0)
             snprintf(relw, sizeof relw, "%.3f", wall / bare_wall);
-        fprintf(fp, "%-14s %4d %6d %-26s %-26s %-26s %-11s %s\n", names[p], done, failed, cols[0],
+        fprintf(fp, "%-14s %4d %6d %7d %-26s %-26s %-26s %-11s %s\n", names[p], done, failed,
+                skipped, cols[0],
                 cols[1], cols[2], rel, relw);
     }
     if (!bare) fprintf(fp, "(no bare platform in this campaign: no relative times)\n");
