@@ -19,7 +19,7 @@ pkgs_run=(build-essential cmake pkg-config git openmpi-bin libopenmpi-dev libhdf
           libopenblas-dev libconfig-dev libstb-dev zlib1g-dev dataset-fashion-mnist
           python3-h5py python3-numpy python3-matplotlib python3-scipy python3-pandas)
 # ... and what the tests start for real: Docker engine and image tools, QEMU, Slurm.
-pkgs_test=(docker.io debootstrap squashfs-tools siftool bubblewrap squashfuse fuse3 qemu-system-x86
+pkgs_test=(docker.io debootstrap squashfs-tools siftool bubblewrap kmod qemu-system-x86
            busybox-static cpio slurm-wlm munge)
 
 log() { printf 'setup: %s\n' "$*" >&2; }

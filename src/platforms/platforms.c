@@ -5,9 +5,15 @@
 #include "platform.h"
 
 extern const platform_ops platform_bare;
+extern const platform_ops platform_docker;
+extern const platform_ops platform_singularity;
+extern const platform_ops platform_vm;
 
 const platform_ops *const platform_registry[] = {
     &platform_bare,
+    &platform_docker,
+    &platform_singularity,
+    &platform_vm,
     NULL,
 };
 

@@ -1,0 +1,188 @@
+/* docker: the workload runs in a Docker (or Podman, through its docker-compatible
+ * CLI) container made from a local image that holds platbench-cnn (recipes/docker/).
+ *
+ *   CLI run --rm --name ID --network none --read-only --tmpfs /tmp
+ *       --mount type=bind,source=P,target=P,readonly   (each read path)
+ *       --mount type=bind,source=W,target=W --workdir W (the write folder)
+ *       --user UID:GID (the runner's) [--cpus C] [--memory M] [--cpuset-cpus S]
+ *       -e OPENBLAS_NUM_THREADS=T [-e NAME=VALUE for pass_env] IMAGE EXE ARGS...
+ *
+ * The container is named after the launch id so cleanup() can remove it after a
+ * timeout (killing the docker CLI does not stop the container). */
+#define _GNU_SOURCE /* GNU/POSIX extensions (pipe2, memmem) beyond -std=gnu11 */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hostcmd.h"
+#include "pfutil.h"
+#include "platform.h"
+
+static const platform_option docker_options[] = {
+    {"image", PLATFORM_OPT_STRING, NULL, 1, "local image (tag or ID) holding the workload"},
+    {"cli", PLATFORM_OPT_STRING, "docker", 0, "container CLI: docker, or podman / its docker shim"},
+    {"exe", PLATFORM_OPT_STRING, "", 0,
+     "workload path inside the image (default /usr/local/bin/<workload name>)"},
+    {"cpus", PLATFORM_OPT_FLOAT, "0", 0, "--cpus limit (e.g. 1.5); 0: none"},
+    {"memory", PLATFORM_OPT_STRING, "", 0, "--memory limit (e.g. \"2g\"); empty: none"},
+    {"cpuset_cpus", PLATFORM_OPT_STRING, "", 0, "--cpuset-cpus (e.g. \"0\" or \"0-1\"); empty: all"},
+    {"pass_env", PLATFORM_OPT_STRING, "OPENBLAS_CORETYPE", 0,
+     "comma-separated host variables passed into the container when set"},
+    {NULL, 0, NULL, 0, NULL}};
+
+static const char *cli_of(const platform_conf *pc) {
+    const char *c = platform_opt(pc, "cli");
+    return c && *c ? c : "docker";
+}
+
+static int docker_check(const platform_conf *pc, char *why, size_t whylen) {
+    const char *cli = cli_of(pc), *image = platform_opt(pc, "image");
+    char path[4096], err[512];
+    hostcmd_result r;
+    if (hostcmd_which(cli, path, sizeof path)) {
+        snprintf(why, whylen, "docker: CLI \"%s\" not found on PATH; apt-get install docker.io (or podman)",
+                 cli);
+        return -1;
+    }
+    const char *info[] = {cli, "info", "--format", "{{.ServerVersion}}", NULL};
+    if (hostcmd_run(info, 20000, &r, err, sizeof err) || r.status != 0) {
+        snprintf(why, whylen, "docker: daemon not reachable (%s info: %s); start dockerd (or set DOCKER_HOST)",
+                 cli, r.errout[0] ? r.errout : err);
+        return -1;
+    }
+    if (!image || !*image) {
+        snprintf(why, whylen, "docker: option image is empty");
+        return -1;
+    }
+    const char *insp[] = {cli, "image", "inspect", "--format", "{{.Id}}", image, NULL};
+    if (hostcmd_run(insp, 20000, &r, err, sizeof err) || r.status != 0) {
+        snprintf(why, whylen,
+                 "docker: image %s not found (%s); build it with recipes/build-images.sh", image,
+                 r.errout[0] ? r.errout : err);
+        return -1;
+    }
+    return 0;
+}
+
+static int docker_describe(const platform_conf *pc, platform_info *info, char *err, size_t errlen) {
+    const char *cli = cli_of(pc), *image = platform_opt(pc, "image");
+    char e[512];
+    hostcmd_result r;
+    memset(info, 0, sizeof *info);
+    const char *ver[] = {cli, "version", "--format", "{{.Server.Version}}", NULL};
+    if (hostcmd_run(ver, 20000, &r, e, sizeof e) == 0 && r.status == 0 && r.out[0]) {
+        snprintf(info->runtime_version, sizeof info->runtime_version, "%.40s server %.200s", cli, r.out);
+    } else {
+        const char *v2[] = {cli, "--version", NULL};
+        if (hostcmd_run(v2, 20000, &r, e, sizeof e) || r.status != 0) {
+            snprintf(err, errlen, "docker: %s version failed: %s", cli, r.errout[0] ? r.errout : e);
+            return -1;
+        }
+        snprintf(info->runtime_version, sizeof info->runtime_version, "%.200s (daemon not answering)", r.out);
+    }
+    const char *insp[] = {cli, "image", "inspect", "--format",
+                          "{{.Id}}\t{{index .Config.Labels \"org.opencontainers.image.version\"}}"
+                          "\t{{index .Config.Labels \"org.opencontainers.image.revision\"}}",
+                          image, NULL};
+    if (hostcmd_run(insp, 20000, &r, e, sizeof e) || r.status != 0) {
+        snprintf(err, errlen, "docker: image %s: %s", image, r.errout[0] ? r.errout : e);
+        return -1;
+    }
+    char id[200] = "", v[64] = "", rev[64] = "";
+    sscanf(r.out, "%199[^\t]\t%63[^\t]\t%63s", id, v, rev);
+    snprintf(info->image_id, sizeof info->image_id, "%s", id);
+    const char *cpus = platform_opt(pc, "cpus"), *mem = platform_opt(pc, "memory"),
+               *set = platform_opt(pc, "cpuset_cpus");
+    snprintf(info->detail, sizeof info->detail, "image %s (version %s, revision %s); cpus=%s memory=%s cpuset=%s",
+             image, *v && strcmp(v, "<no value>") ? v : "?", *rev && strcmp(rev, "<no value>") ? rev : "?",
+             cpus && *cpus ? cpus : "-", mem && *mem ? mem : "-", set && *set ? set : "-");
+    return 0;
+}
+
+static int push_opt(strv *out, const char *flag, const char *val) {
+    if (!val || !*val) return 0; /* no limit */
+    return strv_push(out, flag) || strv_push(out, val);
+}
+
+static int docker_build_argv(const platform_conf *pc, const launch_request *rq, strv *out, char *err,
+                             size_t errlen) {
+    char exe[1024];
+    const char *image = platform_opt(pc, "image");
+    if (!image || !*image) {
+        snprintf(err, errlen, "docker: option image is empty");
+        return -1;
+    }
+    if (!rq->workload_argv || !rq->workload_argv[0]) {
+        snprintf(err, errlen, "docker: empty workload command");
+        return -1;
+    }
+    if (pfutil_exe(pc, rq, exe, sizeof exe)) {
+        snprintf(err, errlen, "docker: %s", exe);
+        return -1;
+    }
+    if (!rq->id || !*rq->id) {
+        snprintf(err, errlen, "docker: launch without an id (needed to name the container)");
+        return -1;
+    }
+    /* --mount is a CSV list: a path with ',' or '"' would need quoting the CLI does not
+     * promise to keep; '\n' is never a sane path here. */
+    for (const char *const *p = rq->read_paths; p && *p; p++)
+        if (pfutil_check_path("docker: read path", *p, ",\"\n", err, errlen)) return -1;
+    if (rq->write_dir && pfutil_check_path("docker: write folder", rq->write_dir, ",\"\n", err, errlen))
+        return -1;
+    strv env;
+    strv_init(&env);
+    int rc = -1;
+    if (strv_push(out, cli_of(pc)) || strv_push(out, "run") || strv_push(out, "--rm") ||
+        strv_push(out, "--name") || strv_push(out, rq->id) || strv_push(out, "--network") ||
+        strv_push(out, "none") || strv_push(out, "--read-only") || strv_push(out, "--tmpfs") ||
+        strv_push(out, "/tmp"))
+        goto oom;
+    for (const char *const *p = rq->read_paths; p && *p; p++)
+        if (strv_push(out, "--mount") ||
+            strv_pushf(out, "type=bind,source=%s,target=%s,readonly", *p, *p))
+            goto oom;
+    if (rq->write_dir && (strv_push(out, "--mount") ||
+                          strv_pushf(out, "type=bind,source=%s,target=%s", rq->write_dir, rq->write_dir) ||
+                          strv_push(out, "--workdir") || strv_push(out, rq->write_dir)))
+        goto oom;
+    if (strv_push(out, "--user") || strv_pushf(out, "%u:%u", (unsigned)getuid(), (unsigned)getgid()))
+        goto oom;
+    const char *cpus = platform_opt(pc, "cpus");
+    if (cpus && strtod(cpus, NULL) <= 0) cpus = NULL; /* 0: no limit */
+    if (push_opt(out, "--cpus", cpus) ||
+        push_opt(out, "--memory", platform_opt(pc, "memory")) ||
+        push_opt(out, "--cpuset-cpus", platform_opt(pc, "cpuset_cpus")))
+        goto oom;
+    if (pfutil_env(pc, rq, &env)) goto oom;
+    for (size_t i = 0; i < env.len; i++)
+        if (strv_push(out, "-e") || strv_push(out, env.items[i])) goto oom;
+    if (strv_push(out, image) || strv_push(out, exe) || strv_extend(out, rq->workload_argv + 1)) goto oom;
+    rc = 0;
+    goto done;
+oom:
+    snprintf(err, errlen, "docker: out of memory building the command");
+done:
+    strv_free(&env);
+    return rc;
+}
+
+static void docker_cleanup(const platform_conf *pc, const launch_request *rq) {
+    if (!rq->id || !*rq->id) return;
+    char e[256];
+    hostcmd_result r;
+    /* "No such container" is the normal case (--rm removed it): ignored. */
+    const char *argv[] = {cli_of(pc), "rm", "-f", rq->id, NULL};
+    (void)hostcmd_run(argv, 30000, &r, e, sizeof e);
+}
+
+const platform_ops platform_docker = {
+    .kind = "docker",
+    .summary = "in a Docker/Podman container from a local image (--network none, read-only root)",
+    .options = docker_options,
+    .check = docker_check,
+    .describe = docker_describe,
+    .build_argv = docker_build_argv,
+    .cleanup = docker_cleanup,
+};

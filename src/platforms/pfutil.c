@@ -1,0 +1,64 @@
+/* pfutil: helpers shared by the docker, singularity and vm platforms. */
+#define _GNU_SOURCE /* GNU/POSIX extensions (pipe2, memmem) beyond -std=gnu11 */
+#include "pfutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int pfutil_exe(const platform_conf *pc, const launch_request *rq, char *buf, size_t n) {
+    const char *exe = platform_opt(pc, "exe");
+    if (exe && *exe) {
+        if (exe[0] != '/') {
+            snprintf(buf, n, "option exe = \"%s\": expected an absolute path inside the image", exe);
+            return -1;
+        }
+        snprintf(buf, n, "%s", exe);
+        return 0;
+    }
+    const char *name = rq->workload_name;
+    if (!name || !*name || strchr(name, '/')) {
+        snprintf(buf, n, "no workload name to find in the image (set option exe)");
+        return -1;
+    }
+    snprintf(buf, n, "/usr/local/bin/%s", name);
+    return 0;
+}
+
+int pfutil_env(const platform_conf *pc, const launch_request *rq, strv *out) {
+    if (rq->threads > 0) {
+        if (strv_pushf(out, "OPENBLAS_NUM_THREADS=%d", rq->threads)) return -1;
+        if (strv_pushf(out, "OMP_NUM_THREADS=%d", rq->threads)) return -1;
+    }
+    const char *list = platform_opt(pc, "pass_env");
+    if (!list || !*list) return 0;
+    char *copy = strdup(list);
+    if (!copy) return -1;
+    int rc = 0;
+    char *save = NULL;
+    for (char *name = strtok_r(copy, ", ", &save); name; name = strtok_r(NULL, ", ", &save)) {
+        const char *v = getenv(name);
+        if (rq->threads > 0 && (strcmp(name, "OPENBLAS_NUM_THREADS") == 0 || strcmp(name, "OMP_NUM_THREADS") == 0))
+            continue; /* set above from the launch */
+        if (v && strv_pushf(out, "%s=%s", name, v)) {
+            rc = -1;
+            break;
+        }
+    }
+    free(copy);
+    return rc;
+}
+
+int pfutil_check_path(const char *what, const char *p, const char *forbidden, char *err, size_t n) {
+    if (!p || p[0] != '/') {
+        snprintf(err, n, "%s \"%s\": expected an absolute host path", what, p ? p : "(null)");
+        return -1;
+    }
+    size_t bad = strcspn(p, forbidden);
+    if (p[bad]) {
+        snprintf(err, n, "%s \"%s\": contains '%c', which this runtime's mount syntax cannot carry",
+                 what, p, p[bad]);
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,28 @@
+/* pfutil: small helpers shared by the container/VM platforms (docker, singularity,
+ * vm): where the workload lives inside an image, which environment variables a
+ * launch passes in, and checks on host paths that are exposed at the same path.
+ *
+ * API
+ *   pfutil_exe(pc, rq, buf, n)   in-image path of the workload: option "exe" if set, else
+ *                                "/usr/local/bin/" + rq->workload_name. 0 or -1 (message in buf).
+ *   pfutil_env(pc, rq, out)      appends "NAME=VALUE" strings to out: the thread variables
+ *                                (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS = rq->threads when > 0,
+ *                                as the runner sets them for bare launches)
+ *                                and every variable named in option "pass_env" (comma-separated)
+ *                                that is set in this process's environment. 0 or -1 (ENOMEM).
+ *   pfutil_check_path(what, p, forbidden, err, n)
+ *                                0 if p is an absolute path free of the characters in
+ *                                forbidden (those a runtime's option syntax cannot carry), else
+ *                                -1 with a message naming what the path is.
+ */
+#ifndef PB_PFUTIL_H
+#define PB_PFUTIL_H
+#include <stddef.h>
+
+#include "platform.h"
+
+int pfutil_exe(const platform_conf *pc, const launch_request *rq, char *buf, size_t n);
+int pfutil_env(const platform_conf *pc, const launch_request *rq, strv *out);
+int pfutil_check_path(const char *what, const char *p, const char *forbidden, char *err, size_t n);
+
+#endif

@@ -1,0 +1,484 @@
+/* vm: the workload runs in a virtual machine.
+ *
+ * mode "qemu": a fresh local VM per launch, booting Debian's kernel and platbench's
+ * initramfs (recipes/vm/build-vm.sh) under qemu-system-x86_64 with KVM or TCG:
+ *   - the host folders the workload reads (read-only) and writes (read-write) are
+ *     shared over virtio-9p and mounted AT THE SAME PATHS in the guest;
+ *   - the command travels on qemu's command line as fw_cfg blobs (opt/platbench/argv,
+ *     env, cwd, mounts: NUL-separated fields, hex-encoded so no character of a user value
+ *     means anything to qemu's option parser; never parsed by a shell); the guest's /init
+ *     (recipes/vm/pbinit.c) reads them from /sys/firmware/qemu_fw_cfg and runs the
+ *     command. build_argv() has no side effect (it also serves `platbench plan`);
+ *   - the workload's stdout -> guest ttyS1 -> qemu's stdout, its stderr -> ttyS2 ->
+ *     qemu's stderr, reopened as /dev/stderr in append mode (so the runner sees the
+ *     PLATBENCH_MARK lines; qemu's stderr must be a pipe, tty or file, not a socket);
+ *     the kernel console -> WRITE_DIR/vm-console-<id>.log, removed by cleanup() when the
+ *     guest reported status 0, kept otherwise;
+ *   - EXIT STATUS: status 0 -> the guest powers off -> qemu exits 0. Status N != 0 ->
+ *     the guest writes N to isa-debug-exit (port 0xf4) -> qemu exits (N << 1) | 1,
+ *     which is odd and never 0 (8 bits: N = code >> 1 for N < 128). A guest kernel panic
+ *     once /init has loaded pvpanic -> qemu exits 1. So success and failure are kept; the
+ *     exact status is also printed on stderr (and the console) as
+ *     "PLATBENCH_VM exit_status=N". (A kernel that panics before /init runs reboots, which
+ *     -no-reboot turns into exit 0 -- but with no marker line and no result file, so the
+ *     runner does not count it as done for the platbench-cnn interface.)
+ *   - accel "auto": KVM when /dev/kvm is usable AND a probe boot of this kernel under KVM
+ *     succeeds (once per process and kernel), else TCG; describe() records which one and
+ *     why, so TCG numbers are never mistaken for KVM ones.
+ *
+ * mode "ssh": the workload runs on a VM the user already has:
+ *   ssh -o BatchMode=yes HOST -- env NAME=VALUE... EXE ARGS...
+ * ssh joins its arguments with spaces and the REMOTE SIDE RUNS THEM THROUGH A SHELL:
+ * every word is therefore single-quoted here ('...', with ' written as '\''), so the
+ * remote shell sees exactly the argv built on this side. Paths are the same on the VM
+ * (shared file system); "hosts" placement is the runner's business.
+ */
+#define _GNU_SOURCE /* GNU/POSIX extensions (pipe2, memmem) beyond -std=gnu11 */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hostcmd.h"
+#include "pfutil.h"
+#include "platform.h"
+
+static const platform_option vm_options[] = {
+    {"mode", PLATFORM_OPT_STRING, "qemu", 0, "qemu (boot a local VM per launch) or ssh (run on host ssh_host)"},
+    {"accel", PLATFORM_OPT_STRING, "auto", 0, "qemu: kvm, tcg, or auto (kvm if it boots here, else tcg)"},
+    {"vcpus", PLATFORM_OPT_INT, "0", 0, "qemu: virtual CPUs (0: the launch's thread count, at least 1)"},
+    {"memory_mb", PLATFORM_OPT_INT, "1024", 0, "qemu: guest memory in MiB"},
+    {"kernel", PLATFORM_OPT_STRING, "images/vm/vmlinuz", 0, "qemu: kernel (recipes/build-images.sh output)"},
+    {"initrd", PLATFORM_OPT_STRING, "images/vm/initramfs.cpio.gz", 0, "qemu: initramfs (build-images.sh output)"},
+    {"qemu", PLATFORM_OPT_STRING, "qemu-system-x86_64", 0, "qemu: emulator binary"},
+    {"cpu", PLATFORM_OPT_STRING, "", 0, "qemu: -cpu model (default: host with kvm, max with tcg)"},
+    {"bios", PLATFORM_OPT_STRING, "", 0, "qemu: firmware (-bios), e.g. /usr/share/qemu/qboot.rom; empty: qemu's"},
+    {"exe", PLATFORM_OPT_STRING, "", 0,
+     "workload path in the guest (qemu default /usr/local/bin/<name>; ssh default: the host path)"},
+    {"ssh_host", PLATFORM_OPT_STRING, "", 0, "ssh: [user@]host of the VM"},
+    {"ssh", PLATFORM_OPT_STRING, "ssh", 0, "ssh: client binary"},
+    {"pass_env", PLATFORM_OPT_STRING, "OPENBLAS_CORETYPE", 0,
+     "comma-separated host variables passed to the workload when set"},
+    {NULL, 0, NULL, 0, NULL}};
+
+static const char *opt_or(const platform_conf *pc, const char *key, const char *fallback) {
+    const char *v = platform_opt(pc, key);
+    return v && *v ? v : fallback;
+}
+
+static int is_ssh(const platform_conf *pc) { return strcmp(opt_or(pc, "mode", "qemu"), "ssh") == 0; }
+
+/* ---- accelerator --------------------------------------------------------------------- */
+
+/* 1 if /dev/kvm can create a VM; else 0 with the reason in why. */
+static int kvm_usable(char *why, size_t n) {
+    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, n, "/dev/kvm: %s", strerror(errno));
+        return 0;
+    }
+    int ok = ioctl(fd, KVM_GET_API_VERSION, 0) == KVM_API_VERSION;
+    int vm = ok ? ioctl(fd, KVM_CREATE_VM, 0) : -1;
+    if (!ok)
+        snprintf(why, n, "/dev/kvm: unexpected KVM API version");
+    else if (vm < 0)
+        snprintf(why, n, "/dev/kvm: KVM_CREATE_VM: %s", strerror(errno));
+    if (vm >= 0) close(vm);
+    close(fd);
+    return ok && vm >= 0;
+}
+
+/* Probe cache: the decision for one kernel, made once per process (a probe boot costs
+ * about a second under KVM, much more when KVM hangs). */
+static struct {
+    char kernel[1024]; /* kernel the decision was made for ("" = none yet) */
+    int kvm;           /* 1: KVM boots it */
+    char why[256];     /* reason for the decision */
+} accel_cache;
+
+static void build_qemu_base(const platform_conf *pc, const char *accel, int vcpus, strv *out);
+
+/* Chooses the accelerator: "kvm" or "tcg" into accel, the reason into why. */
+static int resolve_accel(const platform_conf *pc, char accel[8], char *why, size_t n, char *err, size_t errlen) {
+    const char *a = opt_or(pc, "accel", "auto");
+    if (strcmp(a, "kvm") == 0 || strcmp(a, "tcg") == 0) {
+        snprintf(accel, 8, "%s", a);
+        snprintf(why, n, "set in the config");
+        return 0;
+    }
+    if (strcmp(a, "auto") != 0) {
+        snprintf(err, errlen, "vm: accel = \"%s\": expected kvm, tcg or auto", a);
+        return -1;
+    }
+    const char *kernel = opt_or(pc, "kernel", "");
+    if (strcmp(accel_cache.kernel, kernel) != 0) {
+        char reason[200];
+        accel_cache.kvm = 0;
+        if (!kvm_usable(reason, sizeof reason)) {
+            snprintf(accel_cache.why, sizeof accel_cache.why, "auto: %s", reason);
+        } else { /* KVM is there: does this kernel boot under it? (pbinit powers off on pb.probe) */
+            strv probe;
+            strv_init(&probe);
+            hostcmd_result r;
+            char e[256];
+            build_qemu_base(pc, "kvm", 1, &probe);
+            int bad = strv_push(&probe, "-append") ||
+                      strv_push(&probe, "console=ttyS0 quiet panic=-1 pb.probe") ||
+                      strv_push(&probe, "-serial") || strv_push(&probe, "null");
+            int ran = !bad && hostcmd_run((const char *const *)probe.items, 30000, &r, e, sizeof e) == 0;
+            accel_cache.kvm = ran && r.status == 0;
+            snprintf(accel_cache.why, sizeof accel_cache.why, "auto: %s",
+                     accel_cache.kvm ? "KVM probe boot succeeded"
+                     : ran           ? "KVM probe boot failed, using TCG"
+                                     : "KVM probe boot did not finish, using TCG");
+            strv_free(&probe);
+        }
+        snprintf(accel_cache.kernel, sizeof accel_cache.kernel, "%s", kernel);
+    }
+    snprintf(accel, 8, "%s", accel_cache.kvm ? "kvm" : "tcg");
+    snprintf(why, n, "%s", accel_cache.why);
+    return 0;
+}
+
+/* ---- qemu argv ----------------------------------------------------------------------- */
+
+/* Appends to out the value with every ',' doubled (QEMU's option syntax). */
+static int push_qemu_escaped(strv *out, const char *prefix, const char *val, const char *suffix) {
+    size_t n = strlen(val), k = 0;
+    char *buf = malloc(2 * n + 1);
+    if (!buf) return -1;
+    for (size_t i = 0; i < n; i++) {
+        buf[k++] = val[i];
+        if (val[i] == ',') buf[k++] = ',';
+    }
+    buf[k] = '\0';
+    int rc = strv_pushf(out, "%s%s%s", prefix, buf, suffix);
+    free(buf);
+    return rc;
+}
+
+/* Machine, accelerator, CPU, memory, kernel, initrd and the exit/panic devices
+ * (errors surface as a failed spawn or strv push checked by the caller's len). */
+static void build_qemu_base(const platform_conf *pc, const char *accel, int vcpus, strv *out) {
+    const char *cpu = opt_or(pc, "cpu", strcmp(accel, "kvm") == 0 ? "host" : "max");
+    const char *bios = opt_or(pc, "bios", "");
+    strv_push(out, opt_or(pc, "qemu", "qemu-system-x86_64"));
+    const char *fixed[] = {"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot", "-M", "pc", NULL};
+    strv_extend(out, fixed);
+    strv_push(out, "-accel");
+    strv_push(out, strcmp(accel, "kvm") == 0 ? "kvm" : "tcg,thread=multi");
+    strv_push(out, "-cpu");
+    strv_push(out, cpu);
+    strv_push(out, "-smp");
+    strv_pushf(out, "%d", vcpus);
+    strv_push(out, "-m");
+    strv_pushf(out, "%ld", platform_opt_long(pc, "memory_mb", 1024));
+    if (*bios) {
+        strv_push(out, "-bios");
+        strv_push(out, bios);
+    }
+    strv_push(out, "-kernel");
+    strv_push(out, opt_or(pc, "kernel", ""));
+    strv_push(out, "-initrd");
+    strv_push(out, opt_or(pc, "initrd", ""));
+    const char *devs[] = {"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-device", "pvpanic-pci",
+                          "-action", "panic=exit-failure", NULL};
+    strv_extend(out, devs);
+}
+
+/* Pushes "-fw_cfg" "name=opt/platbench/NAME,string=HEX" where HEX encodes the fields,
+ * each followed by a NUL byte. */
+static int push_fw_cfg(strv *out, const char *name, const char *const *fields, size_t n) {
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) len += strlen(fields[i]) + 1;
+    char *hex = malloc(2 * len + 1), *h = hex;
+    if (!hex) return -1;
+    for (size_t i = 0; i < n; i++)
+        for (const unsigned char *c = (const unsigned char *)fields[i];; c++) {
+            h += sprintf(h, "%02x", *c);
+            if (!*c) break;
+        }
+    *h = '\0';
+    int rc = strv_push(out, "-fw_cfg") || strv_pushf(out, "name=opt/platbench/%s,string=%s", name, hex);
+    free(hex);
+    return rc;
+}
+
+static int console_log(const launch_request *rq, char *buf, size_t n) {
+    return snprintf(buf, n, "%s/vm-console-%s.log", rq->write_dir, rq->id) >= (int)n ? -1 : 0;
+}
+
+static int qemu_build_argv(const platform_conf *pc, const launch_request *rq, strv *out, char *err, size_t errlen) {
+    char exe[1024], con[4096], accel[8], why[256];
+    if (!rq->write_dir || rq->write_dir[0] != '/') {
+        snprintf(err, errlen, "vm: a launch needs an absolute write folder (it carries the command into the VM)");
+        return -1;
+    }
+    if (!rq->id || !*rq->id || strchr(rq->id, '/')) {
+        snprintf(err, errlen, "vm: launch id \"%s\" is not name-safe", rq->id ? rq->id : "");
+        return -1;
+    }
+    if (pfutil_exe(pc, rq, exe, sizeof exe)) {
+        snprintf(err, errlen, "vm: %s", exe);
+        return -1;
+    }
+    for (const char *const *p = rq->read_paths; p && *p; p++)
+        if (pfutil_check_path("vm: read path", *p, "\n", err, errlen)) return -1;
+    if (resolve_accel(pc, accel, why, sizeof why, err, errlen)) return -1;
+    if (console_log(rq, con, sizeof con)) {
+        snprintf(err, errlen, "vm: write folder path too long");
+        return -1;
+    }
+    strv argv, env, mounts, shares;
+    strv_init(&argv);
+    strv_init(&env);
+    strv_init(&mounts);
+    strv_init(&shares); /* pairs: host folder, "ro"/"rw", one per 9p tag pbN */
+    int rc = -1, nshare = 0;
+    if (strv_push(&argv, exe) || strv_extend(&argv, rq->workload_argv + 1) || pfutil_env(pc, rq, &env)) goto oom;
+    /* the write folder, then the read paths: a folder is shared as is; a file through its
+     * folder (9p shares folders only), and the guest bind-mounts the file alone */
+    for (int i = -1; i < 0 || (rq->read_paths && rq->read_paths[i]); i++) {
+        const char *p = i < 0 ? rq->write_dir : rq->read_paths[i];
+        const char *mode = i < 0 ? "rw" : "ro";
+        struct stat st;
+        /* the write folder is a folder, possibly not created yet (`platbench plan`) */
+        if (i >= 0 && stat(p, &st) != 0) {
+            snprintf(err, errlen, "vm: read path \"%s\": %s", p, strerror(errno));
+            goto fail;
+        }
+        int isdir = i < 0 || S_ISDIR(st.st_mode);
+        char folder[4096];
+        const char *slash = strrchr(p, '/');
+        if (isdir)
+            snprintf(folder, sizeof folder, "%s", p);
+        else
+            snprintf(folder, sizeof folder, "%.*s", slash == p ? 1 : (int)(slash - p), p);
+        if (strv_push(&shares, folder) || strv_push(&shares, mode) || strv_pushf(&mounts, "pb%d", nshare) ||
+            strv_push(&mounts, p) || strv_push(&mounts, mode) || strv_push(&mounts, isdir ? "dir" : "file"))
+            goto oom;
+        nshare++;
+    }
+    const char *cwd[] = {rq->write_dir};
+    long vcpus = platform_opt_long(pc, "vcpus", 0);
+    if (vcpus <= 0) vcpus = rq->threads > 0 ? rq->threads : 1;
+    size_t before = out->len;
+    build_qemu_base(pc, accel, (int)vcpus, out);
+    if (out->len == before || strv_push(out, "-append") ||
+        strv_push(out, "console=ttyS0 quiet loglevel=3 panic=-1") || strv_push(out, "-chardev") ||
+        push_qemu_escaped(out, "file,id=pbcon,path=", con, ""))
+        goto oom;
+    const char *serial[] = {"-serial", "chardev:pbcon", /* ttyS0: kernel console -> log file */
+                            "-chardev", "stdio,id=pbout,signal=off", "-serial", "chardev:pbout", /* ttyS1 */
+                            /* ttyS2 -> qemu's own stderr, reopened (qemu refuses -add-fd of fd 2);
+                             * append: a log file given as stderr is not truncated */
+                            "-chardev", "file,id=pberr,path=/dev/stderr,append=on", "-serial", "chardev:pberr",
+                            NULL};
+    if (strv_extend(out, serial)) goto oom;
+    if (push_fw_cfg(out, "argv", (const char *const *)argv.items, argv.len) ||
+        push_fw_cfg(out, "env", (const char *const *)env.items, env.len) ||
+        push_fw_cfg(out, "mounts", (const char *const *)mounts.items, mounts.len) ||
+        push_fw_cfg(out, "cwd", cwd, 1))
+        goto oom;
+    for (int k = 0; k < nshare; k++) {
+        const char *folder = shares.items[2 * k], *mode = shares.items[2 * k + 1];
+        char pre[128];
+        snprintf(pre, sizeof pre, "local,id=pb%d,security_model=none%s,path=", k,
+                 strcmp(mode, "ro") == 0 ? ",readonly=on" : "");
+        if (strv_push(out, "-fsdev") || push_qemu_escaped(out, pre, folder, "") || strv_push(out, "-device") ||
+            strv_pushf(out, "virtio-9p-pci,fsdev=pb%d,mount_tag=pb%d", k, k))
+            goto oom;
+    }
+    rc = 0;
+    goto done;
+oom:
+    snprintf(err, errlen, "vm: out of memory building the command");
+fail:
+done:
+    strv_free(&argv);
+    strv_free(&env);
+    strv_free(&mounts);
+    strv_free(&shares);
+    return rc;
+}
+
+/* ---- ssh mode ------------------------------------------------------------------------ */
+
+/* Pushes s single-quoted for a POSIX shell: 'it'\''s' */
+static int push_sh_quoted(strv *out, const char *s) {
+    size_t n = strlen(s), k = 0;
+    char *buf = malloc(4 * n + 3);
+    if (!buf) return -1;
+    buf[k++] = '\'';
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\'') {
+            memcpy(buf + k, "'\\''", 4);
+            k += 4;
+        } else {
+            buf[k++] = s[i];
+        }
+    }
+    buf[k++] = '\'';
+    buf[k] = '\0';
+    int rc = strv_push(out, buf);
+    free(buf);
+    return rc;
+}
+
+static int ssh_build_argv(const platform_conf *pc, const launch_request *rq, strv *out, char *err, size_t errlen) {
+    const char *host = opt_or(pc, "ssh_host", "");
+    const char *exe = opt_or(pc, "exe", rq->workload_argv[0]);
+    if (!*host || host[0] == '-') {
+        snprintf(err, errlen, "vm: mode ssh needs ssh_host = \"[user@]host\" (not starting with '-')");
+        return -1;
+    }
+    strv env;
+    strv_init(&env);
+    int rc = -1;
+    if (strv_push(out, opt_or(pc, "ssh", "ssh")) || strv_push(out, "-o") || strv_push(out, "BatchMode=yes") ||
+        strv_push(out, "--") || strv_push(out, host) || pfutil_env(pc, rq, &env))
+        goto oom;
+    if (env.len && strv_push(out, "env")) goto oom;
+    for (size_t i = 0; i < env.len; i++)
+        if (push_sh_quoted(out, env.items[i])) goto oom;
+    if (push_sh_quoted(out, exe)) goto oom;
+    for (const char *const *a = rq->workload_argv + 1; *a; a++)
+        if (push_sh_quoted(out, *a)) goto oom;
+    rc = 0;
+    goto done;
+oom:
+    snprintf(err, errlen, "vm: out of memory building the command");
+done:
+    strv_free(&env);
+    return rc;
+}
+
+/* ---- table --------------------------------------------------------------------------- */
+
+static int vm_check(const platform_conf *pc, char *why, size_t whylen) {
+    char path[4096], e[512];
+    hostcmd_result r;
+    if (is_ssh(pc)) {
+        const char *host = opt_or(pc, "ssh_host", ""), *ssh = opt_or(pc, "ssh", "ssh");
+        if (hostcmd_which(ssh, path, sizeof path)) {
+            snprintf(why, whylen, "vm: %s not found; apt-get install openssh-client", ssh);
+            return -1;
+        }
+        if (!*host || host[0] == '-') {
+            snprintf(why, whylen, "vm: mode ssh needs ssh_host");
+            return -1;
+        }
+        const char *argv[] = {ssh, "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "--", host, "true", NULL};
+        if (hostcmd_run(argv, 30000, &r, e, sizeof e) || r.status != 0) {
+            snprintf(why, whylen, "vm: ssh %s does not answer without a password (%s); set up key login",
+                     host, r.errout[0] ? r.errout : e);
+            return -1;
+        }
+        return 0;
+    }
+    const char *mode = opt_or(pc, "mode", "qemu");
+    if (strcmp(mode, "qemu") != 0) {
+        snprintf(why, whylen, "vm: mode = \"%s\": expected qemu or ssh", mode);
+        return -1;
+    }
+    const char *qemu = opt_or(pc, "qemu", "qemu-system-x86_64");
+    if (hostcmd_which(qemu, path, sizeof path)) {
+        snprintf(why, whylen, "vm: %s not found; apt-get install qemu-system-x86", qemu);
+        return -1;
+    }
+    const char *files[] = {"kernel", "initrd"};
+    for (int i = 0; i < 2; i++) {
+        const char *f = opt_or(pc, files[i], "");
+        if (access(f, R_OK) != 0) {
+            snprintf(why, whylen, "vm: %s \"%s\": %s; build it with recipes/build-images.sh", files[i], f,
+                     strerror(errno));
+            return -1;
+        }
+    }
+    char accel[8], reason[256];
+    if (resolve_accel(pc, accel, reason, sizeof reason, why, whylen)) return -1;
+    if (strcmp(accel, "kvm") == 0 && !kvm_usable(reason, sizeof reason)) {
+        snprintf(why, whylen, "vm: accel kvm: %s; use accel = \"tcg\" or \"auto\"", reason);
+        return -1;
+    }
+    return 0;
+}
+
+static int vm_describe(const platform_conf *pc, platform_info *info, char *err, size_t errlen) {
+    char e[512];
+    hostcmd_result r;
+    memset(info, 0, sizeof *info);
+    if (is_ssh(pc)) {
+        const char *host = opt_or(pc, "ssh_host", ""), *ssh = opt_or(pc, "ssh", "ssh");
+        const char *argv[] = {ssh, "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "--", host, "uname -sr", NULL};
+        if (hostcmd_run(argv, 30000, &r, e, sizeof e) || r.status != 0) {
+            snprintf(err, errlen, "vm: ssh %s: %s", host, r.errout[0] ? r.errout : e);
+            return -1;
+        }
+        snprintf(info->runtime_version, sizeof info->runtime_version, "ssh to %.100s (%.120s)", host, r.out);
+        snprintf(info->detail, sizeof info->detail, "mode ssh; workload %.200s", opt_or(pc, "exe", "(host path)"));
+        return 0;
+    }
+    char accel[8], why[256], khex[65], ihex[65];
+    if (resolve_accel(pc, accel, why, sizeof why, err, errlen)) return -1;
+    const char *qemu = opt_or(pc, "qemu", "qemu-system-x86_64");
+    const char *ver[] = {qemu, "--version", NULL};
+    if (hostcmd_run(ver, 20000, &r, e, sizeof e) || r.status != 0) {
+        snprintf(err, errlen, "vm: %s --version: %s", qemu, r.errout[0] ? r.errout : e);
+        return -1;
+    }
+    char *nl = strchr(r.out, '\n');
+    if (nl) *nl = '\0';
+    const char *v = strncmp(r.out, "QEMU emulator version ", 22) == 0 ? r.out + 22 : r.out;
+    snprintf(info->runtime_version, sizeof info->runtime_version, "QEMU %.200s (accel %s)", v, accel);
+    if (hostcmd_sha256(opt_or(pc, "kernel", ""), khex, e, sizeof e) ||
+        hostcmd_sha256(opt_or(pc, "initrd", ""), ihex, e, sizeof e)) {
+        snprintf(err, errlen, "vm: %s", e);
+        return -1;
+    }
+    snprintf(info->image_id, sizeof info->image_id, "initrd sha256:%s kernel sha256:%s", ihex, khex);
+    long vcpus = platform_opt_long(pc, "vcpus", 0);
+    char vc[32];
+    if (vcpus > 0)
+        snprintf(vc, sizeof vc, "%ld", vcpus);
+    else
+        snprintf(vc, sizeof vc, "threads");
+    snprintf(info->detail, sizeof info->detail, "accel=%s (%.120s); vcpus=%s memory_mb=%ld cpu=%.30s", accel, why, vc,
+             platform_opt_long(pc, "memory_mb", 1024), opt_or(pc, "cpu", strcmp(accel, "kvm") ? "max" : "host"));
+    return 0;
+}
+
+static int vm_build_argv(const platform_conf *pc, const launch_request *rq, strv *out, char *err, size_t errlen) {
+    if (!rq->workload_argv || !rq->workload_argv[0]) {
+        snprintf(err, errlen, "vm: empty workload command");
+        return -1;
+    }
+    return is_ssh(pc) ? ssh_build_argv(pc, rq, out, err, errlen) : qemu_build_argv(pc, rq, out, err, errlen);
+}
+
+static void vm_cleanup(const platform_conf *pc, const launch_request *rq) {
+    char con[4096], line[256];
+    if (is_ssh(pc) || !rq->write_dir || !rq->id || console_log(rq, con, sizeof con)) return;
+    /* the guest console is kept unless the guest reported status 0 */
+    FILE *f = fopen(con, "r");
+    int ok = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "PLATBENCH_VM exit_status=0", 26) == 0 && (line[26] == '\n' || line[26] == '\r')) ok = 1;
+    if (f) fclose(f);
+    if (ok) unlink(con);
+}
+
+const platform_ops platform_vm = {
+    .kind = "vm",
+    .summary = "in a QEMU VM booted per launch (KVM or TCG, host folders over virtio-9p), or over ssh on a VM",
+    .options = vm_options,
+    .check = vm_check,
+    .describe = vm_describe,
+    .build_argv = vm_build_argv,
+    .cleanup = vm_cleanup,
+};

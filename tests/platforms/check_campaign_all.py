@@ -1,0 +1,69 @@
+#!/usr/bin/python3
+"""check_campaign_all.py RESULTS.h5 -- checks the end-to-end platforms campaign:
+every experiment done with exit 0; the 4 platform kinds x 2 tests present; per test,
+identical training curves (and final_error) on every platform (same seed); the docker
+platform's CPU limit visible (cpus_seen == 1); start-up/workload times measured; the
+/platforms table records runtime versions, image identities and the VM accelerator."""
+import sys
+
+import h5py
+import numpy as np
+
+
+def s(x):
+    return x.decode() if isinstance(x, bytes) else str(x)
+
+
+def main():
+    fails = []
+    with h5py.File(sys.argv[1], "r") as f:
+        ex = f["experiments"][()]
+        curves = {k: f["curves"][k][()] for k in f["curves"] if k != "elapsed_s"}
+        plats = f["platforms"][()]
+    kinds = sorted({s(r["kind"]) for r in ex})
+    if kinds != ["bare", "docker", "singularity", "vm"]:
+        fails.append(f"kinds {kinds}")
+    for r in ex:
+        if s(r["status"]) != "done" or r["exit_code"] != 0:
+            fails.append(f"experiment {r['id']} ({s(r['platform'])}, test {r['test']}): status "
+                         f"{s(r['status'])}, exit {r['exit_code']}, error {s(r['error'])!r}")
+        if not (r["startup_s"] > 0 and r["workload_s"] > 0):
+            fails.append(f"experiment {r['id']} ({s(r['platform'])}): startup_s {r['startup_s']} "
+                         f"workload_s {r['workload_s']}")
+        if s(r["kind"]) == "docker" and r["cpus_seen"] != 1:
+            fails.append(f"docker cpuset_cpus=0 but cpus_seen {r['cpus_seen']}")
+    for t in sorted({int(r["test"]) for r in ex}):
+        rows = [i for i, r in enumerate(ex) if r["test"] == t]
+        seeds = {int(ex[i]["seed"]) for i in rows}
+        if len(seeds) != 1:
+            fails.append(f"test {t}: seeds {seeds}")
+        ref = rows[0]
+        for i in rows[1:]:
+            for k, c in curves.items():
+                if not np.array_equal(c[ref], c[i]):
+                    fails.append(f"test {t}: {k} of {s(ex[i]['platform'])} differs from "
+                                 f"{s(ex[ref]['platform'])} (max {np.nanmax(np.abs(c[ref] - c[i]))})")
+            if ex[i]["final_error"] != ex[ref]["final_error"]:
+                fails.append(f"test {t}: final_error differs on {s(ex[i]['platform'])}")
+    for p in plats:
+        k = s(p["kind"])
+        if k != "bare" and not (s(p["runtime_version"]) and s(p["image_id"])):
+            fails.append(f"platform {s(p['name'])}: runtime_version/image_id not recorded")
+        if k == "vm" and "accel" not in s(p["runtime_version"]) + s(p["detail"]):
+            fails.append("vm: accelerator not recorded")
+    print("platforms:")
+    for p in plats:
+        print(f"  {s(p['name']):12s} {s(p['runtime_version'])[:60]:60s} {s(p['image_id'])[:30]}")
+    print("experiments:")
+    for r in ex:
+        print(f"  {r['id']:2d} {s(r['platform']):12s} test {r['test']} {s(r['status']):8s} "
+              f"wall {r['wall_s']:7.2f} s  startup {r['startup_s']:6.2f} s  workload {r['workload_s']:6.2f} s  "
+              f"cpus_seen {r['cpus_seen']}  final_error {r['final_error']:.6f}")
+    for m in fails:
+        print("FAIL", m)
+    print(f"{len(fails)} failed")
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
