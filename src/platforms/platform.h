@@ -94,6 +94,11 @@ typedef struct platform_ops {
     /* Called after every launch, also after a timeout or interrupt, to remove what
      * the launch may have left behind (a container, a VM scratch folder). May be NULL. */
     void (*cleanup)(const platform_conf *pc, const launch_request *rq);
+
+    /* Maps the host command's exit code to the workload's own, for platforms whose
+     * launcher cannot pass it through unchanged (QEMU's isa-debug-exit reports
+     * (N << 1) | 1). May be NULL: the code is the workload's. */
+    int (*exit_status)(const platform_conf *pc, int host_exit_code);
 } platform_ops;
 
 /* Registry (platforms.c): the kinds compiled in, NULL-terminated. */

@@ -473,6 +473,14 @@ static void vm_cleanup(const platform_conf *pc, const launch_request *rq) {
     if (ok) unlink(con);
 }
 
+/* QEMU exits 0 when the guest powered off after a successful workload, and (N << 1) | 1
+ * when the guest's init wrote the workload's status N (1..127) to isa-debug-exit. Other
+ * codes (QEMU's own errors; ssh mode passes the remote status through) stay as they are. */
+static int vm_exit_status(const platform_conf *pc, int code) {
+    if (is_ssh(pc)) return code;
+    return (code & 1) && code > 1 ? code >> 1 : code;
+}
+
 const platform_ops platform_vm = {
     .kind = "vm",
     .summary = "in a QEMU VM booted per launch (KVM or TCG, host folders over virtio-9p), or over ssh on a VM",
@@ -481,4 +489,5 @@ const platform_ops platform_vm = {
     .describe = vm_describe,
     .build_argv = vm_build_argv,
     .cleanup = vm_cleanup,
+    .exit_status = vm_exit_status,
 };

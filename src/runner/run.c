@@ -176,6 +176,8 @@ static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cba
     row.user_s = lr.user_s;
     row.sys_s = lr.sys_s;
     row.peak_rss_kb = lr.peak_rss_kb;
+    if (p->ops->exit_status && !lr.signal && lr.exit_code > 0)
+        lr.exit_code = p->ops->exit_status(&p->conf, lr.exit_code);
     row.exit_code = lr.exit_code;
     row.signal = lr.signal;
     row.startup_s = lr.startup_s;

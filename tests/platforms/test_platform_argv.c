@@ -182,6 +182,9 @@ int main(void) {
               has_pair(&v, "-kernel", "/k/vmlinuz") && has_pair(&v, "-initrd", "/k/initrd"),
           "vm: tcg, vcpus = threads, memory, kernel, initrd");
     CHECK(has_pair(&v, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"), "vm: isa-debug-exit carries the status");
+    CHECK(vm->exit_status && vm->exit_status(&pc, 0) == 0 && vm->exit_status(&pc, (1 << 1) | 1) == 1 &&
+              vm->exit_status(&pc, (42 << 1) | 1) == 42 && vm->exit_status(&pc, 1) == 1,
+          "vm: qemu's isa-debug-exit code (N << 1) | 1 maps back to the workload's status N; 1 (panic) stays 1");
     int ro = 0, rw = 0;
     for (size_t i = 0; i < v.len; i++) {
         if (strncmp(v.items[i], "local,id=pb", 11) == 0 && strstr(v.items[i], "readonly=on")) ro++;
@@ -260,6 +263,11 @@ int main(void) {
           "vm ssh: words single-quoted for the remote shell ('it'\\''s', '')");
     CHECK(has_pair(&v, "env", "'OPENBLAS_NUM_THREADS=2'"), "vm ssh: thread variables through env");
     strv_free(&v);
+    {
+        platform_conf sp;
+        conf(&sp, vm, sshkv);
+        CHECK(vm->exit_status(&sp, 3) == 3, "vm: ssh mode passes the remote status through unchanged");
+    }
     const char *sshbad[] = {"mode", "ssh", "ssh_host", "-oProxyCommand=x", NULL};
     conf(&pc, vm, sshbad);
     strv_init(&v);
