@@ -164,3 +164,19 @@ int h5io_read_f32(hid_t loc, const char *path, float *data, int rank, const hsiz
     H5Dclose(ds);
     return rc;
 }
+
+int h5io_commit(hid_t f, const char *tmp, const char *path, const char *what, int bad, char *err,
+                size_t errlen) {
+    if (H5Fclose(f) < 0) bad = 1;
+    if (bad) {
+        snprintf(err, errlen, "%s: writing the %s failed (disk full?)", tmp, what);
+        remove(tmp);
+        return -1;
+    }
+    if (rename(tmp, path)) {
+        snprintf(err, errlen, "%s: cannot rename %s into place", path, tmp);
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}

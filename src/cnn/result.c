@@ -43,16 +43,5 @@ int result_write(const char *path, const result_info *in, const train_result *r,
         snprintf(name, sizeof name, "curves/%s", train_curve_names[i]);
         bad = h5io_write_f64(f, name, r->curves[i], 1, &n);
     }
-    if (H5Fclose(f) < 0) bad = 1;
-    if (bad) {
-        snprintf(err, errlen, "%s: writing the result failed (disk full?)", tmp);
-        remove(tmp);
-        return -1;
-    }
-    if (rename(tmp, path)) {
-        snprintf(err, errlen, "%s: cannot rename %s into place", path, tmp);
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    return h5io_commit(f, tmp, path, "result", bad, err, errlen);
 }

@@ -47,18 +47,7 @@ int weights_save(const model *m, const char *path, const char *class_names, char
         snprintf(name, sizeof name, "%s/bias", l->name);
         bad = bad || h5io_write_f32(f, name, l->b, 1, &db);
     }
-    if (H5Fclose(f) < 0) bad = 1;
-    if (bad) {
-        snprintf(err, errlen, "%s: writing the weights failed (disk full?)", tmp);
-        remove(tmp);
-        return -1;
-    }
-    if (rename(tmp, path)) {
-        snprintf(err, errlen, "%s: cannot rename %s into place", path, tmp);
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    return h5io_commit(f, tmp, path, "weights", bad, err, errlen);
 }
 
 int weights_load(model *m, const char *path, char *class_names, size_t cn_len, char *err,
