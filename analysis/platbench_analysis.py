@@ -855,9 +855,11 @@ def fig_phases(df, ph):
         ax.grid(axis="y", alpha=0.3)
         if len(ph):
             ax.set_ylim(0, max(bottom.max(), 1e-3) * 1.25)
-        for xi, b in zip(x, bottom):
-            ax.annotate(f"{b:.3g} s", (xi, b), xytext=(0, 3), textcoords="offset points",
-                        ha="center", fontsize=8)
+        measured = ph[[c for c, _, _ in use]].notna().any(axis=1).to_numpy()
+        for xi, b, m in zip(x, bottom, measured):
+            ax.annotate(f"{b:.3g} s" if m else "no finished run", (xi, b), xytext=(0, 3),
+                        textcoords="offset points", ha="center", fontsize=8,
+                        color="black" if m else "grey")
     axs[0].set_title("whole experiment", fontsize=10)
     axs[1].set_title("platform's own cost: start-up + tear-down", fontsize=10)
     fig.suptitle("Fig. 6 - Where an experiment's time goes, per platform (medians of finished runs)",

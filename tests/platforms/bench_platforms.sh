@@ -27,14 +27,14 @@ export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell}
 T=$(mktemp -d /tmp/pb-bench-XXXXXX)
 STARTED_DOCKERD=""
 cleanup() {
-    [ -n "$STARTED_DOCKERD" ] && "$HERE/dockerd.sh" stop "$B/dockerd" "$STARTED_DOCKERD" >/dev/null
+    [ -n "$STARTED_DOCKERD" ] && "$HERE/../../recipes/dockerd.sh" stop "$B/dockerd" "$STARTED_DOCKERD" >/dev/null
     rm -rf "$T"
 }
 trap cleanup EXIT
 if [[ " $KINDS " == *" docker "* ]] && ! docker info >/dev/null 2>&1; then
     h=$(printf %s "$B" | md5sum | cut -c1-8)
     STARTED_DOCKERD=/run/pbdockerd-$h
-    "$HERE/dockerd.sh" start "$B/dockerd" "$STARTED_DOCKERD" >/dev/null || exit 1
+    "$HERE/../../recipes/dockerd.sh" start "$B/dockerd" "$STARTED_DOCKERD" >/dev/null || exit 1
     export DOCKER_HOST=unix://$STARTED_DOCKERD/docker.sock
 fi
 SIF_NOTE=""

@@ -1,8 +1,8 @@
 #!/bin/bash
 # dockerd.sh start|stop STATE_DIR SOCKET_DIR
 #
-# CTest fixture for the platforms tests: starts a private Docker daemon by hand (no
-# systemd), so the tests neither need nor disturb a system one, and stops it by PID.
+# Starts a private Docker daemon by hand (no systemd needed), so the platforms tests (a
+# CTest fixture) and `./setup.sh demo` neither need nor disturb a system one; stops it by PID.
 #   data root   STATE_DIR/data   (images built by the tests stay there between runs)
 #   exec root   SOCKET_DIR       (short path: unix sockets are limited to 107 bytes)
 #   socket      SOCKET_DIR/docker.sock  -> tests use DOCKER_HOST=unix://SOCKET_DIR/docker.sock
@@ -37,7 +37,7 @@ start)
     command -v dockerd >/dev/null || { echo "dockerd.sh: dockerd not found; apt-get install docker.io" >&2; exit 1; }
     mkdir -p "$STATE/data" "$SOCK_DIR"
     if [ -s "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
-        echo "dockerd.sh: a previous fixture's dockerd $(cat "$PIDFILE") is still running: stopping it"
+        echo "dockerd.sh: a previous private dockerd $(cat "$PIDFILE") is still running: stopping it"
         stop
     fi
     rm -f "$PIDFILE"
