@@ -1,6 +1,7 @@
 /* bench: training-step and forward timings at a model's shape. See bench.h. */
 #include "cnn/bench.h"
 
+#include "cnn/conv_direct.h"
 #include "cnn/layers.h"
 #include "cnn/optim.h"
 #include "common/rng.h"
@@ -35,6 +36,7 @@ static double median(double *v, int n)
 }
 
 void openblas_set_num_threads(int num_threads); /* OpenBLAS extension */
+char *openblas_get_corename(void);               /* OpenBLAS extension */
 
 double bench_sgemm_peak(int reps)
 {
@@ -133,6 +135,11 @@ int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, 
             cpu_timed > 0 ? (f_train * batch + f_fwd * BENCH_EVAL_IMAGES) * steps / cpu_timed / 1e9
                           : 0.0);
     fprintf(out, "peak memory      %.1f MB (maxrss)\n", ru.ru_maxrss / 1024.0);
+    const char *ct = getenv("OPENBLAS_CORETYPE");
+    const int isa = conv_direct_isa(0);
+    fprintf(out, "kernels          conv %s (direct: %s); OpenBLAS core %s (OPENBLAS_CORETYPE %s)\n",
+            layers_conv_name(layers_conv()), isa == 3 ? "AVX-512" : isa == 2 ? "AVX2" : "none",
+            openblas_get_corename(), ct && *ct ? ct : "unset");
     rc = 0;
 cleanup:
     adam_free(&opt);

@@ -4,7 +4,8 @@
  *
  * API
  *   bench_run(m, batch, steps, warmup, out, err, n)   m loaded (model_load), not allocated;
- *        prints a fixed-format report on out (first line: "<ms> ms/step ..."); 0 or -1 + err
+ *        prints a fixed-format report on out (first line: "<ms> ms/step ..."; its last line: the
+ *        conv kernels (layers.h) and OpenBLAS's core type); 0 or -1 + err
  *   bench_sgemm_peak(reps)   best GFLOP/s of reps 1024^3 sgemm calls (at OpenBLAS's current
  *                            thread count; bench_run sets it to layers_threads() for this)
  */

@@ -1,9 +1,14 @@
 /* layers: fp32 NCHW kernels, fast (im2col + sgemm) and naive reference. See layers.h. */
 #include "cnn/layers.h"
 
+#include "cnn/conv_direct.h"
+
 #include <cblas.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -13,10 +18,57 @@ void openblas_set_num_threads(int num_threads); /* OpenBLAS extension */
 /* Threads of the kernels' own loops (im2col, pooling, ...). Every loop uses a static
  * partition and no cross-thread reduction, so results do not depend on it at all. */
 static int g_threads = 1;
+static int g_blas512 = -1; /* OpenBLAS runs AVX-512 sgemm kernels (-1: not asked yet) */
+
+/* Conv kernel choice (see layers.h). */
+static int g_conv = LAYERS_CONV_AUTO;
+static int g_conv_env_read = 0;
+
+static const char *const conv_names[] = {"auto", "im2col", "direct", "naive"};
+
+const char *layers_conv_name(int mode)
+{
+    return mode >= 0 && mode < (int)(sizeof conv_names / sizeof *conv_names) ? conv_names[mode]
+                                                                              : "?";
+}
+
+int layers_conv_parse(const char *name)
+{
+    for (int i = 0; i < (int)(sizeof conv_names / sizeof *conv_names); i++)
+        if (strcmp(name, conv_names[i]) == 0) return i;
+    return -1;
+}
+
+void layers_set_conv(int mode)
+{
+    g_conv = mode >= 0 && mode <= LAYERS_CONV_NAIVE ? mode : LAYERS_CONV_AUTO;
+    g_conv_env_read = 1;
+}
+
+int layers_conv(void)
+{
+    if (!g_conv_env_read) {
+        const char *e = getenv("PLATBENCH_CONV");
+        g_conv_env_read = 1;
+        if (e && *e) {
+            int m = layers_conv_parse(e);
+            if (m < 0)
+                fprintf(stderr,
+                        "platbench: PLATBENCH_CONV=%s is not a conv kernel (expected auto, "
+                        "im2col, direct or naive); using auto\n",
+                        e);
+            else g_conv = m;
+        }
+    }
+    return g_conv;
+}
 
 void layers_set_threads(int threads)
 {
     g_threads = threads > 0 ? threads : 1;
+    (void)layers_conv();     /* read PLATBENCH_CONV now, outside any parallel region */
+    (void)conv_direct_isa(0); /* likewise the CPU check of the direct kernels */
+    g_blas512 = -1;           /* OpenBLAS's core type: asked again at the next conv */
     /* Our threads split the work (images, output blocks) and each calls a single-threaded
      * sgemm. OpenBLAS's own workers would spin (up to ~0.1 s after each call) on the cores
      * our threads need, so they are never used. */
@@ -38,13 +90,76 @@ static int strip_rows(int H, int W)
     return r < 1 ? 1 : (r > H ? H : r);
 }
 
-/* One thread's slice: a strip's im2col matrix of the input (9C x strip) or of the output
- * gradient (9K x strip), private dw (K x 9C) and db (K) partial sums, the flipped weights
- * (C x 9K). */
+/* Which kernel computes an output of K channels from C input channels on H x W (forward:
+ * C -> K; input gradient: K -> C), and the weight gradient: the direct kernels
+ * (conv_direct.c) where the mode asks for them and they apply, else im2col + sgemm. In
+ * "auto" they take the layers where they measured faster (Zen 4, 1 thread, thread CPU time,
+ * the study's shapes, GFLOP/s im2col -> direct):
+ * - OpenBLAS with AVX-512 kernels (its own choice on Zen 4: Cooperlake): forward and input
+ *   gradient on at least 56x56 with at most 64 channels (224x224: 56-86 -> 140-198; 56x56:
+ *   109-146 -> 171-199; at 28x28 sgemm is as fast, 145-162 vs 145-160), the weight gradient
+ *   with at most 16 channels (29-56 -> 44-71; from 112x112 on sgemm is as fast or faster);
+ * - OpenBLAS on AVX2 kernels (OPENBLAS_CORETYPE=Haswell, or a CPU without AVX-512): the
+ *   direct kernel on AVX2 too (see direct_for), the same layers as in the first case.
+ *   (Direct AVX-512 next to Haswell sgemm measured faster still: forward and input gradient
+ *   from 28x28, sgemm 48-90 -> direct 140-266; it is not used, for determinism.) */
+#ifndef CONV_DIRECT_MAX_C
+#define CONV_DIRECT_MAX_C 64
+#endif
+#ifndef CONV_DIRECT_DW_MAX_C
+#define CONV_DIRECT_DW_MAX_C 16
+#endif
+#ifndef CONV_DIRECT_MIN_HW
+#define CONV_DIRECT_MIN_HW (56 * 56)
+#endif
+char *openblas_get_corename(void); /* OpenBLAS extension */
+
+static int blas_has_avx512(void)
+{
+    static const char *const names[] = {"cooperlake", "skylakex", "sapphirerapids"};
+    const char *c = openblas_get_corename();
+    for (int i = 0; c && i < 3; i++)
+        if (strcasecmp(c, names[i]) == 0) return 1;
+    return 0;
+}
+
+/* wgrad: the weight gradient (dw), else forward or input gradient */
+static int direct_for(int C, int K, int H, int W, int wgrad)
+{
+    const int m = layers_conv();
+    const long hw = (long)H * W;
+    if (!conv_direct_usable(K)) return 0;
+    if (m == LAYERS_CONV_DIRECT) return 1;
+    if (m != LAYERS_CONV_AUTO) return 0;
+    if (g_blas512 < 0) {
+        g_blas512 = blas_has_avx512();
+        /* One knob decides every instruction set the step uses: the direct kernel runs
+         * AVX-512 only when OpenBLAS does. A VM whose CPU lacks AVX-512 (QEMU TCG), or a
+         * run with OPENBLAS_CORETYPE=Haswell, then computes exactly what bare metal with
+         * the same core type computes: the same seed gives the same curves on every
+         * platform. (Direct AVX-512 next to Haswell sgemm was faster, but bare metal and
+         * such a VM then chose different kernels and their results parted at rounding.) */
+        if (!g_blas512 && conv_direct_isa(0) == 3) conv_direct_isa(2);
+    }
+    if (wgrad)
+        return hw >= CONV_DIRECT_MIN_HW && C <= CONV_DIRECT_DW_MAX_C && K <= CONV_DIRECT_DW_MAX_C;
+    return hw >= CONV_DIRECT_MIN_HW && C <= CONV_DIRECT_MAX_C && K <= CONV_DIRECT_MAX_C;
+}
+
+/* One thread's slice: a work area (a strip's im2col matrix of the input (9C x strip) or of
+ * the output gradient (9K x strip), or the direct kernel's padded strip), then private dw
+ * (K x 9C) and db (K) partial sums, the flipped weights (C x 9K) and the packed weights
+ * of the direct kernel (K x 9C). */
+static size_t work_size(int C, int H, int W, int K)
+{
+    size_t m = (size_t)(C > K ? C : K), a = m * 9 * strip_rows(H, W) * W,
+           d = conv_direct_scratch(C, H, W, K);
+    return a > d ? a : d;
+}
+
 size_t conv3x3_col_size(int C, int H, int W, int K)
 {
-    size_t m = (size_t)(C > K ? C : K);
-    return m * 9 * strip_rows(H, W) * W + 2 * (size_t)K * C * 9 + (size_t)K;
+    return work_size(C, H, W, K) + 3 * (size_t)K * C * 9 + (size_t)K;
 }
 
 /* col (C*9, (y1-y0)*W): row (c, ky, kx) holds in[c][y+ky-1][x+kx-1] (0 outside the image)
@@ -86,8 +201,13 @@ void conv3x3_forward(float *out, const float *in, const float *w, const float *b
                      int ncol, int N, int C, int H, int W, int K, int relu)
 {
     const int HW = H * W, CK = C * 9, T = conv_threads(N, ncol), R = strip_rows(H, W);
-    const size_t slice = conv3x3_col_size(C, H, W, K);
+    const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K);
+    const int direct = direct_for(C, K, H, W, 0);
     if (N <= 0) return;
+    if (layers_conv() == LAYERS_CONV_NAIVE) {
+        conv3x3_forward_naive(out, in, w, b, N, C, H, W, K, relu);
+        return;
+    }
 #pragma omp parallel num_threads(T) if (T > 1)
     {
         int t = 0;
@@ -95,8 +215,14 @@ void conv3x3_forward(float *out, const float *in, const float *w, const float *b
         t = omp_get_thread_num();
 #endif
         float *c = col + (size_t)t * slice;
+        float *wp = c + work + 2 * (size_t)K * CK + K;
+        if (direct) conv_direct_pack(wp, w, C, K, 0);
         for (int n = (int)((long)N * t / T); n < (int)((long)N * (t + 1) / T); n++) {
             float *o = out + (size_t)n * K * HW;
+            if (direct) {
+                conv_direct_image(o, in + (size_t)n * C * HW, wp, b, c, C, H, W, K, relu);
+                continue;
+            }
             for (int y0 = 0; y0 < H; y0 += R) {
                 const int y1 = y0 + R < H ? y0 + R : H, SW = (y1 - y0) * W;
                 im2col3x3(c, in + (size_t)n * C * HW, C, H, W, y0, y1);
@@ -122,11 +248,15 @@ void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const
                       const float *w, float *col, int ncol, int N, int C, int H, int W, int K)
 {
     const int HW = H * W, CK = C * 9, T = conv_threads(N, ncol), R = strip_rows(H, W);
-    const size_t slice = conv3x3_col_size(C, H, W, K);
-    const size_t colsz = (size_t)(C > K ? C : K) * 9 * R * W;
+    const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K);
+    const int direct_dw = direct_for(C, K, H, W, 1), direct_din = direct_for(K, C, H, W, 0);
     if (N <= 0) {
         memset(dw, 0, sizeof(float) * K * CK);
         memset(db, 0, sizeof(float) * K);
+        return;
+    }
+    if (layers_conv() == LAYERS_CONV_NAIVE) {
+        conv3x3_backward_naive(din, dw, db, dout, in, w, N, C, H, W, K);
         return;
     }
 #pragma omp parallel num_threads(T) if (T > 1)
@@ -135,13 +265,14 @@ void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const
 #ifdef _OPENMP
         t = omp_get_thread_num();
 #endif
-        float *c = col + (size_t)t * slice, *pdw = c + colsz, *pdb = pdw + (size_t)K * CK,
+        float *c = col + (size_t)t * slice, *pdw = c + work, *pdb = pdw + (size_t)K * CK,
               *wt = pdb + K;
         memset(pdw, 0, sizeof(float) * ((size_t)K * CK + K));
         /* The input gradient is a 3x3 SAME convolution of the output gradient with the
          * weights transposed (K<->C) and flipped: wt[c][k][2-ky][2-kx] = w[k][c][ky][kx].
          * Computing it as im2col + GEMM writes din directly, with no col2im scatter. */
-        if (din)
+        if (din && direct_din) conv_direct_pack(wt, w, C, K, 1);
+        else if (din)
             for (int k = 0; k < K; k++)
                 for (int cc = 0; cc < C; cc++)
                     for (int q = 0; q < 9; q++)
@@ -153,13 +284,19 @@ void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const
                 for (int i = 0; i < HW; i++) s += g[(size_t)k * HW + i];
                 pdb[k] += s;
             }
+            if (direct_dw) conv_direct_dw_image(pdw, g, in + (size_t)n * C * HW, c, C, H, W, K);
+            if (din && direct_din)
+                conv_direct_image(din + (size_t)n * C * HW, g, wt, NULL, c, K, H, W, C, 0);
+            if (direct_dw && (!din || direct_din)) continue;
             for (int y0 = 0; y0 < H; y0 += R) {
                 const int y1 = y0 + R < H ? y0 + R : H, SW = (y1 - y0) * W;
-                im2col3x3(c, in + (size_t)n * C * HW, C, H, W, y0, y1);
-                /* dw (K,CK) += g[:, strip] (K,SW) . col^T (SW,CK) */
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, CK, SW, 1.0f,
-                            g + (size_t)y0 * W, HW, c, SW, 1.0f, pdw, CK);
-                if (din) {
+                if (!direct_dw) {
+                    im2col3x3(c, in + (size_t)n * C * HW, C, H, W, y0, y1);
+                    /* dw (K,CK) += g[:, strip] (K,SW) . col^T (SW,CK) */
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, CK, SW, 1.0f,
+                                g + (size_t)y0 * W, HW, c, SW, 1.0f, pdw, CK);
+                }
+                if (din && !direct_din) {
                     /* din[:, strip] (C,SW) = wt (C,9K) . im2col(g) (9K,SW) */
                     im2col3x3(c, g, K, H, W, y0, y1);
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, SW, K * 9, 1.0f, wt,
@@ -170,7 +307,7 @@ void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const
     }
     /* partial sums in thread order: deterministic for a given thread count */
     for (int t = 0; t < T; t++) {
-        const float *pdw = col + (size_t)t * slice + colsz, *pdb = pdw + (size_t)K * CK;
+        const float *pdw = col + (size_t)t * slice + work, *pdb = pdw + (size_t)K * CK;
         if (t == 0) {
             memcpy(dw, pdw, sizeof(float) * K * CK);
             memcpy(db, pdb, sizeof(float) * K);

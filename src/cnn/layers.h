@@ -1,6 +1,7 @@
 /* layers: the numerical kernels of the CNN, fp32, NCHW, one fast version (im2col +
- * cblas_sgemm, fused bias + ReLU) and one naive reference version of each; the tests
- * compare the two and check both against finite differences.
+ * cblas_sgemm, fused bias + ReLU; for convs with few channels a direct AVX2 kernel,
+ * conv_direct.h) and one naive reference version of each; the tests compare them and
+ * check them against finite differences.
  *
  * Conventions (llm.c style): outputs first, inputs next, sizes last. N images,
  * C input channels, H x W spatial, K output channels (conv) or O outputs (dense).
@@ -29,10 +30,25 @@
  *   softmax_xent_forward(probs, logits, labels, N, K)  -> summed loss (double); probs (N,K)
  *   softmax_xent_backward(dlogits, probs, labels, N, K) d = (p - onehot) / N (mean loss)
  *   layers_threads()                the current T
+ *   layers_conv() / layers_set_conv(mode)   which conv kernels run: LAYERS_CONV_AUTO (default:
+ *                                   the direct AVX-512/AVX2 kernels of conv_direct.c where
+ *                                   they measured faster: forward and input gradient of layers
+ *                                   with at most 64 channels on at least 56x56, the weight
+ *                                   gradient with at most 16; more when OpenBLAS runs AVX2
+ *                                   kernels (see direct_for() in layers.c); im2col + sgemm for
+ *                                   the rest), _IM2COL (im2col + sgemm everywhere), _DIRECT
+ *                                   (direct wherever it applies: output channels % 4 == 0),
+ *                                   _NAIVE (the naive reference, single-threaded). The first
+ *                                   call of layers_conv() or layers_set_threads() reads the
+ *                                   environment variable PLATBENCH_CONV=auto|im2col|direct|naive
+ *                                   (an unknown value: a message on stderr, auto)
+ *   layers_conv_name(mode) / layers_conv_parse(name)   mode <-> "auto", ...; parse: -1 if unknown
  *   layers_set_threads(T)           threads for the kernels (OpenMP; OpenBLAS is set to 1 thread
  *                                   and called from each of ours); results are
  *                                   bit-identical for a given T (static partitions, partial
- *                                   sums added in thread order)
+ *                                   sums added in thread order), conv mode, CPU (AVX-512 or
+ *                                   not) and OpenBLAS core type; between kernels they differ
+ *                                   by fp32 rounding only (tests: 1e-5 of the largest value)
  */
 #ifndef PB_LAYERS_H
 #define PB_LAYERS_H
@@ -40,6 +56,12 @@
 
 void layers_set_threads(int threads);
 int layers_threads(void);
+
+enum { LAYERS_CONV_AUTO, LAYERS_CONV_IM2COL, LAYERS_CONV_DIRECT, LAYERS_CONV_NAIVE };
+int layers_conv(void);
+void layers_set_conv(int mode);
+const char *layers_conv_name(int mode);
+int layers_conv_parse(const char *name);
 
 size_t conv3x3_col_size(int C, int H, int W, int K);
 /* out (N,K,H,W), in (N,C,H,W), w (K,C,3,3), b (K), col scratch ncol * conv3x3_col_size() */

@@ -1,9 +1,13 @@
 /* result: the train result file. See result.h and OUTPUT.md. */
 #include "cnn/result.h"
 
+#include "cnn/conv_direct.h"
 #include "cnn/h5io.h"
+#include "cnn/layers.h"
 
 #include <stdio.h>
+
+char *openblas_get_corename(void); /* OpenBLAS extension */
 
 int result_write(const char *path, const result_info *in, const train_result *r, char *err,
                  size_t errlen)
@@ -37,7 +41,13 @@ int result_write(const char *path, const result_info *in, const train_result *r,
               h5io_attr_f64(f, "eval_time_s", r->eval_time_s) ||
               h5io_attr_f64(f, "total_time_s", in->total_time_s) ||
               h5io_attr_i64(f, "peak_rss_kb", in->peak_rss_kb) ||
-              h5io_attr_str(f, "class_names", in->class_names ? in->class_names : "");
+              h5io_attr_str(f, "class_names", in->class_names ? in->class_names : "") ||
+              /* what decides results at rounding level: which kernels ran */
+              h5io_attr_str(f, "openblas_core", openblas_get_corename()) ||
+              h5io_attr_str(f, "conv_kernel", layers_conv_name(layers_conv())) ||
+              h5io_attr_str(f, "conv_direct_isa", conv_direct_isa(0) == 3   ? "avx512"
+                                                  : conv_direct_isa(0) == 2 ? "avx2"
+                                                                            : "none");
     hsize_t n = (hsize_t)r->iterations;
     for (int i = 0; i < CURVE_COUNT && !bad; i++) {
         snprintf(name, sizeof name, "curves/%s", train_curve_names[i]);

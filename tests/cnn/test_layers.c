@@ -1,6 +1,11 @@
 /* test_layers: every kernel's fast version against its naive reference (forward and
  * backward), and both against central finite differences of a scalar loss
- * L = sum(out * R) (R random), on odd, non-square shapes. Non-zero exit on any mismatch. */
+ * L = sum(out * R) (R random), on odd, non-square shapes. The conv cases run with each conv
+ * kernel (the environment's default, then im2col + sgemm and the direct AVX2 kernel
+ * everywhere it applies, on extra shapes with channel counts % 4 == 0, widths with and
+ * without a partial vector, several row strips); tolerance 1e-5 of the largest value for
+ * every kernel. Non-zero exit on any mismatch. */
+#include "cnn/conv_direct.h"
 #include "cnn/layers.h"
 #include "common/rng.h"
 
@@ -255,6 +260,34 @@ int main(void)
     conv_case(1, 1, 1, 1, 2);
     conv_case(1, 4, 33, 34, 5);
     conv_case(3, 2, 70, 65, 3); /* > 4096 positions: two row strips (63 + 7 rows) */
+    /* im2col; direct with AVX2; direct with AVX-512 when the CPU has it */
+    static const int modes[] = {LAYERS_CONV_IM2COL, LAYERS_CONV_DIRECT, LAYERS_CONV_DIRECT};
+    const int best_isa = conv_direct_isa(0);
+    for (int m = 0; m < 3; m++) {
+        const int isa = m == 1 ? 2 : best_isa;
+        if (m == 2 && best_isa < 3) {
+            printf("-- conv kernel: direct AVX-512 not tested: the CPU lacks AVX-512F\n");
+            continue;
+        }
+        layers_set_conv(modes[m]);
+        conv_direct_isa(isa);
+        printf("-- conv kernel: %s%s\n", layers_conv_name(modes[m]),
+               m == 0 ? "" : (isa == 3 ? " (AVX-512)" : " (AVX2)"));
+        conv_case(3, 3, 7, 5, 4);
+        conv_case(1, 4, 33, 34, 5);
+        conv_case(2, 3, 9, 8, 12);   /* direct: a whole vector per row, 3 channel blocks */
+        conv_case(2, 4, 19, 21, 8);  /* direct fwd, dw and dx: partial last vector (5 of 8) */
+        conv_case(1, 8, 150, 45, 4); /* direct: two padded strips (109 + 41 rows) */
+        conv_case(2, 16, 12, 56, 16); /* the first block's channels, 7 (AVX2) or 4 vectors */
+        conv_case(1, 4, 5, 83, 8); /* 11 / 6 vectors: a remainder after whole blocks, tail 3 */
+    }
+    conv_direct_isa(best_isa);
+    layers_set_conv(LAYERS_CONV_AUTO);
+    if (layers_conv_parse("direct") != LAYERS_CONV_DIRECT || layers_conv_parse("fast") != -1 ||
+        strcmp(layers_conv_name(LAYERS_CONV_IM2COL), "im2col") != 0) {
+        printf("conv mode names: FAIL\n");
+        failures++;
+    }
     pool_case(2, 3, 6, 8);
     pool_case(1, 2, 7, 5); /* odd: the last row/column is dropped (floor) */
     dense_case(3, 17, 5);

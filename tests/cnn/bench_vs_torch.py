@@ -1,0 +1,158 @@
+#!/usr/bin/python3
+"""bench_vs_torch: platbench-cnn's training step next to PyTorch's on the same network, in one run.
+
+usage: /usr/bin/python3 tests/cnn/bench_vs_torch.py PLATBENCH_CNN [--batch N] [--threads T]
+           [--steps S] [--warmup W] [--rounds R] [--no-cl] [--no-jemalloc] [--conv MODE]
+
+Runs `PLATBENCH_CNN bench` (the study's network, random input) and the same network in PyTorch
+(Debian python3-torch; channels_last and jemalloc by default, the fastest configuration
+measured on this kind of machine), alternating them R times (the machine may be shared: a pair
+run back to back sees similar load), each in its own child process, and prints per side: the
+median training-step time, images/s, GFLOP/s (platbench's FLOP count per image for both),
+the fraction of the 1024^3 sgemm peak platbench measured in the same run, and peak memory
+(the child's maxrss); then the time ratio platbench / PyTorch. Without python3-torch the
+PyTorch half is skipped with a message. Not a ctest test (minutes at batch 288).
+--conv sets PLATBENCH_CONV for platbench-cnn (auto, im2col, direct, naive).
+"""
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+
+TORCH_CHILD = r"""
+import sys, time, statistics, resource, torch, torch.nn as nn
+B, T, steps, warmup, cl = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == '1'
+torch.set_num_threads(T)
+def block(i, o):
+    return [nn.Conv2d(i, o, 3, padding=1), nn.ReLU(), nn.Conv2d(o, o, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2)]
+ch = [3, 16, 32, 64, 128, 128]; L = []
+for i in range(5): L += block(ch[i], ch[i + 1])
+L += [nn.Flatten(), nn.Linear(7 * 7 * 128, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 4)]
+torch.manual_seed(0)
+fmt = torch.channels_last if cl else torch.contiguous_format
+m = nn.Sequential(*L).to(memory_format=fmt)
+opt = torch.optim.Adam(m.parameters(), lr=1e-3)
+lossf = nn.CrossEntropyLoss()
+x = (torch.rand(B, 3, 224, 224) * 255).contiguous(memory_format=fmt)
+y = torch.randint(0, 4, (B,))
+ts = []
+for it in range(warmup + steps):
+    t0 = time.perf_counter()
+    opt.zero_grad(set_to_none=True)
+    loss = lossf(m(x), y); loss.backward(); opt.step()
+    t = time.perf_counter() - t0
+    print(f'torch step {it + 1 - warmup if it >= warmup else "warm-up"}: {t * 1e3:.1f} ms', file=sys.stderr, flush=True)
+    if it >= warmup: ts.append(t)
+print(f'TORCH {torch.__version__} median_ms {statistics.median(ts) * 1e3:.1f} maxrss_mb {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}')
+"""
+
+
+def usage(msg):
+    sys.stderr.write(f"bench_vs_torch: {msg}\n{__doc__}")
+    sys.exit(2)
+
+
+def run_child(argv, env):
+    """Runs argv; returns (stdout, maxrss MB of that child). Exits with a message on failure."""
+    p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, text=True)
+    out = p.stdout.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        sys.exit(f"bench_vs_torch: {argv[0]} failed with exit status {p.returncode}")
+    return out, ru.ru_maxrss / 1024.0
+
+
+def main():
+    a = sys.argv[1:]
+    if not a or a[0].startswith("-"):
+        usage("the platbench-cnn executable is required")
+    exe = a.pop(0)
+    opts = {"batch": 288, "threads": 2, "steps": 3, "warmup": 1, "rounds": 1}
+    cl, jem, conv = True, True, None
+    while a:
+        k = a.pop(0)
+        if k == "--no-cl":
+            cl = False
+        elif k == "--no-jemalloc":
+            jem = False
+        elif k == "--conv" and a:
+            conv = a.pop(0)
+        elif k.startswith("--") and k[2:] in opts and a:
+            v = a.pop(0)
+            if not v.isdigit() or int(v) < (0 if k == "--warmup" else 1):
+                usage(f"{k} {v}: expected a positive integer")
+            opts[k[2:]] = int(v)
+        else:
+            usage(f"unexpected argument {k}")
+    B, T, S, Wu = opts["batch"], opts["threads"], opts["steps"], opts["warmup"]
+    try:
+        import torch  # noqa: F401  (only to know whether the PyTorch half can run)
+        have_torch = True
+    except ImportError:
+        have_torch = False
+        print("bench_vs_torch: python3-torch is not installed: the PyTorch half is skipped "
+              "(apt-get install python3-torch)")
+    penv = dict(os.environ)
+    if conv:
+        penv["PLATBENCH_CONV"] = conv
+    tenv = dict(os.environ)
+    if jem and os.path.exists(JEMALLOC):
+        tenv["LD_PRELOAD"] = JEMALLOC
+        tenv["MALLOC_CONF"] = "dirty_decay_ms:-1,muzzy_decay_ms:-1"
+    else:
+        jem = False
+    ours, theirs = [], []
+    info = {}
+    for r in range(opts["rounds"]):
+        out, rss = run_child([exe, "bench", "--batch", str(B), "--threads", str(T), "--steps",
+                              str(S), "--warmup", str(Wu)], penv)
+        m = re.search(r"^([0-9.]+) ms/step", out, re.M)
+        if not m:
+            sys.exit(f"bench_vs_torch: unexpected output of {exe} bench:\n{out}")
+        ours.append((float(m.group(1)), rss))
+        for key, pat in (("gflop", r"train step\s+([0-9.]+) GFLOP per image"),
+                         ("peak", r"sgemm 1024\^3\s+([0-9.]+) GFLOP/s peak"),
+                         ("kernels", r"kernels\s+(.*)")):
+            mm = re.search(pat, out)
+            if mm:
+                info.setdefault(key, []).append(mm.group(1))
+        print(f"round {r + 1}: platbench-cnn {ours[-1][0]:.1f} ms/step, {rss:.0f} MB", flush=True)
+        if have_torch:
+            tout, trss = run_child([sys.executable, "-c", TORCH_CHILD, str(B), str(T), str(S),
+                                    str(Wu), "1" if cl else "0"], tenv)
+            mm = re.search(r"TORCH (\S+) median_ms ([0-9.]+)", tout)
+            if not mm:
+                sys.exit(f"bench_vs_torch: unexpected output of the PyTorch child:\n{tout}")
+            info["torch"] = mm.group(1)
+            theirs.append((float(mm.group(2)), trss))
+            print(f"round {r + 1}: PyTorch {theirs[-1][0]:.1f} ms/step, {trss:.0f} MB", flush=True)
+    gf = float(info["gflop"][0]) if "gflop" in info else float("nan")
+    peak = statistics.median(float(p) for p in info["peak"]) if "peak" in info else float("nan")
+
+    def line(name, rows):
+        t = statistics.median(x[0] for x in rows)
+        mem = max(x[1] for x in rows)
+        g = gf * B / (t / 1e3)
+        print(f"{name:<14} {t:9.1f} ms/step  {B / (t / 1e3):6.1f} img/s  {g:6.1f} GFLOP/s  "
+              f"{100 * g / peak:5.1f}% of sgemm peak  peak memory {mem:7.0f} MB")
+        return t
+
+    print(f"\nbatch {B}, {T} threads, {S} timed steps (+{Wu} warm-up) x {opts['rounds']} rounds; "
+          f"{gf:.3f} GFLOP per image; sgemm 1024^3 peak {peak:.1f} GFLOP/s (measured by "
+          f"platbench-cnn in this run)")
+    if "kernels" in info:
+        print(f"platbench-cnn  {info['kernels'][0]}")
+    t_ours = line("platbench-cnn", ours)
+    if theirs:
+        print(f"PyTorch        {info['torch']}, {'channels_last' if cl else 'NCHW'}, "
+              f"{'jemalloc' if jem else 'glibc malloc'}")
+        t_theirs = line("PyTorch", theirs)
+        print(f"ratio          platbench-cnn / PyTorch step time = {t_ours / t_theirs:.2f}")
+
+
+if __name__ == "__main__":
+    main()
