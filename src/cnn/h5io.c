@@ -165,6 +165,15 @@ int h5io_read_f32(hid_t loc, const char *path, float *data, int rank, const hsiz
     return rc;
 }
 
+hid_t h5io_create_tmp(const char *path, char *tmp, size_t tmplen, const char *what, char *err,
+                      size_t errlen) {
+    snprintf(tmp, tmplen, "%s.tmp", path);
+    h5io_quiet();
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) snprintf(err, errlen, "%s: cannot create the %s file", tmp, what);
+    return f < 0 ? -1 : f;
+}
+
 int h5io_commit(hid_t f, const char *tmp, const char *path, const char *what, int bad, char *err,
                 size_t errlen) {
     if (H5Fclose(f) < 0) bad = 1;

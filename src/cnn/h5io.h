@@ -10,6 +10,9 @@
  *   h5io_read_attr_str(loc, name, buf, n)    string attribute into buf (truncated to n-1)
  *   h5io_read_f32(loc, path, data, rank, dims)   reads a float dataset whose shape must be dims
  *   h5io_quiet()                              turns off HDF5's own error printing
+ *   h5io_create_tmp(path, tmp, tmplen, what, err, errlen)
+ *                                             creates path + ".tmp" (name into tmp) for writing;
+ *                                             the file id, or -1 with a message
  *   h5io_commit(f, tmp, path, what, bad, err, errlen)
  *                                             closes f (written as tmp) and renames tmp to path,
  *                                             or removes tmp if bad or anything fails: a file
@@ -31,6 +34,8 @@ int h5io_write_f32(hid_t loc, const char *path, const float *data, int rank, con
 int h5io_write_f64(hid_t loc, const char *path, const double *data, int rank, const hsize_t *dims);
 int h5io_read_attr_str(hid_t loc, const char *name, char *buf, size_t n);
 int h5io_read_attr_i32_array(hid_t loc, const char *name, int32_t *v, int n);
+hid_t h5io_create_tmp(const char *path, char *tmp, size_t tmplen, const char *what, char *err,
+                      size_t errlen);
 int h5io_commit(hid_t f, const char *tmp, const char *path, const char *what, int bad, char *err,
                 size_t errlen);
 int h5io_read_f32(hid_t loc, const char *path, float *data, int rank, const hsize_t *dims,

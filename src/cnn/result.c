@@ -13,13 +13,8 @@ int result_write(const char *path, const result_info *in, const train_result *r,
                  size_t errlen)
 {
     char tmp[4200], name[64];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    h5io_quiet();
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) {
-        snprintf(err, errlen, "%s: cannot create the result file", tmp);
-        return -1;
-    }
+    hid_t f = h5io_create_tmp(path, tmp, sizeof tmp, "result", err, errlen);
+    if (f < 0) return -1;
     int bad = h5io_attr_str(f, "format", "platbench-cnn-result") ||
               h5io_attr_i32(f, "format_version", 1) ||
               h5io_attr_str(f, "platbench_version", PLATBENCH_VERSION) ||

@@ -22,13 +22,8 @@ int weights_save(const model *m, const char *path, const char *class_names, char
                  size_t errlen)
 {
     char tmp[4200], name[64];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    h5io_quiet();
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (f < 0) {
-        snprintf(err, errlen, "%s: cannot create the weights file", tmp);
-        return -1;
-    }
+    hid_t f = h5io_create_tmp(path, tmp, sizeof tmp, "weights", err, errlen);
+    if (f < 0) return -1;
     int32_t shape[3] = {m->in_c, m->in_h, m->in_w};
     int bad = h5io_attr_str(f, "format", "platbench-cnn-weights") ||
               h5io_attr_i32(f, "format_version", 1) || h5io_attr_str(f, "model_name", m->name) ||
