@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -259,6 +260,22 @@ static int cmd_train(cli *cl, double t_start)
         fprintf(stderr, "platbench-cnn train: --steps and --batch must be at least 1\n");
         model_free(&m);
         return EXIT_USAGE;
+    }
+    /* Fail now, not after a training that may take an hour, if a file cannot be written. */
+    const char *outs[2] = {cl->out, cl->save_weights};
+    for (int i = 0; i < 2; i++) {
+        if (!outs[i]) continue;
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", outs[i]);
+        char *slash = strrchr(dir, '/');
+        if (slash) *slash = '\0';
+        const char *d = slash ? (dir[0] ? dir : "/") : ".";
+        if (access(d, W_OK | X_OK) != 0) {
+            fprintf(stderr, "platbench-cnn train: %s: cannot write into folder %s (%s)\n",
+                    outs[i], d, strerror(errno));
+            model_free(&m);
+            return EXIT_USAGE;
+        }
     }
     int cpus = cpus_seen(), threads = cl->threads > 0 ? (int)cl->threads : cpus;
     set_threads(threads);

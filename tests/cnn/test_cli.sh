@@ -22,6 +22,8 @@ expect_rc "no command" 2 "$B"
 expect_rc "unknown command" 2 "$B" frobnicate
 expect_rc "unknown option" 2 "$B" train --model "$MODELS/tiny.cfg" --data "$FMNIST" --out "$d/r.h5" --bogus 1
 expect_rc "missing --data" 2 "$B" train --model "$MODELS/tiny.cfg" --out "$d/r.h5"
+expect_rc "unwritable --out folder, refused before training" 2 "$B" train --model "$MODELS/tiny.cfg" --data "$FMNIST" --out "$d/no/such/dir/r.h5"
+expect_rc "unwritable --save-weights folder" 2 "$B" train --model "$MODELS/tiny.cfg" --data "$FMNIST" --out "$d/r.h5" --save-weights "$d/no/such/w.h5"
 expect_rc "bad number" 2 "$B" train --model "$MODELS/tiny.cfg" --data "$FMNIST" --out "$d/r.h5" --steps ten
 expect_rc "help" 0 "$B" train --help
 grep -q -- "--max-images" "$d/out"; check "train --help lists --max-images" $?
