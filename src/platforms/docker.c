@@ -127,10 +127,7 @@ static int docker_build_argv(const platform_conf *pc, const launch_request *rq, 
     }
     /* --mount is a CSV list: a path with ',' or '"' would need quoting the CLI does not
      * promise to keep; '\n' is never a sane path here. */
-    for (const char *const *p = rq->read_paths; p && *p; p++)
-        if (pfutil_check_path("docker: read path", *p, ",\"\n", err, errlen)) return -1;
-    if (rq->write_dir && pfutil_check_path("docker: write folder", rq->write_dir, ",\"\n", err, errlen))
-        return -1;
+    if (pfutil_check_paths("docker", rq, ",\"\n", err, errlen)) return -1;
     strv env;
     strv_init(&env);
     int rc = -1;

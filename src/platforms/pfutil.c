@@ -62,3 +62,13 @@ int pfutil_check_path(const char *what, const char *p, const char *forbidden, ch
     }
     return 0;
 }
+
+int pfutil_check_paths(const char *kind, const launch_request *rq, const char *forbidden, char *err,
+                       size_t n) {
+    char what[64];
+    snprintf(what, sizeof what, "%s: read path", kind);
+    for (const char *const *p = rq->read_paths; p && *p; p++)
+        if (pfutil_check_path(what, *p, forbidden, err, n)) return -1;
+    snprintf(what, sizeof what, "%s: write folder", kind);
+    return rq->write_dir ? pfutil_check_path(what, rq->write_dir, forbidden, err, n) : 0;
+}

@@ -14,6 +14,10 @@
  *                                0 if p is an absolute path free of the characters in
  *                                forbidden (those a runtime's option syntax cannot carry), else
  *                                -1 with a message naming what the path is.
+ *   pfutil_check_paths(kind, rq, forbidden, err, n)
+ *                                pfutil_check_path on every read path and the write folder of
+ *                                rq, the messages prefixed "<kind>: read path" / "<kind>: write
+ *                                folder". 0 or -1.
  */
 #ifndef PB_PFUTIL_H
 #define PB_PFUTIL_H
@@ -24,5 +28,7 @@
 int pfutil_exe(const platform_conf *pc, const launch_request *rq, char *buf, size_t n);
 int pfutil_env(const platform_conf *pc, const launch_request *rq, strv *out);
 int pfutil_check_path(const char *what, const char *p, const char *forbidden, char *err, size_t n);
+int pfutil_check_paths(const char *kind, const launch_request *rq, const char *forbidden, char *err,
+                       size_t n);
 
 #endif

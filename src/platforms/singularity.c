@@ -120,10 +120,7 @@ static int singularity_build_argv(const platform_conf *pc, const launch_request 
         return -1;
     }
     /* --bind takes "src:dst:opts" lists separated by ',': such paths cannot be carried */
-    for (const char *const *p = rq->read_paths; p && *p; p++)
-        if (pfutil_check_path("singularity: read path", *p, ":,\n", err, errlen)) return -1;
-    if (rq->write_dir && pfutil_check_path("singularity: write folder", rq->write_dir, ":,\n", err, errlen))
-        return -1;
+    if (pfutil_check_paths("singularity", rq, ":,\n", err, errlen)) return -1;
     strv env;
     strv_init(&env);
     int rc = -1;

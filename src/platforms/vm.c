@@ -227,8 +227,7 @@ static int qemu_build_argv(const platform_conf *pc, const launch_request *rq, st
         snprintf(err, errlen, "vm: %s", exe);
         return -1;
     }
-    for (const char *const *p = rq->read_paths; p && *p; p++)
-        if (pfutil_check_path("vm: read path", *p, "\n", err, errlen)) return -1;
+    if (pfutil_check_paths("vm", rq, "\n", err, errlen)) return -1;
     if (resolve_accel(pc, accel, why, sizeof why, err, errlen)) return -1;
     if (console_log(rq, con, sizeof con)) {
         snprintf(err, errlen, "vm: write folder path too long");
