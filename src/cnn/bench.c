@@ -88,9 +88,11 @@ int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, 
     for (int s = -warmup; s < steps; s++) {
         double c0 = cpu_seconds();
         double t0 = time_mono();
+        m->profile = s >= 0; /* the per-layer breakdown of the timed training steps */
         model_forward(m, x, batch);
         model_loss(m, labels, batch, NULL);
         model_backward(m, x, labels, batch);
+        m->profile = 0;
         adam_step(&opt, m->params, m->grads, 1e-4, 0.9, 0.999, 1e-8);
         double t1 = time_mono();
         model_forward(m, x, BENCH_EVAL_IMAGES);
@@ -135,6 +137,22 @@ int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, 
             cpu_timed > 0 ? (f_train * batch + f_fwd * BENCH_EVAL_IMAGES) * steps / cpu_timed / 1e9
                           : 0.0);
     fprintf(out, "peak memory      %.1f MB (maxrss)\n", ru.ru_maxrss / 1024.0);
+    fprintf(out, "per layer        ms per training step (mean of %d), GFLOP/s:\n", steps);
+    fprintf(out, "  %-9s %-14s %9s %8s %9s %8s %6s\n", "layer", "shape", "fwd ms", "GFLOP/s",
+            "bwd ms", "GFLOP/s", "share");
+    double t_layers = 0;
+    for (int i = 0; i < m->n_layers; i++) t_layers += m->t_fwd[i] + m->t_bwd[i];
+    for (int i = 0; i < m->n_layers; i++) {
+        const layer *l = &m->layers[i];
+        double lf, lb, tf = m->t_fwd[i] / steps, tb = m->t_bwd[i] / steps;
+        char shape[32];
+        model_layer_flops(m, i, &lf, &lb);
+        snprintf(shape, sizeof shape, "%d>%d@%dx%d", l->in_c, l->out_c, l->out_h, l->out_w);
+        fprintf(out, "  %-9s %-14s %9.1f %8.1f %9.1f %8.1f %5.1f%%\n", l->name, shape, tf * 1e3,
+                tf > 0 && lf > 0 ? lf * batch / tf / 1e9 : 0.0, tb * 1e3,
+                tb > 0 && lb > 0 ? lb * batch / tb / 1e9 : 0.0,
+                t_layers > 0 ? 100.0 * (m->t_fwd[i] + m->t_bwd[i]) / t_layers : 0.0);
+    }
     const char *ct = getenv("OPENBLAS_CORETYPE");
     const int isa = conv_direct_isa(0);
     fprintf(out, "kernels          conv %s (direct: %s); OpenBLAS core %s (OPENBLAS_CORETYPE %s)\n",

@@ -2,6 +2,7 @@
 #include "cnn/layers.h"
 
 #include "cnn/conv_direct.h"
+#include "cnn/conv_winograd.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -24,7 +25,7 @@ static int g_blas512 = -1; /* OpenBLAS runs AVX-512 sgemm kernels (-1: not asked
 static int g_conv = LAYERS_CONV_AUTO;
 static int g_conv_env_read = 0;
 
-static const char *const conv_names[] = {"auto", "im2col", "direct", "naive"};
+static const char *const conv_names[] = {"auto", "im2col", "direct", "naive", "winograd"};
 
 const char *layers_conv_name(int mode)
 {
@@ -41,7 +42,7 @@ int layers_conv_parse(const char *name)
 
 void layers_set_conv(int mode)
 {
-    g_conv = mode >= 0 && mode <= LAYERS_CONV_NAIVE ? mode : LAYERS_CONV_AUTO;
+    g_conv = mode >= 0 && mode <= LAYERS_CONV_WINOGRAD ? mode : LAYERS_CONV_AUTO;
     g_conv_env_read = 1;
 }
 
@@ -55,7 +56,7 @@ int layers_conv(void)
             if (m < 0)
                 fprintf(stderr,
                         "platbench: PLATBENCH_CONV=%s is not a conv kernel (expected auto, "
-                        "im2col, direct or naive); using auto\n",
+                        "im2col, direct, winograd or naive); using auto\n",
                         e);
             else g_conv = m;
         }
@@ -146,6 +147,36 @@ static int direct_for(int C, int K, int H, int W, int wgrad)
     return hw >= CONV_DIRECT_MIN_HW && C <= CONV_DIRECT_MAX_C && K <= CONV_DIRECT_MAX_C;
 }
 
+/* Winograd F(2x2,3x3) (conv_winograd.c) for the forward pass (pass 0) or both gradients
+ * (pass 1) of a layer. In "auto" where it measured faster than the direct and im2col
+ * kernels (tests/cnn/bench_conv, Zen 4, 2 threads, batch 64, GFLOP/s of the direct
+ * algorithm's FLOPs, forward / backward, best other -> Winograd):
+ *   32->64@56: 320 -> 393 / 221 -> 316    64->64@56: 312 -> 378 / 224 -> 345
+ *   64->128@28: 316 -> 362 / 227 -> 325   128->128@28: 305 -> 386 / 283 -> 355
+ *   128->128@14: 284 -> 296 / 283 -> 295  32->32@112: 337 -> 332 / 219 -> 287
+ *   16->32@112: forward 329 (direct) -> 263, backward 206 -> 229
+ *   16->16@224: forward 297 (direct) -> 203, backward 194 -> 195 (the direct kernel kept)
+ * so: the forward pass from 32 input and output channels, the gradients from 16 input and
+ * 32 output channels. */
+#ifndef CONV_WINO_FWD_MIN_C
+#define CONV_WINO_FWD_MIN_C 32
+#endif
+#ifndef CONV_WINO_BWD_MIN_C
+#define CONV_WINO_BWD_MIN_C 16
+#endif
+#ifndef CONV_WINO_BWD_MIN_K
+#define CONV_WINO_BWD_MIN_K 32
+#endif
+static int wino_for(int C, int K, int H, int W, int pass)
+{
+    const int m = layers_conv();
+    if (!conv_wino_usable(H, W)) return 0;
+    if (m == LAYERS_CONV_WINOGRAD) return 1;
+    if (m != LAYERS_CONV_AUTO) return 0;
+    if (pass == 0) return C >= CONV_WINO_FWD_MIN_C && K >= CONV_WINO_FWD_MIN_C;
+    return C >= CONV_WINO_BWD_MIN_C && K >= CONV_WINO_BWD_MIN_K;
+}
+
 /* One thread's slice: a work area (a strip's im2col matrix of the input (9C x strip) or of
  * the output gradient (9K x strip), or the direct kernel's padded strip), then private dw
  * (K x 9C) and db (K) partial sums, the flipped weights (C x 9K) and the packed weights
@@ -153,8 +184,9 @@ static int direct_for(int C, int K, int H, int W, int wgrad)
 static size_t work_size(int C, int H, int W, int K)
 {
     size_t m = (size_t)(C > K ? C : K), a = m * 9 * strip_rows(H, W) * W,
-           d = conv_direct_scratch(C, H, W, K);
-    return a > d ? a : d;
+           d = conv_direct_scratch(C, H, W, K),
+           wg = conv_wino_usable(H, W) ? conv_wino_scratch(C, H, W, K) : 0;
+    return a > d ? (a > wg ? a : wg) : (d > wg ? d : wg);
 }
 
 size_t conv3x3_col_size(int C, int H, int W, int K)
@@ -202,7 +234,7 @@ void conv3x3_forward(float *out, const float *in, const float *w, const float *b
 {
     const int HW = H * W, CK = C * 9, T = conv_threads(N, ncol), R = strip_rows(H, W);
     const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K);
-    const int direct = direct_for(C, K, H, W, 0);
+    const int wino = wino_for(C, K, H, W, 0), direct = !wino && direct_for(C, K, H, W, 0);
     if (N <= 0) return;
     if (layers_conv() == LAYERS_CONV_NAIVE) {
         conv3x3_forward_naive(out, in, w, b, N, C, H, W, K, relu);
@@ -216,29 +248,36 @@ void conv3x3_forward(float *out, const float *in, const float *w, const float *b
 #endif
         float *c = col + (size_t)t * slice;
         float *wp = c + work + 2 * (size_t)K * CK + K;
-        if (direct) conv_direct_pack(wp, w, C, K, 0);
-        for (int n = (int)((long)N * t / T); n < (int)((long)N * (t + 1) / T); n++) {
-            float *o = out + (size_t)n * K * HW;
-            if (direct) {
-                conv_direct_image(o, in + (size_t)n * C * HW, wp, b, c, C, H, W, K, relu);
-                continue;
-            }
-            for (int y0 = 0; y0 < H; y0 += R) {
-                const int y1 = y0 + R < H ? y0 + R : H, SW = (y1 - y0) * W;
-                im2col3x3(c, in + (size_t)n * C * HW, C, H, W, y0, y1);
-                /* o[:, strip] (K,SW) = w (K,CK) . col (CK,SW) */
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, SW, CK, 1.0f, w, CK, c,
-                            SW, 0.0f, o + (size_t)y0 * W, HW);
-            }
-            for (int k = 0; k < K; k++) { /* bias (+ ReLU) in one pass */
-                float *ok = o + (size_t)k * HW, bk = b[k];
-                if (relu)
-                    for (int i = 0; i < HW; i++) {
-                        float v = ok[i] + bk;
-                        ok[i] = v > 0.0f ? v : 0.0f;
-                    }
-                else
-                    for (int i = 0; i < HW; i++) ok[i] += bk;
+        const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
+        if (wino) {
+            conv_wino_weights(c, w, C, K);
+            conv_wino_forward(out + (size_t)n0 * K * HW, in + (size_t)n0 * C * HW, b, c, n1 - n0,
+                              C, H, W, K, relu);
+        } else {
+            if (direct) conv_direct_pack(wp, w, C, K, 0);
+            for (int n = n0; n < n1; n++) {
+                float *o = out + (size_t)n * K * HW;
+                if (direct) {
+                    conv_direct_image(o, in + (size_t)n * C * HW, wp, b, c, C, H, W, K, relu);
+                    continue;
+                }
+                for (int y0 = 0; y0 < H; y0 += R) {
+                    const int y1 = y0 + R < H ? y0 + R : H, SW = (y1 - y0) * W;
+                    im2col3x3(c, in + (size_t)n * C * HW, C, H, W, y0, y1);
+                    /* o[:, strip] (K,SW) = w (K,CK) . col (CK,SW) */
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, SW, CK, 1.0f, w, CK, c,
+                                SW, 0.0f, o + (size_t)y0 * W, HW);
+                }
+                for (int k = 0; k < K; k++) { /* bias (+ ReLU) in one pass */
+                    float *ok = o + (size_t)k * HW, bk = b[k];
+                    if (relu)
+                        for (int i = 0; i < HW; i++) {
+                            float v = ok[i] + bk;
+                            ok[i] = v > 0.0f ? v : 0.0f;
+                        }
+                    else
+                        for (int i = 0; i < HW; i++) ok[i] += bk;
+                }
             }
         }
     }
@@ -249,7 +288,8 @@ void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const
 {
     const int HW = H * W, CK = C * 9, T = conv_threads(N, ncol), R = strip_rows(H, W);
     const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K);
-    const int direct_dw = direct_for(C, K, H, W, 1), direct_din = direct_for(K, C, H, W, 0);
+    const int wino = wino_for(C, K, H, W, 1), direct_dw = !wino && direct_for(C, K, H, W, 1),
+              direct_din = !wino && direct_for(K, C, H, W, 0);
     if (N <= 0) {
         memset(dw, 0, sizeof(float) * K * CK);
         memset(db, 0, sizeof(float) * K);
@@ -268,22 +308,30 @@ void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const
         float *c = col + (size_t)t * slice, *pdw = c + work, *pdb = pdw + (size_t)K * CK,
               *wt = pdb + K;
         memset(pdw, 0, sizeof(float) * ((size_t)K * CK + K));
+        const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
+        if (wino) {
+            if (din) conv_wino_weights(c, w, C, K);
+            conv_wino_backward(din ? din + (size_t)n0 * C * HW : NULL, pdw,
+                               dout + (size_t)n0 * K * HW, in + (size_t)n0 * C * HW, c, n1 - n0, C,
+                               H, W, K);
+        }
         /* The input gradient is a 3x3 SAME convolution of the output gradient with the
          * weights transposed (K<->C) and flipped: wt[c][k][2-ky][2-kx] = w[k][c][ky][kx].
          * Computing it as im2col + GEMM writes din directly, with no col2im scatter. */
         if (din && direct_din) conv_direct_pack(wt, w, C, K, 1);
-        else if (din)
+        else if (din && !wino)
             for (int k = 0; k < K; k++)
                 for (int cc = 0; cc < C; cc++)
                     for (int q = 0; q < 9; q++)
                         wt[((size_t)cc * K + k) * 9 + (8 - q)] = w[((size_t)k * C + cc) * 9 + q];
-        for (int n = (int)((long)N * t / T); n < (int)((long)N * (t + 1) / T); n++) {
+        for (int n = n0; n < n1; n++) {
             const float *g = dout + (size_t)n * K * HW;
             for (int k = 0; k < K; k++) {
                 float s = 0.0f;
                 for (int i = 0; i < HW; i++) s += g[(size_t)k * HW + i];
                 pdb[k] += s;
             }
+            if (wino) continue;
             if (direct_dw) conv_direct_dw_image(pdw, g, in + (size_t)n * C * HW, c, C, H, W, K);
             if (din && direct_din)
                 conv_direct_image(din + (size_t)n * C * HW, g, wt, NULL, c, K, H, W, C, 0);
@@ -400,7 +448,8 @@ void maxpool2x2_forward(float *out, const float *in, int N, int C, int H, int W)
     }
 }
 
-void maxpool2x2_backward(float *din, const float *dout, const float *in, int N, int C, int H, int W)
+void maxpool2x2_backward(float *din, const float *dout, const float *in, int N, int C, int H, int W,
+                         int relu)
 {
     const int Ho = H / 2, Wo = W / 2;
 #pragma omp parallel for schedule(static) num_threads(g_threads) if ((long)N * C * H * W >= 65536)
@@ -408,16 +457,28 @@ void maxpool2x2_backward(float *din, const float *dout, const float *in, int N, 
         const float *s = in + (size_t)p * H * W;
         const float *g = dout + (size_t)p * Ho * Wo;
         float *d = din + (size_t)p * H * W;
-        memset(d, 0, sizeof(float) * H * W);
-        for (int y = 0; y < Ho; y++)
+        /* one pass writing every element of din: each 2x2 window gets its gradient at the
+         * first maximum in scan order (as PyTorch's CPU kernel picks it), zeros elsewhere */
+        for (int y = 0; y < Ho; y++) {
+            const float *s0 = s + (size_t)(2 * y) * W, *s1 = s0 + W;
+            float *d0 = d + (size_t)(2 * y) * W, *d1 = d0 + W;
+            const float *gy = g + (size_t)y * Wo;
             for (int x = 0; x < Wo; x++) {
-                /* first maximum in scan order, as PyTorch's CPU kernel picks it */
-                size_t i0 = (size_t)(2 * y) * W + 2 * x, best = i0;
-                if (s[i0 + 1] > s[best]) best = i0 + 1;
-                if (s[i0 + W] > s[best]) best = i0 + W;
-                if (s[i0 + W + 1] > s[best]) best = i0 + W + 1;
-                d[best] = g[(size_t)y * Wo + x];
+                const float a = s0[2 * x], b = s0[2 * x + 1], c = s1[2 * x], e = s1[2 * x + 1];
+                float m = a, gv = gy[x];
+                int best = 0;
+                if (b > m) m = b, best = 1;
+                if (c > m) m = c, best = 2;
+                if (e > m) m = e, best = 3;
+                if (relu && !(m > 0.0f)) gv = 0.0f; /* the ReLU below: no gradient where y <= 0 */
+                d0[2 * x] = best == 0 ? gv : 0.0f;
+                d0[2 * x + 1] = best == 1 ? gv : 0.0f;
+                d1[2 * x] = best == 2 ? gv : 0.0f;
+                d1[2 * x + 1] = best == 3 ? gv : 0.0f;
             }
+            if (W % 2) d0[W - 1] = d1[W - 1] = 0.0f; /* the column the floor drops */
+        }
+        if (H % 2) memset(d + (size_t)(H - 1) * W, 0, sizeof(float) * W); /* likewise the row */
     }
 }
 

@@ -1,6 +1,7 @@
 /* layers: the numerical kernels of the CNN, fp32, NCHW, one fast version (im2col +
  * cblas_sgemm, fused bias + ReLU; for convs with few channels a direct AVX2 kernel,
- * conv_direct.h) and one naive reference version of each; the tests compare them and
+ * conv_direct.h; for convs with many channels Winograd F(2x2,3x3), conv_winograd.h) and one
+ * naive reference version of each; the tests compare them and
  * check them against finite differences.
  *
  * Conventions (llm.c style): outputs first, inputs next, sizes last. N images,
@@ -21,7 +22,9 @@
  *                                  ncol slices and the kernels use min(threads, ncol, N) threads,
  *                                  each on a static block of images (single-threaded sgemm)
  *   maxpool2x2_forward(out, in, N, C, H, W)                         2x2 window, stride 2, floor
- *   maxpool2x2_backward(din, dout, in, N, C, H, W)                  gradient to the first max
+ *   maxpool2x2_backward(din, dout, in, N, C, H, W, relu)            gradient to the first max;
+ *                                   relu != 0: `in` is a ReLU's output and din is also masked
+ *                                   by that ReLU (relu_backward fused: one pass, not three)
  *   maxpool2x2_forward_naive / maxpool2x2_backward_naive
  *   dense_forward(out, in, w, b, N, C, O, relu)                     out = in w^T + b
  *   dense_backward(din, dw, db, dout, in, w, N, C, O)
@@ -31,24 +34,32 @@
  *   softmax_xent_backward(dlogits, probs, labels, N, K) d = (p - onehot) / N (mean loss)
  *   layers_threads()                the current T
  *   layers_conv() / layers_set_conv(mode)   which conv kernels run: LAYERS_CONV_AUTO (default:
- *                                   the direct AVX-512/AVX2 kernels of conv_direct.c where
- *                                   they measured faster: forward and input gradient of layers
- *                                   with at most 64 channels on at least 56x56, the weight
- *                                   gradient with at most 16; more when OpenBLAS runs AVX2
- *                                   kernels (see direct_for() in layers.c); im2col + sgemm for
- *                                   the rest), _IM2COL (im2col + sgemm everywhere), _DIRECT
- *                                   (direct wherever it applies: output channels % 4 == 0),
- *                                   _NAIVE (the naive reference, single-threaded). The first
- *                                   call of layers_conv() or layers_set_threads() reads the
- *                                   environment variable PLATBENCH_CONV=auto|im2col|direct|naive
+ *                                   per layer and pass, the kernel that measured fastest
+ *                                   (tests/cnn/bench_conv): Winograd F(2x2,3x3)
+ *                                   (conv_winograd.h) for the forward pass from 32 input and
+ *                                   output channels and for the gradients from 16 input and 32
+ *                                   output channels; else the direct AVX-512/AVX2 kernels of
+ *                                   conv_direct.c for layers with at most 64 channels on at
+ *                                   least 56x56 (the weight gradient: at most 16; see
+ *                                   direct_for() and wino_for() in layers.c); im2col + sgemm
+ *                                   for the rest), _IM2COL (im2col + sgemm everywhere: the
+ *                                   plain fp32 path, the reference), _DIRECT (direct wherever it
+ *                                   applies: output channels % 4 == 0), _WINOGRAD (Winograd
+ *                                   wherever it applies: even H and W), _NAIVE (the naive
+ *                                   reference, single-threaded). The first call of
+ *                                   layers_conv() or layers_set_threads() reads the environment
+ *                                   variable PLATBENCH_CONV=auto|im2col|direct|winograd|naive
  *                                   (an unknown value: a message on stderr, auto)
  *   layers_conv_name(mode) / layers_conv_parse(name)   mode <-> "auto", ...; parse: -1 if unknown
  *   layers_set_threads(T)           threads for the kernels (OpenMP; OpenBLAS is set to 1 thread
  *                                   and called from each of ours); results are
  *                                   bit-identical for a given T (static partitions, partial
  *                                   sums added in thread order), conv mode, CPU (AVX-512 or
- *                                   not) and OpenBLAS core type; between kernels they differ
- *                                   by fp32 rounding only (tests: 1e-5 of the largest value)
+ *                                   not) and OpenBLAS core type; between kernels and thread
+ *                                   counts they differ by fp32 rounding only (tests: 1e-5 of
+ *                                   the largest value; over 100 training steps the curves
+ *                                   differ as much as the plain path's between 1 and 2
+ *                                   threads, tests/cnn/test_curves.py)
  */
 #ifndef PB_LAYERS_H
 #define PB_LAYERS_H
@@ -57,7 +68,7 @@
 void layers_set_threads(int threads);
 int layers_threads(void);
 
-enum { LAYERS_CONV_AUTO, LAYERS_CONV_IM2COL, LAYERS_CONV_DIRECT, LAYERS_CONV_NAIVE };
+enum { LAYERS_CONV_AUTO, LAYERS_CONV_IM2COL, LAYERS_CONV_DIRECT, LAYERS_CONV_NAIVE, LAYERS_CONV_WINOGRAD };
 int layers_conv(void);
 void layers_set_conv(int mode);
 const char *layers_conv_name(int mode);
@@ -78,7 +89,8 @@ void conv3x3_backward_naive(float *din, float *dw, float *db, const float *dout,
 /* out (N,C,H/2,W/2), in (N,C,H,W) */
 void maxpool2x2_forward(float *out, const float *in, int N, int C, int H, int W);
 /* din (N,C,H,W), dout (N,C,H/2,W/2), in (N,C,H,W) the forward input */
-void maxpool2x2_backward(float *din, const float *dout, const float *in, int N, int C, int H, int W);
+void maxpool2x2_backward(float *din, const float *dout, const float *in, int N, int C, int H, int W,
+                         int relu);
 void maxpool2x2_forward_naive(float *out, const float *in, int N, int C, int H, int W);
 void maxpool2x2_backward_naive(float *din, const float *dout, const float *in, int N, int C, int H,
                                int W);

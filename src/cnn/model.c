@@ -3,6 +3,7 @@
 
 #include "cnn/layers.h"
 #include "common/rng.h"
+#include "common/timing.h"
 
 #include <libconfig.h>
 #include <math.h>
@@ -500,6 +501,7 @@ void model_forward(model *m, const float *x, int N)
     const float *in = x;
     for (int i = 0; i < m->n_layers; i++) {
         layer *l = &m->layers[i];
+        const double t0 = m->profile ? time_mono() : 0;
         switch (l->kind) {
         case LAYER_CONV:
             conv3x3_forward(l->out, in, l->w, l->b, m->col, m->col_slices, N, l->in_c, l->in_h, l->in_w, l->out_c,
@@ -510,6 +512,7 @@ void model_forward(model *m, const float *x, int N)
             dense_forward(l->out, in, l->w, l->b, N, l->in_c, l->out_c, l->relu);
             break;
         }
+        if (m->profile) m->t_fwd[i] += time_mono() - t0;
         in = l->out;
     }
 }
@@ -534,40 +537,54 @@ double model_loss(model *m, const int *labels, int N, int *correct)
 void model_backward(model *m, const float *x, const int *labels, int N)
 {
     float *d = m->gbuf[0], *dn = m->gbuf[1];
+    int masked = 0; /* d already carries this layer's ReLU mask (fused into the pool's pass) */
     softmax_xent_backward(d, m->probs, labels, N, m->n_classes);
     for (int i = m->n_layers - 1; i >= 0; i--) {
         layer *l = &m->layers[i];
         const float *in = i ? m->layers[i - 1].out : x;
         float *din = i ? dn : NULL;
-        if (l->relu) relu_backward(d, l->out, out_size(l) * N);
+        const double t0 = m->profile ? time_mono() : 0;
+        if (l->relu && !masked) relu_backward(d, l->out, out_size(l) * N);
+        masked = 0;
         switch (l->kind) {
         case LAYER_CONV:
             conv3x3_backward(din, l->dw, l->db, d, in, l->w, m->col, m->col_slices, N, l->in_c, l->in_h, l->in_w,
                              l->out_c);
             break;
         case LAYER_MAXPOOL:
-            if (din) maxpool2x2_backward(din, d, in, N, l->in_c, l->in_h, l->in_w);
+            /* the layer below's ReLU mask is applied here, in the same pass */
+            masked = din && m->layers[i - 1].relu;
+            if (din) maxpool2x2_backward(din, d, in, N, l->in_c, l->in_h, l->in_w, masked);
             break;
         case LAYER_DENSE:
             dense_backward(din, l->dw, l->db, d, in, l->w, N, l->in_c, l->out_c);
             break;
         }
+        if (m->profile) m->t_bwd[i] += time_mono() - t0;
         float *t = d;
         d = dn;
         dn = t;
     }
 }
 
+void model_layer_flops(const model *m, int i, double *fwd, double *bwd)
+{
+    const layer *l = &m->layers[i];
+    double macs = 0;
+    if (l->kind == LAYER_CONV) macs = (double)l->n_w * l->out_h * l->out_w;
+    else if (l->kind == LAYER_DENSE) macs = (double)l->n_w;
+    if (fwd) *fwd = 2 * macs;
+    if (bwd) *bwd = 2 * macs * (i == 0 ? 1 : 2); /* dW always, dX except for the first layer */
+}
+
 void model_flops(const model *m, double *fwd, double *train)
 {
     double f = 0, b = 0;
     for (int i = 0; i < m->n_layers; i++) {
-        const layer *l = &m->layers[i];
-        double macs = 0;
-        if (l->kind == LAYER_CONV) macs = (double)l->n_w * l->out_h * l->out_w;
-        else if (l->kind == LAYER_DENSE) macs = (double)l->n_w;
-        f += 2 * macs;
-        b += 2 * macs * (i == 0 ? 1 : 2); /* dW always, dX except for the first layer */
+        double lf, lb;
+        model_layer_flops(m, i, &lf, &lb);
+        f += lf;
+        b += lb;
     }
     if (fwd) *fwd = f;
     if (train) *train = f + b;

@@ -26,6 +26,9 @@
  *   model_loss(m, labels, N, &correct)  softmax + summed cross-entropy of the last forward
  *   model_backward(m, x, labels, N)     gradients of the MEAN loss into m->grads (overwritten)
  *   model_flops(m, &fwd, &train)        FLOPs per image (2 x MACs of conv/dense GEMMs)
+ *   model_layer_flops(m, i, &fwd, &bwd) the same for layer i (bwd: dW, and dX unless i = 0)
+ *   m->profile = 1                      forward/backward add per-layer wall seconds into
+ *                                       m->t_fwd[i] / m->t_bwd[i] (bench's breakdown)
  *   model_free(m)                       frees everything; m zeroed
  */
 #ifndef PB_MODEL_H
@@ -82,6 +85,9 @@ typedef struct model {
     int col_slices;                   /* = layers_threads() at model_alloc */
     float *logits;                    /* = last layer's out */
     float *probs;                     /* (max_batch, n_classes) */
+    int profile;                      /* non-zero: passes add each layer's wall time below */
+    double t_fwd[MODEL_MAX_LAYERS];   /* seconds in each layer's forward (profile) */
+    double t_bwd[MODEL_MAX_LAYERS];   /* seconds in each layer's backward incl. its ReLU mask */
 } model;
 
 int model_load(model *m, const char *path, char *err, size_t errlen);
@@ -92,6 +98,7 @@ void model_forward(model *m, const float *x, int N);
 double model_loss(model *m, const int *labels, int N, int *correct);
 void model_backward(model *m, const float *x, const int *labels, int N);
 void model_flops(const model *m, double *fwd, double *train);
+void model_layer_flops(const model *m, int i, double *fwd, double *bwd);
 void model_free(model *m);
 
 #endif

@@ -76,7 +76,15 @@ static void conv_case(int N, int C, int H, int W, int K)
     conv3x3_backward(dx2, dw2, db2, r, x, w, col, 2, N, C, H, W, K);
     layers_set_threads(1);
     conv3x3_forward(y1, x, w, b, col, 2, N, C, H, W, K, 1);
-    if (memcmp(y1, y2, sizeof(float) * nout) || memcmp(dx1, dx2, sizeof(float) * nin)) {
+    if (layers_conv() == LAYERS_CONV_WINOGRAD) {
+        /* Winograd's GEMMs run over blocks of tiles that follow the thread split, and
+         * OpenBLAS rounds a column differently at a different block width: equal within
+         * rounding (bit-identical for a given thread count, test_conv_modes) */
+        snprintf(what, sizeof what, "conv %dx%dx%dx%d->%d fwd, 2 threads", N, C, H, W, K);
+        check(what, y2, y1, nout, 1e-5);
+        snprintf(what, sizeof what, "conv %dx%dx%dx%d->%d bwd dx, 2 threads", N, C, H, W, K);
+        check(what, dx2, dx1, nin, 1e-5);
+    } else if (memcmp(y1, y2, sizeof(float) * nout) || memcmp(dx1, dx2, sizeof(float) * nin)) {
         printf("conv: kernel threads 1 vs 2 differ: FAIL\n");
         failures++;
     }
@@ -125,10 +133,26 @@ static void pool_case(int N, int C, int H, int W)
     maxpool2x2_forward_naive(y2, x, N, C, H, W);
     snprintf(what, sizeof what, "maxpool %dx%dx%dx%d fwd", N, C, H, W);
     check(what, y1, y2, nout, 0);
-    maxpool2x2_backward(dx1, r, x, N, C, H, W);
+    maxpool2x2_backward(dx1, r, x, N, C, H, W, 0);
     maxpool2x2_backward_naive(dx2, r, x, N, C, H, W);
     snprintf(what, sizeof what, "maxpool %dx%dx%dx%d bwd", N, C, H, W);
     check(what, dx1, dx2, nin, 0);
+    /* the fused ReLU mask: on an input with zeros and negatives (a ReLU's output has zeros),
+     * the same as the naive backward followed by relu_backward */
+    float *xr = rnd(nin, 0), *dx3 = rnd(nin, 0);
+    for (size_t i = 0; i < nin; i++) xr[i] = x[i] < 0.075f * (float)nin ? 0.0f : x[i]; /* 3/4 */
+    maxpool2x2_backward(dx3, r, xr, N, C, H, W, 1);
+    maxpool2x2_backward_naive(dx2, r, xr, N, C, H, W);
+    relu_backward(dx2, xr, nin);
+    snprintf(what, sizeof what, "maxpool %dx%dx%dx%d bwd + relu mask", N, C, H, W);
+    check(what, dx3, dx2, nin, 0);
+    size_t masked = 0;
+    for (size_t i = 0; i < nin; i++) masked += dx1[i] != 0 && dx3[i] == 0;
+    if (!masked) {
+        printf("maxpool relu mask: no gradient was masked, the case tests nothing: FAIL\n");
+        failures++;
+    }
+    free(xr), free(dx3);
     float fd[32], an[32];
     for (int t = 0; t < 32; t++) {
         size_t i = rng_below(&R, nin);
@@ -147,7 +171,7 @@ static void pool_case(int N, int C, int H, int W)
     check(what, an, fd, 32, 1e-3);
     /* ties: the gradient goes to the first maximum in scan order, like PyTorch */
     float tx[4] = {1, 3, 3, 2}, tg = 1, tdx[4];
-    maxpool2x2_backward(tdx, &tg, tx, 1, 1, 2, 2);
+    maxpool2x2_backward(tdx, &tg, tx, 1, 1, 2, 2, 0);
     if (!(tdx[1] == 1 && tdx[0] == 0 && tdx[2] == 0 && tdx[3] == 0)) {
         printf("maxpool tie rule: FAIL\n");
         failures++;
@@ -282,8 +306,19 @@ int main(void)
         conv_case(1, 4, 5, 83, 8); /* 11 / 6 vectors: a remainder after whole blocks, tail 3 */
     }
     conv_direct_isa(best_isa);
+    /* Winograd F(2x2,3x3): even shapes (odd ones fall back to im2col + sgemm); tile blocks
+     * spanning several images, blocks of one tile row, odd channel counts */
+    layers_set_conv(LAYERS_CONV_WINOGRAD);
+    printf("-- conv kernel: winograd\n");
+    conv_case(3, 5, 8, 6, 7);
+    conv_case(5, 3, 4, 4, 2);     /* one block holds all 5 images */
+    conv_case(1, 2, 6, 1000, 3);  /* 500 tiles a row: one tile row per block */
+    conv_case(2, 32, 14, 14, 32); /* the study's deepest shape, scaled down in channels */
+    conv_case(1, 1, 2, 2, 1);
+    conv_case(3, 3, 7, 5, 4);     /* odd: im2col */
     layers_set_conv(LAYERS_CONV_AUTO);
     if (layers_conv_parse("direct") != LAYERS_CONV_DIRECT || layers_conv_parse("fast") != -1 ||
+        layers_conv_parse("winograd") != LAYERS_CONV_WINOGRAD ||
         strcmp(layers_conv_name(LAYERS_CONV_IM2COL), "im2col") != 0) {
         printf("conv mode names: FAIL\n");
         failures++;

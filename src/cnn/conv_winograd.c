@@ -1,0 +1,366 @@
+/* conv_winograd: 3x3 SAME convolution by Winograd F(2x2,3x3). See conv_winograd.h. */
+#include "cnn/conv_winograd.h"
+
+#include <cblas.h>
+#include <string.h>
+
+/* Tiles per block: the transformed block (16 x C x P floats for the input, 16 x K x P for
+ * the output) stays in L2/L3 between its transform and its 16 GEMMs, and P is large enough
+ * for OpenBLAS to run near its peak on the K x C x P products. A block is a whole number of
+ * tile rows, which may span images. */
+#ifndef WINO_TILES
+#define WINO_TILES 448
+#endif
+
+int conv_wino_usable(int H, int W) { return H >= 2 && W >= 2 && H % 2 == 0 && W % 2 == 0; }
+
+static int block_rows(int W)
+{
+    const int tw = W / 2, r = WINO_TILES / tw;
+    return r < 1 ? 1 : r;
+}
+
+/* the scratch's parts, in floats from its start */
+typedef struct wino_layout {
+    size_t U, dU, V, M, dV, rows; /* offsets */
+    size_t total;                 /* floats */
+} wino_layout;
+
+static wino_layout layout(int C, int H, int W, int K)
+{
+    const size_t P = (size_t)block_rows(W) * (W / 2), KC = (size_t)K * C;
+    (void)H;
+    wino_layout l;
+    l.U = 0;
+    l.dU = l.U + 16 * KC;
+    l.V = l.dU + 16 * KC;
+    l.M = l.V + 16 * (size_t)C * P;
+    l.dV = l.M + 16 * (size_t)K * P;
+    l.rows = l.dV + 16 * (size_t)C * P;
+    l.total = l.rows + 16 * ((size_t)W / 2 + 1);
+    return l;
+}
+
+size_t conv_wino_scratch(int C, int H, int W, int K) { return layout(C, H, W, K).total; }
+
+/* U[xi][k][c] = (G g G^T)[xi] for g = w[k][c] (3x3); G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1] */
+void conv_wino_weights(float *U, const float *w, int C, int K)
+{
+    const size_t KC = (size_t)K * C;
+    for (int k = 0; k < K; k++)
+        for (int c = 0; c < C; c++) {
+            const float *g = w + ((size_t)k * C + c) * 9;
+            float t[4][3], u[4][4];
+            for (int j = 0; j < 3; j++) { /* t = G g */
+                t[0][j] = g[j];
+                t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
+                t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
+                t[3][j] = g[6 + j];
+            }
+            for (int i = 0; i < 4; i++) { /* u = t G^T */
+                u[i][0] = t[i][0];
+                u[i][1] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+                u[i][2] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+                u[i][3] = t[i][2];
+            }
+            for (int xi = 0; xi < 16; xi++) U[xi * KC + (size_t)k * C + c] = u[xi / 4][xi % 4];
+        }
+}
+
+/* (`#pragma GCC ivdep`: the loops read and write distinct rows of the scratch and of the
+ * tile blocks, which the compiler cannot prove; without it they stay scalar.)
+ * The transforms work on whole tile rows with even and odd columns split apart
+ * (deinterleaved), so that every loop below is a contiguous, branch-free loop the compiler
+ * vectorizes. A padded input row (x = -1 .. W) is held as E[m] = in[2m-1] and
+ * O[m] = in[2m] (m = 0 .. TW; the out-of-image ends are 0); the 4x4 patch of tile tx
+ * covers padded columns 2tx .. 2tx+3 = E[tx], O[tx], E[tx+1], O[tx+1]. Each transform does
+ * the same additions in the same order as its scalar formula (written next to it). */
+
+/* E, O (TW + 1 each) of input row y of plane, or zeros outside the image */
+static void split_row(float *E, float *O, const float *plane, int H, int W, int y)
+{
+    const int TW = W / 2;
+    if (y < 0 || y >= H) {
+        memset(E, 0, sizeof(float) * (TW + 1));
+        memset(O, 0, sizeof(float) * (TW + 1));
+        return;
+    }
+    const float *s = plane + (size_t)y * W;
+    E[0] = 0.0f;
+    #pragma GCC ivdep
+    for (int m = 0; m < TW; m++) {
+        O[m] = s[2 * m];
+        E[m + 1] = s[2 * m + 1];
+    }
+    O[TW] = 0.0f;
+}
+
+/* V[xi][c][p] = (B^T d B)[xi] for the 4x4 patch d around each tile of tile rows r0..r1
+ * (global row r = n * TH + ty); B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]:
+ * t = B^T d (rows: d0-d2, d1+d2, d2-d1, d1-d3), then V = t B (columns likewise).
+ * rows: scratch of 16 (TW + 1) floats. */
+static void input_transform(float *V, float *rows, const float *in, int C, int H, int W, int r0,
+                            int r1)
+{
+    const int TH = H / 2, TW = W / 2, L = TW + 1;
+    const size_t P = (size_t)(r1 - r0) * TW, CP = (size_t)C * P;
+    float *E[4], *O[4], *tE[4], *tO[4];
+    for (int i = 0; i < 4; i++) {
+        E[i] = rows + (size_t)i * 2 * L;
+        O[i] = E[i] + L;
+        tE[i] = rows + (size_t)(8 + 2 * i) * L;
+        tO[i] = tE[i] + L;
+    }
+    for (int c = 0; c < C; c++)
+        for (int r = r0; r < r1; r++) {
+            const int n = r / TH, ty = r % TH;
+            const float *plane = in + ((size_t)n * C + c) * H * W;
+            for (int i = 0; i < 4; i++) split_row(E[i], O[i], plane, H, W, 2 * ty - 1 + i);
+            #pragma GCC ivdep
+            for (int m = 0; m < L; m++) { /* t = B^T d */
+                tE[0][m] = E[0][m] - E[2][m];
+                tO[0][m] = O[0][m] - O[2][m];
+                tE[1][m] = E[1][m] + E[2][m];
+                tO[1][m] = O[1][m] + O[2][m];
+                tE[2][m] = E[2][m] - E[1][m];
+                tO[2][m] = O[2][m] - O[1][m];
+                tE[3][m] = E[1][m] - E[3][m];
+                tO[3][m] = O[1][m] - O[3][m];
+            }
+            float *v = V + (size_t)c * P + (size_t)(r - r0) * TW;
+            for (int i = 0; i < 4; i++) { /* V = t B: t0-t2, t1+t2, t2-t1, t1-t3 */
+                const float *te = tE[i], *to = tO[i];
+                float *v0 = v + (4 * i + 0) * CP, *v1 = v + (4 * i + 1) * CP,
+                      *v2 = v + (4 * i + 2) * CP, *v3 = v + (4 * i + 3) * CP;
+                #pragma GCC ivdep
+                for (int tx = 0; tx < TW; tx++) {
+                    v0[tx] = te[tx] - te[tx + 1];
+                    v1[tx] = to[tx] + te[tx + 1];
+                    v2[tx] = te[tx + 1] - to[tx];
+                    v3[tx] = to[tx] - to[tx + 1];
+                }
+            }
+        }
+}
+
+/* out[n][k] tile (2x2) = A^T M A + b[k] (ReLU), A^T = [1 1 1 0; 0 1 -1 -1]: s = A^T M
+ * (rows m0+m1+m2, m1-m2-m3), then y = s A (columns likewise) + b. rows: 4 TW floats. */
+static void output_transform(float *out, const float *M, const float *b, float *rows, int K,
+                             int H, int W, int r0, int r1, int relu)
+{
+    const int TH = H / 2, TW = W / 2;
+    const size_t P = (size_t)(r1 - r0) * TW, KP = (size_t)K * P;
+    float *y00 = rows, *y01 = rows + TW, *y10 = rows + 2 * TW, *y11 = rows + 3 * TW;
+    for (int k = 0; k < K; k++) {
+        const float bk = b ? b[k] : 0.0f;
+        for (int r = r0; r < r1; r++) {
+            const int n = r / TH, ty = r % TH;
+            float *o0 = out + (((size_t)n * K + k) * H + 2 * ty) * W, *o1 = o0 + W;
+            const float *m = M + (size_t)k * P + (size_t)(r - r0) * TW;
+            #pragma GCC ivdep
+            for (int tx = 0; tx < TW; tx++) {
+                float s0[4], s1[4];
+                for (int j = 0; j < 4; j++) {
+                    const float m0 = m[(0 + j) * KP + tx], m1 = m[(4 + j) * KP + tx],
+                                m2 = m[(8 + j) * KP + tx], m3 = m[(12 + j) * KP + tx];
+                    s0[j] = m0 + m1 + m2;
+                    s1[j] = m1 - m2 - m3;
+                }
+                float a = s0[0] + s0[1] + s0[2] + bk, bb = s0[1] - s0[2] - s0[3] + bk,
+                      c = s1[0] + s1[1] + s1[2] + bk, d = s1[1] - s1[2] - s1[3] + bk;
+                if (relu) {
+                    a = a > 0.0f ? a : 0.0f;
+                    bb = bb > 0.0f ? bb : 0.0f;
+                    c = c > 0.0f ? c : 0.0f;
+                    d = d > 0.0f ? d : 0.0f;
+                }
+                y00[tx] = a;
+                y01[tx] = bb;
+                y10[tx] = c;
+                y11[tx] = d;
+            }
+            #pragma GCC ivdep
+            for (int tx = 0; tx < TW; tx++) { /* interleave into the two output rows */
+                o0[2 * tx] = y00[tx];
+                o0[2 * tx + 1] = y01[tx];
+                o1[2 * tx] = y10[tx];
+                o1[2 * tx + 1] = y11[tx];
+            }
+        }
+    }
+}
+
+/* Gt[xi][k][p] = (A dY A^T)[xi] for the 2x2 output-gradient tile dY = (a b; c d);
+ * A = [1 0; 1 1; 1 -1; 0 -1]: s = A dY (rows (a b), (a+c b+d), (a-c b-d), (-c -d)), then
+ * s A^T per row (s0, s0+s1, s0-s1, -s1). rows: 4 TW floats. */
+static void grad_transform(float *Gt, const float *dout, float *rows, int K, int H, int W, int r0,
+                           int r1)
+{
+    const int TH = H / 2, TW = W / 2;
+    const size_t P = (size_t)(r1 - r0) * TW, KP = (size_t)K * P;
+    float *ga = rows, *gb = rows + TW, *gc = rows + 2 * TW, *gd = rows + 3 * TW;
+    for (int k = 0; k < K; k++)
+        for (int r = r0; r < r1; r++) {
+            const int n = r / TH, ty = r % TH;
+            const float *g0 = dout + (((size_t)n * K + k) * H + 2 * ty) * W, *g1 = g0 + W;
+            float *gt = Gt + (size_t)k * P + (size_t)(r - r0) * TW;
+            #pragma GCC ivdep
+            for (int tx = 0; tx < TW; tx++) { /* deinterleave the two rows */
+                ga[tx] = g0[2 * tx];
+                gb[tx] = g0[2 * tx + 1];
+                gc[tx] = g1[2 * tx];
+                gd[tx] = g1[2 * tx + 1];
+            }
+            for (int i = 0; i < 4; i++) {
+                float *q0 = gt + (4 * i + 0) * KP, *q1 = gt + (4 * i + 1) * KP,
+                      *q2 = gt + (4 * i + 2) * KP, *q3 = gt + (4 * i + 3) * KP;
+                #pragma GCC ivdep
+                for (int tx = 0; tx < TW; tx++) {
+                    const float a = ga[tx], bb = gb[tx], c = gc[tx], d = gd[tx];
+                    const float s0 = i == 0 ? a : i == 1 ? a + c : i == 2 ? a - c : -c;
+                    const float s1 = i == 0 ? bb : i == 1 ? bb + d : i == 2 ? bb - d : -d;
+                    q0[tx] = s0;
+                    q1[tx] = s0 + s1;
+                    q2[tx] = s0 - s1;
+                    q3[tx] = -s1;
+                }
+            }
+        }
+}
+
+/* din[n][c] = sum of dd = B dV B^T over the 4x4 patches at (2ty-1, 2tx-1);
+ * B = [1 0 0 0; 0 1 -1 1; -1 1 1 0; 0 0 0 -1]: z = B dV (rows v0, v1-v2+v3, v1+v2-v0, -v3),
+ * then dd = z B^T per row (z0, z1-z2+z3, z1+z2-z0, -z3) added at padded columns
+ * 2tx .. 2tx+3 (E[tx], O[tx], E[tx+1], O[tx+1]). Each element of din gets at most two
+ * contributions per direction, and a sum of two terms does not depend on their order: a
+ * row is stored the first time a tile row reaches it and added to the second time.
+ * rows: scratch of 9 (TW + 1) floats. */
+static void input_grad_transform(float *din, const float *dV, float *rows, int C, int H, int W,
+                                 int r0, int r1)
+{
+    const int TH = H / 2, TW = W / 2, L = TW + 1;
+    const size_t P = (size_t)(r1 - r0) * TW, CP = (size_t)C * P;
+    float *z[4] = {rows, rows + L, rows + 2 * L, rows + 3 * L};
+    float *pp = rows + 4 * L, *qq = rows + 5 * L, *n3 = rows + 6 * L, *E = rows + 7 * L,
+          *O = rows + 8 * L;
+    for (int c = 0; c < C; c++)
+        for (int r = r0; r < r1; r++) {
+            const int n = r / TH, ty = r % TH;
+            float *plane = din + ((size_t)n * C + c) * H * W;
+            const float *v = dV + (size_t)c * P + (size_t)(r - r0) * TW;
+            for (int i = 0; i < 4; i++) { /* patch row i: input row y */
+                const int y = 2 * ty - 1 + i;
+                if (y < 0 || y >= H) continue;
+                for (int b = 0; b < 4; b++) { /* z[i][b] over the tiles */
+                    const float *d0 = v + (size_t)b * CP, *d1 = v + (size_t)(4 + b) * CP,
+                                *d2 = v + (size_t)(8 + b) * CP, *d3 = v + (size_t)(12 + b) * CP;
+                    float *zb = z[b];
+                    switch (i) {
+                    case 0:
+                        #pragma GCC ivdep
+                        for (int tx = 0; tx < TW; tx++) zb[tx] = d0[tx];
+                        break;
+                    case 1:
+                        #pragma GCC ivdep
+                        for (int tx = 0; tx < TW; tx++) zb[tx] = d1[tx] - d2[tx] + d3[tx];
+                        break;
+                    case 2:
+                        #pragma GCC ivdep
+                        for (int tx = 0; tx < TW; tx++) zb[tx] = d1[tx] + d2[tx] - d0[tx];
+                        break;
+                    default:
+                        #pragma GCC ivdep
+                        for (int tx = 0; tx < TW; tx++) zb[tx] = -d3[tx];
+                    }
+                }
+                #pragma GCC ivdep
+                for (int tx = 0; tx < TW; tx++) {
+                    pp[tx] = z[1][tx] - z[2][tx] + z[3][tx];
+                    qq[tx] = z[1][tx] + z[2][tx] - z[0][tx];
+                    n3[tx] = -z[3][tx];
+                }
+                E[0] = z[0][0]; /* padded columns 2m (x = 2m-1), 2m+1 (x = 2m) */
+                O[0] = pp[0];
+                #pragma GCC ivdep
+                for (int m = 1; m < TW; m++) {
+                    E[m] = z[0][m] + qq[m - 1];
+                    O[m] = pp[m] + n3[m - 1];
+                }
+                E[TW] = qq[TW - 1];
+                float *d = plane + (size_t)y * W;
+                const int first = i >= 2 || (i == 1 && ty == 0); /* first touch of row y */
+                if (first)
+                    #pragma GCC ivdep
+                    for (int m = 0; m < TW; m++) {
+                        d[2 * m] = O[m];
+                        d[2 * m + 1] = E[m + 1];
+                    }
+                else
+                    #pragma GCC ivdep
+                    for (int m = 0; m < TW; m++) {
+                        d[2 * m] += O[m];
+                        d[2 * m + 1] += E[m + 1];
+                    }
+            }
+        }
+}
+
+void conv_wino_forward(float *out, const float *in, const float *b, float *buf, int N, int C,
+                       int H, int W, int K, int relu)
+{
+    const wino_layout L = layout(C, H, W, K);
+    const int TH = H / 2, TW = W / 2, R = block_rows(W), rows = N * TH;
+    const size_t KC = (size_t)K * C;
+    for (int r0 = 0; r0 < rows; r0 += R) {
+        const int r1 = r0 + R < rows ? r0 + R : rows, P = (r1 - r0) * TW;
+        input_transform(buf + L.V, buf + L.rows, in, C, H, W, r0, r1);
+        for (int xi = 0; xi < 16; xi++) /* M[xi] (K,P) = U[xi] (K,C) . V[xi] (C,P) */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, P, C, 1.0f,
+                        buf + L.U + xi * KC, C, buf + L.V + (size_t)xi * C * P, P, 0.0f,
+                        buf + L.M + (size_t)xi * K * P, P);
+        output_transform(out, buf + L.M, b, buf + L.rows, K, H, W, r0, r1, relu);
+    }
+}
+
+void conv_wino_backward(float *din, float *dw, const float *dout, const float *in, float *buf,
+                        int N, int C, int H, int W, int K)
+{
+    const wino_layout L = layout(C, H, W, K);
+    const int TH = H / 2, TW = W / 2, R = block_rows(W), rows = N * TH;
+    const size_t KC = (size_t)K * C;
+    float *dU = buf + L.dU;
+    memset(dU, 0, sizeof(float) * 16 * KC);
+    for (int r0 = 0; r0 < rows; r0 += R) {
+        const int r1 = r0 + R < rows ? r0 + R : rows, P = (r1 - r0) * TW;
+        float *V = buf + L.V, *Gt = buf + L.M, *dV = buf + L.dV;
+        input_transform(V, buf + L.rows, in, C, H, W, r0, r1);
+        grad_transform(Gt, dout, buf + L.rows, K, H, W, r0, r1);
+        for (int xi = 0; xi < 16; xi++) /* dU[xi] (K,C) += Gt[xi] (K,P) . V[xi]^T (P,C) */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, P, 1.0f,
+                        Gt + (size_t)xi * K * P, P, V + (size_t)xi * C * P, P, 1.0f,
+                        dU + xi * KC, C);
+        if (!din) continue;
+        for (int xi = 0; xi < 16; xi++) /* dV[xi] (C,P) = U[xi]^T (C,K) . Gt[xi] (K,P) */
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C, P, K, 1.0f,
+                        buf + L.U + xi * KC, C, Gt + (size_t)xi * K * P, P, 0.0f,
+                        dV + (size_t)xi * C * P, P);
+        input_grad_transform(din, dV, buf + L.rows, C, H, W, r0, r1);
+    }
+    /* dw[k][c] += G^T dU G, G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1] */
+    for (int k = 0; k < K; k++)
+        for (int c = 0; c < C; c++) {
+            float u[4][4], t[3][4];
+            for (int xi = 0; xi < 16; xi++) u[xi / 4][xi % 4] = dU[xi * KC + (size_t)k * C + c];
+            for (int j = 0; j < 4; j++) {
+                t[0][j] = u[0][j] + 0.5f * (u[1][j] + u[2][j]);
+                t[1][j] = 0.5f * (u[1][j] - u[2][j]);
+                t[2][j] = 0.5f * (u[1][j] + u[2][j]) + u[3][j];
+            }
+            float *g = dw + ((size_t)k * C + c) * 9;
+            for (int i = 0; i < 3; i++) {
+                g[3 * i + 0] += t[i][0] + 0.5f * (t[i][1] + t[i][2]);
+                g[3 * i + 1] += 0.5f * (t[i][1] - t[i][2]);
+                g[3 * i + 2] += 0.5f * (t[i][1] + t[i][2]) + t[i][3];
+            }
+        }
+}
