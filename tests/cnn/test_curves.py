@@ -1,0 +1,97 @@
+#!/usr/bin/python3
+"""test_curves: 100 training steps with each conv kernel selection follow the plain fp32
+path's loss curve as closely as the plain path follows itself.
+
+usage: test_curves.py PLATBENCH_CNN MODELS_DIR [STEPS] [BATCH]
+
+The real workload (`platbench-cnn train`) on the stand-in data set (`platbench-cnn dataset`,
+generated here) with jobs/models/quick.cfg (the study's architecture at 56x56: its conv
+layers with 16 to 64 channels take the direct, Winograd and im2col kernels), same seed:
+  reference   PLATBENCH_CONV=im2col, 1 thread: im2col + sgemm everywhere, the plain path
+  noise       im2col, 2 threads: the same arithmetic with partial sums added in another
+              order; how far the plain path drifts from itself is the yardstick
+  candidates  auto (the default selection), winograd (Winograd F(2x2,3x3) wherever it
+              applies) and direct, each on 2 threads
+Training with Adam on raw 0..255 input is chaotic: rounding-level differences (another
+summation order, or Winograd's transforms, which leave 1e-7-relative residues where the
+plain path gives exact zeros, and Adam's g / sqrt(v) turns those into full steps) grow into
+visible differences of the per-batch loss within tens of steps. So the stated tolerance is
+relative to that drift: for each candidate, the mean and the largest absolute difference of
+its per-step training loss from the reference over the STEPS steps must be at most
+TOL_FACTOR x the noise run's (or the floor, if larger). Every run must learn (mean loss of
+the last 10 steps below 80% of steps 5-14), and the default selection run twice must give
+bit-identical curves. Prints every figure. Exit 1 on failure.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+
+TOL_FACTOR = 3.0
+MEAN_FLOOR = 0.02  # mean |loss difference| (cross-entropy, nats; chance is ln 4 = 1.39)
+MAX_FLOOR = 0.1    # largest |loss difference| at one step
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    exe, models = sys.argv[1], sys.argv[2]
+    steps = int(sys.argv[3]) if len(sys.argv) > 3 else 100
+    batch = int(sys.argv[4]) if len(sys.argv) > 4 else 16
+    fails = 0
+    with tempfile.TemporaryDirectory(prefix="pb-test-curves-") as d:
+        data = os.path.join(d, "standin")
+        subprocess.run([exe, "dataset", "--out", data], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+
+        def train(name, conv, threads):
+            out = os.path.join(d, name + ".h5")
+            env = dict(os.environ, PLATBENCH_CONV=conv)
+            p = subprocess.run([exe, "train", "--model", os.path.join(models, "quick.cfg"),
+                                "--data", data, "--out", out, "--steps", str(steps), "--batch",
+                                str(batch), "--threads", str(threads)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            if p.returncode != 0:
+                sys.exit(f"FAIL train {name}: exit {p.returncode}\n{p.stderr}")
+            with h5py.File(out, "r") as f:
+                k = f.attrs["conv_kernel"]
+                return (f["curves/train_loss"][()].astype(np.float64),
+                        k.decode() if isinstance(k, bytes) else str(k))
+
+        ref, _ = train("ref", "im2col", 1)
+        noise, _ = train("noise", "im2col", 2)
+        dn = np.abs(noise - ref)
+        tol_mean, tol_max = max(MEAN_FLOOR, TOL_FACTOR * dn.mean()), max(MAX_FLOOR, TOL_FACTOR * dn.max())
+        print(f"quick.cfg, stand-in data, {steps} steps of {batch}; reference: im2col, 1 thread: "
+              f"loss {ref[:5].mean():.4f} (steps 0-4) -> {ref[-10:].mean():.4f} (last 10)")
+        print(f"     noise: im2col, 2 threads vs 1: mean |diff| {dn.mean():.4f}, max {dn.max():.4f}"
+              f" -> tolerances: mean {tol_mean:.4f}, max {tol_max:.4f}")
+        runs = {"noise": noise}
+        for conv in ("auto", "winograd", "direct"):
+            c, kernel = train(conv, conv, 2)
+            runs[conv] = c
+            dc = np.abs(c - ref)
+            ok = dc.mean() <= tol_mean and dc.max() <= tol_max
+            fails += not ok
+            print(f"{'ok' if ok else 'FAIL':<4} {conv:<8} (conv_kernel {kernel}), 2 threads vs "
+                  f"reference: mean |diff| {dc.mean():.4f} ({dc.mean() / max(dn.mean(), 1e-12):.2f}x"
+                  f" noise), max {dc.max():.4f} ({dc.max() / max(dn.max(), 1e-12):.2f}x noise)")
+        again, _ = train("auto2", "auto", 2)
+        same = np.array_equal(again, runs["auto"])
+        fails += not same
+        print(f"{'ok' if same else 'FAIL':<4} auto, 2 threads, run twice: curves bit-identical")
+        for name, c in [("reference", ref)] + list(runs.items()):
+            early, late = c[5:15].mean(), c[-10:].mean()
+            ok = late < 0.8 * early
+            fails += not ok
+            print(f"{'ok' if ok else 'FAIL':<4} {name:<9} learns: loss {early:.4f} (steps 5-14) -> "
+                  f"{late:.4f} (last 10)")
+    print("FAILED" if fails else "the kernel selections follow the plain path's curve")
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
