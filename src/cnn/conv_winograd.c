@@ -7,9 +7,11 @@
 /* Tiles per block: the transformed block (16 x C x P floats for the input, 16 x K x P for
  * the output) stays in L2/L3 between its transform and its 16 GEMMs, and P is large enough
  * for OpenBLAS to run near its peak on the K x C x P products. A block is a whole number of
- * tile rows, which may span images. */
+ * tile rows, which may span images. Measured with tests/cnn/bench_conv (2 threads, batch
+ * 64, the study's shapes from 16->32@112 to 128->128@14): 192 was as fast as or faster than
+ * 64, 112, 448 and 1024 on every shape (448: 10-25% slower at 64->64@56 and 128->128@14). */
 #ifndef WINO_TILES
-#define WINO_TILES 448
+#define WINO_TILES 192
 #endif
 
 int conv_wino_usable(int H, int W) { return H >= 2 && W >= 2 && H % 2 == 0 && W % 2 == 0; }

@@ -151,15 +151,18 @@ static int direct_for(int C, int K, int H, int W, int wgrad)
  * (pass 1) of a layer. In "auto" where it measured faster than the direct and im2col
  * kernels (tests/cnn/bench_conv, Zen 4, 2 threads, batch 64, GFLOP/s of the direct
  * algorithm's FLOPs, forward / backward, best other -> Winograd):
- *   32->64@56: 320 -> 393 / 221 -> 316    64->64@56: 312 -> 378 / 224 -> 345
- *   64->128@28: 316 -> 362 / 227 -> 325   128->128@28: 305 -> 386 / 283 -> 355
- *   128->128@14: 284 -> 296 / 283 -> 295  32->32@112: 337 -> 332 / 219 -> 287
- *   16->32@112: forward 329 (direct) -> 263, backward 206 -> 229
+ *   32->64@56: 320 -> 377 / 221 -> 328    64->64@56: 312 -> 445 / 224 -> 370
+ *   64->128@28: 316 -> 390 / 227 -> 370   128->128@28: 305 -> 430 / 283 -> 410
+ *   128->128@14: 284 -> 350 / 283 -> 350  32->32@112: 337 -> 300-320 / 219 -> 285
+ *   16->32@112: forward 329 (direct) -> 280, backward 206 -> 238
  *   16->16@224: forward 297 (direct) -> 203, backward 194 -> 195 (the direct kernel kept)
- * so: the forward pass from 32 input and output channels, the gradients from 16 input and
- * 32 output channels. */
+ * so: the forward pass from 32 input and output channels on at most 56x56, the gradients
+ * from 16 input and 32 output channels. */
 #ifndef CONV_WINO_FWD_MIN_C
 #define CONV_WINO_FWD_MIN_C 32
+#endif
+#ifndef CONV_WINO_FWD_MAX_HW
+#define CONV_WINO_FWD_MAX_HW (56 * 56)
 #endif
 #ifndef CONV_WINO_BWD_MIN_C
 #define CONV_WINO_BWD_MIN_C 16
@@ -173,7 +176,9 @@ static int wino_for(int C, int K, int H, int W, int pass)
     if (!conv_wino_usable(H, W)) return 0;
     if (m == LAYERS_CONV_WINOGRAD) return 1;
     if (m != LAYERS_CONV_AUTO) return 0;
-    if (pass == 0) return C >= CONV_WINO_FWD_MIN_C && K >= CONV_WINO_FWD_MIN_C;
+    if (pass == 0)
+        return C >= CONV_WINO_FWD_MIN_C && K >= CONV_WINO_FWD_MIN_C &&
+               (long)H * W <= CONV_WINO_FWD_MAX_HW;
     return C >= CONV_WINO_BWD_MIN_C && K >= CONV_WINO_BWD_MIN_K;
 }
 

@@ -37,8 +37,8 @@
  *                                   per layer and pass, the kernel that measured fastest
  *                                   (tests/cnn/bench_conv): Winograd F(2x2,3x3)
  *                                   (conv_winograd.h) for the forward pass from 32 input and
- *                                   output channels and for the gradients from 16 input and 32
- *                                   output channels; else the direct AVX-512/AVX2 kernels of
+ *                                   output channels on at most 56x56 and for the gradients from
+ *                                   16 input and 32 output channels; else the direct AVX-512/AVX2 kernels of
  *                                   conv_direct.c for layers with at most 64 channels on at
  *                                   least 56x56 (the weight gradient: at most 16; see
  *                                   direct_for() and wino_for() in layers.c); im2col + sgemm

@@ -10,7 +10,8 @@ measured on this kind of machine), alternating them R times (the machine may be 
 run back to back sees similar load), each in its own child process, and prints per side: the
 median training-step time, images/s, GFLOP/s (platbench's FLOP count per image for both),
 the fraction of the 1024^3 sgemm peak platbench measured in the same run, and peak memory
-(the child's maxrss); then the time ratio platbench / PyTorch. Without python3-torch the
+(the child's maxrss), and the median time of the validation pass (45 images, forward +
+loss, after each step); then the time ratios platbench / PyTorch of both. Without python3-torch the
 PyTorch half is skipped with a message. Not a ctest test (minutes at batch 288).
 --conv sets PLATBENCH_CONV for platbench-cnn (auto, im2col, direct, naive).
 """
@@ -38,15 +39,19 @@ opt = torch.optim.Adam(m.parameters(), lr=1e-3)
 lossf = nn.CrossEntropyLoss()
 x = (torch.rand(B, 3, 224, 224) * 255).contiguous(memory_format=fmt)
 y = torch.randint(0, 4, (B,))
-ts = []
+xe, ye = x[:45].contiguous(memory_format=fmt), y[:45]
+ts, es = [], []
 for it in range(warmup + steps):
     t0 = time.perf_counter()
     opt.zero_grad(set_to_none=True)
     loss = lossf(m(x), y); loss.backward(); opt.step()
-    t = time.perf_counter() - t0
-    print(f'torch step {it + 1 - warmup if it >= warmup else "warm-up"}: {t * 1e3:.1f} ms', file=sys.stderr, flush=True)
-    if it >= warmup: ts.append(t)
-print(f'TORCH {torch.__version__} median_ms {statistics.median(ts) * 1e3:.1f} maxrss_mb {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}')
+    t1 = time.perf_counter()
+    with torch.no_grad():  # the validation pass: 45 images, forward + loss
+        lossf(m(xe), ye)
+    t2 = time.perf_counter()
+    print(f'torch step {it + 1 - warmup if it >= warmup else "warm-up"}: train {(t1 - t0) * 1e3:.1f} ms, eval {(t2 - t1) * 1e3:.1f} ms', file=sys.stderr, flush=True)
+    if it >= warmup: ts.append(t1 - t0); es.append(t2 - t1)
+print(f'TORCH {torch.__version__} median_ms {statistics.median(ts) * 1e3:.1f} eval_ms {statistics.median(es) * 1e3:.1f} maxrss_mb {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}')
 """
 
 
@@ -111,47 +116,54 @@ def main():
         out, rss = run_child([exe, "bench", "--batch", str(B), "--threads", str(T), "--steps",
                               str(S), "--warmup", str(Wu)], penv)
         m = re.search(r"^([0-9.]+) ms/step", out, re.M)
-        if not m:
+        me = re.search(r"^eval 45 images\s+([0-9.]+) ms", out, re.M)
+        if not m or not me:
             sys.exit(f"bench_vs_torch: unexpected output of {exe} bench:\n{out}")
-        ours.append((float(m.group(1)), rss))
+        ours.append((float(m.group(1)), rss, float(me.group(1))))
         for key, pat in (("gflop", r"train step\s+([0-9.]+) GFLOP per image"),
                          ("peak", r"sgemm 1024\^3\s+([0-9.]+) GFLOP/s peak"),
                          ("kernels", r"kernels\s+(.*)")):
             mm = re.search(pat, out)
             if mm:
                 info.setdefault(key, []).append(mm.group(1))
-        print(f"round {r + 1}: platbench-cnn {ours[-1][0]:.1f} ms/step, {rss:.0f} MB", flush=True)
+        print(f"round {r + 1}: platbench-cnn {ours[-1][0]:.1f} ms/step, eval {ours[-1][2]:.1f} ms, "
+              f"{rss:.0f} MB", flush=True)
         if have_torch:
             tout, trss = run_child([sys.executable, "-c", TORCH_CHILD, str(B), str(T), str(S),
                                     str(Wu), "1" if cl else "0"], tenv)
-            mm = re.search(r"TORCH (\S+) median_ms ([0-9.]+)", tout)
+            mm = re.search(r"TORCH (\S+) median_ms ([0-9.]+) eval_ms ([0-9.]+)", tout)
             if not mm:
                 sys.exit(f"bench_vs_torch: unexpected output of the PyTorch child:\n{tout}")
             info["torch"] = mm.group(1)
-            theirs.append((float(mm.group(2)), trss))
-            print(f"round {r + 1}: PyTorch {theirs[-1][0]:.1f} ms/step, {trss:.0f} MB", flush=True)
+            theirs.append((float(mm.group(2)), trss, float(mm.group(3))))
+            print(f"round {r + 1}: PyTorch {theirs[-1][0]:.1f} ms/step, eval {theirs[-1][2]:.1f} ms, "
+                  f"{trss:.0f} MB", flush=True)
     gf = float(info["gflop"][0]) if "gflop" in info else float("nan")
     peak = statistics.median(float(p) for p in info["peak"]) if "peak" in info else float("nan")
 
     def line(name, rows):
         t = statistics.median(x[0] for x in rows)
+        e = statistics.median(x[2] for x in rows)
         mem = max(x[1] for x in rows)
         g = gf * B / (t / 1e3)
         print(f"{name:<14} {t:9.1f} ms/step  {B / (t / 1e3):6.1f} img/s  {g:6.1f} GFLOP/s  "
-              f"{100 * g / peak:5.1f}% of sgemm peak  peak memory {mem:7.0f} MB")
-        return t
+              f"{100 * g / peak:5.1f}% of sgemm peak  peak memory {mem:7.0f} MB  eval 45 images "
+              f"{e:6.1f} ms")
+        return t, e
 
     print(f"\nbatch {B}, {T} threads, {S} timed steps (+{Wu} warm-up) x {opts['rounds']} rounds; "
           f"{gf:.3f} GFLOP per image; sgemm 1024^3 peak {peak:.1f} GFLOP/s (measured by "
           f"platbench-cnn in this run)")
     if "kernels" in info:
         print(f"platbench-cnn  {info['kernels'][0]}")
-    t_ours = line("platbench-cnn", ours)
+    t_ours, e_ours = line("platbench-cnn", ours)
     if theirs:
         print(f"PyTorch        {info['torch']}, {'channels_last' if cl else 'NCHW'}, "
               f"{'jemalloc' if jem else 'glibc malloc'}")
-        t_theirs = line("PyTorch", theirs)
-        print(f"ratio          platbench-cnn / PyTorch step time = {t_ours / t_theirs:.2f}")
+        t_theirs, e_theirs = line("PyTorch", theirs)
+        print(f"ratio          platbench-cnn / PyTorch: training step {t_ours / t_theirs:.2f}, "
+              f"eval pass {e_ours / e_theirs:.2f}, per round: "
+              + ", ".join(f"{a[0] / b[0]:.2f}" for a, b in zip(ours, theirs)))
 
 
 if __name__ == "__main__":
