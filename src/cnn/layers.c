@@ -6,6 +6,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -433,58 +434,139 @@ void conv3x3_backward_naive(float *din, float *dw, float *db, const float *dout,
                 }
 }
 
-void maxpool2x2_forward(float *out, const float *in, int N, int C, int H, int W)
+/* first maximum of a 2x2 window in scan order (as PyTorch's CPU kernel picks it): its
+ * index 0..3 (dy * 2 + dx), + 4 if it is <= 0 (a ReLU's output: no gradient through it) */
+static inline unsigned char window_arg(float a, float b, float c, float e, float *max)
+{
+    float m = a;
+    int best = 0;
+    if (b > m) m = b, best = 1;
+    if (c > m) m = c, best = 2;
+    if (e > m) m = e, best = 3;
+    *max = m;
+    return (unsigned char)(best + (m > 0.0f ? 0 : 4));
+}
+
+void maxpool2x2_forward(float *out, unsigned char *arg, const float *in, int N, int C, int H,
+                        int W)
 {
     const int Ho = H / 2, Wo = W / 2;
 #pragma omp parallel for schedule(static) num_threads(g_threads) if ((long)N * C * H * W >= 65536)
     for (long p = 0; p < (long)N * C; p++) {
         const float *s = in + (size_t)p * H * W;
         float *d = out + (size_t)p * Ho * Wo;
+        unsigned char *ar = arg ? arg + (size_t)p * Ho * Wo : NULL;
         for (int y = 0; y < Ho; y++) {
             const float *r0 = s + (size_t)(2 * y) * W, *r1 = r0 + W;
-            for (int x = 0; x < Wo; x++) {
-                float m = r0[2 * x];
-                if (r0[2 * x + 1] > m) m = r0[2 * x + 1];
-                if (r1[2 * x] > m) m = r1[2 * x];
-                if (r1[2 * x + 1] > m) m = r1[2 * x + 1];
-                d[(size_t)y * Wo + x] = m;
+            if (!ar) {
+                for (int x = 0; x < Wo; x++) {
+                    float m = r0[2 * x];
+                    if (r0[2 * x + 1] > m) m = r0[2 * x + 1];
+                    if (r1[2 * x] > m) m = r1[2 * x];
+                    if (r1[2 * x + 1] > m) m = r1[2 * x + 1];
+                    d[(size_t)y * Wo + x] = m;
+                }
+                continue;
             }
+            for (int x = 0; x < Wo; x++)
+                ar[(size_t)y * Wo + x] = window_arg(r0[2 * x], r0[2 * x + 1], r1[2 * x],
+                                                    r1[2 * x + 1], &d[(size_t)y * Wo + x]);
         }
     }
 }
 
-void maxpool2x2_backward(float *din, const float *dout, const float *in, int N, int C, int H, int W,
-                         int relu)
+#if defined(__AVX2__)
+#include <immintrin.h>
+/* 8 windows: the gradients g (8) go to the positions their arg bytes (8) name, zeros
+ * elsewhere, masked where bit 2 is set if relu; rows d0, d1 (16 floats each) are written
+ * whole, with streaming stores when nt (32-byte aligned rows: din is far larger than the
+ * caches and read back only by the next layer, so skipping the read-for-ownership of its
+ * lines saves a third of the pass's memory traffic) */
+static inline void pool_back8(float *d0, float *d1, const float *g, const unsigned char *a,
+                              int relu, int nt)
+{
+    __m256 gv = _mm256_loadu_ps(g);
+    const __m256i ai = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)a));
+    const __m256i idx = _mm256_and_si256(ai, _mm256_set1_epi32(3));
+    if (relu)
+        gv = _mm256_and_ps(gv, _mm256_castsi256_ps(_mm256_cmpgt_epi32(
+                                   _mm256_set1_epi32(4), ai))); /* arg < 4: maximum > 0 */
+    __m256 v[4];
+    for (int q = 0; q < 4; q++)
+        v[q] = _mm256_and_ps(gv, _mm256_castsi256_ps(
+                                     _mm256_cmpeq_epi32(idx, _mm256_set1_epi32(q))));
+    const __m256 l0 = _mm256_unpacklo_ps(v[0], v[1]), h0 = _mm256_unpackhi_ps(v[0], v[1]),
+                 l1 = _mm256_unpacklo_ps(v[2], v[3]), h1 = _mm256_unpackhi_ps(v[2], v[3]);
+    const __m256 r00 = _mm256_permute2f128_ps(l0, h0, 0x20), r01 = _mm256_permute2f128_ps(l0, h0, 0x31),
+                 r10 = _mm256_permute2f128_ps(l1, h1, 0x20), r11 = _mm256_permute2f128_ps(l1, h1, 0x31);
+    if (nt) {
+        _mm256_stream_ps(d0, r00);
+        _mm256_stream_ps(d0 + 8, r01);
+        _mm256_stream_ps(d1, r10);
+        _mm256_stream_ps(d1 + 8, r11);
+    } else {
+        _mm256_storeu_ps(d0, r00);
+        _mm256_storeu_ps(d0 + 8, r01);
+        _mm256_storeu_ps(d1, r10);
+        _mm256_storeu_ps(d1 + 8, r11);
+    }
+}
+#endif
+
+void maxpool2x2_backward(float *din, const float *dout, const float *in, const unsigned char *arg,
+                         int N, int C, int H, int W, int relu)
 {
     const int Ho = H / 2, Wo = W / 2;
+#if defined(__AVX2__)
+    int nt = 1; /* streaming stores need every row 32-byte aligned */
+    if (((uintptr_t)din % 32) || W % 8) nt = 0;
+#endif
 #pragma omp parallel for schedule(static) num_threads(g_threads) if ((long)N * C * H * W >= 65536)
     for (long p = 0; p < (long)N * C; p++) {
-        const float *s = in + (size_t)p * H * W;
+        const float *s = in ? in + (size_t)p * H * W : NULL;
         const float *g = dout + (size_t)p * Ho * Wo;
+        const unsigned char *ar = arg ? arg + (size_t)p * Ho * Wo : NULL;
         float *d = din + (size_t)p * H * W;
-        /* one pass writing every element of din: each 2x2 window gets its gradient at the
-         * first maximum in scan order (as PyTorch's CPU kernel picks it), zeros elsewhere */
+        /* one pass writing every element of din: each 2x2 window gets its gradient at its
+         * first maximum (the forward pass's arg, or found again in `in`), zeros elsewhere */
         for (int y = 0; y < Ho; y++) {
-            const float *s0 = s + (size_t)(2 * y) * W, *s1 = s0 + W;
             float *d0 = d + (size_t)(2 * y) * W, *d1 = d0 + W;
             const float *gy = g + (size_t)y * Wo;
-            for (int x = 0; x < Wo; x++) {
-                const float a = s0[2 * x], b = s0[2 * x + 1], c = s1[2 * x], e = s1[2 * x + 1];
-                float m = a, gv = gy[x];
-                int best = 0;
-                if (b > m) m = b, best = 1;
-                if (c > m) m = c, best = 2;
-                if (e > m) m = e, best = 3;
-                if (relu && !(m > 0.0f)) gv = 0.0f; /* the ReLU below: no gradient where y <= 0 */
-                d0[2 * x] = best == 0 ? gv : 0.0f;
-                d0[2 * x + 1] = best == 1 ? gv : 0.0f;
-                d1[2 * x] = best == 2 ? gv : 0.0f;
-                d1[2 * x + 1] = best == 3 ? gv : 0.0f;
+            int x = 0;
+            if (ar) {
+                const unsigned char *ay = ar + (size_t)y * Wo;
+#if defined(__AVX2__)
+                for (; x + 8 <= Wo; x += 8) pool_back8(d0 + 2 * x, d1 + 2 * x, gy + x, ay + x, relu, nt);
+#endif
+                for (; x < Wo; x++) {
+                    const int best = ay[x] & 3;
+                    const float gv = relu && ay[x] >= 4 ? 0.0f : gy[x];
+                    d0[2 * x] = best == 0 ? gv : 0.0f;
+                    d0[2 * x + 1] = best == 1 ? gv : 0.0f;
+                    d1[2 * x] = best == 2 ? gv : 0.0f;
+                    d1[2 * x + 1] = best == 3 ? gv : 0.0f;
+                }
+            } else {
+                const float *s0 = s + (size_t)(2 * y) * W, *s1 = s0 + W;
+                for (; x < Wo; x++) {
+                    float m;
+                    const unsigned char a =
+                        window_arg(s0[2 * x], s0[2 * x + 1], s1[2 * x], s1[2 * x + 1], &m);
+                    const int best = a & 3;
+                    const float gv = relu && a >= 4 ? 0.0f : gy[x];
+                    d0[2 * x] = best == 0 ? gv : 0.0f;
+                    d0[2 * x + 1] = best == 1 ? gv : 0.0f;
+                    d1[2 * x] = best == 2 ? gv : 0.0f;
+                    d1[2 * x + 1] = best == 3 ? gv : 0.0f;
+                }
             }
             if (W % 2) d0[W - 1] = d1[W - 1] = 0.0f; /* the column the floor drops */
         }
         if (H % 2) memset(d + (size_t)(H - 1) * W, 0, sizeof(float) * W); /* likewise the row */
     }
+#if defined(__AVX2__)
+    if (nt) _mm_sfence(); /* streaming stores visible before the next layer reads din */
+#endif
 }
 
 void maxpool2x2_forward_naive(float *out, const float *in, int N, int C, int H, int W)

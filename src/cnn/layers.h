@@ -21,10 +21,14 @@
  *   conv3x3_col_size(C, H, W, K)   floats of ONE thread's slice of the `col` scratch; col holds
  *                                  ncol slices and the kernels use min(threads, ncol, N) threads,
  *                                  each on a static block of images (single-threaded sgemm)
- *   maxpool2x2_forward(out, in, N, C, H, W)                         2x2 window, stride 2, floor
- *   maxpool2x2_backward(din, dout, in, N, C, H, W, relu)            gradient to the first max;
+ *   maxpool2x2_forward(out, arg, in, N, C, H, W)                    2x2 window, stride 2, floor;
+ *                                   arg (N,C,H/2,W/2) bytes or NULL: each window's first
+ *                                   maximum in scan order, 0..3 (dy * 2 + dx), + 4 if <= 0
+ *   maxpool2x2_backward(din, dout, in, arg, N, C, H, W, relu)       gradient to the first max,
+ *                                   from arg (then `in` may be NULL) or found again in `in`;
  *                                   relu != 0: `in` is a ReLU's output and din is also masked
- *                                   by that ReLU (relu_backward fused: one pass, not three)
+ *                                   by that ReLU (relu_backward fused: one pass, not three);
+ *                                   din written in one pass (streaming stores when aligned)
  *   maxpool2x2_forward_naive / maxpool2x2_backward_naive
  *   dense_forward(out, in, w, b, N, C, O, relu)                     out = in w^T + b
  *   dense_backward(din, dw, db, dout, in, w, N, C, O)
@@ -86,11 +90,12 @@ void conv3x3_forward_naive(float *out, const float *in, const float *w, const fl
 void conv3x3_backward_naive(float *din, float *dw, float *db, const float *dout, const float *in,
                             const float *w, int N, int C, int H, int W, int K);
 
-/* out (N,C,H/2,W/2), in (N,C,H,W) */
-void maxpool2x2_forward(float *out, const float *in, int N, int C, int H, int W);
-/* din (N,C,H,W), dout (N,C,H/2,W/2), in (N,C,H,W) the forward input */
-void maxpool2x2_backward(float *din, const float *dout, const float *in, int N, int C, int H, int W,
-                         int relu);
+/* out (N,C,H/2,W/2), arg (N,C,H/2,W/2) or NULL, in (N,C,H,W) */
+void maxpool2x2_forward(float *out, unsigned char *arg, const float *in, int N, int C, int H,
+                        int W);
+/* din (N,C,H,W), dout (N,C,H/2,W/2), in (N,C,H,W) the forward input, arg the forward's or NULL */
+void maxpool2x2_backward(float *din, const float *dout, const float *in, const unsigned char *arg,
+                         int N, int C, int H, int W, int relu);
 void maxpool2x2_forward_naive(float *out, const float *in, int N, int C, int H, int W);
 void maxpool2x2_backward_naive(float *din, const float *dout, const float *in, int N, int C, int H,
                                int W);

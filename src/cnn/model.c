@@ -423,36 +423,50 @@ int model_load_string(model *m, const char *text, const char *name, char *err, s
 static size_t out_size(const layer *l) { return (size_t)l->out_c * l->out_h * l->out_w; }
 static size_t in_size(const layer *l) { return (size_t)l->in_c * l->in_h * l->in_w; }
 
+/* n floats, 64-byte aligned (whole cache lines, vector stores), freed with free() */
+static float *alloc_aligned(size_t n)
+{
+    size_t bytes = (sizeof(float) * n + 63) / 64 * 64;
+    return aligned_alloc(64, bytes ? bytes : 64);
+}
+
 int model_alloc(model *m, int max_batch, char *err, size_t errlen)
 {
-    size_t acts = 0, gmax = 0, col = 1;
+    size_t acts = 0, gmax = 0, col = 1, args = 0;
     for (int i = 0; i < m->n_layers; i++) {
         layer *l = &m->layers[i];
         acts += out_size(l);
+        if (l->kind == LAYER_MAXPOOL) args += out_size(l);
         if (out_size(l) > gmax) gmax = out_size(l);
         if (in_size(l) > gmax) gmax = in_size(l);
         if (l->kind == LAYER_CONV && conv3x3_col_size(l->in_c, l->in_h, l->in_w, l->out_c) > col)
             col = conv3x3_col_size(l->in_c, l->in_h, l->in_w, l->out_c);
     }
     size_t B = (size_t)max_batch;
+    gmax = (gmax + 15) / 16 * 16; /* gbuf[1] stays 64-byte aligned */
     m->col_slices = layers_threads();
     col *= (size_t)m->col_slices;
     m->params = malloc(sizeof(float) * m->n_params);
     m->grads = calloc(m->n_params, sizeof(float));
-    m->acts = malloc(sizeof(float) * acts * B);
-    m->gbuf[0] = malloc(sizeof(float) * gmax * B * 2);
+    m->acts = alloc_aligned(acts * B);
+    m->pool_args = malloc(args * B + 1);
+    m->gbuf[0] = alloc_aligned(gmax * B * 2);
     m->col = malloc(sizeof(float) * col);
     m->probs = malloc(sizeof(float) * m->n_classes * B);
-    if (!m->params || !m->grads || !m->acts || !m->gbuf[0] || !m->col || !m->probs) {
+    if (!m->params || !m->grads || !m->acts || !m->pool_args || !m->gbuf[0] || !m->col ||
+        !m->probs) {
         snprintf(err, errlen, "model %s: out of memory allocating %.1f MB for batch %d", m->name,
-                 4.0 * (2.0 * m->n_params + (acts + 2 * gmax) * B + col) / 1e6, max_batch);
-        free(m->params), free(m->grads), free(m->acts), free(m->gbuf[0]), free(m->col),
-            free(m->probs);
+                 (4.0 * (2.0 * m->n_params + (acts + 2 * gmax) * B + col) + (double)args * B) / 1e6,
+                 max_batch);
+        free(m->params), free(m->grads), free(m->acts), free(m->pool_args), free(m->gbuf[0]),
+            free(m->col), free(m->probs);
         m->params = m->grads = m->acts = m->gbuf[0] = m->col = m->probs = NULL;
+        m->pool_args = NULL;
         return -1;
     }
     m->gbuf[1] = m->gbuf[0] + gmax * B;
     float *a = m->acts;
+    unsigned char *pa = m->pool_args;
     for (int i = 0; i < m->n_layers; i++) {
         layer *l = &m->layers[i];
         l->w = m->params + l->p_off;
@@ -461,6 +475,11 @@ int model_alloc(model *m, int max_batch, char *err, size_t errlen)
         l->db = l->dw + l->n_w;
         l->out = a;
         a += out_size(l) * B;
+        l->arg = NULL;
+        if (l->kind == LAYER_MAXPOOL) {
+            l->arg = pa;
+            pa += out_size(l) * B;
+        }
     }
     m->logits = m->layers[m->n_layers - 1].out;
     m->max_batch = max_batch;
@@ -488,6 +507,7 @@ void model_free(model *m)
     free(m->params);
     free(m->grads);
     free(m->acts);
+    free(m->pool_args);
     free(m->gbuf[0]);
     free(m->col);
     free(m->probs);
@@ -507,7 +527,7 @@ void model_forward(model *m, const float *x, int N)
             conv3x3_forward(l->out, in, l->w, l->b, m->col, m->col_slices, N, l->in_c, l->in_h, l->in_w, l->out_c,
                             l->relu);
             break;
-        case LAYER_MAXPOOL: maxpool2x2_forward(l->out, in, N, l->in_c, l->in_h, l->in_w); break;
+        case LAYER_MAXPOOL: maxpool2x2_forward(l->out, l->arg, in, N, l->in_c, l->in_h, l->in_w); break;
         case LAYER_DENSE:
             dense_forward(l->out, in, l->w, l->b, N, l->in_c, l->out_c, l->relu);
             break;
@@ -554,7 +574,8 @@ void model_backward(model *m, const float *x, const int *labels, int N)
         case LAYER_MAXPOOL:
             /* the layer below's ReLU mask is applied here, in the same pass */
             masked = din && m->layers[i - 1].relu;
-            if (din) maxpool2x2_backward(din, d, in, N, l->in_c, l->in_h, l->in_w, masked);
+            if (din)
+                maxpool2x2_backward(din, d, in, l->arg, N, l->in_c, l->in_h, l->in_w, masked);
             break;
         case LAYER_DENSE:
             dense_backward(din, l->dw, l->db, d, in, l->w, N, l->in_c, l->out_c);

@@ -52,6 +52,7 @@ typedef struct layer {
     float *w, *b;            /* into params */
     float *dw, *db;          /* into grads */
     float *out;              /* activations (max_batch, out_c, out_h, out_w), into acts */
+    unsigned char *arg;      /* maxpool: each window's maximum (layers.h), into pool_args */
 } layer;
 
 typedef struct train_settings {
@@ -79,8 +80,10 @@ typedef struct model {
     int max_batch;                    /* images the buffers hold (0 before model_alloc) */
     float *params;                    /* n_params, one allocation */
     float *grads;                     /* n_params, one allocation */
-    float *acts;                      /* every layer's out, one allocation */
-    float *gbuf[2];                   /* ping-pong activation gradients, one allocation */
+    float *acts;                      /* every layer's out, one allocation (64-byte aligned) */
+    unsigned char *pool_args;         /* every maxpool's arg, one allocation */
+    float *gbuf[2];                   /* ping-pong activation gradients, one allocation (64-byte
+                                         aligned: max-pool backward streams into them) */
     float *col;                       /* im2col scratch: col_slices per-thread slices */
     int col_slices;                   /* = layers_threads() at model_alloc */
     float *logits;                    /* = last layer's out */

@@ -124,35 +124,48 @@ static void pool_case(int N, int C, int H, int W)
     size_t nin = (size_t)N * C * H * W, nout = (size_t)N * C * (H / 2) * (W / 2);
     float *x = rnd(nin, 0), *r = rnd(nout, 1), *y1 = rnd(nout, 0), *y2 = rnd(nout, 0);
     float *dx1 = rnd(nin, 0), *dx2 = rnd(nin, 0);
+    /* 64-byte aligned: the streaming-store path of the backward pass when W % 8 == 0 */
+    float *dxa = aligned_alloc(64, (sizeof(float) * nin + 63) / 64 * 64);
+    unsigned char *arg = malloc(nout + 1);
     /* distinct values, gaps >> eps: the max never switches under the perturbation */
     int *perm = malloc(sizeof(int) * nin);
     for (size_t i = 0; i < nin; i++) perm[i] = (int)i;
     rng_shuffle(&R, perm, nin);
     for (size_t i = 0; i < nin; i++) x[i] = (float)perm[i] * 0.1f;
-    maxpool2x2_forward(y1, x, N, C, H, W);
+    maxpool2x2_forward(y1, NULL, x, N, C, H, W);
     maxpool2x2_forward_naive(y2, x, N, C, H, W);
     snprintf(what, sizeof what, "maxpool %dx%dx%dx%d fwd", N, C, H, W);
     check(what, y1, y2, nout, 0);
-    maxpool2x2_backward(dx1, r, x, N, C, H, W, 0);
+    maxpool2x2_forward(y1, arg, x, N, C, H, W);
+    snprintf(what, sizeof what, "maxpool %dx%dx%dx%d fwd with arg", N, C, H, W);
+    check(what, y1, y2, nout, 0);
+    maxpool2x2_backward(dx1, r, x, NULL, N, C, H, W, 0);
     maxpool2x2_backward_naive(dx2, r, x, N, C, H, W);
     snprintf(what, sizeof what, "maxpool %dx%dx%dx%d bwd", N, C, H, W);
     check(what, dx1, dx2, nin, 0);
+    maxpool2x2_backward(dxa, r, NULL, arg, N, C, H, W, 0);
+    snprintf(what, sizeof what, "maxpool %dx%dx%dx%d bwd from arg", N, C, H, W);
+    check(what, dxa, dx2, nin, 0);
     /* the fused ReLU mask: on an input with zeros and negatives (a ReLU's output has zeros),
-     * the same as the naive backward followed by relu_backward */
+     * the same as the naive backward followed by relu_backward, from `in` and from arg */
     float *xr = rnd(nin, 0), *dx3 = rnd(nin, 0);
     for (size_t i = 0; i < nin; i++) xr[i] = x[i] < 0.075f * (float)nin ? 0.0f : x[i]; /* 3/4 */
-    maxpool2x2_backward(dx3, r, xr, N, C, H, W, 1);
+    maxpool2x2_backward(dx3, r, xr, NULL, N, C, H, W, 1);
     maxpool2x2_backward_naive(dx2, r, xr, N, C, H, W);
     relu_backward(dx2, xr, nin);
     snprintf(what, sizeof what, "maxpool %dx%dx%dx%d bwd + relu mask", N, C, H, W);
     check(what, dx3, dx2, nin, 0);
+    maxpool2x2_forward(y1, arg, xr, N, C, H, W);
+    maxpool2x2_backward(dxa, r, NULL, arg, N, C, H, W, 1);
+    snprintf(what, sizeof what, "maxpool %dx%dx%dx%d bwd + relu mask from arg", N, C, H, W);
+    check(what, dxa, dx2, nin, 0);
     size_t masked = 0;
     for (size_t i = 0; i < nin; i++) masked += dx1[i] != 0 && dx3[i] == 0;
     if (!masked) {
         printf("maxpool relu mask: no gradient was masked, the case tests nothing: FAIL\n");
         failures++;
     }
-    free(xr), free(dx3);
+    free(xr), free(dx3), free(dxa), free(arg);
     float fd[32], an[32];
     for (int t = 0; t < 32; t++) {
         size_t i = rng_below(&R, nin);
@@ -171,7 +184,7 @@ static void pool_case(int N, int C, int H, int W)
     check(what, an, fd, 32, 1e-3);
     /* ties: the gradient goes to the first maximum in scan order, like PyTorch */
     float tx[4] = {1, 3, 3, 2}, tg = 1, tdx[4];
-    maxpool2x2_backward(tdx, &tg, tx, 1, 1, 2, 2, 0);
+    maxpool2x2_backward(tdx, &tg, tx, NULL, 1, 1, 2, 2, 0);
     if (!(tdx[1] == 1 && tdx[0] == 0 && tdx[2] == 0 && tdx[3] == 0)) {
         printf("maxpool tie rule: FAIL\n");
         failures++;
@@ -325,6 +338,8 @@ int main(void)
     }
     pool_case(2, 3, 6, 8);
     pool_case(1, 2, 7, 5); /* odd: the last row/column is dropped (floor) */
+    pool_case(2, 3, 8, 48); /* 24 windows a row: 3 vectors of 8 (streaming stores) */
+    pool_case(1, 2, 6, 38); /* 19 windows: 2 vectors + a tail of 3, rows not 32-byte aligned */
     dense_case(3, 17, 5);
     dense_case(1, 1, 2);
     relu_softmax_case();
