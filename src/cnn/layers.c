@@ -447,6 +447,39 @@ static inline unsigned char window_arg(float a, float b, float c, float e, float
     return (unsigned char)(best + (m > 0.0f ? 0 : 4));
 }
 
+#if defined(__AVX2__)
+#include <immintrin.h>
+/* the even (e) and odd (o) columns of 16 floats at r */
+static inline void split16(__m256 *e, __m256 *o, const float *r)
+{
+    const __m256 u = _mm256_loadu_ps(r), v = _mm256_loadu_ps(r + 8);
+    *e = _mm256_castpd_ps(
+        _mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(u, v, 0x88)), 0xD8));
+    *o = _mm256_castpd_ps(
+        _mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(u, v, 0xDD)), 0xD8));
+}
+
+/* window_arg() for 8 windows of rows r0, r1 (16 floats each): maxima into d, args into a */
+static inline void pool_fwd8(float *d, unsigned char *a, const float *r0, const float *r1)
+{
+    __m256 w[4];
+    split16(&w[0], &w[1], r0);
+    split16(&w[2], &w[3], r1);
+    __m256 m = w[0], best = _mm256_setzero_ps();
+    for (int q = 1; q < 4; q++) { /* strictly greater: the first maximum stays */
+        const __m256 gt = _mm256_cmp_ps(w[q], m, _CMP_GT_OQ);
+        m = _mm256_blendv_ps(m, w[q], gt);
+        best = _mm256_blendv_ps(best, _mm256_set1_ps((float)q), gt);
+    }
+    const __m256 pos = _mm256_cmp_ps(m, _mm256_setzero_ps(), _CMP_GT_OQ);
+    best = _mm256_add_ps(best, _mm256_andnot_ps(pos, _mm256_set1_ps(4.0f)));
+    _mm256_storeu_ps(d, m);
+    int idx[8];
+    _mm256_storeu_si256((__m256i *)idx, _mm256_cvttps_epi32(best));
+    for (int j = 0; j < 8; j++) a[j] = (unsigned char)idx[j];
+}
+#endif
+
 void maxpool2x2_forward(float *out, unsigned char *arg, const float *in, int N, int C, int H,
                         int W)
 {
@@ -468,7 +501,12 @@ void maxpool2x2_forward(float *out, unsigned char *arg, const float *in, int N, 
                 }
                 continue;
             }
-            for (int x = 0; x < Wo; x++)
+            int x = 0;
+#if defined(__AVX2__)
+            for (; x + 8 <= Wo; x += 8)
+                pool_fwd8(d + (size_t)y * Wo + x, ar + (size_t)y * Wo + x, r0 + 2 * x, r1 + 2 * x);
+#endif
+            for (; x < Wo; x++)
                 ar[(size_t)y * Wo + x] = window_arg(r0[2 * x], r0[2 * x + 1], r1[2 * x],
                                                     r1[2 * x + 1], &d[(size_t)y * Wo + x]);
         }
@@ -476,7 +514,6 @@ void maxpool2x2_forward(float *out, unsigned char *arg, const float *in, int N, 
 }
 
 #if defined(__AVX2__)
-#include <immintrin.h>
 /* 8 windows: the gradients g (8) go to the positions their arg bytes (8) name, zeros
  * elsewhere, masked where bit 2 is set if relu; rows d0, d1 (16 floats each) are written
  * whole, with streaming stores when nt (32-byte aligned rows: din is far larger than the

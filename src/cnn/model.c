@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* ---- model file parsing --------------------------------------------------------- */
 
@@ -423,11 +424,23 @@ int model_load_string(model *m, const char *text, const char *name, char *err, s
 static size_t out_size(const layer *l) { return (size_t)l->out_c * l->out_h * l->out_w; }
 static size_t in_size(const layer *l) { return (size_t)l->in_c * l->in_h * l->in_w; }
 
-/* n floats, 64-byte aligned (whole cache lines, vector stores), freed with free() */
+/* n floats, 64-byte aligned (whole cache lines, vector stores), freed with free(). Big
+ * buffers are aligned to 2 MB and marked for transparent huge pages (a no-op where THP is
+ * off; Debian's default is "madvise"): the first touch of the study's 5.9 GB of
+ * activations then takes 2 MB faults instead of 4 KB ones. Measured on this VM (bench, batch
+ * 288, 2 threads): the first training step 30.6 s -> 14.6 s, later steps 4.7 s -> 4.1-4.4 s
+ * (fewer TLB misses). */
+#define HUGE_PAGE (2u << 20)
 static float *alloc_aligned(size_t n)
 {
     size_t bytes = (sizeof(float) * n + 63) / 64 * 64;
-    return aligned_alloc(64, bytes ? bytes : 64);
+    if (bytes < 4 * (size_t)HUGE_PAGE) return aligned_alloc(64, bytes ? bytes : 64);
+    bytes = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    float *p = aligned_alloc(HUGE_PAGE, bytes);
+#ifdef MADV_HUGEPAGE
+    if (p) (void)madvise(p, bytes, MADV_HUGEPAGE); /* advice only: failure changes nothing */
+#endif
+    return p;
 }
 
 int model_alloc(model *m, int max_batch, char *err, size_t errlen)
@@ -451,7 +464,7 @@ int model_alloc(model *m, int max_batch, char *err, size_t errlen)
     m->acts = alloc_aligned(acts * B);
     m->pool_args = malloc(args * B + 1);
     m->gbuf[0] = alloc_aligned(gmax * B * 2);
-    m->col = malloc(sizeof(float) * col);
+    m->col = alloc_aligned(col);
     m->probs = malloc(sizeof(float) * m->n_classes * B);
     if (!m->params || !m->grads || !m->acts || !m->pool_args || !m->gbuf[0] || !m->col ||
         !m->probs) {
