@@ -148,17 +148,19 @@ static int direct_for(int C, int K, int H, int W, int wgrad)
     return hw >= CONV_DIRECT_MIN_HW && C <= CONV_DIRECT_MAX_C && K <= CONV_DIRECT_MAX_C;
 }
 
-/* Winograd F(2x2,3x3) (conv_winograd.c) for the forward pass (pass 0) or both gradients
- * (pass 1) of a layer. In "auto" where it measured faster than the direct and im2col
+/* Winograd F(2x2,3x3) (conv_winograd.c) for the forward pass (pass 0), both gradients
+ * (pass 1) or the weight gradient alone (pass 2) of a layer. In "auto" where it measured faster than the direct and im2col
  * kernels (tests/cnn/bench_conv, Zen 4, 2 threads, batch 64, GFLOP/s of the direct
  * algorithm's FLOPs, forward / backward, best other -> Winograd):
  *   32->64@56: 320 -> 377 / 221 -> 328    64->64@56: 312 -> 445 / 224 -> 370
  *   64->128@28: 316 -> 390 / 227 -> 370   128->128@28: 305 -> 430 / 283 -> 410
  *   128->128@14: 284 -> 350 / 283 -> 350  32->32@112: 337 -> 300-320 / 219 -> 285
  *   16->32@112: forward 329 (direct) -> 280, backward 206 -> 238
- *   16->16@224: forward 297 (direct) -> 203, backward 194 -> 195 (the direct kernel kept)
- * so: the forward pass from 32 input and output channels on at most 56x56, the gradients
- * from 16 input and 32 output channels. */
+ *   16->16@224: forward 297 (direct) -> 203, backward 194 -> 195; but the weight gradient
+ *   alone (pass 2) 126 (direct) -> 147, the input gradient alone 285 (direct) -> 208
+ *   3->16@224: weight gradient 74 (direct) -> 49
+ * so: the forward pass from 32 input and output channels on at most 56x56, both gradients
+ * from 16 input and 32 output channels, the weight gradient alone from 16 and 16. */
 #ifndef CONV_WINO_FWD_MIN_C
 #define CONV_WINO_FWD_MIN_C 32
 #endif
@@ -171,6 +173,9 @@ static int direct_for(int C, int K, int H, int W, int wgrad)
 #ifndef CONV_WINO_BWD_MIN_K
 #define CONV_WINO_BWD_MIN_K 32
 #endif
+#ifndef CONV_WINO_DW_MIN_C
+#define CONV_WINO_DW_MIN_C 16
+#endif
 static int wino_for(int C, int K, int H, int W, int pass)
 {
     const int m = layers_conv();
@@ -180,6 +185,7 @@ static int wino_for(int C, int K, int H, int W, int pass)
     if (pass == 0)
         return C >= CONV_WINO_FWD_MIN_C && K >= CONV_WINO_FWD_MIN_C &&
                (long)H * W <= CONV_WINO_FWD_MAX_HW;
+    if (pass == 2) return C >= CONV_WINO_DW_MIN_C && K >= CONV_WINO_DW_MIN_C;
     return C >= CONV_WINO_BWD_MIN_C && K >= CONV_WINO_BWD_MIN_K;
 }
 
@@ -289,12 +295,29 @@ void conv3x3_forward(float *out, const float *in, const float *w, const float *b
     }
 }
 
+/* sum of v[0..n): 16 interleaved partial sums (vectorized; one chain of dependent adds
+ * was latency-bound: ~130 ms per step for the bias gradient of each 224x224 layer), then
+ * added pairwise. A fixed order: the same bits for the same input. */
+static float sum_floats(const float *v, int n)
+{
+    float acc[16] = {0};
+    int i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j++) acc[j] += v[i + j];
+    for (int j = 0; i < n; i++, j++) acc[j] += v[i];
+    for (int w = 8; w > 0; w /= 2)
+        for (int j = 0; j < w; j++) acc[j] += acc[j + w];
+    return acc[0];
+}
+
 void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const float *in,
                       const float *w, float *col, int ncol, int N, int C, int H, int W, int K)
 {
     const int HW = H * W, CK = C * 9, T = conv_threads(N, ncol), R = strip_rows(H, W);
     const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K);
-    const int wino = wino_for(C, K, H, W, 1), direct_dw = !wino && direct_for(C, K, H, W, 1),
+    /* wino: both gradients by Winograd (sharing its transforms); wino_dw: at least dw */
+    const int wino = wino_for(C, K, H, W, 1), wino_dw = wino || wino_for(C, K, H, W, 2),
+              direct_dw = !wino_dw && direct_for(C, K, H, W, 1),
               direct_din = !wino && direct_for(K, C, H, W, 0);
     if (N <= 0) {
         memset(dw, 0, sizeof(float) * K * CK);
@@ -315,9 +338,9 @@ void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const
               *wt = pdb + K;
         memset(pdw, 0, sizeof(float) * ((size_t)K * CK + K));
         const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
-        if (wino) {
-            if (din) conv_wino_weights(c, w, C, K);
-            conv_wino_backward(din ? din + (size_t)n0 * C * HW : NULL, pdw,
+        if (wino_dw) {
+            if (wino && din) conv_wino_weights(c, w, C, K);
+            conv_wino_backward(wino && din ? din + (size_t)n0 * C * HW : NULL, pdw,
                                dout + (size_t)n0 * K * HW, in + (size_t)n0 * C * HW, c, n1 - n0, C,
                                H, W, K);
         }
@@ -332,19 +355,15 @@ void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const
                         wt[((size_t)cc * K + k) * 9 + (8 - q)] = w[((size_t)k * C + cc) * 9 + q];
         for (int n = n0; n < n1; n++) {
             const float *g = dout + (size_t)n * K * HW;
-            for (int k = 0; k < K; k++) {
-                float s = 0.0f;
-                for (int i = 0; i < HW; i++) s += g[(size_t)k * HW + i];
-                pdb[k] += s;
-            }
+            for (int k = 0; k < K; k++) pdb[k] += sum_floats(g + (size_t)k * HW, HW);
             if (wino) continue;
             if (direct_dw) conv_direct_dw_image(pdw, g, in + (size_t)n * C * HW, c, C, H, W, K);
             if (din && direct_din)
                 conv_direct_image(din + (size_t)n * C * HW, g, wt, NULL, c, K, H, W, C, 0);
-            if (direct_dw && (!din || direct_din)) continue;
+            if ((direct_dw || wino_dw) && (!din || direct_din)) continue;
             for (int y0 = 0; y0 < H; y0 += R) {
                 const int y1 = y0 + R < H ? y0 + R : H, SW = (y1 - y0) * W;
-                if (!direct_dw) {
+                if (!direct_dw && !wino_dw) {
                     im2col3x3(c, in + (size_t)n * C * HW, C, H, W, y0, y1);
                     /* dw (K,CK) += g[:, strip] (K,SW) . col^T (SW,CK) */
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, CK, SW, 1.0f,

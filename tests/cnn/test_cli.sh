@@ -71,12 +71,13 @@ PY
 expect_rc "classify" 0 "$B" classify --model "$MODELS/tiny.cfg" --weights "$d/w.h5" "$d/img.png" "$d/img.png"
 cat "$d/out"
 [ "$(wc -l <"$d/out")" -eq 2 ]; check "one line per image" $?
-head -1 "$d/out" | grep -Eq '^T-shirt/top: [0-9]+\.[0-9]{2}% - Trouser: [0-9]+\.[0-9]{2}% - Pullover: [0-9]+\.[0-9]{2}% - Dress: [0-9]+\.[0-9]{2}%$'
+[ "$(cut -f1 "$d/out" | sort -u)" = "$d/img.png" ]; check "several images: each line starts with its file and a tab" $?
+head -1 "$d/out" | cut -f2 | grep -Eq '^T-shirt/top: [0-9]+\.[0-9]{2}% - Trouser: [0-9]+\.[0-9]{2}% - Pullover: [0-9]+\.[0-9]{2}% - Dress: [0-9]+\.[0-9]{2}%$'
 check "study's format with the class names stored in the weights" $?
-head -1 "$d/out" | tr -- '-' '\n' | sed 's/.*: //; s/%//' | awk '{s += $1} END {exit !(s > 99.95 && s < 100.05)}'
+head -1 "$d/out" | cut -f2 | tr -- '-' '\n' | sed 's/.*: //; s/%//' | awk '{s += $1} END {exit !(s > 99.95 && s < 100.05)}'
 check "percentages sum to 100" $?
 expect_rc "classify --classes" 0 "$B" classify --model "$MODELS/tiny.cfg" --weights "$d/w.h5" --classes face,body,hand,nothing "$d/img.png"
-grep -Eq '^face: .* - body: .* - hand: .* - nothing: .*%$' "$d/out"; check "--classes overrides the names" $?
+grep -Eq '^face: .* - body: .* - hand: .* - nothing: .*%$' "$d/out"; check "--classes overrides the names; one image: the study's line alone" $?
 expect_rc "classify a missing image" 1 "$B" classify --model "$MODELS/tiny.cfg" --weights "$d/w.h5" "$d/none.png"
 expect_rc "classify with wrong weights" 1 "$B" classify --model "$MODELS/quick.cfg" --weights "$d/w.h5" "$d/img.png"
 expect_rc "bench tiny" 0 "$B" bench --model "$MODELS/tiny.cfg" --batch 8 --threads 1 --steps 2 --warmup 1

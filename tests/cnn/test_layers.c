@@ -76,10 +76,10 @@ static void conv_case(int N, int C, int H, int W, int K)
     conv3x3_backward(dx2, dw2, db2, r, x, w, col, 2, N, C, H, W, K);
     layers_set_threads(1);
     conv3x3_forward(y1, x, w, b, col, 2, N, C, H, W, K, 1);
-    if (layers_conv() == LAYERS_CONV_WINOGRAD) {
-        /* Winograd's GEMMs run over blocks of tiles that follow the thread split, and
-         * OpenBLAS rounds a column differently at a different block width: equal within
-         * rounding (bit-identical for a given thread count, test_conv_modes) */
+    if (layers_conv() == LAYERS_CONV_WINOGRAD || layers_conv() == LAYERS_CONV_AUTO) {
+        /* Winograd (also in auto) runs its GEMMs over blocks of tiles that follow the thread
+         * split, and OpenBLAS rounds a column differently at a different block width: equal
+         * within rounding (bit-identical for a given thread count, test_conv_modes) */
         snprintf(what, sizeof what, "conv %dx%dx%dx%d->%d fwd, 2 threads", N, C, H, W, K);
         check(what, y2, y1, nout, 1e-5);
         snprintf(what, sizeof what, "conv %dx%dx%dx%d->%d bwd dx, 2 threads", N, C, H, W, K);
@@ -297,6 +297,12 @@ int main(void)
     conv_case(1, 1, 1, 1, 2);
     conv_case(1, 4, 33, 34, 5);
     conv_case(3, 2, 70, 65, 3); /* > 4096 positions: two row strips (63 + 7 rows) */
+    /* auto on the study's kinds of layers: 16->16 on 56x56 takes Winograd's weight gradient
+     * with the direct kernels' forward and input gradient; 16->32 Winograd's gradients;
+     * 32->32 on 8x8 Winograd everywhere */
+    conv_case(2, 16, 56, 56, 16);
+    conv_case(2, 16, 12, 10, 32);
+    conv_case(2, 32, 8, 8, 32);
     /* im2col; direct with AVX2; direct with AVX-512 when the CPU has it */
     static const int modes[] = {LAYERS_CONV_IM2COL, LAYERS_CONV_DIRECT, LAYERS_CONV_DIRECT};
     const int best_isa = conv_direct_isa(0);
