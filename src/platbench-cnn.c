@@ -107,7 +107,9 @@ static const struct {
     const char *help; /* one line */
 } commands[] = {
     {"train", CMD_TRAIN, "", "train the model on a data set and write the result file"},
-    {"classify", CMD_CLASSIFY, "IMAGE...", "print per-class percentages for each image"},
+    {"classify", CMD_CLASSIFY, "IMAGE...",
+     "print per-class percentages for each image (the study's line; with several images, "
+     "each line starts with the image's path and a tab)"},
     {"dataset", CMD_DATASET, "", "write the study's stand-in data set from Fashion-MNIST"},
     {"bench", CMD_BENCH, "", "time training steps and the validation pass on random input"},
 };
@@ -408,6 +410,7 @@ static int cmd_classify(cli *cl)
         }
         model_forward(&m, x, 1);
         model_loss(&m, &label, 1, NULL);
+        if (cl->n_args > 1) printf("%s\t", cl->args[i]); /* which image, as grep names files */
         for (int k = 0; k < m.n_classes; k++) {
             char fallback[32];
             snprintf(fallback, sizeof fallback, "class%d", k + 1);
