@@ -28,10 +28,9 @@ typedef struct wino_layout {
     size_t total;                 /* floats */
 } wino_layout;
 
-static wino_layout layout(int C, int H, int W, int K)
+static wino_layout layout(int C, int W, int K)
 {
     const size_t P = (size_t)block_rows(W) * (W / 2), KC = (size_t)K * C;
-    (void)H;
     wino_layout l;
     l.U = 0;
     l.dU = l.U + 16 * KC;
@@ -43,7 +42,11 @@ static wino_layout layout(int C, int H, int W, int K)
     return l;
 }
 
-size_t conv_wino_scratch(int C, int H, int W, int K) { return layout(C, H, W, K).total; }
+size_t conv_wino_scratch(int C, int H, int W, int K)
+{
+    (void)H; /* blocks are whole tile rows: only the width sets their size */
+    return layout(C, W, K).total;
+}
 
 /* U[xi][k][c] = (G g G^T)[xi] for g = w[k][c] (3x3); G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1] */
 void conv_wino_weights(float *U, const float *w, int C, int K)
@@ -310,7 +313,7 @@ static void input_grad_transform(float *din, const float *dV, float *rows, int C
 void conv_wino_forward(float *out, const float *in, const float *b, float *buf, int N, int C,
                        int H, int W, int K, int relu)
 {
-    const wino_layout L = layout(C, H, W, K);
+    const wino_layout L = layout(C, W, K);
     const int TH = H / 2, TW = W / 2, R = block_rows(W), rows = N * TH;
     const size_t KC = (size_t)K * C;
     for (int r0 = 0; r0 < rows; r0 += R) {
@@ -327,7 +330,7 @@ void conv_wino_forward(float *out, const float *in, const float *b, float *buf, 
 void conv_wino_backward(float *din, float *dw, const float *dout, const float *in, float *buf,
                         int N, int C, int H, int W, int K)
 {
-    const wino_layout L = layout(C, H, W, K);
+    const wino_layout L = layout(C, W, K);
     const int TH = H / 2, TW = W / 2, R = block_rows(W), rows = N * TH;
     const size_t KC = (size_t)K * C;
     float *dU = buf + L.dU;

@@ -588,33 +588,23 @@ void maxpool2x2_backward(float *din, const float *dout, const float *in, const u
         for (int y = 0; y < Ho; y++) {
             float *d0 = d + (size_t)(2 * y) * W, *d1 = d0 + W;
             const float *gy = g + (size_t)y * Wo;
+            const unsigned char *ay = ar ? ar + (size_t)y * Wo : NULL;
+            const float *s0 = s ? s + (size_t)(2 * y) * W : NULL, *s1 = s0 ? s0 + W : NULL;
             int x = 0;
-            if (ar) {
-                const unsigned char *ay = ar + (size_t)y * Wo;
 #if defined(__AVX2__)
+            if (ay)
                 for (; x + 8 <= Wo; x += 8) pool_back8(d0 + 2 * x, d1 + 2 * x, gy + x, ay + x, relu, nt);
 #endif
-                for (; x < Wo; x++) {
-                    const int best = ay[x] & 3;
-                    const float gv = relu && ay[x] >= 4 ? 0.0f : gy[x];
-                    d0[2 * x] = best == 0 ? gv : 0.0f;
-                    d0[2 * x + 1] = best == 1 ? gv : 0.0f;
-                    d1[2 * x] = best == 2 ? gv : 0.0f;
-                    d1[2 * x + 1] = best == 3 ? gv : 0.0f;
-                }
-            } else {
-                const float *s0 = s + (size_t)(2 * y) * W, *s1 = s0 + W;
-                for (; x < Wo; x++) {
-                    float m;
-                    const unsigned char a =
-                        window_arg(s0[2 * x], s0[2 * x + 1], s1[2 * x], s1[2 * x + 1], &m);
-                    const int best = a & 3;
-                    const float gv = relu && a >= 4 ? 0.0f : gy[x];
-                    d0[2 * x] = best == 0 ? gv : 0.0f;
-                    d0[2 * x + 1] = best == 1 ? gv : 0.0f;
-                    d1[2 * x] = best == 2 ? gv : 0.0f;
-                    d1[2 * x + 1] = best == 3 ? gv : 0.0f;
-                }
+            for (; x < Wo; x++) {
+                float m;
+                const unsigned char a =
+                    ay ? ay[x] : window_arg(s0[2 * x], s0[2 * x + 1], s1[2 * x], s1[2 * x + 1], &m);
+                const int best = a & 3;
+                const float gv = relu && a >= 4 ? 0.0f : gy[x];
+                d0[2 * x] = best == 0 ? gv : 0.0f;
+                d0[2 * x + 1] = best == 1 ? gv : 0.0f;
+                d1[2 * x] = best == 2 ? gv : 0.0f;
+                d1[2 * x + 1] = best == 3 ? gv : 0.0f;
             }
             if (W % 2) d0[W - 1] = d1[W - 1] = 0.0f; /* the column the floor drops */
         }
