@@ -9,10 +9,13 @@
 #                              passes as fw_cfg blobs, passes stdout/stderr to serial ports, returns the exit status),
 #                              the workload at /usr/local/bin/<name> with every shared library ldd
 #                              lists (and an ld.so.cache), the virtio/9p/pvpanic/fw_cfg kernel modules,
-#                              and busybox (static) for debugging by hand.
+#                              and busybox (static, with a link per applet in /bin) for debugging by hand.
+#                              For the ssh mode's VM node (kernel argument pb.sshd, recipes/vm/vmnode.sh)
+#                              also dropbear (/usr/sbin/dropbear + its libraries, Debian's dropbear-bin)
+#                              and the virtio-net module (listed in /lib/modules/load-net).
 # The kernel package is cached in CACHE_DIR (kept across runs). Prints "vmlinuz sha256" and
 # "initramfs sha256" lines. Needs: apt (download only), dpkg, kmod (depmod), gcc, cpio, gzip;
-# busybox-static optional.
+# busybox-static and dropbear-bin optional (without them no VM node: vmnode.sh says so).
 set -euo pipefail
 OUT=${1:?usage: build-vm.sh OUT_DIR CACHE_DIR WORKLOAD [MORE_EXECUTABLES...]}
 CACHE=${2:?CACHE_DIR}
@@ -54,9 +57,15 @@ mkdir -p "$R"/{proc,sys,dev,tmp,etc,bin,usr/local/bin,lib/modules}
 chmod 1777 "$R/tmp"
 gcc -O2 -Wall -static -o "$R/init" "$HERE/pbinit.c"
 cp "${EXES[@]}" "$R/usr/local/bin/"
+LDD_EXES=("${EXES[@]}")
+if [ -x /usr/sbin/dropbear ]; then # the VM node's sshd (pb.sshd); its libraries come with the others
+    mkdir -p "$R/usr/sbin"
+    cp /usr/sbin/dropbear "$R/usr/sbin/dropbear"
+    LDD_EXES+=(/usr/sbin/dropbear)
+fi
 # shared libraries at the paths the host's loader found them, plus the loader itself
 # (a static executable has none: ldd fails, nothing to copy)
-for e in "${EXES[@]}"; do ldd "$e" 2>/dev/null || true; done >"$WORK/ldd.txt"
+for e in "${LDD_EXES[@]}"; do ldd "$e" 2>/dev/null || true; done >"$WORK/ldd.txt"
 awk '/=> \// {print $3} /^\t\/[^ ]+ \(/ {print $1}' "$WORK/ldd.txt" | sort -u | while read -r lib; do
     mkdir -p "$R$(dirname "$lib")"
     cp -L "$lib" "$R$lib"
@@ -68,9 +77,11 @@ ldconfig -r "$R"
 [ -e "$R/lib64" ] || { [ -d "$R/usr/lib64" ] && ln -s usr/lib64 "$R/lib64"; } || true
 echo "root:x:0:0:root:/:/bin/sh" >"$R/etc/passwd"
 echo "root:x:0:" >"$R/etc/group"
+echo "/bin/sh" >"$R/etc/shells" # dropbear only lets in users whose shell is listed
 if [ -x /bin/busybox ] && ! ldd /bin/busybox >/dev/null 2>&1; then # static busybox only
     cp /bin/busybox "$R/bin/busybox"
-    ln -s busybox "$R/bin/sh"
+    # one link per applet: the ssh mode's remote commands (sh, mkdir, cat, tar, ...) find them on PATH
+    for a in $(/bin/busybox --list); do [ -e "$R/bin/$a" ] || ln -s busybox "$R/bin/$a"; done
 fi
 # kernel modules for virtio-pci, 9p over virtio, pvpanic and fw_cfg (the command), dependencies first (modules.dep
 # lists each module's full dependency closure; the last one is loaded first)
@@ -89,6 +100,18 @@ for m in pvpanic_pci virtio_pci 9pnet_virtio 9p qemu_fw_cfg; do # pvpanic first:
         echo "$f" >>"$R/lib/modules/load"
     done
 done
+# the VM node's network driver, loaded only with pb.sshd (a per-launch VM has no network)
+: >"$R/lib/modules/load-net"
+line=$(grep -E "(^|/)virtio[_-]net\.ko(\.[a-z]+)?:" "$MODDIR/modules.dep" || true)
+if [ -n "$line" ]; then
+    for k in $(echo "${line#*:}" | tr ' ' '\n' | grep . | tac || true) "${line%%:*}"; do
+        f=$(basename "$k")
+        [ -e "$R/lib/modules/$f" ] || cp "$MODDIR/$k" "$R/lib/modules/$f"
+        grep -qxF "$f" "$R/lib/modules/load" "$R/lib/modules/load-net" || echo "$f" >>"$R/lib/modules/load-net"
+    done
+elif ! grep -qE "/virtio[_-]net\.ko" "$MODDIR/modules.builtin"; then
+    echo "build-vm: module virtio_net not found for kernel $KV" >&2; exit 1
+fi
 # reproducible archive: sorted names, fixed times, numeric owners
 find "$R" -exec touch -h -d @0 {} +
 (cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --quiet --reproducible -R 0:0 | gzip -n -1) >"$OUT/initramfs.cpio.gz.tmp"

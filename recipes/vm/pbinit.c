@@ -18,16 +18,27 @@
  *   N != 0: write N to the isa-debug-exit port 0xf4 -> qemu exits (N << 1) | 1 (odd,
  *           never 0), so a failure always stays a failure.
  * Kernel command line "pb.probe": power off at once (the host's KVM probe).
+ * Kernel command line "pb.sshd": a VM NODE instead of one command (the ssh mode's test
+ * fixture, recipes/vm/vmnode.sh): loads the network modules (/lib/modules/load-net),
+ * gives eth0 QEMU user networking's guest address 10.0.2.15/24 and lo 127.0.0.1, writes
+ * fw_cfg blobs opt/platbench/hostkey (dropbear host key) and opt/platbench/authorized_keys
+ * (raw, not hex) to /etc/dropbear/hostkey and /.ssh/authorized_keys (root's home is /),
+ * and runs dropbear on port 22 with key login only, reaping orphans until powered off.
  * Modules: /lib/modules/load lists module files (dependencies first) to insert.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/io.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -111,9 +122,9 @@ static int fields(char *buf, long len, char **out, int max) {
     return n;
 }
 
-static void load_modules(void) {
+static void load_modules(const char *listfile) {
     char *list;
-    long len = slurp("/lib/modules/load", &list);
+    long len = slurp(listfile, &list);
     if (len < 0) return;
     for (char *save = NULL, *m = strtok_r(list, "\n", &save); m; m = strtok_r(NULL, "\n", &save)) {
         char path[512];
@@ -207,6 +218,69 @@ static void finish(int status) {
     for (;;) pause();
 }
 
+/* Gives interface ifname the IPv4 address addr/prefix 24 and brings it up; 0 or -1. */
+static int if_up(int sock, const char *ifname, const char *addr) {
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname);
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+    sin->sin_family = AF_INET;
+    inet_pton(AF_INET, addr, &sin->sin_addr);
+    if (ioctl(sock, SIOCSIFADDR, &ifr) != 0) return msg("%s: set address: %s", ifname, strerror(errno)), -1;
+    inet_pton(AF_INET, "255.255.255.0", &sin->sin_addr);
+    if (strcmp(ifname, "lo") == 0) inet_pton(AF_INET, "255.0.0.0", &sin->sin_addr);
+    if (ioctl(sock, SIOCSIFNETMASK, &ifr) != 0) return msg("%s: set netmask: %s", ifname, strerror(errno)), -1;
+    if (ioctl(sock, SIOCGIFFLAGS, &ifr) != 0) return msg("%s: get flags: %s", ifname, strerror(errno)), -1;
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (ioctl(sock, SIOCSIFFLAGS, &ifr) != 0) return msg("%s: up: %s", ifname, strerror(errno)), -1;
+    return 0;
+}
+
+/* Copies fw_cfg blob opt/platbench/NAME (raw) to path with mode; 0 or -1. */
+static int fw_cfg_to_file(const char *name, const char *path, mode_t mode) {
+    char src[256], *buf;
+    snprintf(src, sizeof src, "/sys/firmware/qemu_fw_cfg/by_name/opt/platbench/%s/raw", name);
+    long n = slurp(src, &buf);
+    if (n <= 0) return msg("fw_cfg %s: missing", name), -1;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    int ok = fd >= 0 && write(fd, buf, (size_t)n) == n;
+    if (fd >= 0) close(fd);
+    free(buf);
+    if (!ok) msg("write %s: %s", path, strerror(errno));
+    return ok ? 0 : -1;
+}
+
+/* pb.sshd: network + dropbear, then reap forever (the host stops the VM). */
+static int sshd_node(void) {
+    load_modules("/lib/modules/load-net");
+    int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (sock < 0 || if_up(sock, "lo", "127.0.0.1") || if_up(sock, "eth0", "10.0.2.15")) finish(123);
+    close(sock);
+    mkdir_p("/etc/dropbear");
+    mkdir("/.ssh", 0700);
+    if (fw_cfg_to_file("hostkey", "/etc/dropbear/hostkey", 0600) ||
+        fw_cfg_to_file("authorized_keys", "/.ssh/authorized_keys", 0600))
+        finish(124);
+    char *argv[] = {"/usr/sbin/dropbear", "-F", "-E", "-s", "-p", "22", "-r", "/etc/dropbear/hostkey", NULL};
+    char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/", NULL};
+    pid_t pid = fork();
+    if (pid == 0) {
+        execve(argv[0], argv, envp);
+        msg("exec %s: %s", argv[0], strerror(errno));
+        _exit(127);
+    }
+    msg("sshd node: dropbear pid %d on 10.0.2.15:22", (int)pid);
+    for (;;) {
+        int st;
+        pid_t w = wait(&st);
+        if (w == pid) {
+            msg("dropbear ended (status %d)", st);
+            finish(126);
+        }
+        if (w < 0 && errno != EINTR) pause();
+    }
+}
+
 int main(void) {
     mount("proc", "/proc", "proc", 0, NULL);
     mount("sysfs", "/sys", "sysfs", 0, NULL);
@@ -218,7 +292,8 @@ int main(void) {
     }
     char *cmdline = NULL;
     if (slurp("/proc/cmdline", &cmdline) >= 0 && strstr(cmdline, "pb.probe")) finish(0);
-    load_modules();
+    load_modules("/lib/modules/load");
+    if (cmdline && strstr(cmdline, "pb.sshd")) return sshd_node();
     if (do_mounts()) finish(121);
     char *abuf, *ebuf, *cbuf, *argv[MAX_FIELDS + 1], *envf[MAX_FIELDS], *envp[MAX_FIELDS + 3];
     long alen = fw_cfg("argv", &abuf);

@@ -45,6 +45,11 @@ static int drain(int fd, char *buf, size_t cap, size_t *len) {
 
 int hostcmd_run(const char *const *argv, int timeout_ms, hostcmd_result *res, char *err,
                 size_t errlen) {
+    return hostcmd_run_io(argv, -1, -1, timeout_ms, res, err, errlen);
+}
+
+int hostcmd_run_io(const char *const *argv, int in_fd, int out_fd, int timeout_ms, hostcmd_result *res,
+                   char *err, size_t errlen) {
     int out[2] = {-1, -1}, eout[2] = {-1, -1}, rc = -1;
     pid_t pid = -1;
     posix_spawn_file_actions_t fa;
@@ -61,8 +66,11 @@ int hostcmd_run(const char *const *argv, int timeout_ms, hostcmd_result *res, ch
     }
     if (posix_spawn_file_actions_init(&fa)) goto cleanup;
     fa_ok = 1;
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    if (in_fd >= 0)
+        posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
+    else
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out_fd >= 0 ? out_fd : out[1], 1);
     posix_spawn_file_actions_adddup2(&fa, eout[1], 2);
     int e = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
     if (e) {

@@ -9,6 +9,10 @@
  *       stderr (truncated to the buffers' size, trailing whitespace removed), waits at
  *       most timeout_ms (then SIGKILL). 0 if the command ran (its exit status is in
  *       res->status), -1 if it could not be started or timed out (message in err).
+ *   hostcmd_run_io(argv, in_fd, out_fd, timeout_ms, res, err, errlen)
+ *       the same with stdin read from in_fd and stdout written to out_fd (the caller keeps
+ *       both open and closes them; -1: /dev/null and captured as above), e.g. a file copied
+ *       over ssh (the vm platform's transfer = "copy").
  *   hostcmd_which(name, path, pathlen)
  *       0 and the full path in path if name is an executable on PATH (or a path to
  *       an executable file), else -1.
@@ -27,6 +31,8 @@ typedef struct hostcmd_result {
 
 int hostcmd_run(const char *const *argv, int timeout_ms, hostcmd_result *res, char *err,
                 size_t errlen);
+int hostcmd_run_io(const char *const *argv, int in_fd, int out_fd, int timeout_ms, hostcmd_result *res,
+                   char *err, size_t errlen);
 int hostcmd_which(const char *name, char *path, size_t pathlen);
 int hostcmd_sha256(const char *file, char hex[65], char *err, size_t errlen);
 

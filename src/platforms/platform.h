@@ -99,6 +99,20 @@ typedef struct platform_ops {
      * launcher cannot pass it through unchanged (QEMU's isa-debug-exit reports
      * (N << 1) | 1). May be NULL: the code is the workload's. */
     int (*exit_status)(const platform_conf *pc, int host_exit_code);
+
+    /* Data staging for platforms that do not see the host's files (vm over ssh with
+     * transfer = "copy"): stage_in runs before the launch argv (copies the read paths and
+     * the workload to the node), stage_out after it ended, also after a timeout (brings the
+     * write folder's files back, removes the node's copy). The runner counts their time as
+     * start-up and tear-down. 0, or non-zero with the reason in err. Each may be NULL. */
+    int (*stage_in)(const platform_conf *pc, const launch_request *rq, char *err, size_t errlen);
+    int (*stage_out)(const platform_conf *pc, const launch_request *rq, char *err, size_t errlen);
+
+    /* For a launch that exited non-zero: 1 and a message in msg when the code is the
+     * platform's own failure rather than the workload's (ssh's 255: key refused, host down,
+     * timeout), judged from the code and the end of its stderr; else 0. May be NULL. */
+    int (*failure_reason)(const platform_conf *pc, int host_exit_code, const char *stderr_text, char *msg,
+                          size_t n);
 } platform_ops;
 
 /* Registry (platforms.c): the kinds compiled in, NULL-terminated. */

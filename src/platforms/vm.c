@@ -26,12 +26,11 @@
  *     succeeds (once per process and kernel), else TCG; describe() records which one and
  *     why, so TCG numbers are never mistaken for KVM ones.
  *
- * mode "ssh": the workload runs on a VM the user already has:
- *   ssh -o BatchMode=yes HOST -- env NAME=VALUE... EXE ARGS...
- * ssh joins its arguments with spaces and the REMOTE SIDE RUNS THEM THROUGH A SHELL:
- * every word is therefore single-quoted here ('...', with ' written as '\''), so the
- * remote shell sees exactly the argv built on this side. Paths are the same on the VM
- * (shared file system); "hosts" placement is the runner's business.
+ * mode "ssh": the workload runs on a VM node the user already has (an OpenStack
+ * instance; in the tests one QEMU VM booted once by recipes/vm/vmnode.sh), over ssh with
+ * key login, the data either copied there and the result back (transfer = "copy") or
+ * on a file system both sides share at the same paths ("shared"): vmssh.c/.h. "hosts"
+ * placement is the runner's business.
  */
 #define _GNU_SOURCE /* GNU/POSIX extensions (pipe2, memmem) beyond -std=gnu11 */
 #include <errno.h>
@@ -47,6 +46,7 @@
 #include "hostcmd.h"
 #include "pfutil.h"
 #include "platform.h"
+#include "vmssh.h"
 
 static const platform_option vm_options[] = {
     {"mode", PLATFORM_OPT_STRING, "qemu", 0, "qemu (boot a local VM per launch) or ssh (run on host ssh_host)"},
@@ -59,8 +59,17 @@ static const platform_option vm_options[] = {
     {"cpu", PLATFORM_OPT_STRING, "", 0, "qemu: -cpu model (default: host with kvm, max with tcg)"},
     {"bios", PLATFORM_OPT_STRING, "", 0, "qemu: firmware (-bios), e.g. /usr/share/qemu/qboot.rom; empty: qemu's"},
     {"exe", PLATFORM_OPT_STRING, "", 0,
-     "workload path in the guest (qemu default /usr/local/bin/<name>; ssh default: the host path)"},
+     "workload path in the guest (qemu default /usr/local/bin/<name>; ssh: copied, or the host path if shared)"},
     {"ssh_host", PLATFORM_OPT_STRING, "", 0, "ssh: [user@]host of the VM"},
+    {"ssh_port", PLATFORM_OPT_INT, "0", 0, "ssh: port (0: ssh's default, 22 or ~/.ssh/config)"},
+    {"ssh_user", PLATFORM_OPT_STRING, "", 0, "ssh: login name (empty: ssh's default or user@ of ssh_host)"},
+    {"identity", PLATFORM_OPT_STRING, "", 0, "ssh: private key file (-i, IdentitiesOnly); empty: ssh's defaults"},
+    {"known_hosts", PLATFORM_OPT_STRING, "", 0, "ssh: known_hosts file with the VM's host key (empty: ~/.ssh/known_hosts)"},
+    {"strict_host_key", PLATFORM_OPT_STRING, "yes", 0, "ssh: StrictHostKeyChecking: yes, accept-new or no"},
+    {"connect_timeout", PLATFORM_OPT_INT, "10", 0, "ssh: seconds to wait for the VM to answer (ConnectTimeout)"},
+    {"transfer", PLATFORM_OPT_STRING, "copy", 0,
+     "ssh: copy (data set, model, workload copied to remote_dir, result brought back) or shared (same paths)"},
+    {"remote_dir", PLATFORM_OPT_STRING, "/tmp/platbench", 0, "ssh, copy: work folder on the VM (cache/ and run/)"},
     {"ssh", PLATFORM_OPT_STRING, "ssh", 0, "ssh: client binary"},
     {"pass_env", PLATFORM_OPT_STRING, "OPENBLAS_CORETYPE", 0,
      "comma-separated host variables passed to the workload when set"},
@@ -306,80 +315,11 @@ done:
     return rc;
 }
 
-/* ---- ssh mode ------------------------------------------------------------------------ */
-
-/* Pushes s single-quoted for a POSIX shell: 'it'\''s' */
-static int push_sh_quoted(strv *out, const char *s) {
-    size_t n = strlen(s), k = 0;
-    char *buf = malloc(4 * n + 3);
-    if (!buf) return -1;
-    buf[k++] = '\'';
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '\'') {
-            memcpy(buf + k, "'\\''", 4);
-            k += 4;
-        } else {
-            buf[k++] = s[i];
-        }
-    }
-    buf[k++] = '\'';
-    buf[k] = '\0';
-    int rc = strv_push(out, buf);
-    free(buf);
-    return rc;
-}
-
-static int ssh_build_argv(const platform_conf *pc, const launch_request *rq, strv *out, char *err, size_t errlen) {
-    const char *host = opt_or(pc, "ssh_host", "");
-    const char *exe = opt_or(pc, "exe", rq->workload_argv[0]);
-    if (!*host || host[0] == '-') {
-        snprintf(err, errlen, "vm: mode ssh needs ssh_host = \"[user@]host\" (not starting with '-')");
-        return -1;
-    }
-    strv env;
-    strv_init(&env);
-    int rc = -1;
-    if (strv_push(out, opt_or(pc, "ssh", "ssh")) || strv_push(out, "-o") || strv_push(out, "BatchMode=yes") ||
-        strv_push(out, "--") || strv_push(out, host) || pfutil_env(pc, rq, &env))
-        goto oom;
-    if (env.len && strv_push(out, "env")) goto oom;
-    for (size_t i = 0; i < env.len; i++)
-        if (push_sh_quoted(out, env.items[i])) goto oom;
-    if (push_sh_quoted(out, exe)) goto oom;
-    for (const char *const *a = rq->workload_argv + 1; *a; a++)
-        if (push_sh_quoted(out, *a)) goto oom;
-    rc = 0;
-    goto done;
-oom:
-    snprintf(err, errlen, "vm: out of memory building the command");
-done:
-    strv_free(&env);
-    return rc;
-}
-
 /* ---- table --------------------------------------------------------------------------- */
 
 static int vm_check(const platform_conf *pc, char *why, size_t whylen) {
-    char path[4096], e[512];
-    hostcmd_result r;
-    if (is_ssh(pc)) {
-        const char *host = opt_or(pc, "ssh_host", ""), *ssh = opt_or(pc, "ssh", "ssh");
-        if (hostcmd_which(ssh, path, sizeof path)) {
-            snprintf(why, whylen, "vm: %s not found; apt-get install openssh-client", ssh);
-            return -1;
-        }
-        if (!*host || host[0] == '-') {
-            snprintf(why, whylen, "vm: mode ssh needs ssh_host");
-            return -1;
-        }
-        const char *argv[] = {ssh, "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "--", host, "true", NULL};
-        if (hostcmd_run(argv, 30000, &r, e, sizeof e) || r.status != 0) {
-            snprintf(why, whylen, "vm: ssh %s does not answer without a password (%s); set up key login",
-                     host, r.errout[0] ? r.errout : e);
-            return -1;
-        }
-        return 0;
-    }
+    char path[4096];
+    if (is_ssh(pc)) return vmssh_check(pc, why, whylen);
     const char *mode = opt_or(pc, "mode", "qemu");
     if (strcmp(mode, "qemu") != 0) {
         snprintf(why, whylen, "vm: mode = \"%s\": expected qemu or ssh", mode);
@@ -412,17 +352,7 @@ static int vm_describe(const platform_conf *pc, platform_info *info, char *err, 
     char e[512];
     hostcmd_result r;
     memset(info, 0, sizeof *info);
-    if (is_ssh(pc)) {
-        const char *host = opt_or(pc, "ssh_host", ""), *ssh = opt_or(pc, "ssh", "ssh");
-        const char *argv[] = {ssh, "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "--", host, "uname -sr", NULL};
-        if (hostcmd_run(argv, 30000, &r, e, sizeof e) || r.status != 0) {
-            snprintf(err, errlen, "vm: ssh %s: %s", host, r.errout[0] ? r.errout : e);
-            return -1;
-        }
-        snprintf(info->runtime_version, sizeof info->runtime_version, "ssh to %.100s (%.120s)", host, r.out);
-        snprintf(info->detail, sizeof info->detail, "mode ssh; workload %.200s", opt_or(pc, "exe", "(host path)"));
-        return 0;
-    }
+    if (is_ssh(pc)) return vmssh_describe(pc, info, err, errlen);
     char accel[8], why[256], khex[65], ihex[65];
     if (resolve_accel(pc, accel, why, sizeof why, err, errlen)) return -1;
     const char *qemu = opt_or(pc, "qemu", "qemu-system-x86_64");
@@ -457,7 +387,7 @@ static int vm_build_argv(const platform_conf *pc, const launch_request *rq, strv
         snprintf(err, errlen, "vm: empty workload command");
         return -1;
     }
-    return is_ssh(pc) ? ssh_build_argv(pc, rq, out, err, errlen) : qemu_build_argv(pc, rq, out, err, errlen);
+    return is_ssh(pc) ? vmssh_build_argv(pc, rq, out, err, errlen) : qemu_build_argv(pc, rq, out, err, errlen);
 }
 
 static void vm_cleanup(const platform_conf *pc, const launch_request *rq) {
@@ -480,13 +410,28 @@ static int vm_exit_status(const platform_conf *pc, int code) {
     return (code & 1) && code > 1 ? code >> 1 : code;
 }
 
+static int vm_stage_in(const platform_conf *pc, const launch_request *rq, char *err, size_t errlen) {
+    return is_ssh(pc) ? vmssh_stage_in(pc, rq, err, errlen) : 0;
+}
+
+static int vm_stage_out(const platform_conf *pc, const launch_request *rq, char *err, size_t errlen) {
+    return is_ssh(pc) ? vmssh_stage_out(pc, rq, err, errlen) : 0;
+}
+
+static int vm_failure_reason(const platform_conf *pc, int code, const char *stderr_text, char *msg, size_t n) {
+    return is_ssh(pc) ? vmssh_failure_reason(pc, code, stderr_text, msg, n) : 0;
+}
+
 const platform_ops platform_vm = {
     .kind = "vm",
-    .summary = "in a QEMU VM booted per launch (KVM or TCG, host folders over virtio-9p), or over ssh on a VM",
+    .summary = "in a QEMU VM booted per launch (KVM or TCG, host folders over virtio-9p), or over ssh on a VM node",
     .options = vm_options,
     .check = vm_check,
     .describe = vm_describe,
     .build_argv = vm_build_argv,
     .cleanup = vm_cleanup,
     .exit_status = vm_exit_status,
+    .stage_in = vm_stage_in,
+    .stage_out = vm_stage_out,
+    .failure_reason = vm_failure_reason,
 };

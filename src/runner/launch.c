@@ -127,6 +127,16 @@ int launch_run(const launch_spec *spec, launch_result *res) {
     pid_t pid = -1;
     double t0 = time_mono();
     res->start_unix = time_unix();
+    char serr[sizeof res->error - 16] = "";
+    if (spec->stage && spec->stage(spec->stage_arg, 0, serr, sizeof serr)) {
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&at);
+        close(po[0]), close(po[1]), close(pe[0]), close(pe[1]);
+        snprintf(res->error, sizeof res->error, "stage-in: %s", serr);
+        res->end_unix = time_unix();
+        res->wall_s = time_mono() - t0;
+        return -1;
+    }
     int e = posix_spawnp(&pid, spec->argv[0], &fa, &at, spec->argv, spec->envp);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
@@ -220,6 +230,12 @@ int launch_run(const launch_spec *spec, launch_result *res) {
             if (spec->poll_cb(spec->cb_arg)) res->interrupted = 1;
         }
     }
+    int stage_failed = 0;
+    if (spec->stage && !res->interrupted && spec->stage(spec->stage_arg, 1, serr, sizeof serr)) {
+        int ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && !res->timed_out;
+        if (ok) snprintf(res->error, sizeof res->error, "stage-out: %s", serr);
+        stage_failed = ok;
+    }
     double t1 = time_mono();
     res->end_unix = time_unix();
     res->wall_s = t1 - t0;
@@ -241,5 +257,5 @@ int launch_run(const launch_spec *spec, launch_result *res) {
                  "killed", spec->timeout_s);
     else if (res->interrupted)
         snprintf(res->error, sizeof res->error, "interrupted by a signal to platbench");
-    return 0;
+    return stage_failed ? -1 : 0;
 }

@@ -14,8 +14,13 @@
  *                                   OPAL_*, ORTE_*, with OPENBLAS_NUM_THREADS/OMP_NUM_THREADS
  *                                   = threads. 0 or -1 (ENOMEM).
  *   launch_run(spec, res)           runs spec->argv to the end; 0 when the command ran (whatever
- *                                   its exit status), -1 when it could not be started
- *                                   (res->error says why).
+ *                                   its exit status), -1 when it could not be started, or its
+ *                                   stage step failed (res->error says why).
+ * Staging (spec->stage, e.g. a platform copying data to a remote node): called with out = 0
+ * after the clock starts and before the spawn (its time counts as start-up), and with out = 1
+ * after the process tree is gone, unless interrupted (its time counts as tear-down).
+ * A failed stage-in runs nothing; a failed stage-out of a command that exited 0 makes
+ * launch_run return -1 (the result is missing); after a failed command it is ignored.
  */
 #ifndef PB_LAUNCH_H
 #define PB_LAUNCH_H
@@ -33,6 +38,9 @@ typedef struct launch_spec {
     int poll_ms;              /* longest time between calls of poll_cb */
     int (*poll_cb)(void *arg);/* called while the command runs; non-zero = stop it now; may be NULL */
     void *cb_arg;             /* argument of poll_cb */
+    int (*stage)(void *arg, int out, char *err, size_t errlen); /* stage in (out 0) / out (1):
+                                 0 or non-zero + err; may be NULL */
+    void *stage_arg;          /* argument of stage */
 } launch_spec;
 
 typedef struct launch_result {

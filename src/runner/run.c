@@ -107,6 +107,19 @@ static void last_line(const char *text, char *out, size_t n) {
     snprintf(out, n, "%.*s", (int)(len - start), text + start);
 }
 
+/* The platform's stage_in / stage_out around one launch (launch_spec.stage). */
+typedef struct stage_ctx {
+    const campaign_platform *p; /* platform of the launch */
+    const launch_request *rq;   /* the launch */
+} stage_ctx;
+
+static int run_stage(void *arg, int out, char *err, size_t errlen) {
+    const stage_ctx *s = arg;
+    int (*fn)(const platform_conf *, const launch_request *, char *, size_t) =
+        out ? s->p->ops->stage_out : s->p->ops->stage_in;
+    return fn ? fn(&s->p->conf, s->rq, err, errlen) : 0;
+}
+
 /* Runs experiment id (attempt) here; writes its rows; returns ST_*. */
 static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cbarg, double *wall) {
     const campaign *c = x->c;
@@ -159,6 +172,7 @@ static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cba
     }
     rq.workload_argv = (const char *const *)wargv.items;
     if (p->ops->build_argv(&p->conf, &rq, &argv, errbuf, sizeof errbuf)) goto record;
+    stage_ctx sc = {p, &rq};
     launch_spec spec = {
         .argv = argv.items,
         .envp = x->env.items,
@@ -167,6 +181,8 @@ static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cba
         .poll_ms = x->rank == 0 ? 1 : 20, /* rank 0 serves requests while it waits */
         .poll_cb = cb,
         .cb_arg = cbarg,
+        .stage = p->ops->stage_in || p->ops->stage_out ? run_stage : NULL,
+        .stage_arg = &sc,
     };
     int lrc = launch_run(&spec, &lr);
     if (p->ops->cleanup) p->ops->cleanup(&p->conf, &rq);
@@ -193,7 +209,10 @@ static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cba
     } else if (lr.exit_code != 0) {
         char ll[120];
         last_line(lr.stderr_tail, ll, sizeof ll);
-        if (lr.signal)
+        if (!lr.signal && p->ops->failure_reason &&
+            p->ops->failure_reason(&p->conf, lr.exit_code, lr.stderr_tail, errbuf, sizeof errbuf))
+            ; /* the platform's own failure (e.g. ssh could not reach the node), said as such */
+        else if (lr.signal)
             snprintf(errbuf, sizeof errbuf, "killed by signal %d (%s); stderr: %s", lr.signal,
                      strsignal(lr.signal), ll);
         else

@@ -1,8 +1,11 @@
 /* pf_launch: drives one platform table the way the runner does, for the platforms
  * tests and tests/platforms/bench_platforms.sh: fills a platform_conf (the options'
  * defaults, then KEY=VALUE pairs), runs check/describe, builds the launch argv,
- * spawns it (no shell, own process group, stdout/stderr passed through), waits (a
- * timeout kills the group), calls cleanup, and exits with the launch's exit status.
+ * calls stage_in, spawns it (no shell, own process group, stdout passed through, stderr
+ * passed through and its end kept), waits (a timeout kills the group), calls stage_out and
+ * cleanup, and exits with the launch's exit status. When the platform says a non-zero
+ * status is its own failure (failure_reason), prints "pf_launch: platform failure: MSG".
+ * Stage failures print "pf_launch: stage-in: MSG" / "stage-out: MSG" and exit 2.
  *
  *   pf_launch --kind K [-o KEY=VALUE]... [--read PATH]... [--write DIR] [--id ID]
  *             [--threads N] [--timeout S] [--check] [--describe] [--print-argv]
@@ -13,6 +16,7 @@
  * 2 on usage or platform errors. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -138,13 +142,30 @@ int main(int argc, char **argv) {
     if (print_argv) {
         for (size_t k = 0; k < cmd.len; k++) fprintf(stderr, "argv[%zu]=%s\n", k, cmd.items[k]);
     }
+    if (ops->stage_in && ops->stage_in(&pc, &rq, why, sizeof why)) {
+        fprintf(stderr, "pf_launch: stage-in: %s\n", why);
+        if (ops->cleanup) ops->cleanup(&pc, &rq);
+        strv_free(&cmd);
+        return 2;
+    }
+    int ep[2];
+    if (pipe(ep)) return 2;
     posix_spawnattr_t at;
+    posix_spawn_file_actions_t fa;
     posix_spawnattr_init(&at);
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
     posix_spawnattr_setpgroup(&at, 0);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, ep[1], 2);
+    posix_spawn_file_actions_addclose(&fa, ep[0]);
     pid_t pid;
-    int e = posix_spawnp(&pid, cmd.items[0], NULL, &at, cmd.items, environ);
+    int e = posix_spawnp(&pid, cmd.items[0], &fa, &at, cmd.items, environ);
     posix_spawnattr_destroy(&at);
+    posix_spawn_file_actions_destroy(&fa);
+    close(ep[1]);
+    fcntl(ep[0], F_SETFL, O_NONBLOCK);
+    char tail[2048] = "";
+    size_t tlen = 0;
     if (e) {
         fprintf(stderr, "pf_launch: cannot run %s: %s\n", cmd.items[0], strerror(e));
         if (ops->cleanup) ops->cleanup(&pc, &rq);
@@ -155,8 +176,20 @@ int main(int argc, char **argv) {
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
+        char buf[1024];
+        ssize_t n;
+        while ((n = read(ep[0], buf, sizeof buf)) > 0) { /* relay stderr, keep its end */
+            if (write(2, buf, (size_t)n) < 0) break;
+            if (tlen + (size_t)n >= sizeof tail) tlen = 0;
+            if ((size_t)n < sizeof tail) memcpy(tail + tlen, buf, (size_t)n), tlen += (size_t)n, tail[tlen] = '\0';
+        }
         pid_t w = waitpid(pid, &st, WNOHANG);
-        if (w == pid) break;
+        if (w == pid) {
+            while ((n = read(ep[0], buf, sizeof buf)) > 0)
+                if (write(2, buf, (size_t)n) < 0 || tlen + (size_t)n >= sizeof tail) break;
+                else memcpy(tail + tlen, buf, (size_t)n), tlen += (size_t)n, tail[tlen] = '\0';
+            break;
+        }
         clock_gettime(CLOCK_MONOTONIC, &now);
         if ((now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 > timeout) {
             kill(-pid, SIGKILL);
@@ -166,8 +199,17 @@ int main(int argc, char **argv) {
         }
         usleep(2000);
     }
+    close(ep[0]);
+    int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    char msg[1024];
+    if (!timed_out && code != 0 && WIFEXITED(st) && ops->failure_reason &&
+        ops->failure_reason(&pc, code, tail, msg, sizeof msg))
+        fprintf(stderr, "pf_launch: platform failure: %s\n", msg);
+    int stage_bad = !timed_out && ops->stage_out && ops->stage_out(&pc, &rq, why, sizeof why);
+    if (stage_bad) fprintf(stderr, "pf_launch: stage-out: %s\n", why);
     if (ops->cleanup) ops->cleanup(&pc, &rq);
     strv_free(&cmd);
+    if (stage_bad && code == 0) return 2;
     if (timed_out) {
         fprintf(stderr, "pf_launch: timeout after %g s: killed\n", timeout);
         return 124;
