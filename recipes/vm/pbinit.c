@@ -24,6 +24,8 @@
  * fw_cfg blobs opt/platbench/hostkey (dropbear host key) and opt/platbench/authorized_keys
  * (raw, not hex) to /etc/dropbear/hostkey and /.ssh/authorized_keys (root's home is /),
  * and runs dropbear on port 22 with key login only, reaping orphans until powered off.
+ * Host folders given in "mounts" are mounted first, as for one command (a node that shares
+ * paths with the host: the ssh mode's transfer = "shared").
  * Modules: /lib/modules/load lists module files (dependencies first) to insert.
  */
 #define _GNU_SOURCE
@@ -293,8 +295,8 @@ int main(void) {
     char *cmdline = NULL;
     if (slurp("/proc/cmdline", &cmdline) >= 0 && strstr(cmdline, "pb.probe")) finish(0);
     load_modules("/lib/modules/load");
-    if (cmdline && strstr(cmdline, "pb.sshd")) return sshd_node();
     if (do_mounts()) finish(121);
+    if (cmdline && strstr(cmdline, "pb.sshd")) return sshd_node();
     char *abuf, *ebuf, *cbuf, *argv[MAX_FIELDS + 1], *envf[MAX_FIELDS], *envp[MAX_FIELDS + 3];
     long alen = fw_cfg("argv", &abuf);
     if (alen <= 0) {

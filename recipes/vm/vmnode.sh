@@ -1,5 +1,5 @@
 #!/bin/bash
-# vmnode.sh start STATE_DIR KERNEL INITRD [MEMORY_MB] | stop STATE_DIR
+# vmnode.sh start STATE_DIR KERNEL INITRD [ro:PATH|rw:PATH]... | stop STATE_DIR
 #
 # A "VM node" for the vm platform's ssh mode: ONE QEMU VM (booted once, not per experiment)
 # from platbench's VM image (recipes/vm/build-vm.sh: same kernel and initramfs as the
@@ -7,6 +7,8 @@
 # command), reached over ssh through a port forwarded on the host's loopback only:
 #   -netdev user,id=n0,hostfwd=tcp:127.0.0.1:PORT-:22 -device virtio-net-pci,netdev=n0
 # Key login only (dropbear -s), as on a cloud instance. KVM when it boots here, else TCG.
+# ro:PATH / rw:PATH: host folders shared over virtio-9p at the SAME path in the VM (a node on
+# a shared file system: the ssh mode's transfer = "shared"); without them nothing is shared.
 #
 # start: makes (once) a client key and a dropbear host key in STATE_DIR, picks a free port,
 #        boots the VM, waits until `ssh true` answers (at most BOOT_TIMEOUT s, default 180) and
@@ -21,7 +23,7 @@
 # stop:  kills the QEMU of STATE_DIR/qemu.pid (by PID, after checking it is that QEMU) and
 #        removes the pid file. Safe to call when nothing runs (CTest fixture cleanup).
 # Environment: QEMU (default qemu-system-x86_64), ACCEL (kvm|tcg, default: tcg unless
-# /dev/kvm boots the kernel within 20 s), BOOT_TIMEOUT.
+# /dev/kvm boots the kernel within 10 s), BOOT_TIMEOUT, MEMORY_MB (default 1024).
 set -euo pipefail
 cmd=${1:?usage: vmnode.sh start STATE_DIR KERNEL INITRD [MEMORY_MB] | stop STATE_DIR}
 STATE=${2:?STATE_DIR}
@@ -57,7 +59,27 @@ esac
 
 KERNEL=${3:?KERNEL}
 INITRD=${4:?INITRD}
-MEM=${5:-1024}
+shift 4
+MEM=${MEMORY_MB:-1024}
+# shares: one 9p device each; the guest's /init mounts them (fw_cfg "mounts": hex of
+# NUL-terminated fields tag, path, ro|rw, dir -- the per-launch VM's protocol)
+SHARE_ARGS=()
+MOUNTS=""
+k=0
+for s in "$@"; do
+    mode=${s%%:*} path=${s#*:}
+    case $mode in ro | rw) ;; *) say "share '$s': expected ro:PATH or rw:PATH"; exit 2 ;; esac
+    [ "$mode" = ro ] || mkdir -p "$path"
+    [ -d "$path" ] || { say "share '$s': $path is not a folder"; exit 2; }
+    path=$(cd "$path" && pwd)
+    case $path in *,*) say "share '$s': a comma in the path is not supported"; exit 2 ;; esac
+    ro=""
+    [ "$mode" = ro ] && ro=",readonly=on"
+    SHARE_ARGS+=(-fsdev "local,id=pb$k,security_model=none$ro,path=$path" -device "virtio-9p-pci,fsdev=pb$k,mount_tag=pb$k")
+    MOUNTS+=$(printf 'pb%d\0%s\0%s\0dir\0' "$k" "$path" "$mode" | od -An -v -tx1 | tr -d ' \n')
+    k=$((k + 1))
+done
+[ -z "$MOUNTS" ] || SHARE_ARGS+=(-fw_cfg "name=opt/platbench/mounts,string=$MOUNTS")
 QEMU=${QEMU:-qemu-system-x86_64}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-180}
 for f in "$KERNEL" "$INITRD"; do
@@ -79,7 +101,7 @@ HOSTPUB=$(dropbearkey -y -f "$STATE/hostkey" | grep '^ssh-ed25519 ' | cut -d' ' 
 ACCEL=${ACCEL:-}
 if [ -z "$ACCEL" ]; then # the per-launch VM's rule: KVM only if it really boots this kernel
     ACCEL=tcg
-    if [ -w /dev/kvm ] && timeout 20 "$QEMU" -nodefaults -no-user-config -display none -no-reboot -M pc \
+    if [ -w /dev/kvm ] && timeout 10 "$QEMU" -nodefaults -no-user-config -display none -no-reboot -M pc \
         -accel kvm -cpu host -m 256 -kernel "$KERNEL" -initrd "$INITRD" -append "console=ttyS0 quiet panic=-1 pb.probe" \
         -serial null >/dev/null 2>&1; then
         ACCEL=kvm
@@ -100,7 +122,7 @@ for attempt in 1 2 3 4 5; do
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 -device pvpanic-pci -action panic=exit-failure \
         -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$PORT-:22" -device virtio-net-pci,netdev=n0 \
         -fw_cfg "name=opt/platbench/hostkey,file=$STATE/hostkey" \
-        -fw_cfg "name=opt/platbench/authorized_keys,file=$STATE/id_ed25519.pub" \
+        -fw_cfg "name=opt/platbench/authorized_keys,file=$STATE/id_ed25519.pub" "${SHARE_ARGS[@]}" \
         -pidfile "$STATE/qemu.pid" -daemonize 2>"$STATE/qemu.err"; then
         break
     fi
