@@ -126,7 +126,11 @@ static int push_ssh(const platform_conf *pc, strv *out) {
     int rc = strv_push(out, opt_or(pc, "ssh", "ssh")) || strv_push(out, "-o") || strv_push(out, "BatchMode=yes") ||
              strv_push(out, "-o") || strv_pushf(out, "ConnectTimeout=%ld", ct > 0 ? ct : 10) ||
              strv_push(out, "-o") || strv_pushf(out, "StrictHostKeyChecking=%s", opt_or(pc, "strict_host_key", "yes")) ||
-             strv_push(out, "-o") || strv_push(out, "LogLevel=ERROR");
+             strv_push(out, "-o") || strv_push(out, "LogLevel=ERROR") ||
+             /* a node that stops answering DURING a run (hung, paused, gone) ends it after
+              * 3 unanswered keep-alives instead of at the campaign's timeout */
+             strv_push(out, "-o") || strv_pushf(out, "ServerAliveInterval=%ld", ct > 0 ? ct : 10) ||
+             strv_push(out, "-o") || strv_push(out, "ServerAliveCountMax=3");
     if (!rc && *kh) rc = strv_push(out, "-o") || strv_pushf(out, "UserKnownHostsFile=%s", kh);
     if (!rc && *id) rc = strv_push(out, "-i") || strv_push(out, id) || strv_push(out, "-o") ||
                          strv_push(out, "IdentitiesOnly=yes");
@@ -164,6 +168,7 @@ int vmssh_failure_reason(const platform_conf *pc, int code, const char *text, ch
         {"Too many authentication failures", "key refused (too many keys offered; set identity)"},
         {"Connection refused", "host down (connection refused: no sshd listening, VM not running)"},
         {"timed out", "timeout (no answer within connect_timeout: host unreachable or hung)"},
+        {"not responding", "timeout (the node stopped answering during the run: 3 keep-alives lost)"},
         {"No route to host", "timeout (host unreachable: no route)"},
         {"Network is unreachable", "timeout (host unreachable: network unreachable)"},
         {"Host key verification failed", "host key not verified (add the VM's key to known_hosts)"},
@@ -399,11 +404,11 @@ static int add_file(stage_list *l, const char *local, const char *remote, char *
     struct stat st;
     char hex[65];
     if (stat(local, &st) != 0) {
-        snprintf(err, n, "vm: stage-in: %s: %s", local, strerror(errno));
+        snprintf(err, n, "vm: %s: %s", local, strerror(errno));
         return -1;
     }
     if (l->local.len >= MAX_FILES) {
-        snprintf(err, n, "vm: stage-in: more than %d files to copy (transfer = \"copy\"); use transfer = \"shared\"",
+        snprintf(err, n, "vm: more than %d files to copy (transfer = \"copy\"); use transfer = \"shared\"",
                  MAX_FILES);
         return -1;
     }
@@ -420,12 +425,12 @@ static int add_file(stage_list *l, const char *local, const char *remote, char *
 static int add_path(stage_list *l, const char *local, const char *remote, int depth, char *err, size_t n) {
     struct stat st;
     if (stat(local, &st) != 0) {
-        snprintf(err, n, "vm: stage-in: read path %s: %s", local, strerror(errno));
+        snprintf(err, n, "vm: read path %s: %s", local, strerror(errno));
         return -1;
     }
     if (!S_ISDIR(st.st_mode)) return S_ISREG(st.st_mode) ? add_file(l, local, remote, err, n) : 0;
     if (depth > 32) {
-        snprintf(err, n, "vm: stage-in: %s: folders nested too deep", local);
+        snprintf(err, n, "vm: %s: folders nested too deep", local);
         return -1;
     }
     if (strv_push(&l->dirs, remote)) {
@@ -434,7 +439,7 @@ static int add_path(stage_list *l, const char *local, const char *remote, int de
     }
     DIR *d = opendir(local);
     if (!d) {
-        snprintf(err, n, "vm: stage-in: %s: %s", local, strerror(errno));
+        snprintf(err, n, "vm: %s: %s", local, strerror(errno));
         return -1;
     }
     int rc = 0;
@@ -513,7 +518,7 @@ int vmssh_stage_in(const platform_conf *pc, const launch_request *rq, char *err,
     if (cmd.oom) goto oom;
 list:
     strv_free(&missing);
-    if (ssh_run(pc, "stage-in", cmd.s, -1, -1, ct_ms + 60000, &r, err, errlen)) goto done;
+    if (ssh_run(pc, "checking the cache on the VM", cmd.s, -1, -1, ct_ms + 60000, &r, err, errlen)) goto done;
     /* copy each missing file once: cat > cache/HASH.part-ID, then renamed */
     for (char *save = NULL, *h = strtok_r(r.out, "\n", &save); h; h = strtok_r(NULL, "\n", &save))
         if (strv_push(&missing, h)) goto oom;
@@ -527,14 +532,14 @@ list:
         struct stat st;
         int fd = open(l.local.items[i], O_RDONLY | O_CLOEXEC);
         if (fd < 0 || fstat(fd, &st) != 0) {
-            snprintf(err, errlen, "stage-in: %s: %s", l.local.items[i], strerror(errno));
+            snprintf(err, errlen, "%s: %s", l.local.items[i], strerror(errno));
             if (fd >= 0) close(fd);
             goto done;
         }
         char part[4400], final[4400], doing[4300];
         snprintf(part, sizeof part, "%s/%s.part-%s", cache, h, rq->id);
         snprintf(final, sizeof final, "%s/%s", cache, h);
-        snprintf(doing, sizeof doing, "stage-in: copying %s", l.local.items[i]);
+        snprintf(doing, sizeof doing, "copying %s", l.local.items[i]);
         sbuf up = {0};
         sb_raw(&up, "cat >");
         sb_q(&up, part);
@@ -587,7 +592,7 @@ int vmssh_stage_out(const platform_conf *pc, const launch_request *rq, char *err
     /* local: tar -x into the write folder, fed by ssh's stdout through a pipe (no shell) */
     int p[2];
     if (pipe2(p, O_CLOEXEC)) {
-        snprintf(err, errlen, "stage-out: pipe: %s", strerror(errno));
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
         free(cmd.s);
         return -1;
     }
@@ -602,20 +607,20 @@ int vmssh_stage_out(const platform_conf *pc, const launch_request *rq, char *err
     posix_spawn_file_actions_destroy(&fa);
     close(p[0]);
     if (e) {
-        snprintf(err, errlen, "stage-out: cannot run tar: %s", strerror(e));
+        snprintf(err, errlen, "cannot run tar: %s", strerror(e));
         close(p[1]);
         free(cmd.s);
         return -1;
     }
     hostcmd_result r;
     long ct = platform_opt_long(pc, "connect_timeout", 10);
-    int rc = ssh_run(pc, "stage-out", cmd.s, -1, p[1], (int)(ct > 0 ? ct : 10) * 1000 + 600000, &r, err, errlen);
+    int rc = ssh_run(pc, "fetching the write folder", cmd.s, -1, p[1], (int)(ct > 0 ? ct : 10) * 1000 + 600000, &r, err, errlen);
     close(p[1]);
     int st = 0;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
     if (!rc && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
-        snprintf(err, errlen, "stage-out: tar -x into %s failed (status %d)", rq->write_dir,
+        snprintf(err, errlen, "tar -x into %s failed (status %d)", rq->write_dir,
                  WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
         rc = -1;
     }

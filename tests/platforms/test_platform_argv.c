@@ -251,22 +251,76 @@ int main(void) {
     CHECK(vm->check(&pc, err, sizeof err) != 0 && strstr(err, "/no/such/vmlinuz") && strstr(err, "build-images.sh"),
           "vm: check names a missing kernel and how to build it (%s)", err);
 
-    /* vm, ssh mode: the remote side is a shell, every word is single-quoted */
-    const char *sshkv[] = {"mode", "ssh", "ssh_host", "user@vm1", NULL};
+    /* vm, ssh mode: the remote side is a shell, every word is single-quoted; the remote
+     * command is the last argv word (ssh would join several with spaces anyway) */
+    const char *sshkv[] = {"mode", "ssh", "ssh_host", "user@vm1", "transfer", "shared", NULL};
     conf(&pc, vm, sshkv);
     strv_init(&v);
     rc = vm->build_argv(&pc, &rq, &v, err, sizeof err);
+    const char *remote = rc == 0 && v.len ? v.items[v.len - 1] : "";
     CHECK(rc == 0 && strcmp(v.items[0], "ssh") == 0 && has_pair(&v, "-o", "BatchMode=yes") &&
-              has_pair(&v, "--", "user@vm1"),
-          "vm ssh: ssh -o BatchMode=yes -- HOST");
-    CHECK(has(&v, "'/host/bin/platbench-cnn'") && has(&v, "'two words'") && has(&v, "'it'\\''s'") && has(&v, "''"),
-          "vm ssh: words single-quoted for the remote shell ('it'\\''s', '')");
-    CHECK(has_pair(&v, "env", "'OPENBLAS_NUM_THREADS=2'"), "vm ssh: thread variables through env");
+              has_pair(&v, "--", "user@vm1") && has_pair(&v, "-o", "StrictHostKeyChecking=yes") &&
+              has_pair(&v, "-o", "ConnectTimeout=10"),
+          "vm ssh: ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=10 ... -- HOST");
+    CHECK(strstr(remote, " '/host/bin/platbench-cnn' 'train'") && strstr(remote, " 'two words' 'it'\\''s' ''") &&
+              strncmp(remote, "exec env 'OPENBLAS_NUM_THREADS=2'", 33) == 0,
+          "vm ssh shared: words single-quoted for the remote shell, same paths (%s)", remote);
     strv_free(&v);
     {
         platform_conf sp;
         conf(&sp, vm, sshkv);
         CHECK(vm->exit_status(&sp, 3) == 3, "vm: ssh mode passes the remote status through unchanged");
+    }
+    /* transfer = "copy" (default): paths of the read paths / write folder mapped to the node's copies */
+    char outres[300], dataeq[300];
+    snprintf(outres, sizeof outres, "%s/result.h5", out);
+    snprintf(dataeq, sizeof dataeq, "--data=%s", data);
+    const char *wl2[] = {"/host/bin/platbench-cnn", "train", "--model", model, "--out", outres, dataeq, "it's", NULL};
+    launch_request rq2 = {wl2, "platbench-cnn", reads, out, "c1-e0001-a1", 1};
+    const char *sshcp[] = {"mode", "ssh", "ssh_host", "vm1", "ssh_port", "2222", "ssh_user", "pb", "identity", "/k/id",
+                           "known_hosts", "/k/kh", "remote_dir", "/w/pb", NULL};
+    conf(&pc, vm, sshcp);
+    strv_init(&v);
+    rc = vm->build_argv(&pc, &rq2, &v, err, sizeof err);
+    remote = rc == 0 && v.len ? v.items[v.len - 1] : "";
+    CHECK(rc == 0 && has_pair(&v, "-p", "2222") && has_pair(&v, "-l", "pb") && has_pair(&v, "-i", "/k/id") &&
+              has_pair(&v, "-o", "UserKnownHostsFile=/k/kh") && has_pair(&v, "--", "vm1"),
+          "vm ssh: port, user, identity, known_hosts as ssh options");
+    CHECK(strncmp(remote, "cd '/w/pb/run/c1-e0001-a1/w' && exec ", 37) == 0 &&
+              strstr(remote, " '/w/pb/run/c1-e0001-a1/bin/platbench-cnn' 'train' '--model' "
+                             "'/w/pb/run/c1-e0001-a1/r1/model.cfg' '--out' '/w/pb/run/c1-e0001-a1/w/result.h5' "
+                             "'--data=/w/pb/run/c1-e0001-a1/r0/data' 'it'\\''s'"),
+          "vm ssh copy: exe, read paths (also --opt=PATH) and write folder mapped to remote_dir/run/ID (%s)", remote);
+    strv_free(&v);
+    const char *sshbadt[] = {"mode", "ssh", "ssh_host", "vm1", "transfer", "rsync", NULL};
+    conf(&pc, vm, sshbadt);
+    strv_init(&v);
+    CHECK(vm->build_argv(&pc, &rq, &v, err, sizeof err) != 0 && strstr(err, "rsync") && strstr(err, "copy or shared"),
+          "vm ssh: a bad transfer is refused (%s)", err);
+    strv_free(&v);
+    /* ssh's own exit 255, told apart from the workload's failure */
+    conf(&pc, vm, sshcp);
+    char msg[512];
+    CHECK(vm->failure_reason && vm->failure_reason(&pc, 255, "x\npb@vm1: Permission denied (publickey).\n", msg,
+                                                   sizeof msg) == 1 && strstr(msg, "key refused") && strstr(msg, "vm1 port 2222"),
+          "vm ssh: 255 + Permission denied -> key refused (%s)", msg);
+    CHECK(vm->failure_reason(&pc, 255, "ssh: connect to host vm1 port 2222: Connection refused\n", msg, sizeof msg) == 1 &&
+              strstr(msg, "host down"),
+          "vm ssh: 255 + Connection refused -> host down (%s)", msg);
+    CHECK(vm->failure_reason(&pc, 255, "ssh: connect to host vm1 port 2222: Connection timed out\n", msg, sizeof msg) == 1 &&
+              strstr(msg, "timeout"),
+          "vm ssh: 255 + timed out -> timeout (%s)", msg);
+    CHECK(vm->failure_reason(&pc, 255, "Timeout, server vm1 not responding.\n", msg, sizeof msg) == 1 &&
+              strstr(msg, "timeout"),
+          "vm ssh: 255 + server not responding -> timeout (%s)", msg);
+    CHECK(vm->failure_reason(&pc, 3, "Permission denied\n", msg, sizeof msg) == 0,
+          "vm ssh: a workload's own exit 3 is not ssh's failure");
+    {
+        platform_conf qp;
+        const char *q[] = {"accel", "tcg", NULL};
+        conf(&qp, vm, q);
+        CHECK(vm->failure_reason(&qp, 255, "Connection refused", msg, sizeof msg) == 0,
+              "vm qemu mode: no ssh reasons");
     }
     const char *sshbad[] = {"mode", "ssh", "ssh_host", "-oProxyCommand=x", NULL};
     conf(&pc, vm, sshbad);
