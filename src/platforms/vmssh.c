@@ -126,7 +126,6 @@ static int push_ssh(const platform_conf *pc, strv *out) {
     int rc = strv_push(out, opt_or(pc, "ssh", "ssh")) || strv_push(out, "-o") || strv_push(out, "BatchMode=yes") ||
              strv_push(out, "-o") || strv_pushf(out, "ConnectTimeout=%ld", ct > 0 ? ct : 10) ||
              strv_push(out, "-o") || strv_pushf(out, "StrictHostKeyChecking=%s", opt_or(pc, "strict_host_key", "yes")) ||
-             strv_push(out, "-o") || strv_push(out, "LogLevel=ERROR") ||
              /* a node that stops answering DURING a run (hung, paused, gone) ends it after
               * 3 unanswered keep-alives instead of at the campaign's timeout */
              strv_push(out, "-o") || strv_pushf(out, "ServerAliveInterval=%ld", ct > 0 ? ct : 10) ||
@@ -180,9 +179,14 @@ int vmssh_failure_reason(const platform_conf *pc, int code, const char *text, ch
     };
     char where[300], ll[200];
     target(pc, where, sizeof where);
-    last_line(text ? text : "", ll, sizeof ll);
+    if (!text) text = "";
+    last_line(text, ll, sizeof ll);
+    /* ssh's message is the end of stderr (LogLevel INFO, ssh's default: "Timeout, server ...
+     * not responding" is an INFO line); the workload's earlier lines are not searched */
+    size_t len = strlen(text);
+    const char *end = len > 400 ? text + len - 400 : text;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (text && strstr(text, known[i].needle)) {
+        if (strstr(end, known[i].needle)) {
             snprintf(msg, n, "ssh %s: %s; ssh: %s", where, known[i].reason, ll);
             return 1;
         }

@@ -10,7 +10,10 @@
 #      timeout (a port that accepts but never speaks):
 #      a) at launch (pf_launch drives the platform's hooks as the runner does): ssh's
 #         exit 255 said as "key refused" / "host down" / "timeout", not as the workload's;
-#      b) in platbench run: the platform's check fails, each experiment's row says why.
+#      b) in platbench run: the platform's check fails, each experiment's row says why;
+#   3. the node stops answering DURING a campaign (QEMU paused with SIGSTOP while experiment 0
+#      runs, resumed at the end): both experiments "failed" with a "timeout" reason (ssh's
+#      keep-alives / ConnectTimeout), none skipped, the campaign completes.
 #   Exit 0 when every check passes.
 set -u
 PLATBENCH=$1 PF_LAUNCH=$2 STATE=$3 MODEL=$4 DATA=$5
@@ -19,7 +22,9 @@ PORT=$(cat "$STATE/port") || { echo "no VM node (fixture pf_vmnode)"; exit 1; }
 export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-Haswell} # same OpenBLAS kernels in the VM (TCG: no AVX-512)
 T=$(mktemp -d "$STATE/shared/test-XXXXXX") # under the shared folder: "shared" sees the same paths
 LISTENER=""
+QPID=$(cat "$STATE/qemu.pid")
 cleanup() {
+    kill -CONT "$QPID" 2>/dev/null # never leave the fixture's VM paused
     [ -n "$LISTENER" ] && kill "$LISTENER" 2>/dev/null
     rm -rf "$T"
 }
@@ -120,6 +125,40 @@ EOF
 (cd "$T" && mpirun -n 1 "$PLATBENCH" run fail.cfg) >"$T/fail.log" 2>&1
 echo "platbench run (unreachable VM nodes): exit $?"
 /usr/bin/python3 "$HERE/check_vmssh.py" "$T/fail.h5" failures || fail "check_vmssh.py failures"
+
+# ---- 3. the node stops answering during a campaign ----------------------------------------------
+cat >"$T/pause.cfg" <<EOF
+campaign = { name = "vmssh-pause"; output = "pause.h5"; };
+workload = { executable = "$(dirname "$PLATBENCH")/platbench-cnn"; model = "$T/tiny.cfg"; data = "$DATA";
+             steps = 3; batch = 16; threads = 1; args = [ "--max-images", "48" ]; };
+tests = 2;
+order = "sequential";
+timeout_s = 120.0;
+retries = 0;
+platforms = ( { name = "vm-copy"; kind = "vm"; mode = "ssh"; $SSH_OPTS connect_timeout = 2; } );
+EOF
+t0=$(date +%s)
+(cd "$T" && exec mpirun -n 1 "$PLATBENCH" run pause.cfg) >"$T/pause.log" 2>&1 &
+RUN=$!
+for _ in $(seq 300); do [ -d "$T/pause.h5.d/e0000-a1" ] && break; sleep 0.1; done
+sleep 4 # stage-in (cached: checksums only) done, the workload running (~20 s under TCG)
+kill -STOP "$QPID" && echo "VM node paused (QEMU pid $QPID) $(($(date +%s) - t0)) s into the campaign"
+wait $RUN
+echo "platbench run (node paused): exit $? after $(($(date +%s) - t0)) s"
+kill -CONT "$QPID"
+tail -6 "$T/pause.log"
+/usr/bin/python3 - "$T/pause.h5" <<'PY' || fail "paused node: rows"
+import sys, h5py
+ex = h5py.File(sys.argv[1], "r")["experiments"][()]
+bad = 0
+for r in ex:
+    st, err = r["status"].decode(), r["error"].decode()
+    print(f"  {r['id']} {r['platform'].decode()} {st} {err}")
+    if st != "failed" or "timeout (" not in err or "ssh 127.0.0.1" not in err:
+        print("FAIL: expected failed with ssh's timeout reason (not the campaign's timeout_s)"); bad += 1
+sys.exit(1 if bad or len(ex) != 2 else 0)
+PY
+ssh -F "$STATE/ssh_config" -o ConnectTimeout=20 vmnode true || fail "VM node does not answer after SIGCONT"
 
 echo "$fails failed"
 [ $fails -eq 0 ]
