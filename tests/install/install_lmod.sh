@@ -28,7 +28,7 @@ echo "cmake --install $build --prefix $prefix: $(grep -c 'Installing:' "$prefix.
 # --- 1. the layout -----------------------------------------------------------------------
 share=$prefix/share/platbench
 if files=$(git -C "$src" ls-files analysis jobs recipes 2>/dev/null) && [ -n "$files" ]; then
-    n=0
+    n=0 before=$fails
     while IFS= read -r f; do
         n=$((n + 1))
         if [ ! -f "$share/$f" ]; then
@@ -40,7 +40,7 @@ if files=$(git -C "$src" ls-files analysis jobs recipes 2>/dev/null) && [ -n "$f
             [ $want_x = $has_x ] || fail "$share/$f: executable $has_x, git's mode of $f says $want_x"
         fi
     done <<<"$files"
-    ok "$n release files of analysis/ jobs/ recipes/ in share/platbench, executable bits kept"
+    [ "$fails" = "$before" ] && ok "$n release files of analysis/ jobs/ recipes/ in share/platbench, executable bits kept"
 else
     echo "note: $src is not a git checkout: the file-by-file comparison is skipped"
 fi
@@ -76,6 +76,7 @@ module whatis platbench 2>&1 | grep -q "Version: $version" || { echo "FAIL: modu
 module help platbench 2>&1 | grep -q "platbench-report" || { echo "FAIL: module help"; exit 1; }
 [ "$(command -v platbench)" = "$prefix/bin/platbench" ] || { echo "FAIL: platbench on PATH is $(command -v platbench)"; exit 1; }
 [ "$PLATBENCH_SHARE" = "$prefix/share/platbench" ] || { echo "FAIL: PLATBENCH_SHARE=$PLATBENCH_SHARE"; exit 1; }
+case ":${PYTHONPATH:-}:" in *":$PLATBENCH_SHARE/analysis:"*) ;; *) echo "FAIL: PYTHONPATH=${PYTHONPATH:-} lacks $PLATBENCH_SHARE/analysis"; exit 1 ;; esac
 echo "PATH=$PATH"; echo "PYTHONPATH=$PYTHONPATH"; echo "PLATBENCH_SHARE=$PLATBENCH_SHARE"
 must step platbench version
 must step /usr/bin/python3 -c "import platbench_analysis as pa; print(\"platbench_analysis from\", pa.__file__)"
