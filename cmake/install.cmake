@@ -49,10 +49,10 @@ install(PROGRAMS ${CMAKE_BINARY_DIR}/platbench-report DESTINATION ${CMAKE_INSTAL
 set(PB_PREFIX "@PB_PREFIX@") # kept for the second pass
 configure_file(cmake/platbench.lua.in ${CMAKE_BINARY_DIR}/platbench.lua.in @ONLY)
 install(CODE "
-  set(PB_PREFIX \"\${CMAKE_INSTALL_PREFIX}\")
+  get_filename_component(PB_PREFIX \"\${CMAKE_INSTALL_PREFIX}\" ABSOLUTE) # --prefix may be relative
   set(pb_dir \"${PLATBENCH_MODULEFILES_DIR}\")
   if(NOT IS_ABSOLUTE \"\${pb_dir}\")
-    set(pb_dir \"\${CMAKE_INSTALL_PREFIX}/\${pb_dir}\")
+    set(pb_dir \"\${PB_PREFIX}/\${pb_dir}\")
   endif()
   set(pb_module \"\$ENV{DESTDIR}\${pb_dir}/platbench/${PROJECT_VERSION}.lua\")
   message(STATUS \"Installing: \${pb_module}\")
