@@ -22,7 +22,7 @@ pkgs_run=(build-essential cmake pkg-config git openmpi-bin libopenmpi-dev libhdf
 # ... the demo's second platform: a Docker engine and what builds its image without a registry ...
 pkgs_demo=(docker.io debootstrap)
 # ... and what the tests start for real: Docker engine and image tools, QEMU, Slurm.
-pkgs_test=(docker.io debootstrap squashfs-tools siftool bubblewrap kmod qemu-system-x86
+pkgs_test=(docker.io debootstrap squashfs-tools siftool bubblewrap kmod qemu-system-x86 lmod
            busybox-static cpio slurm-wlm munge dropbear-bin openssh-client)
 
 log() { printf 'setup: %s\n' "$*" >&2; }

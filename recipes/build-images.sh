@@ -17,7 +17,8 @@
 #
 # Environment: DOCKER (CLI, default docker), TAG (default platbench:local), BASE_TAG
 # (default platbench-base:bookworm), VERSION / REVISION (image labels; default from the
-# source tree's CMakeLists.txt and git), ONLY (comma list of docker,sif,vm; default all).
+# source tree's CMakeLists.txt and git, or an installed copy's version.txt), ONLY (comma list
+# of docker,sif,vm; default all; "none" only checks the arguments).
 # Needs: docker daemon, debootstrap (first run), squashfs-tools + siftool (no apptainer),
 # qemu's image parts: apt (download), dpkg, kmod, gcc, cpio.
 set -euo pipefail
@@ -30,8 +31,14 @@ DOCKER=${DOCKER:-docker}
 TAG=${TAG:-platbench:local}
 BASE_TAG=${BASE_TAG:-platbench-base:bookworm}
 ONLY=${ONLY:-docker,sif,vm}
-VERSION=${VERSION:-$(sed -n 's/^project(platbench VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")}
-REVISION=${REVISION:-$(git -C "$SRC" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)}
+if [ -f "$SRC/version.txt" ]; then # installed (PREFIX/share/platbench): "VERSION REVISION" of the build
+    read -r src_version src_revision <"$SRC/version.txt"
+else
+    src_version=$(sed -n 's/^project(platbench VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")
+    src_revision=$(git -C "$SRC" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+fi
+VERSION=${VERSION:-$src_version}
+REVISION=${REVISION:-$src_revision}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 CACHE=$OUT/cache
@@ -47,6 +54,7 @@ trap 'rm -rf "$WORK"' EXIT
 IDS=$WORK/identities.txt
 : >"$IDS"
 say() { echo "build-images: $*" >&2; }
+say "platbench $VERSION (revision $REVISION), images into $OUT: ${ONLY//,/ }"
 
 # --- docker ----------------------------------------------------------------------------
 if want docker || want sif; then
