@@ -28,6 +28,7 @@ SRC=$(cd "$HERE/.." && pwd)
 DOCKER=${DOCKER:-docker}
 TAG=${TAG:-platbench:local}
 BASE_TAG=${BASE_TAG:-platbench-base:bookworm}
+ONLY_SET=${ONLY:+1}
 ONLY=${ONLY:-docker,sif,vm}
 VERSION=${VERSION:-$(sed -n 's/^project(platbench VERSION \([0-9.]*\).*/\1/p' "$SRC/CMakeLists.txt")}
 REVISION=${REVISION:-$(git -C "$SRC" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)}
@@ -46,6 +47,17 @@ trap 'rm -rf "$WORK"' EXIT
 IDS=$WORK/identities.txt
 : >"$IDS"
 say() { echo "build-images: $*" >&2; }
+
+# the SIF needs Apptainer: checked before any long work
+APPTAINER=${APPTAINER:-$(command -v apptainer || command -v singularity || true)}
+if want sif && ! { [ -n "$APPTAINER" ] && [ -x "$APPTAINER" ]; }; then
+    say "no apptainer (APPTAINER='$APPTAINER'): install it (recipes/apptainer-install.sh PREFIX; ./setup.sh"
+    say "test does it into BUILD_DIR/apptainer) and put PREFIX/usr/bin on PATH or set APPTAINER=PREFIX/usr/bin/apptainer"
+    # asked for by name: an error; by default: the other images are still built
+    [ -n "$ONLY_SET" ] && exit 1
+    say "SKIPPING the SIF"
+    ONLY=${ONLY/sif/}
+fi
 
 # --- docker ----------------------------------------------------------------------------
 if want docker || want sif; then
@@ -67,12 +79,6 @@ fi
 # --- SIF -------------------------------------------------------------------------------
 if want sif; then
     SIF=$OUT/platbench.sif
-    APPTAINER=${APPTAINER:-$(command -v apptainer || command -v singularity || true)}
-    [ -n "$APPTAINER" ] && [ -x "$APPTAINER" ] || {
-        say "no apptainer: install it (recipes/apptainer-install.sh PREFIX; ./setup.sh test does it into"
-        say "BUILD_DIR/apptainer) and put PREFIX/usr/bin on PATH or set APPTAINER=PREFIX/usr/bin/apptainer"
-        exit 1
-    }
     RT_VERSION=$("$APPTAINER" --version) || { say "$APPTAINER --version failed"; exit 1; }
     SOURCE="$IMAGE_ID $RT_VERSION"
     if [ -s "$SIF" ] && [ "$(cat "$SIF.source" 2>/dev/null)" = "$SOURCE" ]; then
