@@ -78,8 +78,8 @@ static int is_true(const char *v) {
 
 /* How one host runs the container: the flags and, for provenance, why. */
 typedef struct sif_modes {
-    int userns;         /* pass --userns */
-    int unsquash;       /* pass --unsquash */
+    int userns;            /* pass --userns */
+    int unsquash;          /* pass --unsquash */
     char userns_why[96];   /* e.g. "auto: root lacks capabilities 0x1000000" */
     char unsquash_why[96]; /* e.g. "auto: /dev/fuse not read-write for uid 1001" */
 } sif_modes;
