@@ -2,8 +2,8 @@
 # setup.sh — the one entry point a newcomer needs on a fresh Debian 12 / Ubuntu machine.
 #
 #   ./setup.sh demo    install packages, build, and run the main job: a small real campaign
-#                      (jobs/quick.cfg: bare metal and Docker) on the stand-in data set, then
-#                      its report
+#                      (jobs/quick.cfg: bare metal, Docker, Apptainer) on the stand-in data set,
+#                      then its report
 #   ./setup.sh test    install packages (incl. the test stack: Docker, QEMU, Slurm), build, run all tests
 #   ./setup.sh deps [--tests]   only install (as root) or print the exact apt-get line (otherwise)
 #   ./setup.sh build   only configure and build into ./build
@@ -19,11 +19,13 @@ jobs=${JOBS:-$(nproc)}
 pkgs_run=(build-essential cmake pkg-config git openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
           libopenblas-dev libconfig-dev libstb-dev zlib1g-dev dataset-fashion-mnist
           python3-h5py python3-numpy python3-matplotlib python3-scipy python3-pandas)
-# ... the demo's second platform: a Docker engine and what builds its image without a registry ...
-pkgs_demo=(docker.io debootstrap)
-# ... and what the tests start for real: Docker engine and image tools, QEMU, Slurm.
-pkgs_test=(docker.io debootstrap squashfs-tools siftool bubblewrap kmod qemu-system-x86 lmod
-           busybox-static cpio slurm-wlm munge dropbear-bin openssh-client)
+# ... the demo's other platforms: a Docker engine and what builds its image without a registry;
+# Apptainer (recipes/apptainer-install.sh: Debian sid's, into BUILD_DIR/apptainer) and what it
+# runs with (patchelf at install; squashfs-tools, squashfuse, uidmap at run time) ...
+pkgs_demo=(docker.io debootstrap patchelf squashfs-tools squashfuse uidmap)
+# ... and what the tests start for real: Docker engine and image tools, Apptainer, QEMU, Slurm.
+pkgs_test=(docker.io debootstrap patchelf squashfs-tools squashfuse uidmap kmod qemu-system-x86
+           busybox-static cpio slurm-wlm munge lmod dropbear-bin openssh-client)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -83,6 +85,21 @@ demo_docker_up() {
     ONLY=docker "$here/recipes/build-images.sh" "$build_dir/images" "$build_dir/src/platbench-cnn" >&2
 }
 
+# The singularity platform's SIF, made from the Docker image above (apptainer build,
+# Bootstrap: docker-daemon) into images/ beside jobs/, where jobs/quick.cfg names it.
+demo_sif_up() {
+    log "building the workload's SIF with $(apptainer --version) (about a minute)"
+    ONLY=sif "$here/recipes/build-images.sh" "$here/images" "$build_dir/src/platbench-cnn" >&2
+}
+
+# Installs the real Apptainer into BUILD_DIR/apptainer (skipped when already there) and puts
+# it first on PATH, where the singularity platform looks for it. Non-zero, reason logged, when
+# it cannot be installed: the singularity platform is then skipped.
+apptainer_up() {
+    "$here/recipes/apptainer-install.sh" "$build_dir/apptainer" >/dev/null || return 1
+    export PATH=$build_dir/apptainer/usr/bin:$PATH
+}
+
 demo_docker_down() {
     [ -n "${demo_dockerd_started:-}" ] && "$here/recipes/dockerd.sh" stop "$build_dir/dockerd" "$demo_dockerd_started" >&2
     demo_dockerd_started=
@@ -93,8 +110,19 @@ demo() {
     install_deps --demo || { install_deps && docker_ok=0; }
     build
     mpirun_root_env
+    local docker_up=0
     if [ $docker_ok = 1 ] && ! demo_docker_up; then
         log "Docker cannot run here (see above): the docker platform will be skipped"
+    elif [ $docker_ok = 1 ]; then
+        docker_up=1
+    fi
+    if command -v apptainer >/dev/null; then
+        log "using $(command -v apptainer) (already on PATH)"
+    elif [ $docker_ok = 1 ] && ! apptainer_up; then
+        log "Apptainer cannot be installed here (see above): the singularity platform will be skipped"
+    fi
+    if [ $docker_up = 1 ] && command -v apptainer >/dev/null && ! demo_sif_up; then
+        log "the SIF could not be built (see above): the singularity platform will be skipped"
     fi
     local np=${NP:-2}
     mkdir -p "$here/results"
@@ -129,6 +157,8 @@ demo() {
 run_tests() {
     install_deps --tests
     build
+    # the platforms tests' fixture does it too; here so a failure is reported up front
+    apptainer_up || log "Apptainer could not be installed: the singularity tests will fail"
     log "running the test suite (ctest)"
     ctest --test-dir "$build_dir" --output-on-failure --timeout 900 "$@"
 }

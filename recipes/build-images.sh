@@ -5,22 +5,21 @@
 # more executables, e.g. test probes, may follow and go to /usr/local/bin too):
 #   docker  image TAG          recipes/docker/Dockerfile FROM the base image made by
 #                              recipes/base-rootfs.sh (debootstrap, cached in OUT_DIR/cache)
-#   sif     OUT_DIR/platbench.sif   with `apptainer build` from recipes/singularity/platbench.def
-#                              where apptainer exists; else the same root file system as the
-#                              docker image (docker export) packed with mksquashfs and wrapped
-#                              into a SIF with siftool (deffile + labels + squashfs partition)
+#   sif     OUT_DIR/platbench.sif   `apptainer build` from recipes/singularity/platbench.def
+#                              (Bootstrap: docker-daemon: the docker image above, no network)
 #   vm      OUT_DIR/vm/vmlinuz, OUT_DIR/vm/initramfs.cpio.gz   (recipes/vm/build-vm.sh)
 # and prints each one's identity, also kept in OUT_DIR/identities.txt:
 #   docker_image=sha256:...  sif_sha256=...  vm_kernel_sha256=...  vm_initrd_sha256=...
 # Re-running is cheap: the base image, the Docker layer cache, the kernel package and a
-# SIF made from the same Docker image ID are reused.
+# SIF made from the same Docker image ID by the same Apptainer version are reused.
 #
 # Environment: DOCKER (CLI, default docker), TAG (default platbench:local), BASE_TAG
 # (default platbench-base:bookworm), VERSION / REVISION (image labels; default from the
 # source tree's CMakeLists.txt and git, or an installed copy's version.txt), ONLY (comma list
-# of docker,sif,vm; default all; "none" only checks the arguments).
-# Needs: docker daemon, debootstrap (first run), squashfs-tools + siftool (no apptainer),
-# qemu's image parts: apt (download), dpkg, kmod, gcc, cpio.
+# of docker,sif,vm; default all; "none" only checks the arguments), APPTAINER (default:
+# apptainer, else singularity, on PATH).
+# Needs: docker daemon, debootstrap (first run), Apptainer (recipes/apptainer-install.sh) +
+# squashfs-tools, qemu's image parts: apt (download), dpkg, kmod, gcc, cpio.
 set -euo pipefail
 OUT=${1:?usage: build-images.sh OUT_DIR WORKLOAD [MORE_EXECUTABLES...]}
 shift
@@ -30,6 +29,7 @@ SRC=$(cd "$HERE/.." && pwd)
 DOCKER=${DOCKER:-docker}
 TAG=${TAG:-platbench:local}
 BASE_TAG=${BASE_TAG:-platbench-base:bookworm}
+ONLY_SET=${ONLY:+1}
 ONLY=${ONLY:-docker,sif,vm}
 if [ -f "$SRC/version.txt" ]; then # installed (PREFIX/share/platbench): "VERSION REVISION" of the build
     read -r src_version src_revision <"$SRC/version.txt"
@@ -56,6 +56,17 @@ IDS=$WORK/identities.txt
 say() { echo "build-images: $*" >&2; }
 say "platbench $VERSION (revision $REVISION), images into $OUT: ${ONLY//,/ }"
 
+# the SIF needs Apptainer: checked before any long work
+APPTAINER=${APPTAINER:-$(command -v apptainer || command -v singularity || true)}
+if want sif && ! { [ -n "$APPTAINER" ] && [ -x "$APPTAINER" ]; }; then
+    say "no apptainer (APPTAINER='$APPTAINER'): install it (recipes/apptainer-install.sh PREFIX; ./setup.sh"
+    say "test does it into BUILD_DIR/apptainer) and put PREFIX/usr/bin on PATH or set APPTAINER=PREFIX/usr/bin/apptainer"
+    # asked for by name: an error; by default: the other images are still built
+    [ -n "$ONLY_SET" ] && exit 1
+    say "SKIPPING the SIF"
+    ONLY=${ONLY/sif/}
+fi
+
 # --- docker ----------------------------------------------------------------------------
 if want docker || want sif; then
     "$HERE/base-rootfs.sh" "$CACHE" "$BASE_TAG" >/dev/null
@@ -76,48 +87,21 @@ fi
 # --- SIF -------------------------------------------------------------------------------
 if want sif; then
     SIF=$OUT/platbench.sif
-    if command -v apptainer >/dev/null 2>&1; then
-        say "apptainer build $SIF from $TAG"
-        apptainer build --force --build-arg "IMAGE=$TAG" --build-arg "VERSION=$VERSION" \
-            --build-arg "REVISION=$REVISION" "$SIF.tmp" "$HERE/singularity/platbench.def" >&2
-        mv "$SIF.tmp" "$SIF"
-    elif [ -s "$SIF" ] && [ "$(cat "$SIF.source" 2>/dev/null)" = "$IMAGE_ID" ]; then
-        say "$SIF is up to date (made from $IMAGE_ID)"
+    RT_VERSION=$("$APPTAINER" --version) || { say "$APPTAINER --version failed"; exit 1; }
+    SOURCE="$IMAGE_ID $RT_VERSION"
+    if [ -s "$SIF" ] && [ "$(cat "$SIF.source" 2>/dev/null)" = "$SOURCE" ]; then
+        say "$SIF is up to date (made from $IMAGE_ID by $RT_VERSION)"
     else
-        for t in mksquashfs siftool; do
-            command -v $t >/dev/null || { say "$t not found: apt-get install squashfs-tools siftool"; exit 1; }
-        done
-        say "SIF from $TAG: docker export | mksquashfs | siftool (no apptainer on this host)"
-        ROOT=$WORK/sifroot
-        mkdir -p "$ROOT"
-        cid=$("$DOCKER" create "$TAG" /bin/true)
-        "$DOCKER" export "$cid" | tar -C "$ROOT" --numeric-owner -xf -
-        "$DOCKER" rm -f "$cid" >/dev/null
-        rm -f "$ROOT/.dockerenv"
-        # Apptainer's image metadata folder: environment, exec action, labels
-        mkdir -p "$ROOT/.singularity.d/env" "$ROOT/.singularity.d/actions" "$ROOT/.singularity.d/libs"
-        printf '#!/bin/sh\nexport PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"\n' \
-            >"$ROOT/.singularity.d/env/10-docker2singularity.sh"
-        printf '#!/bin/sh\nfor s in /.singularity.d/env/*.sh; do [ -f "$s" ] && . "$s"; done\nexec "$@"\n' \
-            >"$ROOT/.singularity.d/actions/exec"
-        printf '#!/bin/sh\nfor s in /.singularity.d/env/*.sh; do [ -f "$s" ] && . "$s"; done\nexec /usr/local/bin/platbench-cnn "$@"\n' \
-            >"$ROOT/.singularity.d/runscript"
-        chmod 755 "$ROOT/.singularity.d/env/"*.sh "$ROOT/.singularity.d/actions/exec" "$ROOT/.singularity.d/runscript"
-        LABELS='{"org.opencontainers.image.title":"platbench","org.opencontainers.image.version":"'$VERSION'","org.opencontainers.image.revision":"'$REVISION'","org.platbench.docker.image":"'$IMAGE_ID'"}'
-        echo "$LABELS" >"$ROOT/.singularity.d/labels.json"
-        cp "$HERE/singularity/platbench.def" "$ROOT/.singularity.d/Singularity"
-        for d in proc sys dev tmp var/tmp home etc/hosts etc/resolv.conf; do
-            [ -e "$ROOT/$d" ] || { case $d in etc/*) touch "$ROOT/$d" ;; *) mkdir -p "$ROOT/$d" ;; esac; }
-        done
-        mksquashfs "$ROOT" "$WORK/rootfs.sqfs" -noappend -quiet -comp lz4 -all-root >/dev/null
-        echo "$LABELS" >"$WORK/labels.json"
+        # Bootstrap docker-daemon: the root file system comes from the local daemon
+        # (DOCKER_HOST), no registry, no network; the cache stays under OUT_DIR
+        say "$RT_VERSION build $SIF from $TAG (about a minute: mksquashfs)"
         rm -f "$SIF.tmp"
-        siftool new "$SIF.tmp" >/dev/null
-        siftool add "$SIF.tmp" "$HERE/singularity/platbench.def" --datatype 1 >/dev/null
-        siftool add "$SIF.tmp" "$WORK/labels.json" --datatype 3 >/dev/null
-        siftool add "$SIF.tmp" "$WORK/rootfs.sqfs" --datatype 4 --parttype 2 --partfs 1 --partarch 2 >/dev/null
+        APPTAINER_CACHEDIR=$CACHE/apptainer APPTAINER_TMPDIR=$WORK \
+            "$APPTAINER" --quiet build --force --build-arg "IMAGE=$TAG" --build-arg "VERSION=$VERSION" \
+            --build-arg "REVISION=$REVISION" "$SIF.tmp" "$HERE/singularity/platbench.def" >&2 ||
+            { say "$APPTAINER build from $TAG failed (see above)"; exit 1; }
         mv "$SIF.tmp" "$SIF"
-        echo "$IMAGE_ID" >"$SIF.source"
+        echo "$SOURCE" >"$SIF.source"
     fi
     echo "sif_sha256=$SIF $(sha256sum <"$SIF" | cut -c1-64)" >>"$IDS"
 fi

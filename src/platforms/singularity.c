@@ -1,17 +1,35 @@
 /* singularity: the workload runs in a Singularity / Apptainer container from a SIF
- * image (recipes/singularity/platbench.def, or recipes/build-images.sh).
+ * image (recipes/singularity/platbench.def, built by recipes/build-images.sh).
  *
- *   RUNTIME exec --containall --cleanenv [--cpus C --memory M] --env NAME=VALUE ...
- *       --bind P:P:ro (each read path) --bind W:W --pwd W SIF EXE ARGS...
+ *   RUNTIME --quiet exec [--userns] [--unsquash] --containall --cleanenv [--cpus C --memory M]
+ *       --env NAME=VALUE ... --bind P:P:ro (each read path) --bind W:W --pwd W SIF EXE ARGS...
  *
- * RUNTIME is option runtime: "apptainer", "singularity", or "auto" (the first of
- * the two on PATH, resolved to its full path). --containall gives a private /tmp,
- * $HOME, PID and IPC namespace; --cleanenv keeps the host environment out, so the
- * thread count travels with --env. CPU/memory limits need cgroups v2 (or root) in
- * Apptainer: option limits, off by default. Nothing is left behind: no cleanup. */
+ * RUNTIME is option runtime: "auto" (apptainer, else singularity, on PATH: a site's
+ * module), a name looked up on PATH, or a path (recipes/apptainer-install.sh PREFIX gives
+ * PREFIX/usr/bin/apptainer). --containall gives a private /tmp, $HOME, PID and IPC
+ * namespace; --cleanenv keeps the host environment out, so the thread count travels
+ * with --env; --quiet drops Apptainer's INFO lines from the workload's stderr.
+ *
+ * Two modes are chosen per host (options userns and unsquash, "auto" by default) and
+ * recorded in describe()'s detail, so results say how the container ran:
+ *   userns    root whose process lacks some capability (a container or a sandbox that
+ *             drops e.g. CAP_SYS_RESOURCE) cannot use Apptainer's privileged mode, which
+ *             requests every capability: --userns runs it in a user namespace instead.
+ *             An ordinary user needs nothing: an unprivileged install (Debian's, the one
+ *             recipes/apptainer-install.sh makes) always uses a user namespace.
+ *   unsquash  in a user namespace the SIF's squashfs is mounted with squashfuse, which
+ *             needs /dev/fuse read-write; where the caller cannot open it (mode 0600 and
+ *             not root) --unsquash extracts the image to a temporary sandbox per launch
+ *             (slower start-up; the time is in the start-up phase). A setuid install run
+ *             by an ordinary user mounts with the kernel: set unsquash = "no" there.
+ * CPU/memory limits need cgroups v2 (or root) in Apptainer: option limits, off by
+ * default. Nothing is left behind: no cleanup. */
 #define _GNU_SOURCE /* GNU/POSIX extensions (pipe2, memmem) beyond -std=gnu11 */
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hostcmd.h"
 #include "pfutil.h"
@@ -20,7 +38,13 @@
 static const platform_option singularity_options[] = {
     {"image", PLATFORM_OPT_STRING, NULL, 1, "SIF file holding the workload"},
     {"runtime", PLATFORM_OPT_STRING, "auto", 0,
-     "apptainer, singularity, or auto (whichever is on PATH, apptainer first)"},
+     "auto (apptainer, else singularity, on PATH), a command name on PATH, or a path "
+     "(e.g. PREFIX/usr/bin/apptainer from recipes/apptainer-install.sh)"},
+    {"userns", PLATFORM_OPT_STRING, "auto", 0,
+     "--userns (user-namespace mode): yes, no, or auto (yes for root lacking a capability)"},
+    {"unsquash", PLATFORM_OPT_STRING, "auto", 0,
+     "--unsquash (extract the SIF per launch): yes, no, or auto (yes in a user namespace "
+     "when /dev/fuse cannot be opened)"},
     {"exe", PLATFORM_OPT_STRING, "", 0,
      "workload path inside the image (default /usr/local/bin/<workload name>)"},
     {"limits", PLATFORM_OPT_BOOL, "false", 0,
@@ -52,9 +76,85 @@ static int is_true(const char *v) {
     return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "yes") == 0);
 }
 
+/* How one host runs the container: the flags and, for provenance, why. */
+typedef struct sif_modes {
+    int userns;            /* pass --userns */
+    int unsquash;          /* pass --unsquash */
+    char userns_why[96];   /* e.g. "auto: root lacks capabilities 0x1000000" */
+    char unsquash_why[96]; /* e.g. "auto: /dev/fuse not read-write for uid 1001" */
+} sif_modes;
+
+/* "yes"/"no"/"auto" -> 1/0/-1; -2 for anything else. */
+static int tristate(const char *v) {
+    if (!v || !*v || strcmp(v, "auto") == 0) return -1;
+    if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0) return 1;
+    if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0) return 0;
+    return -2;
+}
+
+/* Capabilities up to the kernel's last one that this process does not hold (CapPrm of
+ * /proc/self/status); 0 when it holds them all or the files cannot be read. */
+static uint64_t missing_caps(void) {
+    FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "r");
+    int last = -1;
+    if (f) {
+        if (fscanf(f, "%d", &last) != 1) last = -1;
+        fclose(f);
+    }
+    if (last < 0 || last > 63) return 0;
+    uint64_t all = last == 63 ? UINT64_MAX : ((uint64_t)1 << (last + 1)) - 1, prm = all;
+    char line[256];
+    f = fopen("/proc/self/status", "r");
+    if (!f) return 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "CapPrm: %" SCNx64, &prm) == 1) break;
+    fclose(f);
+    return all & ~prm;
+}
+
+/* Resolves options userns and unsquash for this host; -1 with the reason in err. */
+static int resolve_modes(const platform_conf *pc, sif_modes *m, char *err, size_t errlen) {
+    const char *u = platform_opt(pc, "userns"), *q = platform_opt(pc, "unsquash");
+    int tu = tristate(u), tq = tristate(q);
+    memset(m, 0, sizeof *m);
+    if (tu == -2 || tq == -2) {
+        snprintf(err, errlen, "singularity: option %s = \"%s\": expected \"auto\", \"yes\" or \"no\"",
+                 tu == -2 ? "userns" : "unsquash", tu == -2 ? u : q);
+        return -1;
+    }
+    int root = geteuid() == 0;
+    if (tu >= 0) {
+        m->userns = tu;
+        snprintf(m->userns_why, sizeof m->userns_why, "set");
+    } else if (!root) {
+        snprintf(m->userns_why, sizeof m->userns_why, "auto: not root, the runtime decides");
+    } else {
+        uint64_t miss = missing_caps();
+        m->userns = miss != 0;
+        if (miss)
+            snprintf(m->userns_why, sizeof m->userns_why, "auto: root lacks capabilities 0x%" PRIx64, miss);
+        else
+            snprintf(m->userns_why, sizeof m->userns_why, "auto: root with every capability");
+    }
+    if (tq >= 0) {
+        m->unsquash = tq;
+        snprintf(m->unsquash_why, sizeof m->unsquash_why, "set");
+    } else if ((m->userns || !root) && access("/dev/fuse", R_OK | W_OK) != 0) {
+        m->unsquash = 1;
+        snprintf(m->unsquash_why, sizeof m->unsquash_why, "auto: /dev/fuse not read-write for uid %u",
+                 (unsigned)getuid());
+    } else {
+        snprintf(m->unsquash_why, sizeof m->unsquash_why, "auto: %s",
+                 m->userns || !root ? "squashfuse" : "kernel mount");
+    }
+    return 0;
+}
+
 static int singularity_check(const platform_conf *pc, char *why, size_t whylen) {
     char rt[4096], e[512];
     hostcmd_result r;
+    sif_modes m;
+    if (resolve_modes(pc, &m, why, whylen)) return -1;
     if (find_runtime(pc, rt, sizeof rt, why, whylen)) return -1;
     const char *ver[] = {rt, "--version", NULL};
     if (hostcmd_run(ver, 20000, &r, e, sizeof e) || r.status != 0) {
@@ -81,7 +181,9 @@ static int singularity_check(const platform_conf *pc, char *why, size_t whylen) 
 static int singularity_describe(const platform_conf *pc, platform_info *info, char *err, size_t errlen) {
     char rt[4096], e[512], hex[65];
     hostcmd_result r;
+    sif_modes m;
     memset(info, 0, sizeof *info);
+    if (resolve_modes(pc, &m, err, errlen)) return -1;
     if (find_runtime(pc, rt, sizeof rt, err, errlen)) return -1;
     const char *ver[] = {rt, "--version", NULL};
     if (hostcmd_run(ver, 20000, &r, e, sizeof e) || r.status != 0) {
@@ -96,15 +198,19 @@ static int singularity_describe(const platform_conf *pc, platform_info *info, ch
     }
     snprintf(info->image_id, sizeof info->image_id, "sha256:%s", hex);
     const char *cpus = platform_opt(pc, "cpus"), *mem = platform_opt(pc, "memory");
-    snprintf(info->detail, sizeof info->detail, "runtime %.60s; image %.100s; limits %s (cpus=%.10s memory=%.10s)", rt,
-             image, is_true(platform_opt(pc, "limits")) ? "on" : "off", cpus && *cpus ? cpus : "-",
-             mem && *mem ? mem : "-");
+    /* 256 bytes in all (the image is in image_id and the campaign config) */
+    snprintf(info->detail, sizeof info->detail,
+             "userns %s (%.45s); unsquash %s (%.45s); limits %s (cpus=%.8s memory=%.8s); runtime %.80s",
+             m.userns ? "yes" : "no", m.userns_why, m.unsquash ? "yes" : "no", m.unsquash_why,
+             is_true(platform_opt(pc, "limits")) ? "on" : "off", cpus && *cpus ? cpus : "-", mem && *mem ? mem : "-",
+             rt);
     return 0;
 }
 
 static int singularity_build_argv(const platform_conf *pc, const launch_request *rq, strv *out, char *err,
                                   size_t errlen) {
     char rt[4096], exe[1024];
+    sif_modes m;
     const char *image = platform_opt(pc, "image");
     if (!image || !*image) {
         snprintf(err, errlen, "singularity: option image is empty");
@@ -114,6 +220,7 @@ static int singularity_build_argv(const platform_conf *pc, const launch_request 
         snprintf(err, errlen, "singularity: empty workload command");
         return -1;
     }
+    if (resolve_modes(pc, &m, err, errlen)) return -1;
     if (find_runtime(pc, rt, sizeof rt, err, errlen)) return -1;
     if (pfutil_exe(pc, rq, exe, sizeof exe)) {
         snprintf(err, errlen, "singularity: %s", exe);
@@ -124,8 +231,9 @@ static int singularity_build_argv(const platform_conf *pc, const launch_request 
     strv env;
     strv_init(&env);
     int rc = -1;
-    if (strv_push(out, rt) || strv_push(out, "exec") || strv_push(out, "--containall") ||
-        strv_push(out, "--cleanenv"))
+    if (strv_push(out, rt) || strv_push(out, "--quiet") || strv_push(out, "exec") ||
+        (m.userns && strv_push(out, "--userns")) || (m.unsquash && strv_push(out, "--unsquash")) ||
+        strv_push(out, "--containall") || strv_push(out, "--cleanenv"))
         goto oom;
     if (is_true(platform_opt(pc, "limits"))) {
         const char *cpus = platform_opt(pc, "cpus"), *mem = platform_opt(pc, "memory");

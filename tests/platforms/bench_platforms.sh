@@ -11,8 +11,8 @@
 # Environment: N (launches, default 10), VM_N (VM launches, default N), ROUNDS (default 3),
 # KINDS (default "bare docker singularity vm"), STEPS/BATCH/MAX_IMAGES/THREADS of the training
 # (default 40/32/1000/1), DOCKER_HOST (else a private dockerd is started and stopped here),
-# VM_ACCEL (default auto). Singularity uses apptainer/singularity from PATH, else the test
-# stand-in (tests/platforms/standin, labelled as such in the output).
+# VM_ACCEL (default auto). Singularity uses apptainer/singularity from PATH, else the one
+# recipes/apptainer-install.sh put in BUILD_DIR/apptainer (./setup.sh test does).
 set -u
 B=$(cd "${1:?usage: bench_platforms.sh BUILD_DIR [IMAGES_DIR]}" && pwd)
 IMAGES=$(cd "${2:-$B/images}" && pwd)
@@ -37,10 +37,8 @@ if [[ " $KINDS " == *" docker "* ]] && ! docker info >/dev/null 2>&1; then
     "$HERE/../../recipes/dockerd.sh" start "$B/dockerd" "$STARTED_DOCKERD" >/dev/null || exit 1
     export DOCKER_HOST=unix://$STARTED_DOCKERD/docker.sock
 fi
-SIF_NOTE=""
 if ! command -v apptainer >/dev/null && ! command -v singularity >/dev/null; then
-    export PATH=$HERE/standin:$PATH
-    SIF_NOTE=" (TEST STAND-IN: squashfs loop mount + bubblewrap, not Apptainer)"
+    export PATH=$B/apptainer/usr/bin:$PATH
 fi
 opts() { # platform options of a kind
     case $1 in
@@ -59,7 +57,6 @@ for k in $KINDS; do
     # shellcheck disable=SC2046
     "$LAUNCH" --kind "$k" $(opts "$k") --describe 2>&1 | sed -n "s/^runtime_version=/  $k: /p; s/^detail=/    detail: /p"
 done
-[ -n "$SIF_NOTE" ] && echo "  singularity:$SIF_NOTE"
 
 echo "== start-up: wall time of one launch of 'pf_probe --hello' (ms), median of N [min, max]"
 mkdir -p "$T/w"

@@ -51,9 +51,15 @@ def main():
             fails.append(f"platform {s(p['name'])}: runtime_version/image_id not recorded")
         if k == "vm" and "accel" not in s(p["runtime_version"]) + s(p["detail"]):
             fails.append("vm: accelerator not recorded")
+        if k == "singularity" and not (s(p["runtime_version"]).startswith(("apptainer ", "singularity"))
+                                       and "userns " in s(p["detail"]) and "unsquash " in s(p["detail"])):
+            fails.append(f"singularity: runtime or its userns/unsquash mode not recorded "
+                         f"({s(p['runtime_version'])!r}, {s(p['detail'])!r})")
     print("platforms:")
     for p in plats:
         print(f"  {s(p['name']):12s} {s(p['runtime_version'])[:60]:60s} {s(p['image_id'])[:30]}")
+        if s(p["detail"]):
+            print(f"  {'':12s} {s(p['detail'])}")
     print("experiments:")
     for r in ex:
         print(f"  {r['id']:2d} {s(r['platform']):12s} test {r['test']} {s(r['status']):8s} "

@@ -1,7 +1,7 @@
 #!/bin/bash
 # test_campaign_all.sh PLATBENCH IMAGES_DIR MODELS_DIR -- runs tests/platforms/campaign_all.cfg
 # through the real runner (2 MPI ranks) and checks the results file (check_campaign_all.py).
-# Environment: DOCKER_HOST (the fixture's dockerd), PATH with the Singularity test stand-in.
+# Environment: DOCKER_HOST (the fixture's dockerd), PATH with Apptainer (the pf_apptainer fixture's).
 set -u
 PLATBENCH=$1 IMAGES=$2 MODELS=$3
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -5,7 +5,7 @@
 # --max-images) on bare metal and through each platform (default: docker singularity vm),
 # same seed: the result files must hold identical training curves (compare_results.py, h5py),
 # and a platform's CPU limit must be visible to the workload (docker cpuset_cpus=0 ->
-# cpus_seen 1 in the result file). Environment: DOCKER_HOST, PATH (singularity stand-in).
+# cpus_seen 1 in the result file). Environment: DOCKER_HOST, PATH (apptainer for singularity).
 set -u
 LAUNCH=$1 CNN=$2 IMAGES=$3 MODEL=$4 DATA=$5
 KINDS=${6:-docker singularity vm}

@@ -142,9 +142,9 @@ int main(void) {
     snprintf(b1, sizeof b1, "%s:%s:ro", data, data);
     snprintf(b3, sizeof b3, "%s:%s", out, out);
     CHECK(rc == 0, "singularity argv builds (%s)", rc ? err : "");
-    CHECK(v.len > 3 && strcmp(v.items[0], "/bin/true") == 0 && strcmp(v.items[1], "exec") == 0 &&
-              has(&v, "--containall") && has(&v, "--cleanenv"),
-          "singularity: RUNTIME exec --containall --cleanenv");
+    CHECK(v.len > 3 && strcmp(v.items[0], "/bin/true") == 0 && strcmp(v.items[1], "--quiet") == 0 &&
+              strcmp(v.items[2], "exec") == 0 && has(&v, "--containall") && has(&v, "--cleanenv"),
+          "singularity: RUNTIME --quiet exec --containall --cleanenv");
     CHECK(has_pair(&v, "--bind", b1) && has_pair(&v, "--bind", b3) && has_pair(&v, "--pwd", out),
           "singularity: binds at the same path (read-only for reads), --pwd");
     CHECK(has_pair(&v, "--env", "OPENBLAS_NUM_THREADS=2"), "singularity: thread count through --env");
@@ -165,6 +165,29 @@ int main(void) {
     strv_init(&v);
     rc = s->build_argv(&pc, &bad, &v, err, sizeof err);
     CHECK(rc != 0 && strstr(err, "a:b"), "singularity: a path with ':' is refused (%s)", err);
+    strv_free(&v);
+    const char *skv4[] = {"image", "/img/p.sif", "runtime", "/bin/true", "userns", "yes", "unsquash", "yes", NULL};
+    conf(&pc, s, skv4);
+    strv_init(&v);
+    rc = s->build_argv(&pc, &rq, &v, err, sizeof err);
+    im = index_of(&v, "/img/p.sif");
+    CHECK(rc == 0 && index_of(&v, "--userns") > 2 && index_of(&v, "--userns") < im &&
+              index_of(&v, "--unsquash") > 2 && index_of(&v, "--unsquash") < im,
+          "singularity: userns = yes, unsquash = yes -> exec --userns --unsquash before the image");
+    strv_free(&v);
+    const char *skv5[] = {"image", "/img/p.sif", "runtime", "/bin/true", "userns", "no", "unsquash", "no", NULL};
+    conf(&pc, s, skv5);
+    strv_init(&v);
+    rc = s->build_argv(&pc, &rq, &v, err, sizeof err);
+    CHECK(rc == 0 && !has(&v, "--userns") && !has(&v, "--unsquash"), "singularity: userns = no, unsquash = no -> neither");
+    strv_free(&v);
+    const char *skv6[] = {"image", "/img/p.sif", "runtime", "/bin/true", "userns", "maybe", NULL};
+    conf(&pc, s, skv6);
+    strv_init(&v);
+    rc = s->build_argv(&pc, &rq, &v, err, sizeof err);
+    CHECK(rc != 0 && strstr(err, "userns") && strstr(err, "maybe") && strstr(err, "\"auto\""),
+          "singularity: userns = \"maybe\" is refused, naming the option and the choices (%s)", err);
+    CHECK(s->check(&pc, err, sizeof err) != 0 && strstr(err, "maybe"), "singularity: check refuses it too (%s)", err);
     strv_free(&v);
     const char *skv3[] = {"image", "/img/p.sif", "runtime", "no-such-runtime-xyz", NULL};
     conf(&pc, s, skv3);
