@@ -314,10 +314,14 @@ static void begin_stop(run_ctx *x) {
     x->stopping = 1;
     printf("platbench: stop requested (signal); stopping in-flight experiments\n");
     fflush(stdout);
+    /* not a blocking send: when a rank died with its node, a send to it may never
+       return, and rank 0 must still record its own in-flight experiment */
+    static const down_msg stop = {DOWN_STOP, -1, 0};
     for (int r = 1; r < x->size; r++)
         if (x->busy[r] >= 0) {
-            down_msg m = {DOWN_STOP, -1, 0};
-            MPI_Send(&m, sizeof m, MPI_BYTE, r, TAG_DOWN, x->comm);
+            MPI_Request rq;
+            MPI_Isend(&stop, sizeof stop, MPI_BYTE, r, TAG_DOWN, x->comm, &rq);
+            MPI_Request_free(&rq);
         }
 }
 
