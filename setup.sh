@@ -21,9 +21,11 @@ pkgs_run=(build-essential cmake pkg-config git openmpi-bin libopenmpi-dev libhdf
           python3-h5py python3-numpy python3-matplotlib python3-scipy python3-pandas)
 # ... the demo's second platform: a Docker engine and what builds its image without a registry ...
 pkgs_demo=(docker.io debootstrap)
-# ... and what the tests start for real: Docker engine and image tools, QEMU, Slurm.
+# ... and what the tests start for real: Docker engine and image tools, QEMU, Slurm (one node, and
+# a head + 3 nodes cluster in namespaces: sshd, tini, GlusterFS, sshfs; tests/cluster).
 pkgs_test=(docker.io debootstrap squashfs-tools siftool bubblewrap kmod qemu-system-x86
-           busybox-static cpio slurm-wlm munge)
+           busybox-static cpio slurm-wlm munge
+           openssh-server openssh-client tini iproute2 glusterfs-server glusterfs-client sshfs)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
