@@ -13,7 +13,7 @@ typedef struct iosafe_var {
 } iosafe_var;
 
 static iosafe_var vars[] = {
-    {"OMPI_MCA_sharedfp", "^lockedfile", 0},
+    {"OMPI_MCA_sharedfp", "^lockedfile,individual", 0},
     {"HDF5_USE_FILE_LOCKING", "FALSE", 0},
 };
 enum { N_VARS = sizeof vars / sizeof vars[0] };

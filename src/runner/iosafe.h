@@ -3,11 +3,14 @@
  * GlusterFS, sshfs), not only on a local disk, and the record of what was applied.
  *
  * Applied before MPI_Init, each only when the user has not set the variable:
- *   OMPI_MCA_sharedfp=^lockedfile  Open MPI's OMPIO opens a shared-file-pointer lock
- *       file next to the file on every MPI_File_open; on NFS, Lustre and GlusterFS other
- *       nodes may fail to open it and the ranks deadlock in MPI_File_open (open-mpi/ompi
- *       #8825, #11934; seen here on GlusterFS). platbench never uses shared file
- *       pointers. Skipped when OMPI_MCA_io selects ROMIO (no OMPIO then).
+ *   OMPI_MCA_sharedfp=^lockedfile,individual  Open MPI's OMPIO sets up a shared file
+ *       pointer on every MPI_File_open, which platbench never uses. lockedfile opens a
+ *       lock file next to the file; on NFS, Lustre and GlusterFS other nodes may fail to
+ *       open it and the ranks deadlock in MPI_File_open (open-mpi/ompi #8825, #11934;
+ *       seen here on GlusterFS). individual (chosen next when ranks span nodes) leaves
+ *       FILE.data.RANK and FILE.metadata.RANK files next to the results file (seen on
+ *       the 3-node test cluster). sm remains, for ranks on one node; across nodes none
+ *       is selected, which OMPIO accepts. Skipped when OMPI_MCA_io selects ROMIO.
  *   HDF5_USE_FILE_LOCKING=FALSE   HDF5's flock() on files protects nothing across nodes
  *       (sshfs, NFS without lockd) or fails outright (ENOLCK): the results file is
  *       coordinated by MPI, the per-experiment files have one writer each. Inherited by

@@ -88,7 +88,7 @@ def main():
             print("platform %s: %d rows skipped: %s" % (name, len(mine), mine[0]["error"]))
         if a.io_defaults:
             io = str(attr(f, "io_settings"))
-            for t in ("OMPI_MCA_sharedfp=^lockedfile (platbench default)",
+            for t in ("OMPI_MCA_sharedfp=^lockedfile,individual (platbench default)",
                       "HDF5_USE_FILE_LOCKING=FALSE (platbench default)"):
                 if t not in io:
                     die("io_settings %r lacks %r" % (io, t))

@@ -21,6 +21,9 @@ pyread "$check" check results.h5 --n "$n" --state complete --all-done --first-at
   fail "results file check"
 pyread "$ccheck" results.h5 --hosts node1,node2,node3 --io-defaults --nodelist "node[1-3]" --ntasks 3 ||
   fail "multi-node check"
+# nothing of MPI-IO's shared file pointer left beside the results (lock, .data.N, .metadata.N)
+left=$(hd sh -c 'cd "$0" && ls -d results.h5?* 2>/dev/null | grep -vx "results.h5.d"' "$work")
+[ -z "$left" ] || fail "files left beside the results file: $left"
 if [ "$PB_SHARED_FS" = bind ]; then # the host sees the bind-mounted folder at the same path
   HDF5_USE_FILE_LOCKING=FALSE "$py" "$ccheck" "$work/results.h5" --hosts node1,node2,node3 >/dev/null ||
     fail "the file does not open on the host"
