@@ -29,15 +29,18 @@ void iosafe_apply(void) {
 }
 
 void iosafe_describe(char *buf, size_t n) {
+    const char *io = getenv("OMPI_MCA_io");
+    int romio = io && strstr(io, "romio") && io[0] != '^';
     size_t o = 0;
     buf[0] = '\0';
     for (int i = 0; i < N_VARS && o < n; i++) {
         const char *v = getenv(vars[i].name);
+        const char *who = vars[i].set_by_us ? "platbench default"
+                          : v               ? "from the environment"
+                          : i == 0 && romio ? "not needed: OMPI_MCA_io selects ROMIO"
+                                            : "not set";
         o += (size_t)snprintf(buf + o, n - o, "%s%s=%s (%s)", i ? "; " : "", vars[i].name,
-                              v ? v : "unset",
-                              vars[i].set_by_us ? "platbench default" : v ? "from the environment"
-                                                                          : "OMPI_MCA_io selects ROMIO");
+                              v ? v : "", who);
     }
-    const char *io = getenv("OMPI_MCA_io");
     if (io && o < n) snprintf(buf + o, n - o, "; OMPI_MCA_io=%s (from the environment)", io);
 }
