@@ -37,4 +37,7 @@ hd grep -q "campaign complete" "$out2" || fail "job $j2 did not complete the cam
 pyread "$check" check results.h5 --n $n --state complete --all-done --unchanged done-before.json ||
   fail "final file check"
 pyread "$ccheck" results.h5 --attempts-max 2 || fail "final multi-node check"
+# a killed job must not leave MPI-IO shared-file-pointer files (.data.N, .metadata.N, lock)
+left=$(hd sh -c 'cd "$0" && ls -d results.h5?* 2>/dev/null | grep -vx "results.h5.d"' "$work")
+[ -z "$left" ] || fail "files left beside the results file: $(echo $left)"
 log "ok"

@@ -36,4 +36,7 @@ hd grep -q "job $j2 on node\[1-3\]" "$out2" || fail "resubmitted job $j2 did not
 pyread "$check" check results.h5 --n $n --state complete --all-done --unchanged done-before.json ||
   fail "final file check"
 pyread "$ccheck" results.h5 --hosts node1,node2,node3 --attempts-max 2 || fail "final multi-node check"
+# nothing of MPI-IO's shared file pointer left beside the results by the two jobs
+left=$(hd sh -c 'cd "$0" && ls -d results.h5?* 2>/dev/null | grep -vx "results.h5.d"' "$work")
+[ -z "$left" ] || fail "files left beside the results file: $left"
 log "ok"
