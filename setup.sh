@@ -23,9 +23,12 @@ pkgs_run=(build-essential cmake pkg-config git openmpi-bin libopenmpi-dev libhdf
 # Apptainer (recipes/apptainer-install.sh: Debian sid's, into BUILD_DIR/apptainer) and what it
 # runs with (patchelf at install; squashfs-tools, squashfuse, uidmap at run time) ...
 pkgs_demo=(docker.io debootstrap patchelf squashfs-tools squashfuse uidmap)
-# ... and what the tests start for real: Docker engine and image tools, Apptainer, QEMU, Slurm.
+# ... and what the tests start for real: Docker engine and image tools, Apptainer, QEMU, Slurm (one
+# node, and a head + 3 nodes cluster in namespaces: sshd, tini, GlusterFS, sshfs; tests/cluster),
+# Lmod (the install test), dropbear (the VM node reached over ssh).
 pkgs_test=(docker.io debootstrap patchelf squashfs-tools squashfuse uidmap kmod qemu-system-x86
-           busybox-static cpio slurm-wlm munge lmod dropbear-bin openssh-client)
+           busybox-static cpio slurm-wlm munge lmod dropbear-bin
+           openssh-server openssh-client tini iproute2 glusterfs-server glusterfs-client sshfs)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 

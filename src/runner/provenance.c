@@ -9,6 +9,8 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "iosafe.h"
+
 int provenance_add(provenance *p, const char *key, const char *value) {
     if (p->n >= PROVENANCE_MAX) return -1;
     char *k = strdup(key), *v = strdup(value ? value : "");
@@ -145,6 +147,8 @@ int provenance_collect(provenance *p, MPI_Comm comm, const char *hostname) {
         rc |= provenance_add(p, "hdf5_version", buf);
         provenance_openblas_version(buf, sizeof buf);
         rc |= provenance_add(p, "openblas_version", *buf ? buf : "not found");
+        iosafe_describe(buf, sizeof buf);
+        rc |= provenance_add(p, "io_settings", buf);
         rc |= provenance_add(p, "platbench_version", PLATBENCH_VERSION);
         rc |= provenance_add(p, "git_commit", PLATBENCH_GIT_COMMIT);
         static const char *const slurm[][2] = {

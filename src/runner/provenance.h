@@ -1,5 +1,6 @@
 /* provenance: what the results file records about where and with what it ran:
  * hostnames of all ranks, CPU model, kernel, Open MPI / HDF5 / OpenBLAS versions,
+ * the MPI-IO/HDF5 settings applied for shared file systems (io_settings, iosafe.h),
  * platbench version and git commit, Slurm job variables, and per platform its
  * runtime version / image id / detail (platform->describe).
  *

@@ -37,6 +37,7 @@ void run_install_signals(void) {
 }
 
 enum { TAG_UP = 7101, TAG_DOWN = 7102 };
+enum { RUN_WHY = 768 }; /* room for the distinct reasons of several hosts */
 enum { UP_READY, UP_RESULT, UP_SIGNAL };
 enum { DOWN_WORK, DOWN_DONE, DOWN_STOP };
 enum { ST_DONE, ST_FAILED, ST_INTERRUPTED };
@@ -67,7 +68,7 @@ typedef struct run_ctx {
     strv env;              /* child environment */
     double *curves[RESULTS_N_CURVES]; /* per-experiment curve buffers (steps each) */
     unsigned char *can;    /* rank 0: can[r * P + p] rank r may run platform p */
-    char (*why)[256];      /* rank 0: per platform, why no rank can run it */
+    char (*why)[RUN_WHY];  /* per platform, why no rank can run it (hosts: reason; ...) */
     /* scheduler state (rank 0) */
     int *queue;            /* experiment ids to hand out, FIFO */
     int qhead, qtail, qcap;/* queue bounds */
@@ -332,10 +333,14 @@ static void begin_stop(run_ctx *x) {
     x->stopping = 1;
     printf("platbench: stop requested (signal); stopping in-flight experiments\n");
     fflush(stdout);
+    /* not a blocking send: when a rank died with its node, a send to it may never
+       return, and rank 0 must still record its own in-flight experiment */
+    static const down_msg stop = {DOWN_STOP, -1, 0};
     for (int r = 1; r < x->size; r++)
         if (x->busy[r] >= 0) {
-            down_msg m = {DOWN_STOP, -1, 0};
-            MPI_Send(&m, sizeof m, MPI_BYTE, r, TAG_DOWN, x->comm);
+            MPI_Request rq;
+            MPI_Isend(&stop, sizeof stop, MPI_BYTE, r, TAG_DOWN, x->comm, &rq);
+            MPI_Request_free(&rq);
         }
 }
 
@@ -472,8 +477,7 @@ static void local_capabilities(const run_ctx *x, unsigned char *can, char (*why)
             if (m != 1) {
                 can[p] = 0;
                 if (m < 0) snprintf(why[p], 256, "bad hosts pattern \"%s\": %s", cp->conf.hosts, e);
-                else snprintf(why[p], 256, "no rank runs on a host matching hosts = \"%s\" (ranks "
-                              "run on e.g. %s)", cp->conf.hosts, x->host);
+                else snprintf(why[p], 256, "not a host matching hosts = \"%s\"", cp->conf.hosts);
                 continue;
             }
         }
@@ -485,35 +489,64 @@ static void local_capabilities(const run_ctx *x, unsigned char *can, char (*why)
     }
 }
 
+/* Rank 0: into out, the distinct reasons of every rank for platform p, each with the
+   hosts that gave it ("node1,node2: reason; node3: other reason"). */
+static void join_reasons(const run_ctx *x, int p, const char (*allwhy)[256], const char (*hosts)[64],
+                         char *out, size_t n) {
+    int P = x->c->n_platforms;
+    size_t o = (size_t)snprintf(out, n, "no rank can run it: ");
+    for (int r = 0, listed = 0; r < x->size && o < n; r++) {
+        const char *w = allwhy[r * P + p];
+        int seen = 0;
+        for (int q = 0; q < r && !seen; q++) seen = !strcmp(allwhy[q * P + p], w);
+        if (seen) continue; /* reported with the first rank that gave it */
+        if (listed++) o += (size_t)snprintf(out + o, n - o, "; ");
+        for (int q = r, first = 1; q < x->size && o < n; q++) {
+            if (strcmp(allwhy[q * P + p], w) != 0) continue;
+            int dup = 0; /* several ranks on one host: name it once */
+            for (int k = r; k < q && !dup; k++) dup = !strcmp(allwhy[k * P + p], w) && !strcmp(hosts[k], hosts[q]);
+            if (dup) continue;
+            o += (size_t)snprintf(out + o, n - o, "%s%s", first ? "" : ",", hosts[q]);
+            first = 0;
+        }
+        if (o < n) o += (size_t)snprintf(out + o, n - o, ": %s", w);
+    }
+}
+
 static int gather_capabilities(run_ctx *x) {
     int P = x->c->n_platforms;
     unsigned char *mine = calloc((size_t)P, 1);
     char(*mywhy)[256] = calloc((size_t)P, sizeof *mywhy);
     char(*allwhy)[256] = x->rank == 0 ? calloc((size_t)P * (size_t)x->size, sizeof *allwhy) : NULL;
+    char(*hosts)[64] = x->rank == 0 ? calloc((size_t)x->size, sizeof *hosts) : NULL;
     x->can = calloc((size_t)P * (size_t)x->size, 1);
     x->why = calloc((size_t)P, sizeof *x->why);
-    int bad = !mine || !mywhy || !x->can || !x->why || (x->rank == 0 && !allwhy);
+    int bad = !mine || !mywhy || !x->can || !x->why || (x->rank == 0 && (!allwhy || !hosts));
     int anybad = 0;
     MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_LOR, x->comm);
     if (anybad) {
         free(mine);
         free(mywhy);
         free(allwhy);
+        free(hosts);
         return -1;
     }
     local_capabilities(x, mine, mywhy);
     MPI_Allgather(mine, P, MPI_UNSIGNED_CHAR, x->can, P, MPI_UNSIGNED_CHAR, x->comm);
     MPI_Gather(mywhy, P * 256, MPI_CHAR, allwhy, P * 256, MPI_CHAR, 0, x->comm);
+    MPI_Gather(x->host, 64, MPI_CHAR, hosts, 64, MPI_CHAR, 0, x->comm);
     if (x->rank == 0)
         for (int p = 0; p < P; p++) {
             int any = 0;
             for (int r = 0; r < x->size; r++) any |= x->can[r * P + p];
-            if (!any) snprintf(x->why[p], 256, "no rank can run it: %s", allwhy[p]);
+            if (!any) join_reasons(x, p, (const char(*)[256])allwhy, (const char(*)[64])hosts, x->why[p],
+                                   sizeof x->why[p]);
         }
-    MPI_Bcast(x->why, P * 256, MPI_CHAR, 0, x->comm);
+    MPI_Bcast(x->why, P * RUN_WHY, MPI_CHAR, 0, x->comm);
     free(mine);
     free(mywhy);
     free(allwhy);
+    free(hosts);
     return 0;
 }
 

@@ -12,6 +12,7 @@
 
 #include "campaign.h"
 #include "hostlist.h"
+#include "iosafe.h"
 #include "report.h"
 #include "run.h"
 
@@ -151,6 +152,7 @@ static int cmd_run(int argc, char **argv) {
     /* before MPI_Init too: Slurm's walltime warning (USR1) may arrive during start-up,
        and its default action would kill the rank with nothing recorded */
     run_install_signals();
+    iosafe_apply(); /* MPI-IO/HDF5 settings for shared file systems: before MPI_Init reads them */
     MPI_Init(&argc, &argv);
     run_install_signals(); /* again after MPI_Init, so ours win over any the library installs */
     int rank;

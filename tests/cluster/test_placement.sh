@@ -1,0 +1,40 @@
+#!/bin/bash
+# test_cluster_placement: heterogeneous nodes. The fixture's node3 lacks the docker and
+# ssh clients (its mount namespace covers them: HIDE="node3:docker node3:ssh"), and no
+# node has a Docker engine. One 3-node job, one rank per node, five platforms:
+#   near     bare, hosts = "node[1-2]"  -> runs on node1 and node2 only
+#   far      bare, hosts = "node3"      -> runs on node3 only
+#   vmssh    vm, mode ssh to "head" (a VM reachable by ssh; same shared folder): its
+#            check() passes on node1 and node2 and fails on node3 (no ssh client), so
+#            node3's rank leaves those experiments to node1 and node2
+#   docker   docker                     -> no rank can: skipped, with each host's reason
+#                                          (node1,node2: daemon not reachable; node3: no CLI)
+#   nowhere  bare, hosts = "gpu[01-04]" -> skipped: no rank on a matching host
+# A rank that cannot run a platform leaves its experiments to ranks that can; only
+# experiments no rank can serve are skipped, and the job says so (exit 2).
+# shellcheck source=tests/cluster/lib.sh
+source "$(dirname "$0")/lib.sh"
+on node3 sh -c "! command -v docker" || fail "fixture: docker is not hidden on node3"
+on node3 sh -c "! command -v ssh" || fail "fixture: ssh is not hidden on node3"
+on node1 sh -c "command -v docker >/dev/null && command -v ssh >/dev/null" || fail "fixture: docker or ssh missing on node1"
+write_campaign "$work/c.cfg" cluster-placement 4 sleep:0.3 '(
+  { name = "near"; kind = "bare"; hosts = "node[1-2]"; },
+  { name = "far"; kind = "bare"; hosts = "node3"; },
+  { name = "vmssh"; kind = "vm"; mode = "ssh"; ssh_host = "head"; },
+  { name = "docker"; kind = "docker"; image = "platbench-cnn:none"; },
+  { name = "nowhere"; kind = "bare"; hosts = "gpu[01-04]"; } )'
+j=$(submit pbc-placement -N 3 -n 3 --time=5 -- c.cfg results.h5) || fail "sbatch failed"
+log "submitted job $j"
+wait_job_end "$j" 90
+out=$work/pbc-placement-$j.out
+hd grep "skipped:" "$out" | sed "s/^/[$test_name] job: /"
+hd grep -q "some experiments failed or were skipped" "$out" || fail "the job does not report the skipped experiments"
+pyread "$check" check results.h5 --n 20 --state complete --no-failed || fail "results file check"
+# each host's own reason, in the job's log (the row's error field holds the first 160 characters)
+hd grep -q 'platform docker skipped: no rank can run it: node1,node2: docker: daemon not reachable.*; node3: docker: CLI "docker" not found' "$out" ||
+  fail "the docker skip reason does not name node1,node2 and node3 with their own reasons"
+pyread "$ccheck" results.h5 --platform-on near=node1,node2 --platform-on far=node3 --platform-on vmssh=node1,node2 \
+  --skipped 'docker=no rank can run it: node1,node2: docker: daemon not reachable' \
+  --skipped 'nowhere=no rank can run it|node1,node2,node3: not a host matching hosts = "gpu[01-04]"' ||
+  fail "placement check"
+log "ok"
