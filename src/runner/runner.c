@@ -129,10 +129,12 @@ static int cmd_plan(const char *cfg) {
 
 static int cmd_run(int argc, char **argv) {
     const char *cfg = NULL, *out = NULL;
-    int force = 0;
+    int flags = 0;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(argv[i], "--force-resume")) force = 1;
+        else if (!strcmp(argv[i], "--force-resume")) flags |= RUN_FORCE_RESUME;
+        else if (!strcmp(argv[i], "--no-space-check")) flags |= RUN_NO_SPACE_CHECK;
+        else if (!strcmp(argv[i], "--force")) flags |= RUN_FORCE_CLAIM;
         else if (argv[i][0] != '-' && !cfg) cfg = argv[i];
         else {
             fprintf(stderr, "platbench run: unexpected argument \"%s\"\n", argv[i]);
@@ -168,7 +170,7 @@ static int cmd_run(int argc, char **argv) {
         const char *o = out ? out : c.output;
         if (o[0] != '/' && getcwd(cwd, sizeof cwd) && asprintf(&abs, "%s/%s", cwd, o) < 0)
             abs = NULL;
-        code = run_campaign(&c, abs ? abs : o, force, MPI_COMM_WORLD);
+        code = run_campaign(&c, abs ? abs : o, flags, MPI_COMM_WORLD);
         free(abs);
     }
     if (!bad) campaign_free(&c);
