@@ -14,6 +14,7 @@
 
 #include "../common/fsspace.h"
 #include "../common/timing.h"
+#include "claim.h"
 #include "launch.h"
 #include "provenance.h"
 #include "results.h"
@@ -84,6 +85,7 @@ typedef struct run_ctx {
     int nospace;           /* out of space seen (rank 0: on any rank; workers: here) */
     char nospace_note[512];/* the first out-of-space message */
     int told_nospace;      /* this worker already told rank 0 about out of space */
+    claim claim;           /* rank 0: this campaign's claim on the results file */
     int n_todo;            /* experiments to finish in this run */
     int n_finished;        /* of those, finished for good */
     int n_done, n_failed, n_interrupted, n_retried; /* outcome counts of this run */
@@ -413,6 +415,11 @@ static void dispatch(run_ctx *x) {
 /* Handles every pending message from workers, then dispatches. */
 static void serve(run_ctx *x) {
     if (run_stop_signal || x->nospace) begin_stop(x);
+    if (claim_heartbeat(&x->claim, time_mono()) == 1 && !x->stopping) {
+        printf("platbench: the claim on %s was taken by another campaign (%s); stopping this "
+               "one\n", x->res_path, x->claim.lost);
+        begin_stop(x);
+    }
     for (;;) {
         int flag = 0;
         MPI_Status st;
@@ -833,8 +840,24 @@ int run_campaign(const campaign *c, const char *output, int flags, MPI_Comm comm
         ctx_free(&x);
         return RUN_EXIT_ERROR;
     }
+    /* one campaign per results file: claim it before touching it */
+    int held = 0;
+    if (x.rank == 0) {
+        char msg[2048];
+        held = claim_acquire(&x.claim, output, c->config_file, flags & RUN_FORCE_CLAIM, msg,
+                             sizeof msg);
+        if (held) fprintf(stderr, "platbench: %s\n", msg);
+        else if (msg[0]) printf("platbench: %s\n", msg);
+        fflush(stdout);
+    }
+    MPI_Bcast(&held, 1, MPI_INT, 0, comm);
+    if (held) {
+        ctx_free(&x);
+        return RUN_EXIT_ERROR;
+    }
     int orc = open_results(&x, output, flags);
     if (orc) {
+        claim_release(&x.claim);
         ctx_free(&x);
         return orc == RUN_EXIT_NOSPACE ? RUN_EXIT_NOSPACE : RUN_EXIT_ERROR;
     }
@@ -863,6 +886,7 @@ int run_campaign(const campaign *c, const char *output, int flags, MPI_Comm comm
         if (x.rank == 0) fprintf(stderr, "platbench: closing %s failed\n", output);
         if (code == RUN_EXIT_OK) code = RUN_EXIT_ERROR;
     }
+    claim_release(&x.claim);
     if (x.rank == 0) {
         double el = time_mono() - x.t_start;
         printf("\nplatbench: %s after %.1f s: %d done, %d failed, %d interrupted, %d retried "

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "campaign.h"
+#include "claim.h"
 #include "hostlist.h"
 #include "report.h"
 #include "run.h"
@@ -20,14 +21,26 @@ static void usage(FILE *fp) {
             "usage:\n"
             "  platbench plan CFG                 validate CFG; list every experiment with its argv\n"
             "                                     and whether this machine can run each platform\n"
-            "  mpirun -n N platbench run CFG [-o FILE] [--force-resume]\n"
+            "  mpirun -n N platbench run CFG [-o FILE] [--force-resume] [--force] [--no-space-check]\n"
             "                                     run (or resume) the campaign into one HDF5 file\n"
             "  platbench status FILE              done/failed/remaining counts (also while running)\n"
             "  platbench report FILE              best run and summary per platform, vs bare metal\n"
             "  platbench help config|platforms    reference of the campaign config / platform kinds\n"
             "  platbench version\n"
             "exit status: 0 ok, 1 error, 2 finished with failed/skipped experiments,\n"
-            "             3 interrupted (SIGTERM/SIGINT/SIGUSR1): run the same command to resume\n"
+            "             3 interrupted (SIGTERM/SIGINT/SIGUSR1): run the same command to resume,\n"
+            "             4 out of space (disk full or quota, refused before the start or stopped\n"
+            "             like an interrupted run): free space and run the same command to resume\n"
+            "one campaign per results file: run claims FILE as FILE.claim (host, pid, Slurm job,\n"
+            "             start, heartbeat every 10 s); a second run refuses with who holds it and\n"
+            "             since when; a stale claim (same host and pid gone, no heartbeat for 60 s,\n"
+            "             or its Slurm job gone per squeue) is taken over and recorded in the new\n"
+            "             claim; status FILE shows it\n"
+            "--force:     take the claim even from a campaign that looks alive (it stops at its\n"
+            "             next heartbeat)\n"
+            "--no-space-check: skip the free-space estimate made before the start (results file\n"
+            "             about 5 KiB per experiment + 48 bytes per step, work folders about\n"
+            "             12 KiB per experiment to run), e.g. where statvfs reports nothing useful\n"
             "--force-resume: resume into a file whose comparable settings (workload, model, data,\n"
             "             steps, batch, threads, seeds, platforms, tests) differ from the config;\n"
             "             the experiment list (count, platform and test of each row) must still match\n");
@@ -186,6 +199,8 @@ int runner_main(int argc, char **argv) {
     if ((!strcmp(cmd, "status") || !strcmp(cmd, "report")) && argc == 3) {
         int rc = !strcmp(cmd, "status") ? report_status(argv[2], stdout, err, sizeof err)
                                         : report_print(argv[2], stdout, err, sizeof err);
+        char cl[2048];
+        if (!strcmp(cmd, "status") && claim_describe(argv[2], cl, sizeof cl)) printf("%s\n", cl);
         if (rc) fprintf(stderr, "platbench: %s\n", err);
         return rc ? 1 : 0;
     }
