@@ -91,7 +91,7 @@ typedef struct run_ctx {
     int n_done, n_failed, n_interrupted, n_retried; /* outcome counts of this run */
     double t_start;        /* monotonic start of the run */
     /* worker state */
-    int got_stop;          /* DOWN_STOP received while running */
+    int got_stop;          /* DOWN_STOP received while running (2: for out of space) */
     int told;              /* this worker already told rank 0 about a stop signal */
 } run_ctx;
 
@@ -212,7 +212,11 @@ static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cba
         snprintf(errbuf, sizeof errbuf, "%s", lr.error);
     } else if (lr.interrupted) {
         status = ST_INTERRUPTED;
-        snprintf(errbuf, sizeof errbuf, "%s", lr.error);
+        if (x->nospace || x->got_stop == 2)
+            snprintf(errbuf, sizeof errbuf, "stopped: the campaign ran out of space (see the "
+                     "experiment recorded \"out of space\")");
+        else
+            snprintf(errbuf, sizeof errbuf, "%s", lr.error);
     } else if (lr.timed_out) {
         snprintf(errbuf, sizeof errbuf, "%s", lr.error);
     } else if (lr.exit_code == PB_EXIT_NOSPACE && !lr.signal &&
@@ -388,7 +392,7 @@ static void begin_stop(run_ctx *x) {
     fflush(stdout);
     for (int r = 1; r < x->size; r++)
         if (x->busy[r] >= 0) {
-            down_msg m = {DOWN_STOP, -1, 0};
+            down_msg m = {DOWN_STOP, x->nospace ? -2 : -1, 0}; /* id -2: for out of space */
             MPI_Send(&m, sizeof m, MPI_BYTE, r, TAG_DOWN, x->comm);
         }
 }
@@ -487,7 +491,7 @@ static int worker_cb(void *arg) {
     if (flag) {
         down_msg m;
         MPI_Recv(&m, sizeof m, MPI_BYTE, 0, TAG_DOWN, x->comm, MPI_STATUS_IGNORE);
-        if (m.cmd == DOWN_STOP) x->got_stop = 1;
+        if (m.cmd == DOWN_STOP) x->got_stop = m.id == -2 ? 2 : 1;
     }
     return x->got_stop || run_stop_signal;
 }

@@ -46,9 +46,9 @@ int space_check(const campaign *c, const char *output, const char *workdir, int 
         fsspace_bytes(f->avail, a, sizeof a);
         fsspace_bytes(f->total, t, sizeof t);
         snprintf(err, errlen, "not enough space for the campaign on file system %s (%s free of "
-                 "%s): %s needs about %s; free space, or write elsewhere with -o (or skip this "
+                 "%s): %s about %s; free space, or write elsewhere with -o (or skip this "
                  "estimate with --no-space-check)", f->mount, a, t,
-                 f == &fo ? "the results file" : "the work folders", f == &fo ? r : w);
+                 f == &fo ? "the results file needs" : "the work folders need", f == &fo ? r : w);
         return 1;
     }
     return 0;
