@@ -13,6 +13,8 @@
 #   4. full for the workload alone (work folders on their own tiny tmpfs, the results file
 #      elsewhere): refused early, then with --no-space-check the workload's exit 4 stops the
 #      campaign as out of space; after remount bigger, the resume completes.
+#   5. analysis/report.py writing its report onto a full disk: exit 4, one line, no traceback,
+#      no partial file.
 # usage: nospace_test.sh PLATBENCH MPIEXEC WORKDIR
 set -u
 PB=$1 MPIEXEC=$2 WORK=$3
@@ -152,4 +154,16 @@ statuses "$OUT" || fail "rows failed or left running"
 mount -o remount,size=2m "$OUT.d" || fail "remount"
 run "$WORK/work/c.log" -o "$OUT" || fail "resume after freeing space: exit $?"
 /usr/bin/python3 "$HERE/check_results.py" "$OUT" --ranks 2 || fail "results after the resume"
+
+echo "== 5. the report's outputs"
+mount_tmpfs "$WORK/report/mnt" 40k || fail "mount"
+/usr/bin/python3 "$HERE/../../analysis/report.py" "$OUT" --out "$WORK/report/mnt/rep" \
+  > "$WORK/report/a.log" 2>&1
+rc=$?
+tail -1 "$WORK/report/a.log"
+[ $rc -eq 4 ] || fail "report.py on a full disk exited $rc, expected 4"
+grep -q '^report.py: out of space writing .*/report/mnt/rep/.* on file system .*/report/mnt (0 KiB free of 40 KiB): No space left on device' \
+  "$WORK/report/a.log" || fail "report.py: no one-line message"
+! grep -q Traceback "$WORK/report/a.log" || fail "report.py printed a traceback"
+! ls "$WORK/report/mnt/rep" | grep -q '\.tmp' || fail "report.py left a partial .tmp file"
 echo PASS
