@@ -14,6 +14,8 @@
 #include "claim.h"
 #include "hostlist.h"
 #include "report.h"
+#include "space.h"
+#include "../common/fsspace.h"
 #include "run.h"
 
 static void usage(FILE *fp) {
@@ -70,6 +72,11 @@ static int cmd_plan(const char *cfg) {
     }
     printf("campaign \"%s\" from %s\n", c.name, c.config_file);
     printf("  output %s (work folders %s.d/)\n", c.output, c.output);
+    char rb[32], wb[32], fs[1200];
+    fsspace_bytes(space_results_bytes(&c), rb, sizeof rb);
+    fsspace_bytes(space_work_bytes(&c) * (uint64_t)c.n_experiments, wb, sizeof wb);
+    fsspace_describe(c.output, fs, sizeof fs);
+    printf("  space: results file about %s, work folders about %s; %s\n", rb, wb, fs);
     printf("  workload %s, %d steps, batch %d, %d thread(s); %d tests x %d platforms = %d "
            "experiments\n", c.executable, c.steps, c.batch, c.threads, c.tests, c.n_platforms,
            c.n_experiments);
