@@ -822,6 +822,9 @@ int run_campaign(const campaign *c, const char *output, int flags, MPI_Comm comm
     MPI_Comm_size(comm, &x.size);
     x.res.file = -1;
     x.res_path = output;
+    /* our messages name the file and what failed; HDF5's own stacks (one per failed call,
+       per rank) buried them */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     strv_init(&x.env);
     if (gethostname(x.host, sizeof x.host)) snprintf(x.host, sizeof x.host, "unknown");
     x.host[sizeof x.host - 1] = '\0';
