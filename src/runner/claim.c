@@ -17,6 +17,13 @@
 
 extern char **environ;
 
+/* The heartbeat period: PLATBENCH_CLAIM_INTERVAL_S (0.2 .. 3600) or CLAIM_INTERVAL_S. */
+static double claim_interval(void) {
+    const char *e = getenv("PLATBENCH_CLAIM_INTERVAL_S");
+    double v = e ? strtod(e, NULL) : 0;
+    return v >= 0.2 && v <= 3600 ? v : CLAIM_INTERVAL_S;
+}
+
 typedef struct claim_info {
     char host[256];          /* holder's host */
     long pid;                /* holder's pid (rank 0) */
@@ -125,7 +132,7 @@ static int claim_judge(const claim_info *ci, char *why, size_t n) {
         return 0;
     }
     if (isnan(ci->beat_unix) || age > CLAIM_STALE_INTERVALS * ci->interval) {
-        snprintf(why, n, "stale: no heartbeat for %.0f s (more than %d x %.0f s)", age,
+        snprintf(why, n, "stale: no heartbeat for %.0f s (more than %d x %g s)", age,
                  CLAIM_STALE_INTERVALS, ci->interval);
         return 1;
     }
@@ -160,6 +167,7 @@ int claim_acquire(claim *cl, const char *output, const char *config, int force, 
     memset(cl, 0, sizeof *cl);
     msg[0] = '\0';
     snprintf(cl->path, sizeof cl->path, "%s.claim", output);
+    cl->interval = claim_interval();
     char host[256] = "";
     gethostname(host, sizeof host - 1);
     double now = time_unix();
@@ -173,8 +181,8 @@ int claim_acquire(claim *cl, const char *output, const char *config, int force, 
                  "# platbench: a campaign runs into %s; `platbench status` shows this claim.\n"
                  "# Remove it only if that campaign is surely gone (or run with --force).\n"
                  "host = %s\npid = %ld\nslurm_job_id = %s\nstart = %s\nstart_unix = %.3f\n"
-                 "heartbeat_interval_s = %.0f\nconfig = %s\ntoken = %s\n%s%s%s",
-                 output, host, (long)getpid(), job ? job : "", start, now, CLAIM_INTERVAL_S,
+                 "heartbeat_interval_s = %g\nconfig = %s\ntoken = %s\n%s%s%s",
+                 output, host, (long)getpid(), job ? job : "", start, now, cl->interval,
                  config, cl->token, took[0] ? "took_over = " : "", took, took[0] ? "\n" : "");
         int fd = open(cl->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd >= 0) {
@@ -229,7 +237,7 @@ int claim_acquire(claim *cl, const char *output, const char *config, int force, 
 }
 
 int claim_heartbeat(claim *cl, double now_mono) {
-    if (!cl->held || now_mono - cl->last_beat < CLAIM_INTERVAL_S) return 0;
+    if (!cl->held || now_mono - cl->last_beat < cl->interval) return 0;
     cl->last_beat = now_mono;
     claim_info ci;
     if (claim_read(cl->path, &ci) != 0 || strcmp(ci.token, cl->token) != 0) {

@@ -4,8 +4,10 @@
  * O_CREAT|O_EXCL (atomic on local file systems, NFS v3+, sshfs, GlusterFS, Lustre; flock is
  * not coherent across nodes on several of them). The claim is a small text file of
  * "key = value" lines: host, pid (rank 0's), slurm_job_id, start, heartbeat (rewritten every
- * CLAIM_INTERVAL_S seconds by rank 0: written to a private temporary name, then renamed over
- * the claim after checking it is still ours), the config, and a token unique to this run.
+ * CLAIM_INTERVAL_S seconds, or $PLATBENCH_CLAIM_INTERVAL_S, by rank 0: written to a private
+ * temporary name, then renamed over the claim after checking it is still ours; the period is
+ * recorded in the claim, so readers on other nodes judge by the holder's period), the
+ * config, and a token unique to this run.
  *
  * A second run finds the claim and refuses with who holds it and since when, unless the
  * claim is stale:
@@ -39,6 +41,7 @@ typedef struct claim {
     char token[320];      /* host:pid:start, unique to this run */
     char text[4096];      /* the claim's lines without the heartbeat */
     double last_beat;     /* time_mono of the last heartbeat written */
+    double interval;      /* heartbeat period (PLATBENCH_CLAIM_INTERVAL_S or the default) */
     int held;             /* this run holds the claim */
     char lost[512];       /* claim_heartbeat: who holds it now */
 } claim;

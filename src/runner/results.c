@@ -453,8 +453,18 @@ int results_open(results *r, const char *path, MPI_Comm comm, char *err, size_t 
         results_close_handles(r);
         return -1;
     }
+    /* a flush records the file's end as this opener's (MPI-IO driver's last_eoa): a later
+       close then leaves the file's size alone, so a run that lost its claim to another and
+       closes without writing does not cut off what the other appended */
+    if (H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0) {
+        snprintf(err, errlen, "%s: cannot flush the results file after opening it", path);
+        results_close_handles(r);
+        return -1;
+    }
     return 0;
 }
+
+void results_abandon(results *r) { results_close_handles(r); }
 
 int results_read_rows(results *r, exp_row *rows) {
     return H5Dread(r->exp_ds, r->row_type, H5S_ALL, H5S_ALL, r->dxpl, rows) < 0 ? -1 : 0;

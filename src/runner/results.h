@@ -21,6 +21,8 @@
  *   results_write_curves(r, id, curves)                    independent; curves[RESULTS_N_CURVES][steps]
  *   results_write_output(r, id, out_tail, err_tail)        independent
  *   results_finish(r, state)                               collective: state + updated_unix, close
+ *   results_abandon(r)                                     collective: close without writing
+ *        (another run took the file over: leave its metadata and size alone)
  *   results_load(path, view, err, n)                       serial read-only load (status, report)
  *   results_view_free(view)
  *   exp_row_init(row)                                      the fill values
@@ -110,6 +112,7 @@ int results_write_row(results *r, const exp_row *row);
 int results_write_curves(results *r, int id, double *const *curves, int steps);
 int results_write_output(results *r, int id, const char *out_tail, const char *err_tail);
 int results_finish(results *r, const char *state);
+void results_abandon(results *r);
 int results_load(const char *path, results_view *v, char *err, size_t errlen);
 void results_view_free(results_view *v);
 

@@ -86,6 +86,7 @@ typedef struct run_ctx {
     char nospace_note[512];/* the first out-of-space message */
     int told_nospace;      /* this worker already told rank 0 about out of space */
     claim claim;           /* rank 0: this campaign's claim on the results file */
+    int lost;              /* the claim was taken over (--force elsewhere): write nothing more */
     int n_todo;            /* experiments to finish in this run */
     int n_finished;        /* of those, finished for good */
     int n_done, n_failed, n_interrupted, n_retried; /* outcome counts of this run */
@@ -280,6 +281,11 @@ record:
         }
         MPI_Send(&res, sizeof res, MPI_BYTE, 0, TAG_UP, x->comm);
     }
+    if (x->lost) { /* the file belongs to the campaign that took the claim */
+        strv_free(&wargv);
+        strv_free(&argv);
+        return status;
+    }
     int wr = results_write_curves(&x->res, id, x->curves, c->steps);
     wr |= results_write_output(&x->res, id, lr.stdout_tail, lr.stderr_tail);
     wr |= results_write_row(&x->res, &row);
@@ -384,7 +390,9 @@ static void account(run_ctx *x, int id, int attempt, int status, double wall) {
 static void begin_stop(run_ctx *x) {
     if (x->stopping) return;
     x->stopping = 1;
-    if (x->nospace)
+    if (x->lost)
+        ; /* serve() said why */
+    else if (x->nospace)
         printf("platbench: out of space (%s); stopping the campaign: in-flight experiments are "
                "recorded interrupted, the rest stay pending\n", x->nospace_note);
     else
@@ -392,7 +400,8 @@ static void begin_stop(run_ctx *x) {
     fflush(stdout);
     for (int r = 1; r < x->size; r++)
         if (x->busy[r] >= 0) {
-            down_msg m = {DOWN_STOP, x->nospace ? -2 : -1, 0}; /* id -2: for out of space */
+            /* id -2: for out of space; -3: the claim is lost, write nothing more */
+            down_msg m = {DOWN_STOP, x->lost ? -3 : x->nospace ? -2 : -1, 0};
             MPI_Send(&m, sizeof m, MPI_BYTE, r, TAG_DOWN, x->comm);
         }
 }
@@ -419,9 +428,11 @@ static void dispatch(run_ctx *x) {
 /* Handles every pending message from workers, then dispatches. */
 static void serve(run_ctx *x) {
     if (run_stop_signal || x->nospace) begin_stop(x);
-    if (claim_heartbeat(&x->claim, time_mono()) == 1 && !x->stopping) {
+    if (claim_heartbeat(&x->claim, time_mono()) == 1) {
         printf("platbench: the claim on %s was taken by another campaign (%s); stopping this "
-               "one\n", x->res_path, x->claim.lost);
+               "one without writing to the file any more\n", x->res_path, x->claim.lost);
+        x->lost = 1;
+        x->stopping = 0; /* (again) so that the stop reaches busy ranks as "lost" */
         begin_stop(x);
     }
     for (;;) {
@@ -492,6 +503,7 @@ static int worker_cb(void *arg) {
         down_msg m;
         MPI_Recv(&m, sizeof m, MPI_BYTE, 0, TAG_DOWN, x->comm, MPI_STATUS_IGNORE);
         if (m.cmd == DOWN_STOP) x->got_stop = m.id == -2 ? 2 : 1;
+        if (m.cmd == DOWN_STOP && m.id == -3) x->lost = 1;
     }
     return x->got_stop || run_stop_signal;
 }
@@ -873,8 +885,21 @@ int run_campaign(const campaign *c, const char *output, int flags, MPI_Comm comm
     else schedule_worker(&x);
 
     /* outcome, decided on rank 0; any rank's signal counts */
-    int sig = run_stop_signal != 0, anysig = 0, anynospace = 0;
+    int sig = run_stop_signal != 0, anysig = 0, anynospace = 0, anylost = 0;
     MPI_Allreduce(&sig, &anysig, 1, MPI_INT, MPI_LOR, comm);
+    MPI_Allreduce(&x.lost, &anylost, 1, MPI_INT, MPI_LOR, comm);
+    if (anylost) {
+        /* another campaign owns the file now: close it without writing our state (and
+           without cutting it to our end of allocation: see results_open) */
+        if (x.rank == 0) {
+            printf("\nplatbench: stopped after %.1f s: the claim on %s was taken over (%s); this "
+                   "run left the file to it\n", time_mono() - x.t_start, output, x.claim.lost);
+            fflush(stdout);
+        }
+        results_abandon(&x.res);
+        ctx_free(&x);
+        return RUN_EXIT_INTERRUPTED;
+    }
     MPI_Allreduce(&x.nospace, &anynospace, 1, MPI_INT, MPI_LOR, comm);
     int code = RUN_EXIT_OK;
     if (x.rank == 0) {

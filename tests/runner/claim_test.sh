@@ -6,7 +6,10 @@
 #   2. the first SIGKILLed (mpiexec's whole process group): the rerun recognises the stale
 #      claim (process gone), takes it over (recorded), completes every experiment exactly once;
 #   3. a claim from another host: with a fresh heartbeat it is refused, with a heartbeat older
-#      than 6 intervals it is taken over; --force takes a live one.
+#      than 6 intervals it is taken over; --force takes a live one;
+#   4. the heartbeat is renewed (PLATBENCH_CLAIM_INTERVAL_S=0.5), and --force over a live
+#      campaign makes it stop at its next heartbeat (exit 3, says why); the forcing run
+#      completes the campaign.
 # usage: claim_test.sh PLATBENCH MPIEXEC WORKDIR
 set -u
 PB=$1 MPIEXEC=$2 WORK=$3
@@ -85,4 +88,28 @@ foreign $((now - 600)) $((now - 100))
 grep -q 'took over the claim .*node-elsewhere.*stale: no heartbeat for 10[0-9] s' "$WORK/old.log" ||
   { cat "$WORK/old.log"; fail "a claim without heartbeat for 100 s was not taken over"; }
 [ ! -e "$OUT.claim" ] || fail "claim left behind"
+
+echo "== 4. the heartbeat is renewed; --force over a live campaign stops it at its next heartbeat"
+rm -rf "$OUT" "$OUT.d" "$OUT.claim.stale"
+export PLATBENCH_CLAIM_INTERVAL_S=0.5
+"$MPIEXEC" -n 2 "$PB" run "$WORK/long.cfg" -o "$OUT" > "$WORK/a.log" 2>&1 &
+first=$!
+for _ in $(seq 200); do [ -e "$OUT" ] && break; sleep 0.05; done # running: claim and file there
+beat() { sed -n 's/^heartbeat_unix = //p' "$OUT.claim"; }
+b1=$(beat); sleep 1.2; b2=$(beat)
+echo "heartbeats $b1 -> $b2"
+/usr/bin/python3 -c "import sys; sys.exit(0 if float('$b2') - float('$b1') >= 0.5 else 1)" ||
+  fail "the heartbeat was not renewed"
+grep -q '^heartbeat_interval_s = 0.5$' "$OUT.claim" || fail "the claim does not record its period"
+"$MPIEXEC" -n 2 "$PB" run "$WORK/long.cfg" -o "$OUT" --force > "$WORK/b.log" 2>&1
+rc=$?
+wait $first
+rc_first=$?
+grep -h '^platbench: took over\|^platbench: the claim' "$WORK/b.log" "$WORK/a.log"
+[ $rc -eq 0 ] || { cat "$WORK/b.log"; fail "the forcing run exited $rc"; }
+grep -q 'took over the claim .*--force; live: process' "$WORK/b.log" || fail "--force take-over not reported"
+[ $rc_first -eq 3 ] || fail "the campaign whose claim was taken exited $rc_first, expected 3"
+grep -q "^platbench: the claim on $OUT was taken by another campaign (host .*); stopping this one" \
+  "$WORK/a.log" || fail "the first campaign does not say why it stopped"
+/usr/bin/python3 "$HERE/check_results.py" "$OUT" || fail "results after --force"
 echo PASS
