@@ -240,9 +240,19 @@ int claim_heartbeat(claim *cl, double now_mono) {
     if (!cl->held || now_mono - cl->last_beat < cl->interval) return 0;
     cl->last_beat = now_mono;
     claim_info ci;
-    if (claim_read(cl->path, &ci) != 0 || strcmp(ci.token, cl->token) != 0) {
-        if (claim_read(cl->path, &ci) == 0) who(&ci, cl->lost, sizeof cl->lost);
-        else snprintf(cl->lost, sizeof cl->lost, "the claim %.480s was removed", cl->path);
+    if (claim_read(cl->path, &ci) != 0) {
+        if (errno != ENOENT) return 0; /* unreadable for a moment (NFS): try next time */
+        /* removed by hand: still ours unless another run created one meanwhile */
+        int fd = open(cl->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            write_all(fd, cl->text, time_unix());
+            close(fd);
+            return 0;
+        }
+        if (claim_read(cl->path, &ci) != 0) return 0;
+    }
+    if (strcmp(ci.token, cl->token) != 0) {
+        who(&ci, cl->lost, sizeof cl->lost);
         cl->held = 0;
         return 1;
     }

@@ -23,7 +23,8 @@
  *   claim_acquire(cl, output, config, force, msg, n)  0 taken (msg: a take-over note or ""),
  *                                     1 held by a live campaign (msg says who, since when, why
  *                                     live), -1 error (msg)
- *   claim_heartbeat(cl, now)          rewrites the heartbeat when an interval has passed;
+ *   claim_heartbeat(cl, now)          rewrites the heartbeat when an interval has passed (and
+ *                                     recreates a claim removed by hand);
  *                                     0 ok, 1 the claim is no longer ours (msg in cl->lost)
  *   claim_release(cl)                 removes the claim if it is still ours
  *   claim_describe(output, buf, n)    one line about OUTPUT's claim (holder, age, live or
