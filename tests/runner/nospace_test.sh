@@ -21,10 +21,10 @@ PB=$1 MPIEXEC=$2 WORK=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
 CNN=$(dirname "$PB")/platbench-cnn
 MODEL=$HERE/../../jobs/models/tiny.cfg
-for m in "$WORK"/*/mnt "$WORK"/*/r.h5.d; do mountpoint -q "$m" 2>/dev/null && umount "$m"; done
+for m in "$WORK"/*/mnt "$WORK"/*/r.h5.d "$WORK"/probe; do mountpoint -q "$m" 2>/dev/null && umount -l "$m"; done
 rm -rf "$WORK" && mkdir -p "$WORK" || exit 1
 MOUNTS=()
-cleanup() { for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null; done; }
+cleanup() { for m in "${MOUNTS[@]}"; do umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null; done; }
 trap cleanup EXIT
 mount_tmpfs() { # DIR SIZE
   mkdir -p "$1" && mount -t tmpfs -o "size=$2" pbtest "$1" 2> "$WORK/mount.err" || return 1
