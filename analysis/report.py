@@ -5,9 +5,11 @@
 
 Works on a campaign that is still running or was interrupted (reports what is
 missing, analyses what is there). Exit status: 0 report written, 2 the file is not
-a platbench results file (or bad arguments), 1 anything else went wrong.
+a platbench results file (or bad arguments), 4 out of space (disk full or quota: one line
+names the file and its file system; no partial file is left), 1 anything else went wrong.
 """
 import argparse
+import errno
 import html
 import os
 import re
@@ -62,18 +64,42 @@ def min_sec(v):
     return f"{m}'{sec:02d}\""
 
 
+class OutOfSpace(Exception):
+    """A report file could not be written: the disk is full or the quota is hit."""
+
+
+def write_atomic(tmp, path, writer):
+    """writer(tmp), then tmp renamed to path; on a full disk (ENOSPC, EDQUOT) removes tmp and
+    raises OutOfSpace with one line naming the file and its file system."""
+    try:
+        writer(tmp)
+        os.replace(tmp, path)
+    except OSError as e:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        d = os.path.dirname(os.path.abspath(path))
+        mount = d
+        while os.path.dirname(mount) != mount and os.path.ismount(mount) is False:
+            mount = os.path.dirname(mount)
+        st = os.statvfs(d)
+        free, total = st.f_bavail * st.f_frsize / 1024, st.f_blocks * st.f_frsize / 1024
+        raise OutOfSpace(f"report.py: out of space writing {path} on file system {mount} "
+                         f"({free:.0f} KiB free of {total:.0f} KiB): {os.strerror(e.errno)}; "
+                         "free space (or use another --out) and run again") from None
+
+
 def save_fig(fig, out, name, figs, caption):
     path = os.path.join(out, name)
-    fig.savefig(path + ".tmp.png", dpi=110)
-    os.replace(path + ".tmp.png", path)
+    write_atomic(path + ".tmp.png", path, lambda t: fig.savefig(t, dpi=110, format="png"))
     figs.append((name, caption))
     print(f"  figure  {name}")
 
 
 def save_csv(df, out, stem, written):
     path = os.path.join(out, stem + ".csv")
-    df.to_csv(path + ".tmp", index=False)
-    os.replace(path + ".tmp", path)
+    write_atomic(path + ".tmp", path, lambda t: df.to_csv(t, index=False))
     written[stem] = df
     print(f"  table   {stem}.csv ({len(df)} rows)")
 
@@ -289,9 +315,10 @@ def main(argv=None):
         h.append("<h3>Settings that make results comparable (behind config_hash)</h3>"
                  f"<pre>{esc(attrs['comparable_settings'])}</pre>")
     h.append("<p>All experiments: <a href='experiments.csv'>experiments.csv</a>.</p></body></html>")
-    with open(os.path.join(out, "index.html.tmp"), "w", encoding="utf-8") as fh:
-        fh.write("\n".join(h))
-    os.replace(os.path.join(out, "index.html.tmp"), os.path.join(out, "index.html"))
+    def write_html(t):
+        with open(t, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(h))
+    write_atomic(os.path.join(out, "index.html.tmp"), os.path.join(out, "index.html"), write_html)
 
     print(f"report.py: report in {os.path.abspath(out)}/index.html "
           f"({len(figs)} figures, {len(written)} tables)")
@@ -305,3 +332,6 @@ if __name__ == "__main__":
         sys.exit(main())
     except KeyboardInterrupt:
         sys.exit(130)
+    except OutOfSpace as e:
+        print(e, file=sys.stderr)
+        sys.exit(4)

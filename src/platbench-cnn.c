@@ -6,7 +6,8 @@
  *   platbench-cnn bench    [--model FILE] --batch N --threads T --steps S [--warmup W]
  *
  * One options table (below) drives parsing, defaults and --help. Exit status: 0 success,
- * 1 runtime failure, 2 bad usage (including a bad model file). stderr opens with
+ * 1 runtime failure, 2 bad usage (including a bad model file), 4 out of space (disk full or
+ * quota hit writing --out or --save-weights; PB_EXIT_NOSPACE: the runner stops the campaign). stderr opens with
  * "PLATBENCH_MARK workload_start" and closes with "PLATBENCH_MARK workload_end".
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
@@ -18,6 +19,8 @@
 #include "cnn/result.h"
 #include "cnn/train.h"
 #include "cnn/weights.h"
+#include "cnn/h5io.h"
+#include "common/fsspace.h"
 #include "cnn/paper_model.h"
 #include "common/timing.h"
 
@@ -35,7 +38,7 @@
 #endif
 
 
-enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+enum { EXIT_RUNTIME = 1, EXIT_USAGE = 2, EXIT_NOSPACE = PB_EXIT_NOSPACE };
 enum { CMD_TRAIN = 1, CMD_CLASSIFY = 2, CMD_DATASET = 4, CMD_BENCH = 8 };
 typedef enum { OPT_STR, OPT_INT, OPT_U64 } opt_type;
 
@@ -122,6 +125,8 @@ static void usage(FILE *f)
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "platbench-cnn COMMAND --help shows the command's options.\n");
+    fprintf(f, "exit status: 0 ok, 1 runtime failure, 2 bad usage or model file, 4 out of space\n"
+               "(disk full or quota hit writing an output file: free space and run again)\n");
 }
 
 static void command_help(FILE *f, size_t c)
@@ -279,6 +284,27 @@ static int cmd_train(cli *cl, double t_start)
             return EXIT_USAGE;
         }
     }
+    /* ... nor if it cannot fit: the weights are 4 bytes per parameter, the result about
+       8 KiB plus 40 bytes per step (measured with tiny.cfg: 7.5 KiB for 3 steps, 11.3 KiB for
+       100; weights 113 KiB for 26500 parameters) */
+    for (int i = 0; i < 2; i++) {
+        if (!outs[i]) continue;
+        fsspace_info fi, fj;
+        if (fsspace_query(outs[i], &fi)) continue;
+        uint64_t need = 0;
+        for (int j = 0; j < 2; j++) /* both files count when they share a file system */
+            if (outs[j] && fsspace_query(outs[j], &fj) == 0 && !strcmp(fi.mount, fj.mount))
+                need += j ? (uint64_t)m.n_params * 4 + 16384 : 8192 + 40 * (uint64_t)ts.steps;
+        if (fi.avail < need) {
+            char fs[1200], nb[32];
+            fsspace_describe(outs[i], fs, sizeof fs);
+            fsspace_bytes(need, nb, sizeof nb);
+            fprintf(stderr, "platbench-cnn train: out of space: %s needs about %s for %s; free "
+                    "space and run again\n", fs, nb, outs[i]);
+            model_free(&m);
+            return EXIT_NOSPACE;
+        }
+    }
     int cpus = cpus_seen(), threads = cl->threads > 0 ? (int)cl->threads : cpus;
     set_threads(threads);
     int rc = EXIT_RUNTIME;
@@ -306,8 +332,10 @@ static int cmd_train(cli *cl, double t_start)
         fprintf(stderr, "platbench-cnn train: %s\n", err);
         goto done;
     }
-    if (cl->save_weights && weights_save(&m, cl->save_weights, names, err, sizeof err)) {
+    int wrc;
+    if (cl->save_weights && (wrc = weights_save(&m, cl->save_weights, names, err, sizeof err))) {
         fprintf(stderr, "platbench-cnn train: %s\n", err);
+        if (wrc == H5IO_NOSPACE) rc = EXIT_NOSPACE;
         goto done;
     }
     result_info info = {.model_name = m.name,
@@ -320,8 +348,9 @@ static int cmd_train(cli *cl, double t_start)
                         .load_time_s = load_s,
                         .total_time_s = time_mono() - t_start,
                         .peak_rss_kb = peak_rss_kb()};
-    if (result_write(cl->out, &info, &r, err, sizeof err)) {
+    if ((wrc = result_write(cl->out, &info, &r, err, sizeof err))) {
         fprintf(stderr, "platbench-cnn train: %s\n", err);
+        if (wrc == H5IO_NOSPACE) rc = EXIT_NOSPACE;
         goto done;
     }
     printf("platbench-cnn train: model %s, data %s (%s), seed %llu\n", m.name, cl->data, ds.source,

@@ -1,9 +1,12 @@
 /* h5io: checked HDF5 helpers. See h5io.h. */
 #include "cnn/h5io.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/fsspace.h"
 
 void h5io_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
@@ -169,21 +172,67 @@ hid_t h5io_create_tmp(const char *path, char *tmp, size_t tmplen, const char *wh
                       size_t errlen) {
     snprintf(tmp, tmplen, "%s.tmp", path);
     h5io_quiet();
-    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    /* built in memory (core driver, no backing store) and written out by h5io_commit with
+       plain write(2): a full disk or a hit quota then fails in our own write with its errno,
+       never inside HDF5's close (whose failure left an id that HDF5's exit handler closed
+       again: SIGSEGV) */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t f = -1;
+    if (fapl >= 0 && H5Pset_fapl_core(fapl, 1 << 20, 0) >= 0)
+        f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (fapl >= 0) H5Pclose(fapl);
     if (f < 0) snprintf(err, errlen, "%s: cannot create the %s file", tmp, what);
     return f < 0 ? -1 : f;
 }
 
+/* Closes every object still open in f and then f itself; after this HDF5's exit handler
+   has nothing of f left to close. */
+static int close_all(hid_t f) {
+    if (H5Fclose(f) >= 0) return 0;
+    ssize_t n = H5Fget_obj_count(f, H5F_OBJ_ALL | H5F_OBJ_LOCAL);
+    if (n > 0) {
+        hid_t *ids = calloc((size_t)n, sizeof *ids);
+        if (ids) {
+            n = H5Fget_obj_ids(f, H5F_OBJ_ALL | H5F_OBJ_LOCAL, (size_t)n, ids);
+            for (ssize_t i = 0; i < n; i++)
+                if (ids[i] != f) H5Oclose(ids[i]);
+            free(ids);
+        }
+    }
+    for (int i = 0; i < 3 && H5Iis_valid(f) > 0; i++)
+        if (H5Fclose(f) >= 0) return 0;
+    return H5Iis_valid(f) > 0 ? -1 : 0;
+}
+
 int h5io_commit(hid_t f, const char *tmp, const char *path, const char *what, int bad, char *err,
                 size_t errlen) {
-    if (H5Fclose(f) < 0) bad = 1;
-    if (bad) {
-        snprintf(err, errlen, "%s: writing the %s failed (disk full?)", tmp, what);
+    void *image = NULL;
+    ssize_t size = bad ? -1 : H5Fflush(f, H5F_SCOPE_GLOBAL) < 0 ? -1 : H5Fget_file_image(f, NULL, 0);
+    if (size > 0 && (image = malloc((size_t)size)) && H5Fget_file_image(f, image, (size_t)size) != size)
+        size = -1;
+    if (close_all(f) || size <= 0 || !image) {
+        snprintf(err, errlen, "%s: building the %s file failed (HDF5 or out of memory)", tmp, what);
+        free(image);
+        return -1;
+    }
+    int e = 0;
+    int rc = fsspace_write_file(tmp, image, (size_t)size, &e);
+    free(image);
+    if (rc) {
         remove(tmp);
+        if (fsspace_is_nospace(e)) {
+            char fs[1200], sz[32];
+            fsspace_describe(tmp, fs, sizeof fs);
+            fsspace_bytes((uint64_t)size, sz, sizeof sz);
+            snprintf(err, errlen, "out of space writing the %s file %s (%s) on %s: %s; free "
+                     "space and run again", what, path, sz, fs, strerror(e));
+            return H5IO_NOSPACE;
+        }
+        snprintf(err, errlen, "%s: writing the %s file failed: %s", tmp, what, strerror(e));
         return -1;
     }
     if (rename(tmp, path)) {
-        snprintf(err, errlen, "%s: cannot rename %s into place", path, tmp);
+        snprintf(err, errlen, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
         remove(tmp);
         return -1;
     }

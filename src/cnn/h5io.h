@@ -11,18 +11,23 @@
  *   h5io_read_f32(loc, path, data, rank, dims)   reads a float dataset whose shape must be dims
  *   h5io_quiet()                              turns off HDF5's own error printing
  *   h5io_create_tmp(path, tmp, tmplen, what, err, errlen)
- *                                             creates path + ".tmp" (name into tmp) for writing;
- *                                             the file id, or -1 with a message
+ *                                             creates the file in memory (named path + ".tmp",
+ *                                             name into tmp); the file id, or -1 with a message
  *   h5io_commit(f, tmp, path, what, bad, err, errlen)
- *                                             closes f (written as tmp) and renames tmp to path,
- *                                             or removes tmp if bad or anything fails: a file
- *                                             that exists under path is always whole
+ *                                             closes f, writes its image to tmp (write, fsync)
+ *                                             and renames tmp to path, or removes tmp if bad or
+ *                                             anything fails: a file that exists under path is
+ *                                             always whole. 0, -1, or H5IO_NOSPACE when the
+ *                                             file system is full or the quota is hit (the
+ *                                             message names the file system and its free space)
  */
 #ifndef PB_H5IO_H
 #define PB_H5IO_H
 #include <hdf5.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#define H5IO_NOSPACE (-2) /* out of space (ENOSPC, EDQUOT) */
 
 void h5io_quiet(void);
 int h5io_attr_str(hid_t loc, const char *name, const char *value);

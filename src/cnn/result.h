@@ -2,7 +2,7 @@
  * (root attributes + /curves/<metric>), to PATH.tmp then renamed, so a file that exists is whole.
  *
  * API
- *   result_write(path, info, r, err, n)   0 or -1 + err
+ *   result_write(path, info, r, err, n)   0, -1 + err, or H5IO_NOSPACE + err (disk full, quota)
  */
 #ifndef PB_RESULT_H
 #define PB_RESULT_H

@@ -11,7 +11,8 @@
  * Linear (weight is (out, in) in both).
  *
  * API
- *   weights_save(m, path, class_names, err, n)  written to path.tmp then renamed; 0 or -1
+ *   weights_save(m, path, class_names, err, n)  written to path.tmp then renamed; 0, -1, or
+ *                                               H5IO_NOSPACE (disk full, quota), + err
  *   weights_load(m, path, class_names, cn_len, err, n)   m loaded and allocated (model_alloc);
  *        every layer's shapes must match; class_names gets the stored list ("" if none)
  */

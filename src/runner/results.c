@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "results.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 
 #include "../common/timing.h"
 #include "launch.h"
+#include "../common/fsspace.h"
 
 const char *const results_curve_names[RESULTS_N_CURVES] = {"train_loss", "train_acc", "val_loss",
                                                            "val_acc",    "lr",        "elapsed_s"};
@@ -194,31 +196,23 @@ static hid_t create_ds(hid_t loc, const char *name, hid_t type, int rank, const 
     return ds;
 }
 
-int results_create(results *r, const char *path, MPI_Comm comm, const campaign *c,
-                   const provenance *prov, const exp_row *rows, char *err, size_t errlen) {
-    results_init_handles(r);
-    int rank;
-    MPI_Comm_rank(comm, &rank);
-    int size;
-    MPI_Comm_size(comm, &size);
-    r->n = c->n_experiments;
-    r->steps = c->steps;
-    /* created as PATH.tmp and renamed after the first flush: a kill before that flush would
-       leave a file that does not open, and it must never be mistaken for a campaign to resume */
-    char *tmp = NULL;
-    if (asprintf(&tmp, "%s.tmp", path) < 0) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    hid_t fapl = mpio_fapl(comm);
-    r->file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    H5Pclose(fapl);
-    if (r->file < 0) {
-        snprintf(err, errlen, "%s: cannot create the results file (HDF5 error above); expected a "
-                 "writable folder", tmp);
-        free(tmp);
-        return -1;
-    }
+/* HDF5's own metadata checksum (exported by every 1.8+ library, not in the public headers). */
+uint32_t H5_checksum_metadata(const void *data, size_t len, uint32_t initval);
+
+/* H5Fget_file_image of 1.10.8 clears the "open for writing" status flag in the image's
+   version 2/3 superblock but keeps the checksum computed with the flag set, so the image does
+   not open ("incorrect metadata checksum"): recompute it over the superblock's 44 bytes. */
+static void fix_superblock_checksum(unsigned char *img) {
+    if (memcmp(img, "\211HDF\r\n\032\n", 8) != 0 || img[8] < 2 || img[9] != 8) return;
+    uint32_t sum = H5_checksum_metadata(img, 44, 0);
+    for (int i = 0; i < 4; i++) img[44 + i] = (unsigned char)(sum >> (8 * i));
+}
+
+/* Writes the whole structure of a new results file into the open file r->file (rank 0 alone,
+   serial driver): datasets allocated early with their fill values, initial rows, attributes.
+   0 or non-zero; r's handles stay open for the caller to close. */
+static int create_structure(results *r, const campaign *c, const provenance *prov,
+                            const exp_row *rows, int size, double now) {
     int rc = 0;
     r->row_type = make_row_type();
     r->tail_type = str_type(LAUNCH_TAIL);
@@ -268,9 +262,7 @@ int results_create(results *r, const char *path, MPI_Comm comm, const campaign *
     memset(&pfill, 0, sizeof pfill);
     hid_t pds = create_ds(r->file, "platforms", pt, 1, &np, &pfill);
     rc |= pds < 0;
-    r->dxpl = H5Pcreate(H5P_DATASET_XFER);
-    H5Pset_dxpl_mpio(r->dxpl, H5FD_MPIO_INDEPENDENT);
-    if (rank == 0 && pds >= 0) {
+    if (pds >= 0) {
         prow *pr = calloc((size_t)c->n_platforms, sizeof *pr);
         if (pr) {
             for (int i = 0; i < c->n_platforms; i++) {
@@ -290,7 +282,7 @@ int results_create(results *r, const char *path, MPI_Comm comm, const campaign *
                 if ((v = provenance_get(prov, key)))
                     snprintf(pr[i].detail, sizeof pr[i].detail, "%s", v);
             }
-            if (H5Dwrite(pds, pt, H5S_ALL, H5S_ALL, r->dxpl, pr) < 0) rc = 1;
+            if (H5Dwrite(pds, pt, H5S_ALL, H5S_ALL, H5P_DEFAULT, pr) < 0) rc = 1;
             free(pr);
         } else {
             rc = 1;
@@ -303,15 +295,13 @@ int results_create(results *r, const char *path, MPI_Comm comm, const campaign *
     H5Tclose(s128);
     H5Tclose(s256);
 
-    /* initial rows (ids, platforms, seeds, skipped ones): rank 0, before the first flush */
-    if (rank == 0 && r->n > 0 && H5Dwrite(r->exp_ds, r->row_type, H5S_ALL, H5S_ALL, r->dxpl, rows) < 0)
+    /* initial rows (ids, platforms, seeds, skipped ones) */
+    if (r->n > 0 && H5Dwrite(r->exp_ds, r->row_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0)
         rc = 1;
 
-    /* root attributes (collective: same values on every rank) */
+    /* root attributes */
     hid_t f = r->file;
     int fv = 1, ne = r->n, st = r->steps, resumes = 0;
-    double now = time_unix();
-    MPI_Bcast(&now, 1, MPI_DOUBLE, 0, comm);
     rc |= attr_text(f, "format", "platbench-results");
     rc |= attr_num(f, "format_version", H5T_NATIVE_INT32, &fv);
     rc |= attr_text(f, "campaign_name", c->name);
@@ -338,21 +328,81 @@ int results_create(results *r, const char *path, MPI_Comm comm, const campaign *
     for (int i = 0; i < prov->n; i++)
         if (strncmp(prov->keys[i], "platform.", 9) != 0)
             rc |= attr_text(f, prov->keys[i], prov->values[i]);
-    if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) rc = 1;
-    int any = 0;
-    MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_LOR, comm);
-    if (!any && rank == 0 && rename(tmp, path) != 0) rc = 2;
-    MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm);
-    if (any) {
-        snprintf(err, errlen, "%s: %s", any == 2 ? path : tmp,
-                 any == 2 ? "cannot rename the new results file into place"
-                          : "writing the results file's structure failed (HDF5 messages above)");
+    if (H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0) rc = 1;
+    return rc;
+}
+
+int results_create(results *r, const char *path, MPI_Comm comm, const campaign *c,
+                   const provenance *prov, const exp_row *rows, char *err, size_t errlen) {
+    results_init_handles(r);
+    int rank, size_ranks;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size_ranks);
+    double now = time_unix();
+    MPI_Bcast(&now, 1, MPI_DOUBLE, 0, comm);
+    /* Rank 0 alone builds the file with the serial driver, as PATH.tmp, renamed when whole;
+       then every rank opens it. A full disk or quota during creation then fails on one rank
+       outside any collective call: built collectively, an ENOSPC on one rank left the others
+       waiting in HDF5's internal barriers (H5D__contig_fill) forever. A kill before the
+       rename leaves only PATH.tmp, never mistaken for a campaign to resume. */
+    char msg[2048] = "";
+    int rc = 0;
+    r->n = c->n_experiments;
+    r->steps = c->steps;
+    if (rank == 0) {
+        char *tmp = NULL;
+        void *image = NULL;
+        ssize_t size = -1;
+        if (asprintf(&tmp, "%s.tmp", path) < 0) tmp = NULL;
+        /* built in memory (core driver, no backing store) and written with write + fsync:
+           the disk is touched by our own write only, whose errno tells a full disk */
+        hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+        H5Pset_fapl_core(fapl, 1 << 20, 0);
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+        r->file = tmp ? H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : -1;
+        H5Pclose(fapl);
+        if (r->file >= 0 && create_structure(r, c, prov, rows, size_ranks, now) == 0)
+            size = H5Fget_file_image(r->file, NULL, 0);
+        if (size > 0 && (image = malloc((size_t)size)) &&
+            H5Fget_file_image(r->file, image, (size_t)size) != size)
+            size = -1;
+        if (size >= 48) fix_superblock_checksum(image);
         results_close_handles(r);
+        int e = 0;
+        if (size <= 0 || !image) {
+            snprintf(msg, sizeof msg, "%s: building the results file failed (HDF5 error or out of "
+                     "memory)", path);
+            rc = 1;
+        } else if (fsspace_write_file(tmp, image, (size_t)size, &e) != 0) {
+            if (fsspace_is_nospace(e)) {
+                char fs[1200], sz[32];
+                fsspace_describe(tmp, fs, sizeof fs);
+                fsspace_bytes((uint64_t)size, sz, sizeof sz);
+                snprintf(msg, sizeof msg, "out of space creating the results file %s (%s) on %s: "
+                         "%s; free space (or write elsewhere with -o) and run the same command "
+                         "again", path, sz, fs, strerror(e));
+                rc = 2;
+            } else {
+                snprintf(msg, sizeof msg, "%s: cannot write the new results file: %s; expected a "
+                         "writable folder", tmp, strerror(e));
+                rc = 1;
+            }
+        } else if (rename(tmp, path) != 0) {
+            snprintf(msg, sizeof msg, "%s: cannot rename %s into place: %s", path, tmp,
+                     strerror(errno));
+            rc = 1;
+        }
+        if (rc && tmp) remove(tmp);
+        free(image);
         free(tmp);
-        return -1;
     }
-    free(tmp);
-    return 0;
+    MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
+    if (rc) {
+        MPI_Bcast(msg, sizeof msg, MPI_CHAR, 0, comm);
+        snprintf(err, errlen, "%s", msg);
+        return rc == 2 ? RESULTS_NOSPACE : -1;
+    }
+    return results_open(r, path, comm, err, errlen);
 }
 
 int results_open(results *r, const char *path, MPI_Comm comm, char *err, size_t errlen) {
@@ -403,8 +453,18 @@ int results_open(results *r, const char *path, MPI_Comm comm, char *err, size_t 
         results_close_handles(r);
         return -1;
     }
+    /* a flush records the file's end as this opener's (MPI-IO driver's last_eoa): a later
+       close then leaves the file's size alone, so a run that lost its claim to another and
+       closes without writing does not cut off what the other appended */
+    if (H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0) {
+        snprintf(err, errlen, "%s: cannot flush the results file after opening it", path);
+        results_close_handles(r);
+        return -1;
+    }
     return 0;
 }
+
+void results_abandon(results *r) { results_close_handles(r); }
 
 int results_read_rows(results *r, exp_row *rows) {
     return H5Dread(r->exp_ds, r->row_type, H5S_ALL, H5S_ALL, r->dxpl, rows) < 0 ? -1 : 0;

@@ -2,14 +2,17 @@
  *
  * Written through parallel HDF5 by all ranks. Crash consistency by construction:
  * every dataset is created (contiguous, allocated early, with fill values) and every
- * attribute written collectively at the start, then the file is flushed; after that
+ * attribute written at the start (by rank 0 alone, in memory, written out with write +
+ * fsync as PATH.tmp and renamed: a full disk then fails on rank 0 outside any collective
+ * call, with a clear message, and leaves no file), then all ranks open it; after that
  * ranks only write raw data of rows they own with INDEPENDENT writes, which change no
  * metadata, so a SIGKILL at any later point leaves a file that opens. The state
  * attribute and updated_unix change collectively at the end (results_finish).
  *
  * API (collective = every rank of comm, same arguments)
  *   results_create(r, path, comm, c, prov, rows, err, n)   collective: new file; rows (N)
- *        are the initial rows (id/platform/kind/test/seed/status); rank 0 writes them
+ *        are the initial rows (id/platform/kind/test/seed/status); rank 0 writes them.
+ *        0, -1, or RESULTS_NOSPACE (disk full / quota; err names the file system)
  *   results_open(r, path, comm, err, n)                    collective: existing file, read-write
  *   results_read_rows(r, rows)                             all N rows (independent read)
  *   results_get_attr_text(r, name, buf, n)                 a string attribute; 0 or -1
@@ -18,6 +21,8 @@
  *   results_write_curves(r, id, curves)                    independent; curves[RESULTS_N_CURVES][steps]
  *   results_write_output(r, id, out_tail, err_tail)        independent
  *   results_finish(r, state)                               collective: state + updated_unix, close
+ *   results_abandon(r)                                     collective: close without writing
+ *        (another run took the file over: leave its metadata and size alone)
  *   results_load(path, view, err, n)                       serial read-only load (status, report)
  *   results_view_free(view)
  *   exp_row_init(row)                                      the fill values
@@ -32,6 +37,7 @@
 #include "provenance.h"
 
 #define RESULTS_N_CURVES 6
+#define RESULTS_NOSPACE (-2) /* results_create: out of space (ENOSPC, EDQUOT) */
 extern const char *const results_curve_names[RESULTS_N_CURVES]; /* train_loss ... elapsed_s */
 
 typedef struct exp_row {
@@ -106,6 +112,7 @@ int results_write_row(results *r, const exp_row *row);
 int results_write_curves(results *r, int id, double *const *curves, int steps);
 int results_write_output(results *r, int id, const char *out_tail, const char *err_tail);
 int results_finish(results *r, const char *state);
+void results_abandon(results *r);
 int results_load(const char *path, results_view *v, char *err, size_t errlen);
 void results_view_free(results_view *v);
 

@@ -12,10 +12,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/fsspace.h"
 #include "../common/timing.h"
+#include "claim.h"
 #include "launch.h"
 #include "provenance.h"
 #include "results.h"
+#include "space.h"
 #include "workresult.h"
 
 #include "hostlist.h"
@@ -40,7 +43,7 @@ enum { TAG_UP = 7101, TAG_DOWN = 7102 };
 enum { RUN_WHY = 768 }; /* room for the distinct reasons of several hosts */
 enum { UP_READY, UP_RESULT, UP_SIGNAL };
 enum { DOWN_WORK, DOWN_DONE, DOWN_STOP };
-enum { ST_DONE, ST_FAILED, ST_INTERRUPTED };
+enum { ST_DONE, ST_FAILED, ST_INTERRUPTED, ST_NOSPACE /* run_one only: interrupted, stop */ };
 static const char *const st_names[] = {"done", "failed", "interrupted"};
 
 typedef struct up_msg {
@@ -50,6 +53,8 @@ typedef struct up_msg {
     int status;      /* ST_* */
     int signalled;   /* the sender received a stop signal */
     double wall_s;   /* wall time of the launch */
+    int nospace;     /* the sender ran out of space (disk full, quota): stop the campaign */
+    char note[512];  /* with nospace: what was being written where */
 } up_msg;
 
 typedef struct down_msg {
@@ -65,6 +70,7 @@ typedef struct run_ctx {
     results res;           /* the open results file */
     char host[64];         /* this node's name */
     char *workdir;         /* OUTPUT.d (absolute) */
+    const char *res_path;  /* the results file */
     strv env;              /* child environment */
     double *curves[RESULTS_N_CURVES]; /* per-experiment curve buffers (steps each) */
     unsigned char *can;    /* rank 0: can[r * P + p] rank r may run platform p */
@@ -77,12 +83,17 @@ typedef struct run_ctx {
     int *waiting;          /* per rank: asked for work, not yet answered */
     int *released;         /* per rank: sent DOWN_DONE */
     int stopping;          /* a stop signal was seen: no more work */
+    int nospace;           /* out of space seen (rank 0: on any rank; workers: here) */
+    char nospace_note[512];/* the first out-of-space message */
+    int told_nospace;      /* this worker already told rank 0 about out of space */
+    claim claim;           /* rank 0: this campaign's claim on the results file */
+    int lost;              /* the claim was taken over (--force elsewhere): write nothing more */
     int n_todo;            /* experiments to finish in this run */
     int n_finished;        /* of those, finished for good */
     int n_done, n_failed, n_interrupted, n_retried; /* outcome counts of this run */
     double t_start;        /* monotonic start of the run */
     /* worker state */
-    int got_stop;          /* DOWN_STOP received while running */
+    int got_stop;          /* DOWN_STOP received while running (2: for out of space) */
     int told;              /* this worker already told rank 0 about a stop signal */
 } run_ctx;
 
@@ -106,6 +117,19 @@ static void last_line(const char *text, char *out, size_t n) {
     size_t start = len;
     while (start && text[start - 1] != '\n') start--;
     snprintf(out, n, "%.*s", (int)(len - start), text + start);
+}
+
+/* The last line of text containing needle (else its last line). */
+static void stderr_line(const char *text, const char *needle, char *out, size_t n) {
+    const char *hit = NULL;
+    for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle)) hit = p;
+    if (!hit) {
+        last_line(text, out, n);
+        return;
+    }
+    while (hit > text && hit[-1] != '\n') hit--;
+    size_t len = strcspn(hit, "\r\n");
+    snprintf(out, n, "%.*s", (int)len, hit);
 }
 
 /* The platform's stage_in / stage_out around one launch (launch_spec.stage). */
@@ -152,7 +176,9 @@ static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cba
     int status = ST_FAILED;
     char errbuf[512] = "";
     if (mkdir_p(dir)) {
-        snprintf(errbuf, sizeof errbuf, "cannot create work folder %.300s: %s", dir, strerror(errno));
+        int e = errno;
+        snprintf(errbuf, sizeof errbuf, "cannot create work folder %.300s: %s", dir, strerror(e));
+        if (fsspace_is_nospace(e)) status = ST_NOSPACE;
         goto record;
     }
     unlink(result);
@@ -204,9 +230,19 @@ static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cba
         snprintf(errbuf, sizeof errbuf, "%s", lr.error);
     } else if (lr.interrupted) {
         status = ST_INTERRUPTED;
-        snprintf(errbuf, sizeof errbuf, "%s", lr.error);
+        if (x->nospace || x->got_stop == 2)
+            snprintf(errbuf, sizeof errbuf, "stopped: the campaign ran out of space (see the "
+                     "experiment recorded \"out of space\")");
+        else
+            snprintf(errbuf, sizeof errbuf, "%s", lr.error);
     } else if (lr.timed_out) {
         snprintf(errbuf, sizeof errbuf, "%s", lr.error);
+    } else if (lr.exit_code == PB_EXIT_NOSPACE && !lr.signal &&
+               c->interface == WORKLOAD_PLATBENCH_CNN) { /* the workload's "out of space" */
+        status = ST_NOSPACE;
+        char ll[400];
+        stderr_line(lr.stderr_tail, "out of space", ll, sizeof ll);
+        snprintf(errbuf, sizeof errbuf, "exit code %d (out of space); stderr: %s", lr.exit_code, ll);
     } else if (lr.exit_code != 0) {
         char ll[120];
         last_line(lr.stderr_tail, ll, sizeof ll);
@@ -227,6 +263,27 @@ static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cba
         status = ST_DONE;
     }
 record:
+    /* a failure while the work folder's file system is full is that, not the experiment's
+       fault (e.g. a container runtime that cannot write its files) */
+    if (status == ST_FAILED && !lr.timed_out && !lr.interrupted) {
+        fsspace_info fi;
+        if (fsspace_query(dir, &fi) == 0 && fi.avail < space_work_bytes(c)) status = ST_NOSPACE;
+    }
+    if (status == ST_NOSPACE) { /* recorded interrupted: rerun once there is space */
+        status = ST_INTERRUPTED;
+        if (!x->nospace) {
+            char fs[1200] = "", ll[400];
+            stderr_line(lr.stderr_tail, "out of space", ll, sizeof ll);
+            const char *what = strstr(ll, "out of space") ? ll : errbuf;
+            if (!strstr(what, "file system")) fsspace_describe(dir, fs, sizeof fs);
+            snprintf(x->nospace_note, sizeof x->nospace_note, "e%04d on rank %d: %.300s%s%.180s",
+                     id, x->rank, what, *fs ? "; " : "", fs);
+        }
+        x->nospace = 1;
+        char tmp[sizeof errbuf];
+        snprintf(tmp, sizeof tmp, "out of space: %s", errbuf);
+        snprintf(errbuf, sizeof errbuf, "%s", tmp);
+    }
     if (status != ST_DONE || c->interface != WORKLOAD_PLATBENCH_CNN)
         for (int m = 0; m < RESULTS_N_CURVES; m++)
             for (int s = 0; s < c->steps; s++) x->curves[m][s] = NAN;
@@ -235,15 +292,37 @@ record:
     snprintf(row.error, sizeof row.error, "%s", status == ST_DONE ? "" : errbuf);
     *wall = isnan(row.wall_s) ? 0 : row.wall_s;
     if (x->rank != 0) { /* tell rank 0 first, so its reply overlaps our writes */
-        up_msg res = {UP_RESULT, id, attempt, status, run_stop_signal != 0 && !x->told, *wall};
+        up_msg res = {UP_RESULT, id, attempt, status, run_stop_signal != 0 && !x->told, *wall,
+                      x->nospace && !x->told_nospace, ""};
         if (res.signalled) x->told = 1;
+        if (res.nospace) {
+            x->told_nospace = 1;
+            snprintf(res.note, sizeof res.note, "%s", x->nospace_note);
+        }
         MPI_Send(&res, sizeof res, MPI_BYTE, 0, TAG_UP, x->comm);
+    }
+    if (x->lost) { /* the file belongs to the campaign that took the claim */
+        strv_free(&wargv);
+        strv_free(&argv);
+        return status;
     }
     int wr = results_write_curves(&x->res, id, x->curves, c->steps);
     wr |= results_write_output(&x->res, id, lr.stdout_tail, lr.stderr_tail);
     wr |= results_write_row(&x->res, &row);
-    if (wr) fprintf(stderr, "platbench: rank %d: writing row %d of the results file failed\n",
-                    x->rank, id);
+    if (wr) {
+        int e = errno;
+        fsspace_info fi;
+        char fs[1200];
+        fsspace_describe(x->res_path, fs, sizeof fs);
+        if (fsspace_is_nospace(e) || (fsspace_query(x->res_path, &fi) == 0 && fi.avail < 65536)) {
+            if (!x->nospace)
+                snprintf(x->nospace_note, sizeof x->nospace_note, "writing row %d of the results "
+                         "file on rank %d; %.300s", id, x->rank, fs);
+            x->nospace = 1; /* a worker tells rank 0 before it asks for more work */
+        }
+        fprintf(stderr, "platbench: rank %d: writing row %d of the results file %s failed (%s)\n",
+                x->rank, id, x->res_path, fs);
+    }
     strv_free(&wargv);
     strv_free(&argv);
     return status;
@@ -331,15 +410,24 @@ static void account(run_ctx *x, int id, int attempt, int status, double wall) {
 static void begin_stop(run_ctx *x) {
     if (x->stopping) return;
     x->stopping = 1;
-    printf("platbench: stop requested (signal); stopping in-flight experiments\n");
+    if (x->lost)
+        ; /* serve() said why */
+    else if (x->nospace)
+        printf("platbench: out of space (%s); stopping the campaign: in-flight experiments are "
+               "recorded interrupted, the rest stay pending\n", x->nospace_note);
+    else
+        printf("platbench: stop requested (signal); stopping in-flight experiments\n");
     fflush(stdout);
     /* not a blocking send: when a rank died with its node, a send to it may never
        return, and rank 0 must still record its own in-flight experiment */
-    static const down_msg stop = {DOWN_STOP, -1, 0};
     for (int r = 1; r < x->size; r++)
         if (x->busy[r] >= 0) {
+            /* id -1: a signal; -2: out of space; -3: the claim is lost, write nothing more.
+               Static: the buffer must outlive the request */
+            static const down_msg stops[3] = {{DOWN_STOP, -1, 0}, {DOWN_STOP, -2, 0}, {DOWN_STOP, -3, 0}};
             MPI_Request rq;
-            MPI_Isend(&stop, sizeof stop, MPI_BYTE, r, TAG_DOWN, x->comm, &rq);
+            MPI_Isend(&stops[x->lost ? 2 : x->nospace ? 1 : 0], sizeof stops[0], MPI_BYTE, r, TAG_DOWN,
+                      x->comm, &rq);
             MPI_Request_free(&rq);
         }
 }
@@ -365,7 +453,14 @@ static void dispatch(run_ctx *x) {
 
 /* Handles every pending message from workers, then dispatches. */
 static void serve(run_ctx *x) {
-    if (run_stop_signal) begin_stop(x);
+    if (run_stop_signal || x->nospace) begin_stop(x);
+    if (claim_heartbeat(&x->claim, time_mono()) == 1) {
+        printf("platbench: the claim on %s was taken by another campaign (%s); stopping this "
+               "one without writing to the file any more\n", x->res_path, x->claim.lost);
+        x->lost = 1;
+        x->stopping = 0; /* (again) so that the stop reaches busy ranks as "lost" */
+        begin_stop(x);
+    }
     for (;;) {
         int flag = 0;
         MPI_Status st;
@@ -374,7 +469,11 @@ static void serve(run_ctx *x) {
         up_msg m;
         MPI_Recv(&m, sizeof m, MPI_BYTE, st.MPI_SOURCE, TAG_UP, x->comm, MPI_STATUS_IGNORE);
         int r = st.MPI_SOURCE;
-        if (m.signalled) begin_stop(x);
+        if (m.nospace && !x->nospace) {
+            x->nospace = 1;
+            snprintf(x->nospace_note, sizeof x->nospace_note, "%s", m.note);
+        }
+        if (m.signalled || m.nospace) begin_stop(x);
         if (m.type == UP_RESULT) {
             x->busy[r] = -1;
             account(x, m.id, m.attempt, m.status, m.wall_s);
@@ -429,13 +528,14 @@ static int worker_cb(void *arg) {
     if (flag) {
         down_msg m;
         MPI_Recv(&m, sizeof m, MPI_BYTE, 0, TAG_DOWN, x->comm, MPI_STATUS_IGNORE);
-        if (m.cmd == DOWN_STOP) x->got_stop = 1;
+        if (m.cmd == DOWN_STOP) x->got_stop = m.id == -2 ? 2 : 1;
+        if (m.cmd == DOWN_STOP && m.id == -3) x->lost = 1;
     }
     return x->got_stop || run_stop_signal;
 }
 
 static void schedule_worker(run_ctx *x) {
-    up_msg up = {UP_READY, -1, 0, 0, 0, 0};
+    up_msg up = {UP_READY, -1, 0, 0, 0, 0, 0, ""};
     MPI_Send(&up, sizeof up, MPI_BYTE, 0, TAG_UP, x->comm);
     for (;;) {
         down_msg m;
@@ -445,9 +545,15 @@ static void schedule_worker(run_ctx *x) {
             MPI_Iprobe(0, TAG_DOWN, x->comm, &flag, MPI_STATUS_IGNORE);
             if (flag) break;
             if (run_stop_signal && !x->told) { /* only this rank got the signal: tell rank 0 */
-                up_msg s = {UP_SIGNAL, -1, 0, 0, 1, 0};
+                up_msg s = {UP_SIGNAL, -1, 0, 0, 1, 0, 0, ""};
                 MPI_Send(&s, sizeof s, MPI_BYTE, 0, TAG_UP, x->comm);
                 x->told = 1;
+            }
+            if (x->nospace && !x->told_nospace) { /* out of space after our last result */
+                up_msg s = {UP_SIGNAL, -1, 0, 0, 0, 0, 1, ""};
+                snprintf(s.note, sizeof s.note, "%s", x->nospace_note);
+                MPI_Send(&s, sizeof s, MPI_BYTE, 0, TAG_UP, x->comm);
+                x->told_nospace = 1;
             }
             struct timespec ts = {0, (long)(idle * 1e9)};
             nanosleep(&ts, NULL);
@@ -593,9 +699,28 @@ static int collect_provenance(run_ctx *x, provenance *prov) {
     return rc;
 }
 
+/* Experiments a run of c on output would run (all when the file does not exist). */
+static int count_todo(const campaign *c, const char *output, int exists) {
+    if (!exists) return c->n_experiments;
+    results_view v;
+    char e[512];
+    if (results_load(output, &v, e, sizeof e)) return c->n_experiments;
+    int todo = 0;
+    for (int i = 0; i < v.n; i++) {
+        const exp_row *r = &v.rows[i];
+        if (!strcmp(r->status, "done") || !strcmp(r->status, "skipped")) continue;
+        if (!strcmp(r->status, "failed") && r->attempt >= 1 + c->retries) continue;
+        todo++;
+    }
+    results_view_free(&v);
+    return todo;
+}
+
 /* Opens (resume) or creates the file; fills x->attempt and the queue on rank 0.
-   Returns 0, or -1 after printing why on rank 0 (collectively consistent). */
-static int open_results(run_ctx *x, const char *output, int force_resume) {
+   Returns 0, or -1 / RUN_EXIT_NOSPACE after printing why on rank 0 (collectively
+   consistent). */
+static int open_results(run_ctx *x, const char *output, int flags) {
+    int force_resume = flags & RUN_FORCE_RESUME;
     const campaign *c = x->c;
     int N = c->n_experiments;
     exp_row *rows = calloc((size_t)(N ? N : 1), sizeof *rows);
@@ -605,6 +730,16 @@ static int open_results(run_ctx *x, const char *output, int force_resume) {
     MPI_Bcast(&exists, 1, MPI_INT, 0, x->comm);
     char err[4096] = "";
     int rc = 0;
+    /* refuse early, with the numbers, what cannot fit (before anything is written) */
+    int nospace = x->rank == 0 && !(flags & RUN_NO_SPACE_CHECK) &&
+                  space_check(c, output, x->workdir, count_todo(c, output, exists), !exists, err,
+                              sizeof err);
+    MPI_Bcast(&nospace, 1, MPI_INT, 0, x->comm);
+    if (nospace) {
+        if (x->rank == 0) fprintf(stderr, "platbench: %s\n", err);
+        free(rows);
+        return RUN_EXIT_NOSPACE;
+    }
     double t_open = time_mono();
     if (!ok) {
         snprintf(err, sizeof err, "out of memory");
@@ -619,8 +754,9 @@ static int open_results(run_ctx *x, const char *output, int force_resume) {
         /* the work folder first, so no rank launches into a missing folder */
         if (x->rank == 0 && mkdir_p(x->workdir))
             fprintf(stderr, "platbench: cannot create %s: %s\n", x->workdir, strerror(errno));
-        if (rc == 0 && results_create(&x->res, output, x->comm, c, &prov, rows, err, sizeof err))
-            rc = -1;
+        int cr = rc == 0 ? results_create(&x->res, output, x->comm, c, &prov, rows, err, sizeof err) : 0;
+        if (cr) rc = -1;
+        if (cr == RESULTS_NOSPACE) nospace = 1; /* the same on every rank (rank 0 decided) */
         provenance_free(&prov);
     } else {
         if (results_open(&x->res, output, x->comm, err, sizeof err)) {
@@ -688,7 +824,7 @@ static int open_results(run_ctx *x, const char *output, int force_resume) {
     if (anybad) {
         if (x->rank == 0) fprintf(stderr, "platbench: %s\n", *err ? err : "failed on another rank");
         free(rows);
-        return -1;
+        return nospace ? RUN_EXIT_NOSPACE : -1;
     }
     if (x->rank == 0) {
         int skipped = 0, already = 0;
@@ -743,7 +879,7 @@ static void ctx_free(run_ctx *x) {
     free(x->released);
 }
 
-int run_campaign(const campaign *c, const char *output, int force_resume, MPI_Comm comm) {
+int run_campaign(const campaign *c, const char *output, int flags, MPI_Comm comm) {
     run_ctx x;
     memset(&x, 0, sizeof x);
     x.c = c;
@@ -751,6 +887,10 @@ int run_campaign(const campaign *c, const char *output, int force_resume, MPI_Co
     MPI_Comm_rank(comm, &x.rank);
     MPI_Comm_size(comm, &x.size);
     x.res.file = -1;
+    x.res_path = output;
+    /* our messages name the file and what failed; HDF5's own stacks (one per failed call,
+       per rank) buried them */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     strv_init(&x.env);
     if (gethostname(x.host, sizeof x.host)) snprintf(x.host, sizeof x.host, "unknown");
     x.host[sizeof x.host - 1] = '\0';
@@ -773,20 +913,52 @@ int run_campaign(const campaign *c, const char *output, int force_resume, MPI_Co
         ctx_free(&x);
         return RUN_EXIT_ERROR;
     }
-    if (open_results(&x, output, force_resume)) {
+    /* one campaign per results file: claim it before touching it */
+    int held = 0;
+    if (x.rank == 0) {
+        char msg[2048];
+        held = claim_acquire(&x.claim, output, c->config_file, flags & RUN_FORCE_CLAIM, msg,
+                             sizeof msg);
+        if (held) fprintf(stderr, "platbench: %s\n", msg);
+        else if (msg[0]) printf("platbench: %s\n", msg);
+        fflush(stdout);
+    }
+    MPI_Bcast(&held, 1, MPI_INT, 0, comm);
+    if (held) {
         ctx_free(&x);
         return RUN_EXIT_ERROR;
+    }
+    int orc = open_results(&x, output, flags);
+    if (orc) {
+        claim_release(&x.claim);
+        ctx_free(&x);
+        return orc == RUN_EXIT_NOSPACE ? RUN_EXIT_NOSPACE : RUN_EXIT_ERROR;
     }
     x.t_start = time_mono();
     if (x.rank == 0) schedule_rank0(&x);
     else schedule_worker(&x);
 
     /* outcome, decided on rank 0; any rank's signal counts */
-    int sig = run_stop_signal != 0, anysig = 0;
+    int sig = run_stop_signal != 0, anysig = 0, anynospace = 0, anylost = 0;
     MPI_Allreduce(&sig, &anysig, 1, MPI_INT, MPI_LOR, comm);
+    MPI_Allreduce(&x.lost, &anylost, 1, MPI_INT, MPI_LOR, comm);
+    if (anylost) {
+        /* another campaign owns the file now: close it without writing our state (and
+           without cutting it to our end of allocation: see results_open) */
+        if (x.rank == 0) {
+            printf("\nplatbench: stopped after %.1f s: the claim on %s was taken over (%s); this "
+                   "run left the file to it\n", time_mono() - x.t_start, output, x.claim.lost);
+            fflush(stdout);
+        }
+        results_abandon(&x.res);
+        ctx_free(&x);
+        return RUN_EXIT_INTERRUPTED;
+    }
+    MPI_Allreduce(&x.nospace, &anynospace, 1, MPI_INT, MPI_LOR, comm);
     int code = RUN_EXIT_OK;
     if (x.rank == 0) {
-        if (x.stopping || anysig) code = RUN_EXIT_INTERRUPTED;
+        if (anynospace) code = RUN_EXIT_NOSPACE;
+        else if (x.stopping || anysig) code = RUN_EXIT_INTERRUPTED;
         else if (x.n_failed > 0 || x.n_done < x.n_todo) code = RUN_EXIT_FAILURES;
         else {
             for (int p = 0; p < c->n_platforms; p++)
@@ -794,11 +966,13 @@ int run_campaign(const campaign *c, const char *output, int force_resume, MPI_Co
         }
     }
     MPI_Bcast(&code, 1, MPI_INT, 0, comm);
-    const char *state = code == RUN_EXIT_INTERRUPTED ? "interrupted" : "complete";
+    const char *state =
+        code == RUN_EXIT_INTERRUPTED || code == RUN_EXIT_NOSPACE ? "interrupted" : "complete";
     if (results_finish(&x.res, state)) {
         if (x.rank == 0) fprintf(stderr, "platbench: closing %s failed\n", output);
         if (code == RUN_EXIT_OK) code = RUN_EXIT_ERROR;
     }
+    claim_release(&x.claim);
     if (x.rank == 0) {
         double el = time_mono() - x.t_start;
         printf("\nplatbench: %s after %.1f s: %d done, %d failed, %d interrupted, %d retried "
@@ -807,6 +981,10 @@ int run_campaign(const campaign *c, const char *output, int force_resume, MPI_Co
         printf("platbench: results in %s (work folders in %s)\n", output, x.workdir);
         if (code == RUN_EXIT_INTERRUPTED)
             printf("platbench: interrupted: run the same command again to resume the rest\n");
+        else if (code == RUN_EXIT_NOSPACE)
+            printf("platbench: stopped: out of space (%s); free space and run the same command "
+                   "again to resume the rest (exit status %d)\n",
+                   x.nospace_note[0] ? x.nospace_note : "on another rank", RUN_EXIT_NOSPACE);
         else if (code == RUN_EXIT_FAILURES)
             printf("platbench: some experiments failed or were skipped: see `platbench status %s`;"
                    " rerunning the same command retries failed ones while attempt < 1 + retries\n",

@@ -19,13 +19,21 @@
  * experiments are killed (whole process group) and recorded "interrupted"; the file is
  * closed with state "interrupted" and run_campaign returns RUN_EXIT_INTERRUPTED.
  *
+ * Out of space (disk full, quota): refused before the start when the estimate (space.h)
+ * does not fit; during the run, a workload exiting PB_EXIT_NOSPACE (platbench-cnn's 4), a
+ * work folder that cannot be created for ENOSPC/EDQUOT, a failure while the work folder's
+ * file system is full, or a results write failing on a full file system is recorded
+ * "interrupted" (error "out of space: ..."), the rank tells rank 0 (nospace in its message),
+ * and the campaign stops as for a signal; run_campaign returns RUN_EXIT_NOSPACE.
+ *
  * Resume: when the output file exists, only experiments whose status is not "done" run
  * (failed ones while attempt < 1 + retries). A changed comparable setting (config_hash)
  * is refused with the list of changes unless force_resume; a different experiment list
  * (number, platform or test of a row, or curve width) is always refused.
  *
  * API
- *   run_campaign(c, output, force_resume, comm)  collective; returns a RUN_EXIT_* code
+ *   run_campaign(c, output, flags, comm)  collective; flags RUN_FORCE_RESUME | ...; returns a
+ *                                         RUN_EXIT_* code
  *   run_install_signals()                         SIGTERM/SIGINT/SIGUSR1 set a stop flag
  */
 #ifndef PB_RUN_H
@@ -38,10 +46,18 @@ enum {
     RUN_EXIT_OK = 0,          /* every experiment done */
     RUN_EXIT_ERROR = 1,       /* config, file or MPI error; nothing (more) ran */
     RUN_EXIT_FAILURES = 2,    /* campaign finished, some experiments failed or were skipped */
-    RUN_EXIT_INTERRUPTED = 3  /* stopped by a signal; resume with the same command */
+    RUN_EXIT_INTERRUPTED = 3, /* stopped by a signal; resume with the same command */
+    RUN_EXIT_NOSPACE = 4      /* out of space (disk full, quota), refused before the start or
+                                 stopped like an interrupted run; free space and resume */
 };
 
-int run_campaign(const campaign *c, const char *output, int force_resume, MPI_Comm comm);
+enum { /* run_campaign flags */
+    RUN_FORCE_RESUME = 1,     /* resume despite changed comparable settings */
+    RUN_NO_SPACE_CHECK = 2,   /* skip the free-space estimate before the start */
+    RUN_FORCE_CLAIM = 4       /* take the results file's claim even from a live campaign */
+};
+
+int run_campaign(const campaign *c, const char *output, int flags, MPI_Comm comm);
 void run_install_signals(void);
 
 #endif

@@ -11,9 +11,12 @@
 #include <unistd.h>
 
 #include "campaign.h"
+#include "claim.h"
 #include "hostlist.h"
 #include "iosafe.h"
 #include "report.h"
+#include "space.h"
+#include "../common/fsspace.h"
 #include "run.h"
 
 static void usage(FILE *fp) {
@@ -21,14 +24,26 @@ static void usage(FILE *fp) {
             "usage:\n"
             "  platbench plan CFG                 validate CFG; list every experiment with its argv\n"
             "                                     and whether this machine can run each platform\n"
-            "  mpirun -n N platbench run CFG [-o FILE] [--force-resume]\n"
+            "  mpirun -n N platbench run CFG [-o FILE] [--force-resume] [--force] [--no-space-check]\n"
             "                                     run (or resume) the campaign into one HDF5 file\n"
             "  platbench status FILE              done/failed/remaining counts (also while running)\n"
             "  platbench report FILE              best run and summary per platform, vs bare metal\n"
             "  platbench help config|platforms    reference of the campaign config / platform kinds\n"
             "  platbench version\n"
             "exit status: 0 ok, 1 error, 2 finished with failed/skipped experiments,\n"
-            "             3 interrupted (SIGTERM/SIGINT/SIGUSR1): run the same command to resume\n"
+            "             3 interrupted (SIGTERM/SIGINT/SIGUSR1): run the same command to resume,\n"
+            "             4 out of space (disk full or quota, refused before the start or stopped\n"
+            "             like an interrupted run): free space and run the same command to resume\n"
+            "one campaign per results file: run claims FILE as FILE.claim (host, pid, Slurm job,\n"
+            "             start, heartbeat every 10 s or $PLATBENCH_CLAIM_INTERVAL_S); a second\n"
+            "             run refuses with who holds it and since when; a stale claim (same host\n"
+            "             and pid gone, no heartbeat for 6 periods, or its Slurm job gone per\n"
+            "             squeue) is taken over and recorded in the new claim; status FILE shows it\n"
+            "--force:     take the claim even from a campaign that looks alive (it stops at its\n"
+            "             next heartbeat and writes nothing more)\n"
+            "--no-space-check: skip the free-space estimate made before the start (results file\n"
+            "             about 5 KiB per experiment + 48 bytes per step, work folders about\n"
+            "             12 KiB per experiment to run), e.g. where statvfs reports nothing useful\n"
             "--force-resume: resume into a file whose comparable settings (workload, model, data,\n"
             "             steps, batch, threads, seeds, platforms, tests) differ from the config;\n"
             "             the experiment list (count, platform and test of each row) must still match\n");
@@ -58,6 +73,11 @@ static int cmd_plan(const char *cfg) {
     }
     printf("campaign \"%s\" from %s\n", c.name, c.config_file);
     printf("  output %s (work folders %s.d/)\n", c.output, c.output);
+    char rb[32], wb[32], fs[1200];
+    fsspace_bytes(space_results_bytes(&c), rb, sizeof rb);
+    fsspace_bytes(space_work_bytes(&c) * (uint64_t)c.n_experiments, wb, sizeof wb);
+    fsspace_describe(c.output, fs, sizeof fs);
+    printf("  space: results file about %s, work folders about %s; %s\n", rb, wb, fs);
     printf("  workload %s, %d steps, batch %d, %d thread(s); %d tests x %d platforms = %d "
            "experiments\n", c.executable, c.steps, c.batch, c.threads, c.tests, c.n_platforms,
            c.n_experiments);
@@ -130,10 +150,12 @@ static int cmd_plan(const char *cfg) {
 
 static int cmd_run(int argc, char **argv) {
     const char *cfg = NULL, *out = NULL;
-    int force = 0;
+    int flags = 0;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(argv[i], "--force-resume")) force = 1;
+        else if (!strcmp(argv[i], "--force-resume")) flags |= RUN_FORCE_RESUME;
+        else if (!strcmp(argv[i], "--no-space-check")) flags |= RUN_NO_SPACE_CHECK;
+        else if (!strcmp(argv[i], "--force")) flags |= RUN_FORCE_CLAIM;
         else if (argv[i][0] != '-' && !cfg) cfg = argv[i];
         else {
             fprintf(stderr, "platbench run: unexpected argument \"%s\"\n", argv[i]);
@@ -170,7 +192,7 @@ static int cmd_run(int argc, char **argv) {
         const char *o = out ? out : c.output;
         if (o[0] != '/' && getcwd(cwd, sizeof cwd) && asprintf(&abs, "%s/%s", cwd, o) < 0)
             abs = NULL;
-        code = run_campaign(&c, abs ? abs : o, force, MPI_COMM_WORLD);
+        code = run_campaign(&c, abs ? abs : o, flags, MPI_COMM_WORLD);
         free(abs);
     }
     if (!bad) campaign_free(&c);
@@ -186,6 +208,8 @@ int runner_main(int argc, char **argv) {
     if ((!strcmp(cmd, "status") || !strcmp(cmd, "report")) && argc == 3) {
         int rc = !strcmp(cmd, "status") ? report_status(argv[2], stdout, err, sizeof err)
                                         : report_print(argv[2], stdout, err, sizeof err);
+        char cl[2048];
+        if (!strcmp(cmd, "status") && claim_describe(argv[2], cl, sizeof cl)) printf("%s\n", cl);
         if (rc) fprintf(stderr, "platbench: %s\n", err);
         return rc ? 1 : 0;
     }
