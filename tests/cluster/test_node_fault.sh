@@ -37,7 +37,13 @@ hd grep -q "campaign complete" "$out2" || fail "job $j2 did not complete the cam
 pyread "$check" check results.h5 --n $n --state complete --all-done --unchanged done-before.json ||
   fail "final file check"
 pyread "$ccheck" results.h5 --attempts-max 2 || fail "final multi-node check"
-# a killed job must not leave MPI-IO shared-file-pointer files (.data.N, .metadata.N, lock)
-left=$(hd sh -c 'cd "$0" && ls -d results.h5?* 2>/dev/null | grep -vx "results.h5.d"' "$work")
+# the killed job's claim on the file was stale (its ranks are gone): the resubmission took
+# it over and kept the record of it beside the file
+hd grep -q "took over the claim" "$out2" || fail "job $j2 did not say it took over the killed job's claim"
+hd grep -qx "slurm_job_id = $j1" "$work/results.h5.claim.stale" ||
+  fail "results.h5.claim.stale does not name the killed job $j1"
+# a killed job must not leave MPI-IO shared-file-pointer files (.data.N, .metadata.N, lock),
+# nor a live claim
+left=$(hd sh -c 'cd "$0" && ls -d results.h5?* 2>/dev/null | grep -vx -e "results.h5.d" -e "results.h5.claim.stale"' "$work")
 [ -z "$left" ] || fail "files left beside the results file: $(echo $left)"
 log "ok"
