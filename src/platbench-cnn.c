@@ -6,8 +6,9 @@
  *   platbench-cnn bench    [--model FILE] --batch N --threads T --steps S [--warmup W]
  *
  * One options table (below) drives parsing, defaults and --help. Exit status: 0 success,
- * 1 runtime failure, 2 bad usage (including a bad model file). stderr opens with
- * "PLATBENCH_MARK workload_start" and closes with "PLATBENCH_MARK workload_end".
+ * 1 runtime failure, 2 bad usage (including a bad model file). With PLATBENCH_MARKERS=1
+ * in the environment (the runner sets it) stderr opens with "PLATBENCH_MARK
+ * workload_start" and closes with "PLATBENCH_MARK workload_end" (not for --help, dataset).
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "cnn/bench.h"
@@ -319,7 +320,10 @@ static int cmd_train(cli *cl, double t_start)
                         .cpus_seen = cpus,
                         .load_time_s = load_s,
                         .total_time_s = time_mono() - t_start,
-                        .peak_rss_kb = peak_rss_kb()};
+                        .peak_rss_kb = peak_rss_kb(),
+                        .n_train = ds.train.n,
+                        .n_valid = ds.valid.n,
+                        .n_test = ds.test.n};
     if (result_write(cl->out, &info, &r, err, sizeof err)) {
         fprintf(stderr, "platbench-cnn train: %s\n", err);
         goto done;
@@ -494,14 +498,29 @@ static int run(int argc, char **argv, double t_start)
     return rc;
 }
 
+/* Whether to print the PLATBENCH_MARK lines: only when the runner asks for them
+ * (PLATBENCH_MARKERS=1 in the environment), and never for --help or `dataset`, which
+ * are no workload. */
+static int want_markers(int argc, char **argv)
+{
+    const char *v = getenv("PLATBENCH_MARKERS");
+    if (!v || strcmp(v, "1") != 0 || argc < 2 || !strcmp(argv[1], "dataset")) return 0;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 0;
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
-    fprintf(stderr, "PLATBENCH_MARK workload_start\n");
-    fflush(stderr);
+    int markers = want_markers(argc, argv);
+    if (markers) {
+        fprintf(stderr, "PLATBENCH_MARK workload_start\n");
+        fflush(stderr);
+    }
     double t_start = time_mono();
     int rc = run(argc, argv, t_start);
     fflush(stdout);
-    fprintf(stderr, "PLATBENCH_MARK workload_end\n");
+    if (markers) fprintf(stderr, "PLATBENCH_MARK workload_end\n");
     fflush(stderr);
     return rc;
 }

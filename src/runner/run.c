@@ -152,6 +152,7 @@ static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cba
         .write_dir = dir,
         .id = lid,
         .threads = c->threads,
+        .markers = 1,
     };
     if (campaign_workload_argv(c, e, result, &wargv)) {
         snprintf(errbuf, sizeof errbuf, "out of memory");

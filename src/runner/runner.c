@@ -108,7 +108,7 @@ static int cmd_plan(const char *cfg) {
             snprintf(line, sizeof line, "(out of memory)");
         } else {
             launch_request rq = {(const char *const *)w.items, slash ? slash + 1 : c.executable,
-                                 reads, dir, lid, c.threads};
+                                 reads, dir, lid, c.threads, 1};
             if (cp->ops->build_argv(&cp->conf, &rq, &a, e2, sizeof e2))
                 snprintf(line, sizeof line, "(cannot build: %s)", e2);
             else

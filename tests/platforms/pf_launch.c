@@ -127,6 +127,7 @@ int main(int argc, char **argv) {
         .write_dir = write_dir,
         .id = id,
         .threads = threads,
+        .markers = 1,
     };
     strv cmd;
     strv_init(&cmd);
@@ -143,6 +144,7 @@ int main(int argc, char **argv) {
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP);
     posix_spawnattr_setpgroup(&at, 0);
     pid_t pid;
+    setenv("PLATBENCH_MARKERS", "1", 1); /* as the runner's launch environment: bare inherits it */
     int e = posix_spawnp(&pid, cmd.items[0], NULL, &at, cmd.items, environ);
     posix_spawnattr_destroy(&at);
     if (e) {
