@@ -26,8 +26,11 @@ static void usage(FILE *fp) {
             "  platbench report FILE              best run and summary per platform, vs bare metal\n"
             "  platbench help config|platforms    reference of the campaign config / platform kinds\n"
             "  platbench version\n"
-            "exit status: 0 ok, 1 error, 2 finished with failed/skipped experiments,\n"
+            "exit status of run: 0 every experiment this allocation can run is done (platforms it\n"
+            "             cannot run are recorded \"skipped\" and listed with the reason), 1 error,\n"
+            "             2 finished but some experiments failed (retries used up),\n"
             "             3 interrupted (SIGTERM/SIGINT/SIGUSR1): run the same command to resume\n"
+            "exit status of status/report: 0 ok, 1 cannot open FILE, 2 FILE damaged (the rest shown)\n"
             "--force-resume: resume into a file whose comparable settings (workload, model, data,\n"
             "             steps, batch, threads, seeds, platforms, tests) differ from the config;\n"
             "             the experiment list (count, platform and test of each row) must still match\n");
