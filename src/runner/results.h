@@ -18,7 +18,10 @@
  *   results_write_curves(r, id, curves)                    independent; curves[RESULTS_N_CURVES][steps]
  *   results_write_output(r, id, out_tail, err_tail)        independent
  *   results_finish(r, state)                               collective: state + updated_unix, close
- *   results_load(path, view, err, n)                       serial read-only load (status, report)
+ *   results_load(path, view, err, n)                       serial read-only load (status, report):
+ *        -1 + err when nothing can be read (missing, not HDF5, not a results file); else 0 with
+ *        everything still readable, each damaged object (attribute, dataset, run of unreadable
+ *        rows) a line in view->damage; HDF5's own error printing is turned off
  *   results_view_free(view)
  *   exp_row_init(row)                                      the fill values
  */
@@ -92,6 +95,9 @@ typedef struct results_view {
     char config_file[1024];/* config_file attribute */
     double created_unix;   /* created_unix attribute */
     double updated_unix;   /* updated_unix attribute */
+    int n_damaged;         /* damaged objects found while loading (0: the file is whole) */
+    char *damage;          /* one line per damaged object ("attribute \"state\": unreadable
+                              (...); shown as unknown"), NULL when none; owned */
 } results_view;
 
 void exp_row_init(exp_row *row);

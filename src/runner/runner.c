@@ -30,7 +30,8 @@ static void usage(FILE *fp) {
             "             cannot run are recorded \"skipped\" and listed with the reason), 1 error,\n"
             "             2 finished but some experiments failed (retries used up),\n"
             "             3 interrupted (SIGTERM/SIGINT/SIGUSR1): run the same command to resume\n"
-            "exit status of status/report: 0 ok, 1 cannot open FILE, 2 FILE damaged (the rest shown)\n"
+            "exit status of status/report: 0 ok; 2 FILE missing, not a results file, or damaged\n"
+            "             (one line per damaged object, everything still readable shown)\n"
             "--force-resume: resume into a file whose comparable settings (workload, model, data,\n"
             "             steps, batch, threads, seeds, platforms, tests) differ from the config;\n"
             "             the experiment list (count, platform and test of each row) must still match\n");
@@ -187,8 +188,8 @@ int runner_main(int argc, char **argv) {
     if ((!strcmp(cmd, "status") || !strcmp(cmd, "report")) && argc == 3) {
         int rc = !strcmp(cmd, "status") ? report_status(argv[2], stdout, err, sizeof err)
                                         : report_print(argv[2], stdout, err, sizeof err);
-        if (rc) fprintf(stderr, "platbench: %s\n", err);
-        return rc ? 1 : 0;
+        if (rc < 0) fprintf(stderr, "platbench: %s\n", err);
+        return rc ? 2 : 0; /* 2: FILE missing, not a results file, or damaged */
     }
     if (!strcmp(cmd, "help")) {
         if (argc > 2 && !strcmp(argv[2], "config")) campaign_help(stdout);
