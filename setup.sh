@@ -23,7 +23,7 @@ pkgs_run=(build-essential cmake pkg-config git openmpi-bin libopenmpi-dev libhdf
 pkgs_demo=(docker.io debootstrap)
 # ... and what the tests start for real: Docker engine and image tools, QEMU, Slurm.
 pkgs_test=(docker.io debootstrap squashfs-tools siftool bubblewrap kmod qemu-system-x86
-           busybox-static cpio slurm-wlm munge)
+           busybox-static cpio slurm-wlm munge strace)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 

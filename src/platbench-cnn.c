@@ -378,7 +378,7 @@ static int class_list(const cli *cl, const model *m, const char *stored, char *o
 
 static int cmd_classify(cli *cl)
 {
-    char err[1024], stored[1024], names[1024];
+    char err[8192], stored[1024], names[1024];
     char *name_v[DATASET_MAX_CLASSES] = {0};
     model m;
     if (cl->n_args < 1) {
@@ -394,7 +394,8 @@ static int cmd_classify(cli *cl)
     set_threads(cl->threads > 0 ? (int)cl->threads : 1);
     if (model_alloc(&m, 1, err, sizeof err) ||
         weights_load(&m, cl->weights, stored, sizeof stored, err, sizeof err)) {
-        fprintf(stderr, "platbench-cnn classify: %s\n", err);
+        for (char *s = err, *line; (line = strsep(&s, "\n"));) /* one line per damaged object */
+            fprintf(stderr, "platbench-cnn classify: %s\n", line);
         goto done;
     }
     if (class_list(cl, &m, stored, names, sizeof names)) goto done;

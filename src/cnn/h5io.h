@@ -14,7 +14,8 @@
  *                                             creates path + ".tmp" (name into tmp) for writing;
  *                                             the file id, or -1 with a message
  *   h5io_commit(f, tmp, path, what, bad, err, errlen)
- *                                             closes f (written as tmp) and renames tmp to path,
+ *                                             closes f (written as tmp), fsyncs it, renames tmp to
+ *                                             path and fsyncs the folder (common/durable.h),
  *                                             or removes tmp if bad or anything fails: a file
  *                                             that exists under path is always whole
  */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../common/durable.h"
 #include "../common/h5diag.h"
 #include "../common/timing.h"
 #include "launch.h"
@@ -345,7 +346,7 @@ int results_create(results *r, const char *path, MPI_Comm comm, const campaign *
     if (H5Fflush(f, H5F_SCOPE_GLOBAL) < 0) rc = 1;
     int any = 0;
     MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_LOR, comm);
-    if (!any && rank == 0 && rename(tmp, path) != 0) rc = 2;
+    if (!any && rank == 0 && durable_rename(tmp, path) != 0) rc = 2; /* synced, then published */
     MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_MAX, comm);
     if (any) {
         snprintf(err, errlen, "%s: %s", any == 2 ? path : tmp,

@@ -17,7 +17,8 @@ check() { # check NAME CONDITION-EXIT-STATUS
 expect_rc() { # expect_rc NAME WANT CMD...
     name=$1 want=$2; shift 2
     "$@" >"$d/out" 2>"$d/err"; rc=$?
-    [ "$rc" -eq "$want" ]; check "$name (exit $rc, want $want): $(grep -v PLATBENCH_MARK "$d/err" | head -1)" $?
+    first=$(grep -v PLATBENCH_MARK "$d/err" | head -1) # before the test: $? must be the test's
+    [ "$rc" -eq "$want" ]; check "$name (exit $rc, want $want): $first" $?
 }
 
 expect_rc "no command" 2 "$B"
@@ -103,6 +104,57 @@ expect_rc "image folder with a dangling link: refused" 1 "$B" train --model "$MO
 grep -q "$d/imgs/train/b/2.png: symbolic link to \"gone.png\", which does not exist; expected" "$d/err"
 check "the message names the link, what it is and what was expected" $?
 [ ! -e "$d/i.h5" ] && ! grep -q "step 1/1" "$d/err"; check "no training, no result file" $?
+# durability: the result and weights files reach the disk before the rename that publishes
+# them, and the rename reaches it (fsync of the folder) before train reports success
+if command -v strace >/dev/null 2>&1; then
+    rm -f "$d/r.h5" "$d/w.h5"
+    strace -f -qq -e trace=openat,fsync,rename -o "$d/trace" "$B" train --model "$MODELS/tiny.cfg" \
+        --data "$FMNIST" --out "$d/r.h5" --save-weights "$d/w.h5" --max-images 40 --steps 1 --batch 4 --threads 1 \
+        >/dev/null 2>&1
+    for f in r.h5 w.h5; do
+        awk -v tmp="$d/$f.tmp" -v dst="$d/$f" -v dir="$d" '
+            { sub(/^[0-9]+ +/, "") }                        # strace -f: pid first
+            /^openat\(/ && / = [0-9]+$/ { split($0, q, "\""); fd[$NF] = q[2] }
+            /^fsync\(/ { n = $0; sub(/^fsync\(/, "", n); sub(/\).*/, "", n); p = fd[n]
+                         if (p == tmp && !renamed) synced = 1; if (p == dir && renamed) dirsync = 1 }
+            /^rename\(/ && index($0, "\"" tmp "\", \"" dst "\"") && / = 0$/ { renamed = 1; before = synced }
+            END { exit !(renamed && before && dirsync) }' "$d/trace"
+        check "$f: fsync of $f.tmp, then rename, then fsync of its folder" $?
+    done
+else
+    echo "skip durability check: strace not installed"
+fi
+
+# a damaged weights file: one line per damaged object, never HDF5's stack or a crash
+cp "$d/w.h5" "$d/good-w.h5"
+python3 - "$d/good-w.h5" "$d/dmg" <<'PY'
+import os, random, sys
+data = open(sys.argv[1], "rb").read()
+os.makedirs(sys.argv[2], exist_ok=True)
+for i, k in enumerate((len(data) // 10, len(data) // 2, len(data) - 100)):
+    open(f"{sys.argv[2]}/cut{i}.h5", "wb").write(data[:k])
+r = random.Random(7)
+for i in range(20):
+    b = bytearray(data)
+    for _ in range(8):  # in the first 4 KiB: the superblock and object headers (the rest is floats)
+        b[r.randrange(min(len(b), 4096))] ^= 1 << r.randrange(8)
+    open(f"{sys.argv[2]}/flip{i:02d}.h5", "wb").write(bytes(b))
+open(f"{sys.argv[2]}/zeros.h5", "wb").write(bytes(len(data)))
+PY
+bad=0 n0=0 n1=0
+for w in "$d"/dmg/*.h5; do
+    "$B" classify --model "$MODELS/tiny.cfg" --weights "$w" "$d/img.png" >"$d/out" 2>"$d/err"; rc=$?
+    case $rc in 0) n0=$((n0 + 1)) ;; 1) n1=$((n1 + 1)) ;; *) echo "  $w: exit $rc"; bad=$((bad + 1)) ;; esac
+    if grep -q 'HDF5-DIAG\|#0[0-9][0-9]: ' "$d/err"; then echo "  $w: HDF5's error stack printed"; bad=$((bad + 1)); fi
+    if [ "$rc" = 1 ] && grep -v PLATBENCH_MARK "$d/err" | grep -qv "^platbench-cnn classify: $w: "; then
+        echo "  $w: a line that does not name the file:"; grep -v "^platbench-cnn classify: $w: " "$d/err" | head -2
+        bad=$((bad + 1))
+    fi
+done
+"$B" classify --model "$MODELS/tiny.cfg" --weights "$d/dmg/cut1.h5" "$d/img.png" >/dev/null 2>"$d/err"
+grep -q "cannot open as HDF5 (.*truncated file" "$d/err"; check "truncated weights: one line with HDF5's reason" $?
+[ "$bad" -eq 0 ]; check "24 damaged weights files: exit 0 or 1, one line per damaged object naming the file, no HDF5 stack ($n1 refused, $n0 read: flips in raw data)" $?
+
 expect_rc "classify a missing image" 1 "$B" classify --model "$MODELS/tiny.cfg" --weights "$d/w.h5" "$d/none.png"
 expect_rc "classify with wrong weights" 1 "$B" classify --model "$MODELS/quick.cfg" --weights "$d/w.h5" "$d/img.png"
 expect_rc "bench tiny" 0 "$B" bench --model "$MODELS/tiny.cfg" --batch 8 --threads 1 --steps 2 --warmup 1

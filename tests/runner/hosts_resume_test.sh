@@ -13,7 +13,10 @@ rc=$?
 cat "$WORK/1.log"
 [ $rc -eq 0 ] || { echo "FAIL: exit $rc, expected 0 (done + skipped experiments)"; exit 1; }
 grep -q 'platform far skipped: no rank can run it: no rank runs on a host matching hosts = "no-such-node\[1-2\]"' "$WORK/1.log" || { echo "FAIL: skip reason not printed"; exit 1; }
-"$PB" status "$OUT" | tee "$WORK/status.txt"
+"$PB" status "$OUT" > "$WORK/status.txt"
+rc=$?
+cat "$WORK/status.txt"
+[ $rc -eq 0 ] || { echo "FAIL: status exit $rc, expected 0"; exit 1; }
 grep -Eq '^bare +2 +0 +0 +0 +0 +0 +0$' "$WORK/status.txt" || { echo "FAIL: bare not done"; exit 1; }
 grep -Eq '^far +0 +0 +0 +0 +0 +2 +0$' "$WORK/status.txt" || { echo "FAIL: far not skipped"; exit 1; }
 grep -q 'skipped: no rank can run it' "$WORK/status.txt" || { echo "FAIL: no reason in the rows"; exit 1; }
