@@ -542,10 +542,7 @@ typedef struct attr_fails {
     char names[4][512];    /* "\"format\", \"state\"" */
     int count[4];          /* attributes per cause */
 } attr_fails;
-static attr_fails *view_fails; /* of the load in progress (results_load is serial) */
-
-static void attr_fail(const char *name, const char *why) {
-    attr_fails *a = view_fails;
+static void attr_fail(attr_fails *a, const char *name, const char *why) {
     int i = 0;
     while (i < a->n && strcmp(a->why[i], why)) i++;
     if (i == a->n) {
@@ -557,15 +554,14 @@ static void attr_fail(const char *name, const char *why) {
     a->count[i]++;
 }
 
-static void attr_fails_report(results_view *v) {
-    attr_fails *a = view_fails;
+static void attr_fails_report(results_view *v, const attr_fails *a) {
     for (int i = 0; i < a->n; i++)
         view_damage(v, "attribute%s %s of /: unreadable (%s); shown as unknown", a->count[i] > 1 ? "s" : "",
                     a->names[i], a->why[i]);
 }
 
 /* A root attribute of a file being loaded: 0 read, -1 absent, -2 damaged (recorded). */
-static int view_attr(results_view *v, hid_t f, const char *name, int text, void *out, size_t n) {
+static int view_attr(attr_fails *fails, hid_t f, const char *name, int text, void *out, size_t n) {
     char why[512];
     H5Eclear2(H5E_DEFAULT);
     htri_t ex = H5Aexists(f, name);
@@ -576,8 +572,7 @@ static int view_attr(results_view *v, hid_t f, const char *name, int text, void 
         if (!text && H5Eget_num(H5E_DEFAULT) == 0) return 0; /* a NaN stored as such */
     }
     h5diag_message(why, sizeof why);
-    (void)v;
-    attr_fail(name, *why ? why : "its value cannot be read");
+    attr_fail(fails, name, *why ? why : "its value cannot be read");
     return -2;
 }
 
@@ -702,7 +697,6 @@ static hid_t open_truncated(const char *path, off_t size, uint64_t *stored) {
 int results_load(const char *path, results_view *v, char *err, size_t errlen) {
     memset(v, 0, sizeof *v);
     attr_fails fails = {0};
-    view_fails = &fails;
     h5diag_quiet(); /* our own one line per damaged object instead of HDF5's stack */
     char why[512];
     struct stat st;
@@ -746,7 +740,7 @@ int results_load(const char *path, results_view *v, char *err, size_t errlen) {
         goto done;
     }
     char fmt[64] = "";
-    int fr = view_attr(v, f, "format", 1, fmt, sizeof fmt);
+    int fr = view_attr(&fails, f, "format", 1, fmt, sizeof fmt);
     if (fr == -1 || (fr == 0 && strcmp(fmt, "platbench-results") != 0)) {
         snprintf(err, errlen, "%s: not a platbench results file (format \"%s\"; expected \"platbench-results\")",
                  path, fmt);
@@ -798,15 +792,15 @@ int results_load(const char *path, results_view *v, char *err, size_t errlen) {
         }
     }
     double steps = NAN;
-    view_attr(v, f, "steps", 0, &steps, 0);
+    view_attr(&fails, f, "steps", 0, &steps, 0);
     v->steps = isnan(steps) || steps < 0 || steps > 1e9 ? 0 : (int)steps;
-    if (view_attr(v, f, "state", 1, v->state, sizeof v->state)) snprintf(v->state, sizeof v->state, "?");
-    if (view_attr(v, f, "campaign_name", 1, v->campaign_name, sizeof v->campaign_name))
+    if (view_attr(&fails, f, "state", 1, v->state, sizeof v->state)) snprintf(v->state, sizeof v->state, "?");
+    if (view_attr(&fails, f, "campaign_name", 1, v->campaign_name, sizeof v->campaign_name))
         snprintf(v->campaign_name, sizeof v->campaign_name, "?");
-    view_attr(v, f, "config_file", 1, v->config_file, sizeof v->config_file);
+    view_attr(&fails, f, "config_file", 1, v->config_file, sizeof v->config_file);
     v->created_unix = v->updated_unix = NAN;
-    view_attr(v, f, "created_unix", 0, &v->created_unix, 0);
-    view_attr(v, f, "updated_unix", 0, &v->updated_unix, 0);
+    view_attr(&fails, f, "created_unix", 0, &v->created_unix, 0);
+    view_attr(&fails, f, "updated_unix", 0, &v->updated_unix, 0);
     printable(v->state, sizeof v->state);
     printable(v->campaign_name, sizeof v->campaign_name);
     for (int m = 0; m < RESULTS_N_CURVES; m++) {
@@ -816,7 +810,7 @@ int results_load(const char *path, results_view *v, char *err, size_t errlen) {
     }
     view_probe(v, f, "output/stdout_tail");
     view_probe(v, f, "output/stderr_tail");
-    attr_fails_report(v);
+    attr_fails_report(v, &fails);
     rc = 0;
 done:
     if (rt >= 0) H5Tclose(rt);
