@@ -36,7 +36,7 @@ def readers(platbench, path, w):
     return {
         "platbench status": [platbench, "status", path],
         "platbench report": [platbench, "report", path],
-        "report.py": [PY, REPORT, path, "--out", os.path.join(w, "rep"), "--resamples", "200"],
+        "report.py": [PY, REPORT, path, "--out", os.path.join(w, "rep"), "--resamples", "100"],
     }
 
 
