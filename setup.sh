@@ -28,7 +28,7 @@ pkgs_demo=(docker.io debootstrap patchelf squashfs-tools squashfuse uidmap)
 # Lmod (the install test), dropbear (the VM node reached over ssh).
 pkgs_test=(docker.io debootstrap patchelf squashfs-tools squashfuse uidmap kmod qemu-system-x86
            busybox-static cpio slurm-wlm munge lmod dropbear-bin
-           openssh-server openssh-client tini iproute2 glusterfs-server glusterfs-client sshfs)
+           openssh-server openssh-client tini iproute2 glusterfs-server glusterfs-client sshfs strace)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -136,18 +136,12 @@ demo() {
     log "running the quick campaign on $np MPI ranks (jobs/quick.cfg)"
     local rc=0
     mpirun -n "$np" "$build_dir/src/platbench" run "$here/jobs/quick.cfg" -o "$here/results/quick.h5" || rc=$?
+    # 0: everything this machine can run is done (platforms it cannot run, e.g. no
+    # Apptainer or no VM image, are listed as skipped with the reason); 2: some failed.
     case $rc in
         0) ;;
-        2)  # finished; some experiments failed or were skipped. Platforms this machine
-            # cannot run (no Docker daemon, no Apptainer, no VM image) are skipped by
-            # design; a failed experiment is a real problem.
-            local failed
-            failed=$(/usr/bin/python3 -c 'import h5py,sys; s=h5py.File(sys.argv[1],"r")["experiments"]["status"]; print(sum(x.rstrip(b"\0")==b"failed" for x in s))' "$here/results/quick.h5")
-            if [ "$failed" != 0 ]; then
-                log "$failed experiment(s) failed: see $build_dir/src/platbench status results/quick.h5"
-                return 2
-            fi
-            log "platforms this machine cannot run were skipped (reasons: platbench status results/quick.h5)" ;;
+        2)  log "some experiments failed: see $build_dir/src/platbench status results/quick.h5"
+            return 2 ;;
         *)  log "campaign ended with status $rc (3 = interrupted: run the same command again to resume)"
             return $rc ;;
     esac

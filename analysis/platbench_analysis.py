@@ -20,11 +20,18 @@ DataFrames, so you can build your own plots and tables:
 Plot functions (fig_*) return matplotlib Figure objects built without pyplot, so they
 work with any backend and save with fig.savefig(...).
 
-Errors: a file that is not a platbench results file (not HDF5, truncated, no
-`format` = "platbench-results" attribute, missing /experiments) raises
-ResultsFileError with a message naming the file and what was expected.
+Errors: a file that is not a platbench results file (not HDF5, no `format` =
+"platbench-results" attribute) raises ResultsFileError with a message naming the file
+and what was expected. A damaged one (truncated, bytes overwritten) is read as far as
+it can be: each object that cannot be read (an attribute group, /experiments or some of
+its rows, a curve, the output tails) is skipped and recorded once in damage(path), one
+line per damaged object, so a report shows everything still readable and says what is
+missing. A truncated file is read from memory, padded to the length its superblock
+records.
 """
+import io
 import os
+import struct
 
 # A campaign that is still running holds the file open: read it without HDF5's file
 # lock (the runner flushes after every row, so what is on disk is consistent).
@@ -63,6 +70,60 @@ OUTLIER_RULE = ("outlier = |modified z-score| > 3.5 within its platform (Iglewic
 
 class ResultsFileError(Exception):
     """The file is not a readable platbench results file; str(e) says why."""
+
+
+#: HDF5 errors h5py raises when an object of a damaged file cannot be read
+_READ_ERRORS = (OSError, RuntimeError, KeyError, ValueError, TypeError, IndexError)
+_DAMAGE = {}  # path -> [one line per damaged object], in the order found
+_TRUNCATED = {}  # path -> bytes present, for a truncated file read padded
+
+
+def damage(path):
+    """Lines describing the damaged objects found so far while reading `path` (empty: whole)."""
+    return list(_DAMAGE.get(path, []))
+
+
+def _damaged(path, line):
+    """Records a damaged object once (the text before the first ':' names it); after the
+    root group itself, nothing else: every other object is reached through it."""
+    lines = _DAMAGE.setdefault(path, [])
+    obj = line.split(":")[0]
+    if not any(x.split(":")[0] in (obj, "root group") for x in lines):
+        lines.append(line)
+
+
+def _why(e):
+    return str(e).strip("'\"") or type(e).__name__
+
+
+def _superblock_eof(head):
+    """End-of-file address recorded by an HDF5 superblock at the start of `head`, or 0."""
+    if len(head) < 48 or head[:8] != b"\x89HDF\r\n\x1a\n":
+        return 0
+    ver = head[8]
+    so = head[9] if ver >= 2 else head[13]
+    if so not in (4, 8):
+        return 0
+    at = 12 + 2 * so if ver >= 2 else (28 if ver == 1 else 24) + 2 * so
+    return struct.unpack("<Q" if so == 8 else "<I", head[at:at + so])[0]
+
+
+def _open_truncated(path):
+    """h5py.File of a truncated file read from memory, padded with zeros; None if not possible."""
+    h5py = _h5py()
+    with open(path, "rb") as fh:
+        data = fh.read()
+    eof = _superblock_eof(data[:64])
+    if not (len(data) < eof < 1 << 32):
+        return None
+    try:
+        f = h5py.File(io.BytesIO(data + bytes(eof - len(data))), "r")
+    except _READ_ERRORS:
+        return None
+    _TRUNCATED[path] = len(data)
+    _damaged(path, f"file truncated: {len(data)} of the {eof} bytes its superblock records are "
+                   f"present; what lies beyond byte {len(data)} is lost")
+    return f
 
 
 # --------------------------------------------------------------------------- reading
@@ -114,8 +175,25 @@ def open_results(path):
     try:
         f = h5py.File(path, "r")
     except OSError as e:
-        raise ResultsFileError(f"{path}: HDF5 file cannot be opened, truncated or damaged? "
-                               f"(HDF5 says: {e}); expected {expected}")
+        f = _open_truncated(path) if "truncated file" in str(e) else None
+        if f is None:
+            raise ResultsFileError(f"{path}: HDF5 file cannot be opened, truncated or damaged? "
+                                   f"(HDF5 says: {e}); expected {expected}; nothing can be read")
+    try:
+        list(f.keys())  # the root group's links: every dataset is reached through them
+    except _READ_ERRORS as e:
+        _damaged(path, f"root group: links unreadable ({_why(e)}); no dataset can be reached, "
+                       "nothing shown")
+        return f
+    try:
+        f.attrs["format"]
+    except _READ_ERRORS as e:
+        if "format" in str(e) or isinstance(e, KeyError):
+            pass  # absent: reported below
+        else:
+            _damaged(path, f"attributes of /: unreadable ({_why(e)}); shown as unknown, read as a "
+                           "results file anyway")
+            return f
     try:
         if "format" not in f.attrs:
             raise ResultsFileError(f"{path}: HDF5 file without a root attribute 'format': "
@@ -135,21 +213,25 @@ def open_results(path):
     except ResultsFileError:
         f.close()
         raise
-    except (OSError, KeyError, ValueError) as e:
-        f.close()
-        raise ResultsFileError(f"{path}: cannot read the root attributes, damaged file? ({e})")
+    except _READ_ERRORS as e:
+        _damaged(path, f"attributes of /: unreadable ({_why(e)}); shown as unknown, read as a results "
+                       "file anyway")
     return f
 
 
-def _read(path, what, fn):
-    """Run fn(h5file) on an open results file, turning HDF5 read errors into ResultsFileError."""
+def _read(path, what, fn, fallback=None):
+    """Run fn(h5file) on an open results file. An HDF5 read error of a damaged file is
+    recorded in damage(path) and `fallback()` returned (ResultsFileError without one)."""
     with open_results(path) as f:
         try:
             return fn(f)
         except ResultsFileError:
             raise
-        except (OSError, KeyError, ValueError, TypeError) as e:
-            raise ResultsFileError(f"{path}: cannot read {what}, truncated or damaged file? ({e})")
+        except _READ_ERRORS as e:
+            if fallback is None:
+                raise ResultsFileError(f"{path}: cannot read {what}, truncated or damaged file? ({_why(e)})")
+            _damaged(path, f"{what}: unreadable ({_why(e)}); not shown")
+            return fallback()
 
 
 def _table(arr):
@@ -164,8 +246,17 @@ def _table(arr):
 def load_attrs(path):
     """Root attributes (provenance) as a dict of Python str / int / float."""
     def rd(f):
-        return {k: _text(v) for k, v in f.attrs.items()}
-    return _read(path, "the root attributes", rd)
+        out, bad = {}, {}
+        for k in f.attrs.keys():
+            try:
+                out[k] = _text(f.attrs[k])
+            except _READ_ERRORS as e:
+                bad.setdefault(_why(e), []).append(k)
+        for why, names in bad.items():  # usually one damaged object holds them all
+            _damaged(path, f"attribute{'s' if len(names) > 1 else ''} "
+                           f"{', '.join(repr(n) for n in names)} of /: unreadable ({why}); shown as unknown")
+        return out
+    return _read(path, "attributes of /", rd, dict)
 
 
 def load_platforms(path):
@@ -175,7 +266,8 @@ def load_platforms(path):
         if "platforms" not in f:
             return pd.DataFrame(columns=["name", "kind", "hosts", "runtime_version", "image_id", "detail"])
         return _table(f["platforms"][()])
-    return _read(path, "/platforms", rd)
+    return _read(path, "dataset /platforms", rd,
+                 lambda: pd.DataFrame(columns=["name", "kind", "hosts", "runtime_version", "image_id", "detail"]))
 
 
 def load_experiments(path):
@@ -195,11 +287,39 @@ def load_experiments(path):
         if missing:
             raise ResultsFileError(f"{path}: /experiments lacks field(s) {', '.join(missing)} "
                                    "(analysis/SCHEMA.md)")
-        df = _table(ds[()])
-        plat = _table(f["platforms"][()]) if "platforms" in f else None
+        try:
+            arr = ds[()]
+        except _READ_ERRORS as e:  # keep the rows that still read, one by one
+            good, bad = [], []
+            for i in range(ds.shape[0]):
+                try:
+                    good.append(ds[i])
+                except _READ_ERRORS:
+                    bad.append(i)
+            arr = np.array(good, dtype=ds.dtype)
+            _damaged(path, f"dataset /experiments: {len(bad)} of {ds.shape[0]} rows unreadable "
+                           f"({_why(e)}); the other {len(good)} shown")
+        at, have = ds.id.get_offset(), _TRUNCATED.get(path)
+        if have is not None and at is not None and len(arr) == ds.shape[0] and \
+                at + ds.dtype.itemsize * len(arr) > have:  # rows past the cut read as zeros
+            keep = max(0, (have - at) // ds.dtype.itemsize)
+            _damaged(path, f"dataset /experiments: rows {keep}-{len(arr) - 1} of {len(arr)} lie beyond "
+                           "the end of the truncated file; not shown")
+            arr = arr[:keep]
+        df = _table(arr)
+        try:
+            plat = _table(f["platforms"][()]) if "platforms" in f else None
+        except _READ_ERRORS as e:
+            _damaged(path, f"dataset /platforms: unreadable ({_why(e)}); platform order from /experiments")
+            plat = None
         return df, plat
 
-    df, plat = _read(path, "/experiments", rd)
+    def none():
+        names = list(required) + RESULT_COLUMNS + ["wall_s", "error", "attempt", "seed"]
+        return pd.DataFrame({n: pd.Series(dtype=object if n in ("platform", "kind", "status", "error")
+                                          else float) for n in names}), None
+
+    df, plat = _read(path, "dataset /experiments", rd, none)
     df["status"] = df["status"].str.strip().str.lower().replace("", "pending")
     order, kinds = [], {}
     if plat is not None and len(plat):
@@ -227,7 +347,7 @@ def curves(path, metric, ids=None):
                                    f"{', '.join(have) or 'no curves'}")
         a = np.asarray(f["curves"][metric][()], dtype=float)
         return a if ids is None else a[np.asarray(ids, dtype=int)]
-    return _read(path, f"/curves/{metric}", rd)
+    return _read(path, f"dataset /curves/{metric}", rd)
 
 
 def output_tails(path):
@@ -239,7 +359,7 @@ def output_tails(path):
             if "output" in f and k in f["output"]:
                 out[k] = [_text(v) if not isinstance(v, str) else v for v in f["output"][k][()]]
         return out
-    out = _read(path, "/output", rd)
+    out = _read(path, "dataset /output", rd, dict)
     n = max((len(v) for v in out.values()), default=0)
     return pd.DataFrame({k: out.get(k, [""] * n) for k in ("stdout_tail", "stderr_tail")})
 

@@ -126,10 +126,32 @@ def main(argv=None):
             try:
                 cur[m] = pa.curves(a.results, m)
             except pa.ResultsFileError as e:
-                print(f"warning: {e}", file=sys.stderr)
+                if "damaged" in str(e):
+                    pa._damaged(a.results, f"dataset /curves/{m}: unreadable; its figure is left out")
+                else:
+                    print(f"warning: {e}", file=sys.stderr)
     except pa.ResultsFileError as e:
         print(f"report.py: error: {e}", file=sys.stderr)
         return 2
+    if not pa.damage(a.results):
+        return write_report(a, attrs, df, plat, tails, cur)
+    # a damaged file: everything still readable, then one line per damaged object
+    try:
+        rc = write_report(a, attrs, df, plat, tails, cur)
+    except Exception as e:  # noqa: BLE001 - the readable parts may be too little for some table
+        print(f"report.py: {a.results}: the readable parts are not enough for a full report "
+              f"({type(e).__name__}: {e}); stopped there", file=sys.stderr)
+        rc = 2
+    for line in pa.damage(a.results):
+        print(f"report.py: {a.results}: damaged: {line}", file=sys.stderr)
+    n = len(pa.damage(a.results))
+    print(f"report.py: {a.results}: {n} damaged object{'s' if n != 1 else ''}; the report shows "
+          "what could be read", file=sys.stderr)
+    return 2 if rc == 0 else rc
+
+
+def write_report(a, attrs, df, plat, tails, cur):
+    """Writes the report folder a.out from what was read; returns the exit status."""
 
     import matplotlib  # only now: a bad file is rejected without loading it
     matplotlib.use("Agg")  # no display needed

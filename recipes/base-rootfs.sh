@@ -1,5 +1,5 @@
 #!/bin/bash
-# base-rootfs.sh CACHE_DIR [TAG]
+# base-rootfs.sh [--mirror URL] CACHE_DIR [TAG]
 #
 # Makes platbench's base container image on a machine without a container registry:
 #   debootstrap --variant=minbase bookworm, with the runtime libraries of platbench-cnn
@@ -12,11 +12,17 @@
 #
 # Environment:
 #   DOCKER  docker CLI to use (default: docker; Podman's docker CLI works too)
-#   MIRROR  Debian mirror (default: the first one this host's apt uses)
+#   MIRROR  Debian mirror, as --mirror URL (default: the first one this host's apt uses,
+#           from /etc/apt/sources.list.d/*.sources URIs: or /etc/apt/sources.list deb lines;
+#           none there: an error asking for --mirror)
 #   SUITE   Debian suite (default: bookworm)
 # Needs (root): debootstrap, a running docker daemon.
 set -euo pipefail
-CACHE=${1:?usage: base-rootfs.sh CACHE_DIR [TAG]}
+if [ "${1:-}" = --mirror ]; then
+    MIRROR=${2:?base-rootfs: --mirror needs a URL, e.g. --mirror http://HOST/debian}
+    shift 2
+fi
+CACHE=${1:?usage: base-rootfs.sh [--mirror URL] CACHE_DIR [TAG]}
 TAG=${2:-platbench-base:bookworm}
 DOCKER=${DOCKER:-docker}
 SUITE=${SUITE:-bookworm}
@@ -40,7 +46,11 @@ if [ ! -s "$TAR" ]; then
         MIRROR=$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
         [ -n "$MIRROR" ] || MIRROR=$(awk '$1 == "deb" && $0 !~ /security/ {for (i = 2; i <= NF; i++) if ($i ~ /^(https?|file):/) {print $i; exit}}' \
             /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true)
-        [ -n "$MIRROR" ] || MIRROR=http://deb.debian.org/debian
+        if [ -z "$MIRROR" ]; then
+            echo "base-rootfs: no Debian mirror in this host's apt sources (/etc/apt/sources.list.d/*.sources" \
+                 "URIs:, /etc/apt/sources.list deb lines); give one: $0 --mirror URL $CACHE${2:+ $2}" >&2
+            exit 2
+        fi
     fi
     ROOT=$CACHE/rootfs-$SUITE.tmp
     rm -rf "$ROOT"

@@ -7,8 +7,10 @@
  *
  * One options table (below) drives parsing, defaults and --help. Exit status: 0 success,
  * 1 runtime failure, 2 bad usage (including a bad model file), 4 out of space (disk full or
- * quota hit writing --out or --save-weights; PB_EXIT_NOSPACE: the runner stops the campaign). stderr opens with
- * "PLATBENCH_MARK workload_start" and closes with "PLATBENCH_MARK workload_end".
+ * quota hit writing --out or --save-weights; PB_EXIT_NOSPACE: the runner stops the campaign).
+ * With PLATBENCH_MARKERS=1 in the environment (the runner sets it) stderr opens with
+ * "PLATBENCH_MARK workload_start" and closes with "PLATBENCH_MARK workload_end" (not for
+ * --help, dataset).
  */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "cnn/bench.h"
@@ -347,7 +349,10 @@ static int cmd_train(cli *cl, double t_start)
                         .cpus_seen = cpus,
                         .load_time_s = load_s,
                         .total_time_s = time_mono() - t_start,
-                        .peak_rss_kb = peak_rss_kb()};
+                        .peak_rss_kb = peak_rss_kb(),
+                        .n_train = ds.train.n,
+                        .n_valid = ds.valid.n,
+                        .n_test = ds.test.n};
     if ((wrc = result_write(cl->out, &info, &r, err, sizeof err))) {
         fprintf(stderr, "platbench-cnn train: %s\n", err);
         if (wrc == H5IO_NOSPACE) rc = EXIT_NOSPACE;
@@ -403,7 +408,7 @@ static int class_list(const cli *cl, const model *m, const char *stored, char *o
 
 static int cmd_classify(cli *cl)
 {
-    char err[1024], stored[1024], names[1024];
+    char err[8192], stored[1024], names[1024];
     char *name_v[DATASET_MAX_CLASSES] = {0};
     model m;
     if (cl->n_args < 1) {
@@ -419,7 +424,8 @@ static int cmd_classify(cli *cl)
     set_threads(cl->threads > 0 ? (int)cl->threads : 1);
     if (model_alloc(&m, 1, err, sizeof err) ||
         weights_load(&m, cl->weights, stored, sizeof stored, err, sizeof err)) {
-        fprintf(stderr, "platbench-cnn classify: %s\n", err);
+        for (char *s = err, *line; (line = strsep(&s, "\n"));) /* one line per damaged object */
+            fprintf(stderr, "platbench-cnn classify: %s\n", line);
         goto done;
     }
     if (class_list(cl, &m, stored, names, sizeof names)) goto done;
@@ -523,14 +529,29 @@ static int run(int argc, char **argv, double t_start)
     return rc;
 }
 
+/* Whether to print the PLATBENCH_MARK lines: only when the runner asks for them
+ * (PLATBENCH_MARKERS=1 in the environment), and never for --help or `dataset`, which
+ * are no workload. */
+static int want_markers(int argc, char **argv)
+{
+    const char *v = getenv("PLATBENCH_MARKERS");
+    if (!v || strcmp(v, "1") != 0 || argc < 2 || !strcmp(argv[1], "dataset")) return 0;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 0;
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
-    fprintf(stderr, "PLATBENCH_MARK workload_start\n");
-    fflush(stderr);
+    int markers = want_markers(argc, argv);
+    if (markers) {
+        fprintf(stderr, "PLATBENCH_MARK workload_start\n");
+        fflush(stderr);
+    }
     double t_start = time_mono();
     int rc = run(argc, argv, t_start);
     fflush(stdout);
-    fprintf(stderr, "PLATBENCH_MARK workload_end\n");
+    if (markers) fprintf(stderr, "PLATBENCH_MARK workload_end\n");
     fflush(stderr);
     return rc;
 }

@@ -2,8 +2,11 @@
  *
  * Image folders: split folders train/valid/test, class folders sorted by name (strcmp,
  * as Python's sorted() and Keras do; label = position), files NAME.jpg, .jpeg or .png
- * (case-insensitive; other files are ignored, names starting with '.' skipped) sorted by
- * name. Each image is decoded (content decides JPEG or PNG), converted to the model's
+ * (case-insensitive) sorted by name. Every entry of a class folder must be such a file
+ * holding a decodable image: anything else (a dangling symbolic link, a folder, a FIFO,
+ * a hidden or non-image file, an empty, truncated or unreadable file) is an error naming
+ * it, before anything is trained, so a run never trains on fewer images than the folder
+ * holds. Each image is decoded (content decides JPEG or PNG), converted to the model's
  * channels (grey replicated to RGB, RGB to BT.601 luminance, alpha dropped) and resized
  * to h x w by area averaging when shrinking and bilinear interpolation when enlarging
  * (per axis; image_codec.h). Files are decoded in parallel when built with OpenMP
@@ -24,6 +27,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/strv.h"
 #include "idx_reader.h"
@@ -51,8 +55,46 @@ static int has_image_ext(const char *name) {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-/* Names (not paths) in dir, sorted: sub-folders (want_dirs) or image files. Hidden
- * entries are skipped; symbolic links are followed. 0 or -1 + err. */
+/* Says what the class-folder entry `path` (name `name`) is when it cannot be an image
+ * file (dangling link, folder, FIFO, socket, device, hidden or non-image name), writing
+ * "PATH: WHAT; expected ..." to err and returning -1; returns 0 for a regular file with
+ * an image name (its contents are checked when it is decoded). */
+static int describe_entry(const char *path, const char *name, char *err, size_t errlen) {
+    static const char expect[] = "expected a JPEG or PNG image file (*.jpg, *.jpeg, *.png)";
+    struct stat ls, st;
+    if (lstat(path, &ls) != 0) {
+        snprintf(err, errlen, "%s: cannot stat: %s; %s", path, strerror(errno), expect);
+        return -1;
+    }
+    if (stat(path, &st) != 0) {
+        char target[1024] = "?";
+        ssize_t k = S_ISLNK(ls.st_mode) ? readlink(path, target, sizeof target - 1) : -1;
+        if (k >= 0) target[k] = 0;
+        if (S_ISLNK(ls.st_mode))
+            snprintf(err, errlen, "%s: symbolic link to \"%s\", which %s; %s", path, target,
+                     errno == ENOENT ? "does not exist" : strerror(errno), expect);
+        else
+            snprintf(err, errlen, "%s: cannot stat: %s; %s", path, strerror(errno), expect);
+        return -1;
+    }
+    const char *what = S_ISDIR(st.st_mode)    ? "a folder (class folders hold image files only)"
+                       : S_ISFIFO(st.st_mode) ? "a named pipe (FIFO)"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                       : S_ISBLK(st.st_mode)  ? "a block device"
+                       : !S_ISREG(st.st_mode) ? "not a regular file"
+                       : name[0] == '.'       ? "a hidden file"
+                       : !has_image_ext(name) ? "a file without an image extension"
+                                              : NULL;
+    if (!what) return 0;
+    snprintf(err, errlen, "%s: %s%s; %s", path, what, S_ISLNK(ls.st_mode) ? " (through a symbolic link)" : "",
+             expect);
+    return -1;
+}
+
+/* Names (not paths) in dir, sorted: sub-folders (want_dirs: hidden entries and other
+ * entries skipped) or image files (every entry must be a regular file with an image
+ * name, else -1 + err naming it and what it is). Symbolic links are followed. 0 or -1 + err. */
 static int list_dir(const char *dir, int want_dirs, strv *out, char *err, size_t errlen) {
     strv_init(out);
     DIR *d = opendir(dir);
@@ -64,17 +106,20 @@ static int list_dir(const char *dir, int want_dirs, strv *out, char *err, size_t
     char path[4096];
     int rc = 0;
     while ((e = readdir(d))) {
-        if (e->d_name[0] == '.') continue;
-        if (!want_dirs && !has_image_ext(e->d_name)) continue;
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        if (want_dirs && e->d_name[0] == '.') continue;
         int k = snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         if (k < 0 || (size_t)k >= sizeof path) {
             snprintf(err, errlen, "%s/%s: path too long", dir, e->d_name);
             rc = -1;
             break;
         }
-        struct stat st;
-        if (stat(path, &st) != 0) continue; /* dangling link: not an image */
-        if (want_dirs ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) continue;
+        if (want_dirs) {
+            if (!is_dir(path)) continue;
+        } else if (describe_entry(path, e->d_name, err, errlen)) {
+            rc = -1;
+            break;
+        }
         if (strv_push(out, e->d_name)) {
             snprintf(err, errlen, "%s: out of memory listing the folder", dir);
             rc = -1;

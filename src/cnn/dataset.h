@@ -1,7 +1,8 @@
 /* dataset: the images a training reads, from either
  *   (a) an image folder in the study's layout DIR/{train,valid,test}/<class>/<name>.{jpg,jpeg,png}
  *       (any size, grey or colour; resized to the model's input; class names from
- *       DIR/classes.txt, one per line in label order, else the sorted folder names), or
+ *       DIR/classes.txt, one per line in label order, else the sorted folder names; every
+ *       entry of a class folder must be a decodable image, else the load fails naming it), or
  *   (b) Fashion-MNIST IDX files (DIR/train-images-idx3-ubyte[.gz], ...; Debian's
  *       dataset-fashion-mnist installs them in /usr/share/datasets/fashion-mnist),
  * and the writer of the study's stand-in data set (dataset_write_standin).

@@ -1,5 +1,6 @@
 /* h5io: checked HDF5 helpers. See h5io.h. */
 #include "cnn/h5io.h"
+#include "common/durable.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -231,8 +232,8 @@ int h5io_commit(hid_t f, const char *tmp, const char *path, const char *what, in
         snprintf(err, errlen, "%s: writing the %s file failed: %s", tmp, what, strerror(e));
         return -1;
     }
-    if (rename(tmp, path)) {
-        snprintf(err, errlen, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
+    if (durable_rename(tmp, path)) { /* on disk before it is published, and the name too */
+        snprintf(err, errlen, "%s: cannot sync and rename %s into place: %s", path, tmp, strerror(errno));
         remove(tmp);
         return -1;
     }

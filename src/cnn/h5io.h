@@ -14,8 +14,9 @@
  *                                             creates the file in memory (named path + ".tmp",
  *                                             name into tmp); the file id, or -1 with a message
  *   h5io_commit(f, tmp, path, what, bad, err, errlen)
- *                                             closes f, writes its image to tmp (write, fsync)
- *                                             and renames tmp to path, or removes tmp if bad or
+ *                                             closes f, writes its image to tmp (write, fsync),
+ *                                             renames tmp to path and fsyncs the folder
+ *                                             (common/durable.h), or removes tmp if bad or
  *                                             anything fails: a file that exists under path is
  *                                             always whole. 0, -1, or H5IO_NOSPACE when the
  *                                             file system is full or the quota is hit (the

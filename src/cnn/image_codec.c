@@ -116,7 +116,7 @@ static int check_jpeg(const char *path, const uint8_t *b, size_t n, char *err, s
             if (pos + 1 >= n) break;
         }
     }
-    snprintf(err, errlen, "%s: truncated JPEG: the file (%zu bytes) ends before its end-of-image marker", path, n);
+    snprintf(err, errlen, "%s: truncated JPEG: the file (%zu bytes) ends before its end-of-image marker; expected a whole JPEG file (a copy cut short?)", path, n);
     return -1;
 }
 
@@ -154,7 +154,7 @@ static int check_png(const char *path, const uint8_t *b, size_t n, char *err, si
         if (memcmp(type, "IEND", 4) == 0) return 0;
         pos += 12 + (size_t)len;
     }
-    snprintf(err, errlen, "%s: truncated PNG: the file (%zu bytes) ends before its IEND chunk", path, n);
+    snprintf(err, errlen, "%s: truncated PNG: the file (%zu bytes) ends before its IEND chunk; expected a whole PNG file (a copy cut short?)", path, n);
     return -1;
 }
 
@@ -164,7 +164,7 @@ static int read_file(const char *path, uint8_t **out, size_t *nout, char *err, s
     *nout = 0;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: cannot open: %s; expected a readable JPEG or PNG image", path, strerror(errno));
         return -1;
     }
     struct stat st;

@@ -37,6 +37,8 @@ int result_write(const char *path, const result_info *in, const train_result *r,
               h5io_attr_f64(f, "total_time_s", in->total_time_s) ||
               h5io_attr_i64(f, "peak_rss_kb", in->peak_rss_kb) ||
               h5io_attr_str(f, "class_names", in->class_names ? in->class_names : "") ||
+              h5io_attr_i32(f, "n_train", in->n_train) || h5io_attr_i32(f, "n_valid", in->n_valid) ||
+              h5io_attr_i32(f, "n_test", in->n_test) ||
               /* what decides results at rounding level: which kernels ran */
               h5io_attr_str(f, "openblas_core", openblas_get_corename()) ||
               h5io_attr_str(f, "conv_kernel", layers_conv_name(layers_conv())) ||

@@ -22,6 +22,7 @@ typedef struct result_info {
     double load_time_s;      /* reading/decoding the data set */
     double total_time_s;     /* process start to just before writing */
     int64_t peak_rss_kb;     /* getrusage maxrss */
+    int n_train, n_valid, n_test; /* images loaded per split */
 } result_info;
 
 int result_write(const char *path, const result_info *info, const train_result *r, char *err,

@@ -26,6 +26,7 @@ int pfutil_exe(const platform_conf *pc, const launch_request *rq, char *buf, siz
 }
 
 int pfutil_env(const platform_conf *pc, const launch_request *rq, strv *out) {
+    if (rq->markers && strv_push(out, "PLATBENCH_MARKERS=1")) return -1;
     if (rq->threads > 0) {
         if (strv_pushf(out, "OPENBLAS_NUM_THREADS=%d", rq->threads)) return -1;
         if (strv_pushf(out, "OMP_NUM_THREADS=%d", rq->threads)) return -1;

@@ -6,7 +6,8 @@
  *   pfutil_exe(pc, rq, buf, n)   in-image path of the workload: option "exe" if set, else
  *                                "/usr/local/bin/" + rq->workload_name. 0 or -1 (message in buf).
  *   pfutil_env(pc, rq, out)      appends "NAME=VALUE" strings to out: the thread variables
- *                                (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS = rq->threads when > 0,
+ *                                (PLATBENCH_MARKERS=1 when rq->markers; OPENBLAS_NUM_THREADS,
+ *                                OMP_NUM_THREADS = rq->threads when > 0,
  *                                as the runner sets them for bare launches)
  *                                and every variable named in option "pass_env" (comma-separated)
  *                                that is set in this process's environment. 0 or -1 (ENOMEM).

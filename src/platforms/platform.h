@@ -18,8 +18,11 @@
  *
  * Timing: start-up / workload / tear-down are separated by markers the workload
  * prints on stderr ("PLATBENCH_MARK workload_start", "PLATBENCH_MARK workload_end"),
- * timestamped by the runner as they arrive; platforms need not do anything for it
- * beyond passing the workload's output through.
+ * timestamped by the runner as they arrive. The workload prints them only when its
+ * environment has PLATBENCH_MARKERS=1 (never for a person's run): the runner sets
+ * launch_request.markers, and each platform passes PLATBENCH_MARKERS=1 into the
+ * workload's environment (bare: the runner's own environment is inherited; the
+ * others through pfutil_env: docker -e, singularity --env, vm fw_cfg / ssh env).
  */
 #ifndef PB_PLATFORM_H
 #define PB_PLATFORM_H
@@ -65,6 +68,8 @@ typedef struct launch_request {
     const char *id;                   /* unique, name-safe id of this launch ("c1a2b3-e0007-a1"),
                                          e.g. for container names so they can be removed */
     int threads;                      /* threads the workload uses (a CPU limit hint) */
+    int markers;                      /* non-zero: ask the workload for its PLATBENCH_MARK lines
+                                         (PLATBENCH_MARKERS=1 in its environment) */
 } launch_request;
 
 typedef struct platform_info {

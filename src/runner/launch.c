@@ -21,7 +21,7 @@ extern char **environ;
 
 int launch_env_build(strv *env, int threads) {
     static const char *const drop[] = {"OMPI_", "PMIX_", "OPAL_", "ORTE_", "OPENBLAS_NUM_THREADS=",
-                                       "OMP_NUM_THREADS=", NULL};
+                                       "OMP_NUM_THREADS=", "PLATBENCH_MARKERS=", NULL};
     for (char **e = environ; e && *e; e++) {
         int skip = 0;
         for (const char *const *d = drop; *d; d++)
@@ -30,6 +30,7 @@ int launch_env_build(strv *env, int threads) {
     }
     if (strv_pushf(env, "OPENBLAS_NUM_THREADS=%d", threads)) return -1;
     if (strv_pushf(env, "OMP_NUM_THREADS=%d", threads)) return -1;
+    if (strv_push(env, "PLATBENCH_MARKERS=1")) return -1; /* the workload's markers, for bare */
     return 0;
 }
 

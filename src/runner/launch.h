@@ -12,7 +12,8 @@
  * API
  *   launch_env_build(env, threads)  the child's environment: ours without OMPI_*, PMIX_*,
  *                                   OPAL_*, ORTE_*, with OPENBLAS_NUM_THREADS/OMP_NUM_THREADS
- *                                   = threads. 0 or -1 (ENOMEM).
+ *                                   = threads and PLATBENCH_MARKERS=1 (the workload prints its
+ *                                   start/end markers only when asked). 0 or -1 (ENOMEM).
  *   launch_run(spec, res)           runs spec->argv to the end; 0 when the command ran (whatever
  *                                   its exit status), -1 when it could not be started, or its
  *                                   stage step failed (res->error says why).

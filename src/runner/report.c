@@ -35,6 +35,22 @@ static int status_index(const char *s) {
     return S_PENDING;
 }
 
+/* Prints the damaged objects of a loaded file, one line each, to stderr (after the tables,
+ * so they end the output). Returns 1 when there were any, else 0. */
+static int report_damage(const char *path, const results_view *v) {
+    if (!v->n_damaged) return 0;
+    fflush(stdout);
+    for (const char *l = v->damage; l && *l;) {
+        const char *e = strchr(l, '\n');
+        int len = e ? (int)(e - l) : (int)strlen(l);
+        fprintf(stderr, "platbench: %s: damaged: %.*s\n", path, len, l);
+        l = e ? e + 1 : l + len;
+    }
+    fprintf(stderr, "platbench: %s: %d damaged object%s; everything else above is as read from the file\n", path,
+            v->n_damaged, v->n_damaged == 1 ? "" : "s");
+    return 1;
+}
+
 int report_status(const char *path, FILE *fp, char *err, size_t errlen) {
     results_view v;
     if (results_load(path, &v, err, errlen)) return -1;
@@ -71,8 +87,9 @@ int report_status(const char *path, FILE *fp, char *err, size_t errlen) {
                     v.rows[i].platform, v.rows[i].test, v.rows[i].attempt, v.rows[i].status,
                     v.rows[i].error);
         }
+    int damaged = report_damage(path, &v);
     results_view_free(&v);
-    return 0;
+    return damaged;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -184,6 +201,7 @@ int report_print(const char *path, FILE *fp, char *err, size_t errlen) {
     }
     if (!bare) fprintf(fp, "(no bare platform in this campaign: no relative times)\n");
     free(buf);
+    int damaged = report_damage(path, &v);
     results_view_free(&v);
-    return 0;
+    return damaged;
 }

@@ -2,12 +2,16 @@
  * they work while a campaign is still writing it).
  *
  * API
+ * A damaged file shows everything still readable; each damaged object is one line on
+ * stderr ("platbench: FILE: damaged: ..."), and the functions return 1.
+ *
  *   report_status(path, fp, err, n)  done / failed / interrupted / running / pending /
- *                                    skipped counts overall and per platform; 0 or -1
+ *                                    skipped counts overall and per platform; 0, 1 (damaged)
+ *                                    or -1 + err (nothing readable)
  *   report_print(path, fp, err, n)   per platform the study's best-run table (highest
  *                                    test accuracy, ties -> lowest training time), a summary
  *                                    over tests (median, min, max), failures, and each
- *                                    platform's median time relative to bare metal; 0 or -1
+ *                                    platform's median time relative to bare metal; 0, 1 or -1
  */
 #ifndef PB_REPORT_H
 #define PB_REPORT_H

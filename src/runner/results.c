@@ -4,11 +4,15 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "../common/durable.h"
+#include "../common/h5diag.h"
 #include "../common/timing.h"
 #include "launch.h"
 #include "../common/fsspace.h"
@@ -387,7 +391,7 @@ int results_create(results *r, const char *path, MPI_Comm comm, const campaign *
                          "writable folder", tmp, strerror(e));
                 rc = 1;
             }
-        } else if (rename(tmp, path) != 0) {
+        } else if (durable_rename(tmp, path) != 0) { /* synced, then published */
             snprintf(msg, sizeof msg, "%s: cannot rename %s into place: %s", path, tmp,
                      strerror(errno));
             rc = 1;
@@ -571,58 +575,313 @@ int results_finish(results *r, const char *state) {
     return rc ? -1 : 0;
 }
 
+/* Records one damaged object of a file being loaded: a line of v->damage. */
+static void view_damage(results_view *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void view_damage(results_view *v, const char *fmt, ...) {
+    char line[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    size_t old = v->damage ? strlen(v->damage) : 0, add = strlen(line);
+    char *d = realloc(v->damage, old + add + 2);
+    if (!d) return;
+    memcpy(d + old, line, add);
+    d[old + add] = '\n';
+    d[old + add + 1] = '\0';
+    v->damage = d;
+    v->n_damaged++;
+}
+
+/* Root attributes that failed, grouped by cause: they usually share one damaged object
+ * (the root group's attribute storage), which is then reported once. */
+typedef struct attr_fails {
+    int n;                 /* distinct causes */
+    char why[4][512];      /* the cause */
+    char names[4][512];    /* "\"format\", \"state\"" */
+    int count[4];          /* attributes per cause */
+} attr_fails;
+static void attr_fail(attr_fails *a, const char *name, const char *why) {
+    int i = 0;
+    while (i < a->n && strcmp(a->why[i], why)) i++;
+    if (i == a->n) {
+        if (a->n == 4) i = 3;
+        else snprintf(a->why[a->n++], sizeof a->why[0], "%s", why);
+    }
+    size_t used = strlen(a->names[i]);
+    snprintf(a->names[i] + used, sizeof a->names[0] - used, "%s\"%s\"", used ? ", " : "", name);
+    a->count[i]++;
+}
+
+static void attr_fails_report(results_view *v, const attr_fails *a) {
+    for (int i = 0; i < a->n; i++)
+        view_damage(v, "attribute%s %s of /: unreadable (%s); shown as unknown", a->count[i] > 1 ? "s" : "",
+                    a->names[i], a->why[i]);
+}
+
+/* A root attribute of a file being loaded: 0 read, -1 absent, -2 damaged (recorded). */
+static int view_attr(attr_fails *fails, hid_t f, const char *name, int text, void *out, size_t n) {
+    char why[512];
+    H5Eclear2(H5E_DEFAULT);
+    htri_t ex = H5Aexists(f, name);
+    if (ex == 0) return -1;
+    if (ex > 0) {
+        if (text ? results_get_attr_text(f, name, out, n) == 0 : !isnan(*(double *)out = attr_double(f, name)))
+            return 0;
+        if (!text && H5Eget_num(H5E_DEFAULT) == 0) return 0; /* a NaN stored as such */
+    }
+    h5diag_message(why, sizeof why);
+    attr_fail(fails, name, *why ? why : "its value cannot be read");
+    return -2;
+}
+
+/* Makes a string field of a row printable (a damaged file may hold any bytes). */
+static void printable(char *s, size_t n) {
+    s[n - 1] = '\0';
+    for (; *s; s++)
+        if ((unsigned char)*s < 32 || (unsigned char)*s > 126) *s = '?';
+}
+
+/* Reads /experiments row by row after a whole read failed: keeps the readable rows in
+ * order, records each run of unreadable ones. */
+static void view_rows_one_by_one(results_view *v, hid_t ds, hid_t rt, hsize_t n) {
+    hid_t fs = H5Dget_space(ds), ms = H5Screate_simple(1, (hsize_t[]){1}, NULL);
+    int kept = 0;
+    hsize_t bad_from = n;
+    char why[512] = "", first_why[512] = "";
+    for (hsize_t i = 0; i <= n; i++) {
+        int ok = 0;
+        if (i < n) {
+            hsize_t start = i, count = 1;
+            ok = H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0 &&
+                 H5Dread(ds, rt, ms, fs, H5P_DEFAULT, &v->rows[kept]) >= 0;
+            if (!ok) {
+                h5diag_message(why, sizeof why);
+                if (bad_from == n) {
+                    bad_from = i;
+                    snprintf(first_why, sizeof first_why, "%s", why);
+                }
+                continue;
+            }
+            kept++;
+        }
+        if (bad_from < n) {
+            view_damage(v, "dataset /experiments: rows %llu-%llu of %llu unreadable (%s); not shown",
+                        (unsigned long long)bad_from, (unsigned long long)i - 1, (unsigned long long)n,
+                        first_why);
+            bad_from = n;
+        }
+    }
+    H5Sclose(ms);
+    H5Sclose(fs);
+    v->n = kept;
+}
+
+/* Reads a whole dataset the status and report do not show, to report its damage too. */
+static void view_probe(results_view *v, hid_t f, const char *name) {
+    char why[512];
+    hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
+    if (ds < 0) {
+        h5diag_message(why, sizeof why);
+        char group[64];
+        snprintf(group, sizeof group, "%s", name);
+        char *slash = strchr(group, '/');
+        if (slash) *slash = '\0';
+        if (H5Lexists(f, group, H5P_DEFAULT) == 0 || (H5Lexists(f, group, H5P_DEFAULT) > 0 &&
+                                                     H5Lexists(f, name, H5P_DEFAULT) == 0)) {
+            H5Eclear2(H5E_DEFAULT);
+            return; /* absent, not damaged (older files) */
+        }
+        view_damage(v, "dataset /%s: cannot open (%s); status and report do not need it", name, why);
+        return;
+    }
+    hid_t t = H5Dget_type(ds), sp = H5Dget_space(ds);
+    hssize_t np = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+    size_t sz = t >= 0 ? H5Tget_size(t) : 0;
+    void *buf = np >= 0 && sz && (double)np * sz < 1e9 ? malloc((size_t)np * sz + 1) : NULL;
+    if (!buf || H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+        h5diag_message(why, sizeof why);
+        view_damage(v, "dataset /%s: unreadable (%s); status and report do not need it", name,
+                    *why ? why : "implausible size");
+    }
+    free(buf);
+    if (sp >= 0) H5Sclose(sp);
+    if (t >= 0) H5Tclose(t);
+    H5Dclose(ds);
+}
+
+/* The end-of-file address a superblock at the start of buf records (versions 0-3, 4- or
+ * 8-byte addresses, base address 0), or 0 when buf does not start with one. */
+static uint64_t superblock_eof(const unsigned char *b, size_t n) {
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    if (n < 48 || memcmp(b, sig, 8) != 0) return 0;
+    int ver = b[8];
+    size_t so = ver >= 2 ? b[9] : b[13], at;
+    if (so != 4 && so != 8) return 0;
+    if (ver >= 2) at = 12 + 2 * so;                   /* sig, ver, sizes, flags, base, ext */
+    else at = (ver == 1 ? 28 : 24) + 2 * so;          /* ..., K values, flags, base, free space */
+    if (at + so > n) return 0;
+    uint64_t eof = 0;
+    for (size_t i = 0; i < so; i++) eof |= (uint64_t)b[at + i] << (8 * i);
+    return eof;
+}
+
+/* Opens a truncated file read-only from memory, padded with zeros to the length its
+ * superblock records, so everything before the cut can still be read. -1 if it cannot. */
+static hid_t open_truncated(const char *path, off_t size, uint64_t *stored) {
+    *stored = 0;
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return -1;
+    unsigned char head[64];
+    size_t got = fread(head, 1, sizeof head, fp);
+    uint64_t eof = superblock_eof(head, got);
+    hid_t f = -1;
+    if (eof > (uint64_t)size && eof < ((uint64_t)1 << 32)) {
+        unsigned char *buf = calloc(1, (size_t)eof);
+        rewind(fp);
+        if (buf && fread(buf, 1, (size_t)size, fp) == (size_t)size) {
+            hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+            if (H5Pset_fapl_core(fapl, 1 << 20, 0) >= 0 && H5Pset_file_image(fapl, buf, (size_t)eof) >= 0)
+                f = H5Fopen("/dev/null/platbench-in-memory", H5F_ACC_RDONLY, fapl); /* a name no file has */
+            H5Pclose(fapl);
+            *stored = eof;
+        }
+        free(buf);
+    }
+    fclose(fp);
+    H5Eclear2(H5E_DEFAULT);
+    return f;
+}
+
 int results_load(const char *path, results_view *v, char *err, size_t errlen) {
     memset(v, 0, sizeof *v);
+    attr_fails fails = {0};
+    h5diag_quiet(); /* our own one line per damaged object instead of HDF5's stack */
+    char why[512];
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "%s: cannot open: %s; expected a platbench results file", path, strerror(errno));
+        return -1;
+    }
+    if (st.st_size == 0) {
+        snprintf(err, errlen, "%s: empty file (0 bytes); expected a platbench results file", path);
+        return -1;
+    }
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_file_locking(fapl, 0, 1); /* readable while a campaign writes it */
-    hid_t f = -1, ds = -1, rt = -1;
-    H5E_BEGIN_TRY { f = H5Fopen(path, H5F_ACC_RDONLY, fapl); }
-    H5E_END_TRY;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl), ds = -1, rt = -1;
+    h5diag_message(why, sizeof why); /* before the next call clears the stack */
     H5Pclose(fapl);
+    uint64_t stored_eof = 0;
+    if (f < 0 && strstr(why, "truncated file")) {
+        f = open_truncated(path, st.st_size, &stored_eof);
+        if (f >= 0)
+            view_damage(v, "file truncated: %lld of the %llu bytes its superblock records are present; what lies "
+                        "beyond byte %lld is lost", (long long)st.st_size, (unsigned long long)stored_eof,
+                        (long long)st.st_size);
+    }
     if (f < 0) {
-        snprintf(err, errlen, "%s: cannot open as HDF5 (missing, or not a results file)", path);
+        snprintf(err, errlen, "%s: cannot open as HDF5 (%s); expected a platbench results file (truncated, "
+                 "overwritten, or not HDF5?); nothing can be read", path, why);
         return -1;
     }
     int rc = -1;
-    char fmt[64];
-    results_get_attr_text(f, "format", fmt, sizeof fmt);
-    if (strcmp(fmt, "platbench-results") != 0) {
-        snprintf(err, errlen, "%s: not a platbench results file (format \"%s\")", path, fmt);
+    H5O_info_t root;
+    if (H5Oget_info2(f, &root, H5O_INFO_BASIC) < 0) { /* every attribute and link is in it */
+        h5diag_message(why, sizeof why);
+        view_damage(v, "root group: object header unreadable (%s); no attribute or dataset can be reached, "
+                    "nothing shown", why);
+        v->rows = calloc(1, sizeof *v->rows);
+        snprintf(v->state, sizeof v->state, "?");
+        snprintf(v->campaign_name, sizeof v->campaign_name, "?");
+        v->created_unix = v->updated_unix = NAN;
+        rc = 0;
+        goto done;
+    }
+    char fmt[64] = "";
+    int fr = view_attr(&fails, f, "format", 1, fmt, sizeof fmt);
+    if (fr == -1 || (fr == 0 && strcmp(fmt, "platbench-results") != 0)) {
+        snprintf(err, errlen, "%s: not a platbench results file (format \"%s\"; expected \"platbench-results\")",
+                 path, fmt);
         goto done;
     }
     ds = H5Dopen2(f, "experiments", H5P_DEFAULT);
     if (ds < 0) {
-        snprintf(err, errlen, "%s: no /experiments dataset", path);
-        goto done;
+        h5diag_message(why, sizeof why);
+        view_damage(v, "dataset /experiments: cannot open (%s); no experiment rows shown", why);
+    } else {
+        hid_t sp = H5Dget_space(ds);
+        hsize_t n = 0;
+        if (sp < 0 || H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, &n, NULL) < 0 ||
+            n > 10000000) {
+            h5diag_message(why, sizeof why);
+            view_damage(v, "dataset /experiments: unreadable shape (%s); no experiment rows shown",
+                        *why ? why : "not 1-D or implausibly long");
+            n = 0;
+        }
+        if (sp >= 0) H5Sclose(sp);
+        v->rows = calloc(n ? n : 1, sizeof *v->rows);
+        if (!v->rows) {
+            snprintf(err, errlen, "%s: out of memory for %llu rows", path, (unsigned long long)n);
+            goto done;
+        }
+        rt = make_row_type();
+        v->n = (int)n;
+        if (n && H5Dread(ds, rt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v->rows) < 0) {
+            h5diag_message(why, sizeof why);
+            view_rows_one_by_one(v, ds, rt, n);
+        }
+        haddr_t at = stored_eof ? H5Dget_offset(ds) : HADDR_UNDEF;
+        hid_t ft = at != HADDR_UNDEF ? H5Dget_type(ds) : -1;
+        size_t rs = ft >= 0 ? H5Tget_size(ft) : 0;
+        if (ft >= 0) H5Tclose(ft);
+        if (rs && v->n == (int)n && at + (uint64_t)rs * n > (uint64_t)st.st_size) { /* rows past the cut */
+            hsize_t keep = at >= (uint64_t)st.st_size ? 0 : ((uint64_t)st.st_size - at) / rs;
+            view_damage(v, "dataset /experiments: rows %llu-%llu of %llu lie beyond the end of the truncated file; "
+                        "not shown", (unsigned long long)keep, (unsigned long long)n - 1, (unsigned long long)n);
+            v->n = (int)keep;
+        }
+        for (int i = 0; i < v->n; i++) {
+            exp_row *r = &v->rows[i];
+            printable(r->platform, sizeof r->platform);
+            printable(r->kind, sizeof r->kind);
+            printable(r->status, sizeof r->status);
+            printable(r->host, sizeof r->host);
+            printable(r->error, sizeof r->error);
+        }
     }
-    hid_t sp = H5Dget_space(ds);
-    hsize_t n = 0;
-    H5Sget_simple_extent_dims(sp, &n, NULL);
-    H5Sclose(sp);
-    v->n = (int)n;
-    v->rows = calloc(n ? n : 1, sizeof *v->rows);
-    rt = make_row_type();
-    if (!v->rows || H5Dread(ds, rt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v->rows) < 0) {
-        snprintf(err, errlen, "%s: cannot read /experiments", path);
-        goto done;
+    double steps = NAN;
+    view_attr(&fails, f, "steps", 0, &steps, 0);
+    v->steps = isnan(steps) || steps < 0 || steps > 1e9 ? 0 : (int)steps;
+    if (view_attr(&fails, f, "state", 1, v->state, sizeof v->state)) snprintf(v->state, sizeof v->state, "?");
+    if (view_attr(&fails, f, "campaign_name", 1, v->campaign_name, sizeof v->campaign_name))
+        snprintf(v->campaign_name, sizeof v->campaign_name, "?");
+    view_attr(&fails, f, "config_file", 1, v->config_file, sizeof v->config_file);
+    v->created_unix = v->updated_unix = NAN;
+    view_attr(&fails, f, "created_unix", 0, &v->created_unix, 0);
+    view_attr(&fails, f, "updated_unix", 0, &v->updated_unix, 0);
+    printable(v->state, sizeof v->state);
+    printable(v->campaign_name, sizeof v->campaign_name);
+    for (int m = 0; m < RESULTS_N_CURVES; m++) {
+        char name[64];
+        snprintf(name, sizeof name, "curves/%s", results_curve_names[m]);
+        view_probe(v, f, name);
     }
-    double st = attr_double(f, "steps");
-    v->steps = isnan(st) ? 0 : (int)st;
-    results_get_attr_text(f, "state", v->state, sizeof v->state);
-    results_get_attr_text(f, "campaign_name", v->campaign_name, sizeof v->campaign_name);
-    results_get_attr_text(f, "config_file", v->config_file, sizeof v->config_file);
-    v->created_unix = attr_double(f, "created_unix");
-    v->updated_unix = attr_double(f, "updated_unix");
+    view_probe(v, f, "output/stdout_tail");
+    view_probe(v, f, "output/stderr_tail");
+    attr_fails_report(v, &fails);
     rc = 0;
 done:
     if (rt >= 0) H5Tclose(rt);
     if (ds >= 0) H5Dclose(ds);
     H5Fclose(f);
+    H5Eclear2(H5E_DEFAULT);
     if (rc) results_view_free(v);
     return rc;
 }
 
 void results_view_free(results_view *v) {
     free(v->rows);
+    free(v->damage);
     memset(v, 0, sizeof *v);
 }

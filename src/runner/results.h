@@ -23,7 +23,10 @@
  *   results_finish(r, state)                               collective: state + updated_unix, close
  *   results_abandon(r)                                     collective: close without writing
  *        (another run took the file over: leave its metadata and size alone)
- *   results_load(path, view, err, n)                       serial read-only load (status, report)
+ *   results_load(path, view, err, n)                       serial read-only load (status, report):
+ *        -1 + err when nothing can be read (missing, not HDF5, not a results file); else 0 with
+ *        everything still readable, each damaged object (attribute, dataset, run of unreadable
+ *        rows) a line in view->damage; HDF5's own error printing is turned off
  *   results_view_free(view)
  *   exp_row_init(row)                                      the fill values
  */
@@ -98,6 +101,9 @@ typedef struct results_view {
     char config_file[1024];/* config_file attribute */
     double created_unix;   /* created_unix attribute */
     double updated_unix;   /* updated_unix attribute */
+    int n_damaged;         /* damaged objects found while loading (0: the file is whole) */
+    char *damage;          /* one line per damaged object ("attribute \"state\": unreadable
+                              (...); shown as unknown"), NULL when none; owned */
 } results_view;
 
 void exp_row_init(exp_row *row);

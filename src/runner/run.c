@@ -91,6 +91,8 @@ typedef struct run_ctx {
     int n_todo;            /* experiments to finish in this run */
     int n_finished;        /* of those, finished for good */
     int n_done, n_failed, n_interrupted, n_retried; /* outcome counts of this run */
+    int n_skipped;         /* experiments of platforms no rank of this allocation can run */
+    int n_failed_before;   /* failed in earlier runs, retries used up: not run again */
     double t_start;        /* monotonic start of the run */
     /* worker state */
     int got_stop;          /* DOWN_STOP received while running (2: for out of space) */
@@ -192,6 +194,7 @@ static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cba
         .write_dir = dir,
         .id = lid,
         .threads = c->threads,
+        .markers = 1,
     };
     if (campaign_workload_argv(c, e, result, &wargv)) {
         snprintf(errbuf, sizeof errbuf, "out of memory");
@@ -842,7 +845,10 @@ static int open_results(run_ctx *x, const char *output, int flags) {
                 continue;
             }
             int todo = strcmp(r->status, "done") != 0;
-            if (!strcmp(r->status, "failed") && r->attempt >= 1 + c->retries) todo = 0;
+            if (!strcmp(r->status, "failed") && r->attempt >= 1 + c->retries) {
+                todo = 0;
+                x->n_failed_before++;
+            }
             if (!todo) {
                 already++;
                 continue;
@@ -853,6 +859,7 @@ static int open_results(run_ctx *x, const char *output, int flags) {
             }
         }
         x->n_todo = x->qtail;
+        x->n_skipped = skipped;
         printf("platbench: %s %s: %d experiments, %d to run now, %d finished before, %d skipped, "
                "%d rank%s (file ready in %.3f s)\n", exists ? "resuming" : "created", output, N,
                x->n_todo, already, skipped, x->size, x->size == 1 ? "" : "s",
@@ -959,11 +966,9 @@ int run_campaign(const campaign *c, const char *output, int flags, MPI_Comm comm
     if (x.rank == 0) {
         if (anynospace) code = RUN_EXIT_NOSPACE;
         else if (x.stopping || anysig) code = RUN_EXIT_INTERRUPTED;
-        else if (x.n_failed > 0 || x.n_done < x.n_todo) code = RUN_EXIT_FAILURES;
-        else {
-            for (int p = 0; p < c->n_platforms; p++)
-                if (!platform_runnable(&x, p)) code = RUN_EXIT_FAILURES;
-        }
+        /* skipped platforms (this allocation cannot run them) are no failure: 0 when
+         * everything that can run here is done */
+        else if (x.n_failed > 0 || x.n_failed_before > 0 || x.n_done < x.n_todo) code = RUN_EXIT_FAILURES;
     }
     MPI_Bcast(&code, 1, MPI_INT, 0, comm);
     const char *state =
@@ -978,6 +983,16 @@ int run_campaign(const campaign *c, const char *output, int flags, MPI_Comm comm
         printf("\nplatbench: %s after %.1f s: %d done, %d failed, %d interrupted, %d retried "
                "(of %d to run)\n", state, el, x.n_done, x.n_failed, x.n_interrupted, x.n_retried,
                x.n_todo);
+        if (x.n_failed_before > 0)
+            printf("platbench: %d experiment%s failed in earlier runs with every retry used\n",
+                   x.n_failed_before, x.n_failed_before == 1 ? "" : "s");
+        if (x.n_skipped > 0) {
+            printf("platbench: %d experiment%s skipped: this allocation cannot run their platform\n",
+                   x.n_skipped, x.n_skipped == 1 ? "" : "s");
+            for (int p = 0; p < c->n_platforms; p++)
+                if (!platform_runnable(&x, p))
+                    printf("platbench:   %s: %s\n", c->platforms[p].conf.name, x.why[p]);
+        }
         printf("platbench: results in %s (work folders in %s)\n", output, x.workdir);
         if (code == RUN_EXIT_INTERRUPTED)
             printf("platbench: interrupted: run the same command again to resume the rest\n");
@@ -986,7 +1001,7 @@ int run_campaign(const campaign *c, const char *output, int flags, MPI_Comm comm
                    "again to resume the rest (exit status %d)\n",
                    x.nospace_note[0] ? x.nospace_note : "on another rank", RUN_EXIT_NOSPACE);
         else if (code == RUN_EXIT_FAILURES)
-            printf("platbench: some experiments failed or were skipped: see `platbench status %s`;"
+            printf("platbench: some experiments failed: see `platbench status %s`;"
                    " rerunning the same command retries failed ones while attempt < 1 + retries\n",
                    output);
         printf("platbench: report: platbench report %s\n", output);

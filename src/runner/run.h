@@ -43,9 +43,11 @@
 #include "campaign.h"
 
 enum {
-    RUN_EXIT_OK = 0,          /* every experiment done */
+    RUN_EXIT_OK = 0,          /* every experiment this allocation can run is done (the others:
+                                 "skipped", listed with the reason) */
     RUN_EXIT_ERROR = 1,       /* config, file or MPI error; nothing (more) ran */
-    RUN_EXIT_FAILURES = 2,    /* campaign finished, some experiments failed or were skipped */
+    RUN_EXIT_FAILURES = 2,    /* campaign finished, some experiments failed (this run or earlier,
+                                 retries used up) */
     RUN_EXIT_INTERRUPTED = 3, /* stopped by a signal; resume with the same command */
     RUN_EXIT_NOSPACE = 4      /* out of space (disk full, quota), refused before the start or
                                  stopped like an interrupted run; free space and resume */

@@ -30,10 +30,14 @@ static void usage(FILE *fp) {
             "  platbench report FILE              best run and summary per platform, vs bare metal\n"
             "  platbench help config|platforms    reference of the campaign config / platform kinds\n"
             "  platbench version\n"
-            "exit status: 0 ok, 1 error, 2 finished with failed/skipped experiments,\n"
+            "exit status of run: 0 every experiment this allocation can run is done (platforms it\n"
+            "             cannot run are recorded \"skipped\" and listed with the reason), 1 error,\n"
+            "             2 finished but some experiments failed (retries used up),\n"
             "             3 interrupted (SIGTERM/SIGINT/SIGUSR1): run the same command to resume,\n"
             "             4 out of space (disk full or quota, refused before the start or stopped\n"
             "             like an interrupted run): free space and run the same command to resume\n"
+            "exit status of status/report: 0 ok; 2 FILE missing, not a results file, or damaged\n"
+            "             (one line per damaged object, everything still readable shown)\n"
             "one campaign per results file: run claims FILE as FILE.claim (host, pid, Slurm job,\n"
             "             start, heartbeat every 10 s or $PLATBENCH_CLAIM_INTERVAL_S); a second\n"
             "             run refuses with who holds it and since when; a stale claim (same host\n"
@@ -129,7 +133,7 @@ static int cmd_plan(const char *cfg) {
             snprintf(line, sizeof line, "(out of memory)");
         } else {
             launch_request rq = {(const char *const *)w.items, slash ? slash + 1 : c.executable,
-                                 reads, dir, lid, c.threads};
+                                 reads, dir, lid, c.threads, 1};
             if (cp->ops->build_argv(&cp->conf, &rq, &a, e2, sizeof e2))
                 snprintf(line, sizeof line, "(cannot build: %s)", e2);
             else
@@ -210,8 +214,8 @@ int runner_main(int argc, char **argv) {
                                         : report_print(argv[2], stdout, err, sizeof err);
         char cl[2048];
         if (!strcmp(cmd, "status") && claim_describe(argv[2], cl, sizeof cl)) printf("%s\n", cl);
-        if (rc) fprintf(stderr, "platbench: %s\n", err);
-        return rc ? 1 : 0;
+        if (rc < 0) fprintf(stderr, "platbench: %s\n", err);
+        return rc ? 2 : 0; /* 2: FILE missing, not a results file, or damaged */
     }
     if (!strcmp(cmd, "help")) {
         if (argc > 2 && !strcmp(argv[2], "config")) campaign_help(stdout);

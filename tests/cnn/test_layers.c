@@ -312,8 +312,15 @@ int main(void)
             printf("-- conv kernel: direct AVX-512 not tested: the CPU lacks AVX-512F\n");
             continue;
         }
+        if (m == 1 && best_isa < 2) { /* direct would silently run im2col: say so, not "direct" */
+            printf("-- conv kernel: direct AVX2 skipped: the CPU lacks AVX2+FMA (or not x86-64)\n");
+            continue;
+        }
         layers_set_conv(modes[m]);
-        conv_direct_isa(isa);
+        if (m > 0 && conv_direct_isa(isa) != isa) {
+            fprintf(stderr, "FAIL direct kernel: asked for instruction set %d, got %d\n", isa, conv_direct_isa(0));
+            return 1;
+        }
         printf("-- conv kernel: %s%s\n", layers_conv_name(modes[m]),
                m == 0 ? "" : (isa == 3 ? " (AVX-512)" : " (AVX2)"));
         conv_case(3, 3, 7, 5, 4);

@@ -141,9 +141,8 @@ int main(int argc, char **argv)
         int fd = mkstemp(path);
         if (fd >= 0) close(fd);
         model m1, m2;
-        model_load(&m1, cfg, err, sizeof err);
-        model_load(&m2, cfg, err, sizeof err);
-        int ok = model_alloc(&m1, 1, err, sizeof err) == 0 && model_alloc(&m2, 1, err, sizeof err) == 0;
+        int ok = model_load(&m1, cfg, err, sizeof err) == 0 && model_load(&m2, cfg, err, sizeof err) == 0;
+        ok = ok && model_alloc(&m1, 1, err, sizeof err) == 0 && model_alloc(&m2, 1, err, sizeof err) == 0;
         memcpy(m1.params, pa, sizeof(float) * np);
         ok = ok && weights_save(&m1, path, "face,body,hand,nothing", err, sizeof err) == 0;
         ok = ok && weights_load(&m2, path, names, sizeof names, err, sizeof err) == 0;
@@ -156,12 +155,13 @@ int main(int argc, char **argv)
         CHECK(stat(tmp, &st) != 0, "no .tmp left behind");
         /* a model of another shape must be refused with a message naming the dataset */
         model m3;
-        model_load_string(&m3,
-                          "name = \"other\"; input = { channels = 1; height = 28; width = 28; };"
-                          "layers = ( { type = \"conv\"; out = 4; }, { type = \"maxpool\"; },"
-                          "{ type = \"dense\"; out = 4; relu = false; } );",
-                          NULL, err, sizeof err);
-        model_alloc(&m3, 1, err, sizeof err);
+        int m3ok = model_load_string(&m3,
+                                     "name = \"other\"; input = { channels = 1; height = 28; width = 28; };"
+                                     "layers = ( { type = \"conv\"; out = 4; }, { type = \"maxpool\"; },"
+                                     "{ type = \"dense\"; out = 4; relu = false; } );",
+                                     NULL, err, sizeof err) == 0 &&
+                   model_alloc(&m3, 1, err, sizeof err) == 0;
+        CHECK(m3ok, "the other-shape model loads: %s", err); /* else the refusal below proves nothing */
         int rc = weights_load(&m3, path, names, sizeof names, err, sizeof err);
         CHECK(rc != 0 && strstr(err, "conv1_1/weight"), "shape mismatch refused: %s", err);
         model_free(&m1), model_free(&m2), model_free(&m3);
@@ -183,7 +183,7 @@ int main(int argc, char **argv)
             dataset real;
             train_result rr;
             memset(&real, 0, sizeof real);
-            model_load(&m, cfg, err, sizeof err);
+            CHECK(model_load(&m, cfg, err, sizeof err) == 0, "model %s: %s", cfg, err);
             dataset_options o = {.c = m.in_c, .h = m.in_h, .w = m.in_w, .max_per_split = 500,
                                  .idx_classes = m.n_classes};
             if (dataset_load(&real, argv[2], &o, err, sizeof err)) {

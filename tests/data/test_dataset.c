@@ -5,8 +5,11 @@
  *   test_dataset determinism IDX_DIR   same seed -> same bytes, other seed -> other bytes
  *   test_dataset idx IDX_DIR           Fashion-MNIST IDX with caps; a synthetic IDX set
  *   test_dataset folder                a hand-made image folder: formats, sizes, channels,
- *                                      resizing, ordering, ignored files, dataset_batch
+ *                                      resizing, ordering, ignored hidden folders, dataset_batch
  *   test_dataset errors                every bad input gives non-zero + the file's name
+ *   test_dataset entries               every kind of class-folder entry that is not an image
+ *                                      (dangling link, folder, FIFO, socket, device, hidden,
+ *                                      non-image, empty, truncated, unreadable) is named
  *
  * Every case works in its own temporary folder (removed at the end) and exits non-zero
  * on the first failed check, printing what was expected.
@@ -20,7 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -414,10 +420,10 @@ static int test_folder(void) {
         CHECK(write_png(pathf(p, sizeof p, "%s/%s/b/x.PNG", root, splits[s]), 33, 17, 1, 1) == 0, "png");
         CHECK(write_jpg(pathf(p, sizeof p, "%s/%s/a/2.JPEG", root, splits[s]), 8, 8, 3, 2) == 0, "jpg");
         CHECK(write_png(pathf(p, sizeof p, "%s/%s/a/1.png", root, splits[s]), 300, 40, 4, 3) == 0, "png");
-        /* ignored: other files, hidden files, sub-folders in class folders, files beside splits */
-        CHECK(write_bytes(pathf(p, sizeof p, "%s/%s/a/notes.txt", root, splits[s]), "x", 1) == 0, "txt");
-        CHECK(write_bytes(pathf(p, sizeof p, "%s/%s/a/.hidden.jpg", root, splits[s]), "x", 1) == 0, "hidden");
+        /* ignored: hidden folders and files beside the class folders and the splits (a class
+         * folder's own entries must all be images: test_bad_entries) */
         CHECK(mkdirs(pathf(p, sizeof p, "%s/%s/.cache", root, splits[s])) == 0, "hidden dir");
+        CHECK(write_bytes(pathf(p, sizeof p, "%s/%s/notes.txt", root, splits[s]), "x", 1) == 0, "txt");
     }
     CHECK(write_bytes(pathf(p, sizeof p, "%s/README", root), "x", 1) == 0, "readme");
     /* a constant-colour image: resizing must keep the colour; luminance must be BT.601 */
@@ -677,11 +683,124 @@ static int test_errors(void) {
     return 0;
 }
 
+/* ---- bad entries in class folders ------------------------------------------------- */
+
+/* Puts one bad entry into a good folder's train/2/ via make(path), expects dataset_load to
+ * name it and say `what_is` about it, and removes it again. */
+static int expect_bad_entry(const char *root, const char *name, int (*make)(const char *), const char *what_is,
+                            const char *what) {
+    char p[4400];
+    CHECK(make_good(root) == 0, "make_good");
+    pathf(p, sizeof p, "%s/train/2/%s", root, name);
+    CHECK(make(p) == 0, "%s: cannot create %s: %s", what, p, strerror(errno));
+    dataset ds;
+    char err[1024] = "";
+    dataset_options opt = {.c = 3, .h = 8, .w = 8};
+    int rc = dataset_load(&ds, root, &opt, err, sizeof err);
+    CHECK(rc != 0, "%s: loaded %d train images, expected an error naming %s", what, ds.train.n, p);
+    CHECK(strstr(err, p) != NULL && strstr(err, what_is) != NULL, "%s: message \"%s\" does not name %s as \"%s\"",
+          what, err, p, what_is);
+    CHECK(strstr(err, "expected") != NULL, "%s: message \"%s\" does not say what was expected", what, err);
+    printf("ok  %-34s %s\n", what, err);
+    return 0;
+}
+
+static int make_dangling(const char *p) { return symlink("no-such-image.jpg", p); }
+static int make_folder(const char *p) { return mkdir(p, 0755); }
+static int make_fifo(const char *p) { return mkfifo(p, 0644); }
+static int make_text(const char *p) { return write_bytes(p, "hello\n", 6); }
+static int make_empty(const char *p) { return write_bytes(p, "", 0); }
+static int make_jpg(const char *p) { return write_jpg(p, 12, 10, 3, 9); }
+static int make_truncated(const char *p) {
+    if (write_jpg(p, 12, 10, 3, 9)) return -1;
+    return truncate(p, file_size(p) / 2);
+}
+static int make_link_to_folder(const char *p) { return symlink(".", p); }
+static int make_socket(const char *p) {
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (fd < 0 || strlen(p) >= sizeof a.sun_path) return fd < 0 ? -1 : (close(fd), errno = ENAMETOOLONG, -1);
+    strcpy(a.sun_path, p);
+    int rc = bind(fd, (struct sockaddr *)&a, sizeof a);
+    close(fd);
+    return rc;
+}
+
+/* Every kind of entry a class folder may hold that is not a decodable image: each one
+ * stops the load (before any training) with its path, what it is and what was expected. */
+static int test_bad_entries(void) {
+    char root[4200], p[4400];
+    pathf(root, sizeof root, "%s/entries", scratch);
+    if (expect_bad_entry(root, "gone.jpg", make_dangling, "symbolic link to \"no-such-image.jpg\", which does not exist",
+                         "dangling symbolic link"))
+        return -1;
+    if (expect_bad_entry(root, "sub", make_folder, "a folder", "folder in a class folder")) return -1;
+    if (expect_bad_entry(root, "dir.jpg", make_folder, "a folder", "folder named .jpg")) return -1;
+    if (expect_bad_entry(root, "loop.jpg", make_link_to_folder, "a folder (class folders hold image files only) "
+                         "(through a symbolic link)", "symbolic link to a folder"))
+        return -1;
+    if (expect_bad_entry(root, "pipe.jpg", make_fifo, "a named pipe (FIFO)", "FIFO named .jpg")) return -1;
+    if (strlen(root) + 20 < sizeof(((struct sockaddr_un *)0)->sun_path) &&
+        expect_bad_entry(root, "sock.png", make_socket, "a socket", "socket named .png"))
+        return -1;
+    if (expect_bad_entry(root, "notes.txt", make_text, "a file without an image extension", "non-image file")) return -1;
+    if (expect_bad_entry(root, "photo.jpg.bak", make_jpg, "a file without an image extension",
+                         "image with another extension"))
+        return -1;
+    if (expect_bad_entry(root, ".hidden.jpg", make_jpg, "a hidden file", "hidden file")) return -1;
+    if (expect_bad_entry(root, "text.jpg", make_text, "not a JPEG or PNG image", "text file named .jpg")) return -1;
+    if (expect_bad_entry(root, "empty.png", make_empty, "empty file (0 bytes)", "zero-byte file")) return -1;
+    if (expect_bad_entry(root, "cut.jpg", make_truncated, "truncated JPEG", "truncated image")) return -1;
+    /* device file: a character device reached through a symbolic link */
+    pathf(p, sizeof p, "%s/train/2/null.jpg", root);
+    CHECK(make_good(root) == 0 && symlink("/dev/null", p) == 0, "symlink /dev/null");
+    if (expect_load_error(root, p, "link to a character device")) return -1;
+
+    /* unreadable file: root reads everything, so the load runs as nobody in a child, on a
+     * folder in /tmp (TMPDIR may be one nobody cannot enter) */
+    char open_root[64] = "/tmp/pb-test-unreadable-XXXXXX";
+    CHECK(mkdtemp(open_root) != NULL && chmod(open_root, 0755) == 0, "mkdtemp %s", open_root);
+    CHECK(make_good(open_root) == 0, "make_good");
+    pathf(p, sizeof p, "%s/train/2/secret.jpg", open_root);
+    CHECK(write_jpg(p, 12, 10, 3, 9) == 0 && chmod(p, 0) == 0, "chmod %s", p);
+    fflush(stdout);
+    pid_t pid = fork();
+    CHECK(pid >= 0, "fork");
+    if (pid == 0) {
+        if (geteuid() == 0 && (setgid(65534) || setuid(65534))) _exit(3);
+        if (access(p, R_OK) == 0) _exit(4); /* still readable: the check could not fail */
+        /* a fresh process: OpenMP's threads do not survive fork() */
+        execl("/proc/self/exe", "test_dataset", "unreadable", open_root, p, (char *)NULL);
+        _exit(5); /* this test binary is not executable by nobody (its folder) */
+    }
+    int st = 0;
+    CHECK(waitpid(pid, &st, 0) == pid, "waitpid");
+    rm_tree(open_root);
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 5) {
+        printf("SKIP unreadable file: nobody cannot run %s (a folder on its path is closed)\n", "this test binary");
+    } else {
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) != 3 && WEXITSTATUS(st) != 4,
+              "unreadable file: the child could not drop to an unprivileged user (status %d)", st);
+        CHECK(WEXITSTATUS(st) == 0, "unreadable file: not refused by name (status %d)", WEXITSTATUS(st));
+    }
+
+    /* the good folder still loads, with every image */
+    CHECK(make_good(root) == 0, "make_good");
+    dataset ds;
+    char err[1024];
+    dataset_options opt = {.c = 3, .h = 8, .w = 8};
+    CHECK(dataset_load(&ds, root, &opt, err, sizeof err) == 0 && ds.train.n == 2, "good folder: %s", err);
+    dataset_free(&ds);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s standin|determinism|idx IDX_DIR | folder | errors\n", argv[0]);
+        fprintf(stderr, "usage: %s standin|determinism|idx IDX_DIR | folder | errors | entries\n", argv[0]);
         return 2;
     }
+    if (!strcmp(argv[1], "unreadable") && argc == 4) /* test_bad_entries' child, run as nobody */
+        return expect_load_error(argv[2], argv[3], "unreadable file (as nobody)") || failures ? 1 : 0;
     const char *idx_dir = argc > 2 ? argv[2] : "/usr/share/datasets/fashion-mnist";
     const char *tmpdir = getenv("TMPDIR");
     snprintf(scratch, sizeof scratch, "%s/pb-test-data-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
@@ -695,6 +814,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[1], "idx")) rc = test_idx(idx_dir);
     else if (!strcmp(argv[1], "folder")) rc = test_folder();
     else if (!strcmp(argv[1], "errors")) rc = test_errors();
+    else if (!strcmp(argv[1], "entries")) rc = test_bad_entries();
     else {
         fprintf(stderr, "unknown case %s\n", argv[1]);
         rc = 2;

@@ -131,6 +131,7 @@ int main(int argc, char **argv) {
         .write_dir = write_dir,
         .id = id,
         .threads = threads,
+        .markers = 1,
     };
     strv cmd;
     strv_init(&cmd);
@@ -159,6 +160,7 @@ int main(int argc, char **argv) {
     posix_spawn_file_actions_adddup2(&fa, ep[1], 2);
     posix_spawn_file_actions_addclose(&fa, ep[0]);
     pid_t pid;
+    setenv("PLATBENCH_MARKERS", "1", 1); /* as the runner's launch environment: bare inherits it */
     int e = posix_spawnp(&pid, cmd.items[0], &fa, &at, cmd.items, environ);
     posix_spawnattr_destroy(&at);
     posix_spawn_file_actions_destroy(&fa);
