@@ -924,6 +924,14 @@ int run_campaign(const campaign *c, const char *output, int flags, MPI_Comm comm
     int held = 0;
     if (x.rank == 0) {
         char msg[2048];
+        /* the results file's folder first (-o out/new.h5 creates out/), the claim lives in it */
+        char *parent = strdup(output), *slash = parent ? strrchr(parent, '/') : NULL;
+        if (slash && slash != parent) {
+            *slash = '\0';
+            if (mkdir_p(parent))
+                fprintf(stderr, "platbench: cannot create %s: %s\n", parent, strerror(errno));
+        }
+        free(parent);
         held = claim_acquire(&x.claim, output, c->config_file, flags & RUN_FORCE_CLAIM, msg,
                              sizeof msg);
         if (held) fprintf(stderr, "platbench: %s\n", msg);

@@ -314,7 +314,7 @@ int main(void) {
     snprintf(outres, sizeof outres, "%s/result.h5", out);
     snprintf(dataeq, sizeof dataeq, "--data=%s", data);
     const char *wl2[] = {"/host/bin/platbench-cnn", "train", "--model", model, "--out", outres, dataeq, "it's", NULL};
-    launch_request rq2 = {wl2, "platbench-cnn", reads, out, "c1-e0001-a1", 1};
+    launch_request rq2 = {wl2, "platbench-cnn", reads, out, "c1-e0001-a1", 1, 1};
     const char *sshcp[] = {"mode", "ssh", "ssh_host", "vm1", "ssh_port", "2222", "ssh_user", "pb", "identity", "/k/id",
                            "known_hosts", "/k/kh", "remote_dir", "/w/pb", NULL};
     conf(&pc, vm, sshcp);
