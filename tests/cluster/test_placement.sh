@@ -1,9 +1,15 @@
 #!/bin/bash
 # test_cluster_placement: heterogeneous nodes. The fixture's node3 lacks the docker and
-# ssh clients (its mount namespace covers them: HIDE="node3:docker node3:ssh"), and no
-# node has a Docker engine. One 3-node job, one rank per node, five platforms:
+# ssh clients and Apptainer (its mount namespace covers them: HIDE="node3:docker
+# node3:ssh node3:BUILD/apptainer/usr/bin/apptainer"), and no node has a Docker engine.
+# One 3-node job, one rank per node, six platforms:
 #   near     bare, hosts = "node[1-2]"  -> runs on node1 and node2 only
 #   far      bare, hosts = "node3"      -> runs on node3 only
+#   sif      singularity, the real Apptainer 1.4.5 of the build folder and a 1 MB SIF
+#            (static busybox sleeping 0.3 s; built here from a sandbox folder, ~1 s, kept
+#            in the build folder): check() passes on node1,node2, fails on node3 -> its
+#            experiments run on node1,node2 only, in user-namespace mode (root without
+#            every capability here), recorded in /platforms detail
 #   vmssh    vm, mode ssh to "head" (a VM reachable by ssh; same shared folder): its
 #            check() passes on node1 and node2 and fails on node3 (no ssh client), so
 #            node3's rank leaves those experiments to node1 and node2
@@ -17,9 +23,25 @@ source "$(dirname "$0")/lib.sh"
 on node3 sh -c "! command -v docker" || fail "fixture: docker is not hidden on node3"
 on node3 sh -c "! command -v ssh" || fail "fixture: ssh is not hidden on node3"
 on node1 sh -c "command -v docker >/dev/null && command -v ssh >/dev/null" || fail "fixture: docker or ssh missing on node1"
+: "${PB_APPTAINER:?}" "${PB_CLUSTER_SIF:?}"
+on node3 test ! -x "$PB_APPTAINER" || fail "fixture: $PB_APPTAINER is not hidden on node3"
+on node2 "$PB_APPTAINER" --version >/dev/null || fail "fixture: $PB_APPTAINER does not run on node2"
+# the SIF: a sandbox folder with a static busybox and /usr/local/bin/nap.sh (the
+# singularity backend's default path for workload nap.sh), built once on the host
+if [ ! -s "$PB_CLUSTER_SIF" ] || [ "$PB_CLUSTER_SIF" -ot /bin/busybox ]; then
+  sb=$(mktemp -d) && mkdir -p "$sb"/bin "$sb"/etc "$sb"/usr/local/bin "$(dirname "$PB_CLUSTER_SIF")" &&
+    cp /bin/busybox "$sb"/bin/ && ln -s busybox "$sb"/bin/sh && ln -s busybox "$sb"/bin/sleep &&
+    touch "$sb"/etc/passwd "$sb"/etc/group &&
+    printf '#!/bin/sh\nexec sleep 0.3\n' > "$sb"/usr/local/bin/nap.sh && chmod 755 "$sb"/usr/local/bin/nap.sh &&
+    "$PB_APPTAINER" --quiet build --force "$PB_CLUSTER_SIF.tmp" "$sb" >/dev/null 2>&1 &&
+    mv "$PB_CLUSTER_SIF.tmp" "$PB_CLUSTER_SIF" || fail "cannot build $PB_CLUSTER_SIF (apptainer build from $sb)"
+  rm -rf "$sb"
+  log "built $PB_CLUSTER_SIF ($(stat -c %s "$PB_CLUSTER_SIF") bytes)"
+fi
 write_campaign "$work/c.cfg" cluster-placement 4 sleep:0.3 '(
   { name = "near"; kind = "bare"; hosts = "node[1-2]"; },
   { name = "far"; kind = "bare"; hosts = "node3"; },
+  { name = "sif"; kind = "singularity"; image = "'"$PB_CLUSTER_SIF"'"; runtime = "'"$PB_APPTAINER"'"; },
   { name = "vmssh"; kind = "vm"; mode = "ssh"; ssh_host = "head"; },
   { name = "docker"; kind = "docker"; image = "platbench-cnn:none"; },
   { name = "nowhere"; kind = "bare"; hosts = "gpu[01-04]"; } )'
@@ -29,11 +51,12 @@ wait_job_end "$j" 90
 out=$work/pbc-placement-$j.out
 hd grep "skipped:" "$out" | sed "s/^/[$test_name] job: /"
 hd grep -q "some experiments failed or were skipped" "$out" || fail "the job does not report the skipped experiments"
-pyread "$check" check results.h5 --n 20 --state complete --no-failed || fail "results file check"
+pyread "$check" check results.h5 --n 24 --state complete --no-failed || fail "results file check"
 # each host's own reason, in the job's log (the row's error field holds the first 160 characters)
 hd grep -q 'platform docker skipped: no rank can run it: node1,node2: docker: daemon not reachable.*; node3: docker: CLI "docker" not found' "$out" ||
   fail "the docker skip reason does not name node1,node2 and node3 with their own reasons"
 pyread "$ccheck" results.h5 --platform-on near=node1,node2 --platform-on far=node3 --platform-on vmssh=node1,node2 \
+  --platform-on sif=node1,node2 --detail 'sif=userns yes (auto: root lacks capabilities' \
   --skipped 'docker=no rank can run it: node1,node2: docker: daemon not reachable' \
   --skipped 'nowhere=no rank can run it|node1,node2,node3: not a host matching hosts = "gpu[01-04]"' ||
   fail "placement check"
