@@ -28,13 +28,17 @@ on node3 test ! -x "$PB_APPTAINER" || fail "fixture: $PB_APPTAINER is not hidden
 on node2 "$PB_APPTAINER" --version >/dev/null || fail "fixture: $PB_APPTAINER does not run on node2"
 # the SIF: a sandbox folder with a static busybox and /usr/local/bin/nap.sh (the
 # singularity backend's default path for workload nap.sh), built once on the host
+build_sif() { # SANDBOX: fill SANDBOX, build the SIF from it (errors in SANDBOX.log)
+  mkdir -p "$1"/bin "$1"/etc "$1"/usr/local/bin "$(dirname "$PB_CLUSTER_SIF")" &&
+    cp /bin/busybox "$1"/bin/ && ln -s busybox "$1"/bin/sh && ln -s busybox "$1"/bin/sleep &&
+    touch "$1"/etc/passwd "$1"/etc/group &&
+    printf '#!/bin/sh\nexec sleep 0.3\n' > "$1"/usr/local/bin/nap.sh && chmod 755 "$1"/usr/local/bin/nap.sh &&
+    "$PB_APPTAINER" --quiet build --force "$PB_CLUSTER_SIF.tmp" "$1" >"$1.log" 2>&1 &&
+    mv "$PB_CLUSTER_SIF.tmp" "$PB_CLUSTER_SIF"
+}
 if [ ! -s "$PB_CLUSTER_SIF" ] || [ "$PB_CLUSTER_SIF" -ot /bin/busybox ]; then
-  sb=$(mktemp -d) && mkdir -p "$sb"/bin "$sb"/etc "$sb"/usr/local/bin "$(dirname "$PB_CLUSTER_SIF")" &&
-    cp /bin/busybox "$sb"/bin/ && ln -s busybox "$sb"/bin/sh && ln -s busybox "$sb"/bin/sleep &&
-    touch "$sb"/etc/passwd "$sb"/etc/group &&
-    printf '#!/bin/sh\nexec sleep 0.3\n' > "$sb"/usr/local/bin/nap.sh && chmod 755 "$sb"/usr/local/bin/nap.sh &&
-    "$PB_APPTAINER" --quiet build --force "$PB_CLUSTER_SIF.tmp" "$sb" >/dev/null 2>&1 &&
-    mv "$PB_CLUSTER_SIF.tmp" "$PB_CLUSTER_SIF" || fail "cannot build $PB_CLUSTER_SIF (apptainer build from $sb)"
+  sb=$(mktemp -d)
+  if ! build_sif "$sb/root"; then cat "$sb/root.log" >&2; fail "cannot build $PB_CLUSTER_SIF (apptainer build)"; fi
   rm -rf "$sb"
   log "built $PB_CLUSTER_SIF ($(stat -c %s "$PB_CLUSTER_SIF") bytes)"
 fi
