@@ -5,6 +5,7 @@ on top of tests/slurm/check_results.py. Exits 1 naming the row and field on the 
   check_cluster.py FILE [--hosts node1,node2,node3]      done rows ran on exactly these hosts
                         [--platform-on NAME=h1,h2 ...]     NAME's done rows only on h1,h2 (each used)
                         [--skipped NAME=TEXT[|TEXT...] ...] NAME's rows all skipped, error has each TEXT
+                        [--detail NAME=TEXT ...]           /platforms detail of NAME contains TEXT
                         [--io-defaults]                    io_settings: platbench set the MPI-IO/HDF5 defaults
                         [--attempts-max K]                 no row needed more than K attempts
                         [--nodelist L --ntasks T]          Slurm provenance of the (last created) job
@@ -32,6 +33,7 @@ def main():
     p.add_argument("--hosts")
     p.add_argument("--platform-on", action="append", default=[])
     p.add_argument("--skipped", action="append", default=[])
+    p.add_argument("--detail", action="append", default=[])
     p.add_argument("--io-defaults", action="store_true")
     p.add_argument("--attempts-max", type=int)
     p.add_argument("--nodelist")
@@ -86,6 +88,17 @@ def main():
                     if t not in r["error"]:
                         die("row %d (platform %s): reason %r lacks %r" % (r["id"], name, r["error"], t))
             print("platform %s: %d rows skipped: %s" % (name, len(mine), mine[0]["error"]))
+        for spec in a.detail:
+            name, text = spec.split("=", 1)
+            if "platforms" not in f:
+                die("no /platforms dataset")
+            pl = {bytes(p["name"]).rstrip(b"\0").decode(): bytes(p["detail"]).rstrip(b"\0").decode()
+                  for p in f["platforms"][()]}
+            if name not in pl:
+                die("/platforms has no platform %s (has %s)" % (name, sorted(pl)))
+            if text not in pl[name]:
+                die("/platforms detail of %s is %r, lacks %r" % (name, pl[name], text))
+            print("platform %s detail: %s" % (name, pl[name]))
         if a.io_defaults:
             io = str(attr(f, "io_settings"))
             for t in ("OMPI_MCA_sharedfp=^lockedfile,individual (platbench default)",
