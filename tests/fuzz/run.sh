@@ -7,6 +7,7 @@
 #   new inputs go to $FUZZ_WORK (default build-fuzz/corpus-TARGET), crashes to
 #   build-fuzz/crashes-TARGET/. Prints the executions, coverage (cov, ft) and time.
 #   tests/fuzz/run.sh --build   only builds
+#   tests/fuzz/run.sh --merge TARGET   only the minimizing merge below
 #   FUZZ_MERGE=1: afterwards, minimizes everything (committed corpus + work folder;
 #   libFuzzer -merge=1 against the seeds) into a fresh tests/fuzz/corpus/TARGET.
 set -euo pipefail
@@ -28,7 +29,27 @@ build() {
     fi
 }
 
+merge() { # minimizes build-fuzz/corpus-$1 + tests/fuzz/corpus/$1 into a fresh corpus/$1
+    local t=$1 work=${FUZZ_WORK:-$bdir/corpus-$1}
+    mkdir -p "$work" "$here/corpus/$t"
+    # the seeds go into the merge first (a scratch copy), so the corpus keeps only
+    # inputs that add coverage beyond them
+    local fresh
+    fresh=$(mktemp -d "$bdir/merge-$t.XXXX")
+    mkdir "$fresh/out"
+    cp -r "$here/seeds/$t" "$fresh/out-seeds"
+    "$bdir/tests/fuzz/fuzz_$t" -merge=1 "$fresh/out-seeds" "$here/corpus/$t" "$work" >"$bdir/merge-$t.log" 2>&1
+    for f in "$fresh/out-seeds"/*; do
+        [ -e "$here/seeds/$t/$(basename "$f")" ] || mv "$f" "$fresh/out/"
+    done
+    rm -rf "$here/corpus/$t"
+    mv "$fresh/out" "$here/corpus/$t"
+    rm -rf "$fresh"
+    echo "fuzz: $t merged corpus: $(ls "$here/corpus/$t" | wc -l) files, $(du -sh "$here/corpus/$t" | cut -f1)"
+}
+
 if [ "${1:-}" = --build ]; then build; exit 0; fi
+if [ "${1:-}" = --merge ] && [ $# -eq 2 ]; then build; merge "$2"; exit 0; fi
 if [ $# -lt 2 ] || ! [[ " ${targets[*]} " == *" $1 "* ]] || ! [[ $2 =~ ^[0-9]+$ ]]; then
     echo "usage: $0 TARGET SECONDS [libFuzzer options]   TARGET: ${targets[*]}" >&2
     exit 2
@@ -46,6 +67,7 @@ rc=0
 # -max_len: the inputs are small files; 64 KiB leaves room for HDF5 and images
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/lsan.supp} \
     "$bdir/tests/fuzz/fuzz_$t" "$work" "$here/corpus/$t" "$here/seeds/$t" -max_total_time="$secs" -max_len=65536 \
     -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1 \
     -artifact_prefix="$crashes/" "$@" >"$log" 2>&1 || rc=$?
@@ -56,19 +78,5 @@ echo "fuzz: $t wall $((end - start)) s, exit $rc"
 if [ $rc -ne 0 ]; then
     grep -E 'ERROR|SUMMARY|Test unit written' "$log" | head -5 | sed "s/^/fuzz: $t /"
 fi
-if [ "${FUZZ_MERGE:-0}" = 1 ]; then
-    # the seeds go into the merge first (a scratch copy), so the corpus keeps only
-    # inputs that add coverage beyond them
-    fresh=$(mktemp -d "$bdir/merge-$t.XXXX")
-    mkdir "$fresh/out"
-    cp -r "$here/seeds/$t" "$fresh/out-seeds"
-    "$bdir/tests/fuzz/fuzz_$t" -merge=1 "$fresh/out-seeds" "$here/corpus/$t" "$work" >"$bdir/merge-$t.log" 2>&1
-    for f in "$fresh/out-seeds"/*; do
-        [ -e "$here/seeds/$t/$(basename "$f")" ] || mv "$f" "$fresh/out/"
-    done
-    rm -rf "$here/corpus/$t"
-    mv "$fresh/out" "$here/corpus/$t"
-    rm -rf "$fresh"
-    echo "fuzz: $t merged corpus: $(ls "$here/corpus/$t" | wc -l) files, $(du -sh "$here/corpus/$t" | cut -f1)"
-fi
+if [ "${FUZZ_MERGE:-0}" = 1 ]; then merge "$t"; fi
 exit $rc
