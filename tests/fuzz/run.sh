@@ -38,7 +38,9 @@ merge() { # minimizes build-fuzz/corpus-$1 + tests/fuzz/corpus/$1 into a fresh c
     fresh=$(mktemp -d "$bdir/merge-$t.XXXX")
     mkdir "$fresh/out"
     cp -r "$here/seeds/$t" "$fresh/out-seeds"
-    "$bdir/tests/fuzz/fuzz_$t" -merge=1 "$fresh/out-seeds" "$here/corpus/$t" "$work" >"$bdir/merge-$t.log" 2>&1
+    # -max_len: the committed corpus stays small (image: 1 KiB kept every edge of 2 KiB+)
+    "$bdir/tests/fuzz/fuzz_$t" -merge=1 -max_len="${FUZZ_MERGE_MAX_LEN:-1024}" "$fresh/out-seeds" "$here/corpus/$t" \
+        "$work" >"$bdir/merge-$t.log" 2>&1
     for f in "$fresh/out-seeds"/*; do
         [ -e "$here/seeds/$t/$(basename "$f")" ] || mv "$f" "$fresh/out/"
     done
@@ -62,6 +64,11 @@ crashes=$bdir/crashes-$t
 mkdir -p "$work" "$crashes" "$here/corpus/$t"
 log=$bdir/fuzz-$t.log
 echo "fuzz: $t for $secs s; corpus $work (+ tests/fuzz/corpus/$t, seeds/$t), crashes $crashes, log $log"
+# libconfig 1.5 leaks on some syntax errors (lsan.supp): libFuzzer would stop the world
+# for a leak scan after each of them, so the libconfig targets fuzz without per-input
+# leak checks, and the new inputs are replayed once with them afterwards (below).
+leakopt=()
+case $t in campaign | model) leakopt=(-detect_leaks=0) ;; esac
 start=$(date +%s)
 rc=0
 # -max_len: the inputs are small files; 64 KiB leaves room for HDF5 and images
@@ -70,8 +77,13 @@ UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/lsan.supp} \
     "$bdir/tests/fuzz/fuzz_$t" "$work" "$here/corpus/$t" "$here/seeds/$t" -max_total_time="$secs" -max_len=65536 \
     -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 -print_final_stats=1 \
-    -artifact_prefix="$crashes/" "$@" >"$log" 2>&1 || rc=$?
+    -artifact_prefix="$crashes/" "${leakopt[@]}" "$@" >"$log" 2>&1 || rc=$?
 end=$(date +%s)
+if [ ${#leakopt[@]} -gt 0 ] && [ $rc -eq 0 ]; then
+    LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/lsan.supp} \
+        "$bdir/tests/fuzz/fuzz_$t" "$work" -runs=0 -artifact_prefix="$crashes/" >"$log.leaks" 2>&1 || rc=$?
+    echo "fuzz: $t leak check of the $(ls "$work" | wc -l) inputs found: $([ $rc -eq 0 ] && echo none || echo "LEAK, see $log.leaks")"
+fi
 grep -E '^#[0-9]+.*(DONE|cov:)' "$log" | tail -1 | sed "s/^/fuzz: $t last: /"
 grep -E '^stat::(number_of_executed_units|peak_rss_mb|new_units_added)' "$log" | sed "s/^/fuzz: $t /"
 echo "fuzz: $t wall $((end - start)) s, exit $rc"
