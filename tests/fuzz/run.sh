@@ -90,5 +90,13 @@ echo "fuzz: $t wall $((end - start)) s, exit $rc"
 if [ $rc -ne 0 ]; then
     grep -E 'ERROR|SUMMARY|Test unit written' "$log" | head -5 | sed "s/^/fuzz: $t /"
 fi
+# scratch files (tests/fuzz/fuzz.h) of target processes that crashed (fork mode crashes
+# on purpose) and so never ran their cleanup; files of live processes are left alone
+for f in /dev/shm/pbfuzz-* "${TMPDIR:-/tmp}"/pbfuzz-*; do
+    [ -e "$f" ] || continue
+    pid=${f##*/pbfuzz-}
+    pid=${pid%%-*}
+    kill -0 "$pid" 2>/dev/null || rm -f "$f"
+done
 if [ "${FUZZ_MERGE:-0}" = 1 ]; then merge "$t"; fi
 exit $rc
