@@ -97,13 +97,25 @@ int idx_read(const char *path, int ndims, uint32_t max_items, idx_array *arr, ch
     arr->n_read = max_items && max_items < arr->dims[0] ? max_items : arr->dims[0];
     total = total / arr->dims[0] * arr->n_read;
     arr->n_bytes = total;
-    arr->data = malloc(total ? total : 1);
-    if (!arr->data) {
-        snprintf(err, errlen, "%s: out of memory for %zu bytes", path, total);
-        goto done;
+    /* The header's sizes are a claim: the buffer grows with the data actually read (1 MiB,
+     * then doubling), so a short file claiming gigabytes costs no more than its size. */
+    size_t have = 0, cap = 0;
+    got = 0;
+    while (have < total) {
+        size_t want = cap ? (cap > total / 2 ? total : 2 * cap) : (total < (1u << 20) ? total : (1u << 20));
+        uint8_t *grown = realloc(arr->data, want);
+        if (!grown) {
+            snprintf(err, errlen, "%s: out of memory for %zu bytes", path, want);
+            goto done;
+        }
+        arr->data = grown;
+        cap = want;
+        got = gz_read_all(g, arr->data + have, cap - have, path, err, errlen);
+        if (got < 0) goto done;
+        have += (size_t)got;
+        if (have < cap) break; /* end of data */
     }
-    got = gz_read_all(g, arr->data, total, path, err, errlen);
-    if (got < 0) goto done;
+    got = (long long)have;
     if ((size_t)got < total) {
         snprintf(err, errlen, "%s: truncated IDX data: %lld of %zu bytes after the header (%u items)", path, got,
                  total, arr->n_read);

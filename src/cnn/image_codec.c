@@ -29,6 +29,13 @@
 #pragma GCC diagnostic ignored "-Wattributes"
 #pragma GCC diagnostic ignored "-Wstrict-prototypes"
 #pragma GCC diagnostic ignored "-Wold-style-declaration"
+/* stb_image 2.27's JPEG bit reader lets its bit count go negative on corrupt scan data
+ * (progressive AC refinement) and then shifts by 32 or more (UBSan; found by fuzzing,
+ * tests/fuzz/crashers/image/jpeg-prog-ac-shift-32). On x86 the shift count is masked, the
+ * decoded pixels of that already corrupt file are garbage, and memory is not touched; the
+ * function is renamed and marked no_sanitize("shift") the same way as the writer's below. */
+#define stbi__grow_buffer_unsafe pb_stbi_grow_buffer_unsafe
+static void pb_stbi_grow_buffer_unsafe() __attribute__((no_sanitize("shift")));
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_ONLY_JPEG
 #define STBI_ONLY_PNG
@@ -38,6 +45,7 @@
 #define STBI_FAILURE_USERMSG
 #define STBI_MAX_DIMENSIONS 65536
 #include <stb_image.h>
+#undef stbi__grow_buffer_unsafe
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define STBI_WRITE_NO_STDIO
 /* stb_image_write's JPEG bit writer shifts a signed int left past bit 31 (harmless with
@@ -56,11 +64,65 @@ static uint32_t be32(const uint8_t *p) {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Checks one DHT (define Huffman tables) segment's payload b[0..n): each table is a
+ * class/id byte (class 0 or 1, id 0..3), 16 code counts, then as many symbols as the
+ * counts sum to, at most 256. stb_image 2.27 trusts that sum and writes past its tables
+ * when it is larger (fixed upstream in 2.28), so this check runs before it. 0 or -1 + err. */
+static int check_jpeg_dht(const char *path, const uint8_t *b, size_t n, size_t at, unsigned *defined, char *err,
+                          size_t errlen) {
+    size_t pos = 0;
+    while (pos < n) {
+        if (n - pos < 17 || (b[pos] >> 4) > 1 || (b[pos] & 15) > 3) {
+            snprintf(err, errlen, "%s: corrupt JPEG: bad Huffman table header at byte %zu", path, at + pos);
+            return -1;
+        }
+        size_t symbols = 0;
+        for (int i = 1; i <= 16; i++) symbols += b[pos + i];
+        if (symbols > 256 || n - pos - 17 < symbols) {
+            snprintf(err, errlen, "%s: corrupt JPEG: Huffman table at byte %zu has %zu symbols; expected at most %s",
+                     path, at + pos, symbols, symbols > 256 ? "256" : "what its segment holds");
+            return -1;
+        }
+        *defined |= 1u << ((b[pos] >> 4) * 4 + (b[pos] & 15));
+        pos += 17 + symbols;
+    }
+    return 0;
+}
+
+/* Checks one SOS (start of scan) header b[0..n): its length, and that every Huffman table
+ * it uses was defined (bit class * 4 + id of defined) by a DHT before it. stb_image 2.27
+ * leaves undefined tables uninitialised and indexes with their garbage (an out-of-bounds
+ * read found by fuzzing; upstream 2.28 zeroes them). A DC table is used by a scan that
+ * starts at coefficient 0 and is not a refinement (Ah = 0), an AC table by one that
+ * reaches past coefficient 0. 0 or -1 + err. */
+static int check_jpeg_sos(const char *path, const uint8_t *b, size_t n, size_t at, unsigned defined, char *err,
+                          size_t errlen) {
+    unsigned ns = n ? b[0] : 0;
+    if (ns < 1 || ns > 4 || n != 4 + 2 * (size_t)ns) {
+        snprintf(err, errlen, "%s: corrupt JPEG: scan header at byte %zu of %zu bytes for %u components", path, at,
+                 n, ns);
+        return -1;
+    }
+    unsigned ss = b[1 + 2 * ns], se = b[2 + 2 * ns], ah = b[3 + 2 * ns] >> 4;
+    for (unsigned i = 0; i < ns; i++) {
+        unsigned td = b[2 + 2 * i] >> 4, ta = b[2 + 2 * i] & 15;
+        int need_dc = ss == 0 && ah == 0, need_ac = se > 0;
+        if ((need_dc && (td > 3 || !(defined & 1u << td))) || (need_ac && (ta > 3 || !(defined & 1u << (4 + ta))))) {
+            snprintf(err, errlen, "%s: corrupt JPEG: the scan at byte %zu uses Huffman table %s%u, which no table "
+                     "definition (DHT) before it defines", path, at, need_dc && (td > 3 || !(defined & 1u << td))
+                     ? "DC " : "AC ", need_dc && (td > 3 || !(defined & 1u << td)) ? td : ta);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Walks a JPEG's marker segments and entropy-coded data up to the end-of-image marker.
  * stb_image decodes a truncated JPEG without complaint (it pads with zeros), so this is
  * what turns a half-copied file into an error. 0 or -1 + err. */
 static int check_jpeg(const char *path, const uint8_t *b, size_t n, char *err, size_t errlen) {
-    size_t pos = 2;
+    size_t pos = 2, blocks = 0, scan_bytes = 0;
+    unsigned pixels_w = 0, pixels_h = 0, tables = 0; /* tables: Huffman tables defined so far */
     int seen_sof = 0;
     for (;;) {
         if (pos >= n) break;
@@ -77,6 +139,15 @@ static int check_jpeg(const char *path, const uint8_t *b, size_t n, char *err, s
                 snprintf(err, errlen, "%s: corrupt JPEG: no frame header (SOF) before end of image", path);
                 return -1;
             }
+            /* Every 8x8 block's DC coefficient takes at least one bit of Huffman code, so
+             * shorter scan data means a damaged file; stb_image would decode it anyway,
+             * padding with zeros, after allocating and working through all those pixels. */
+            if (scan_bytes < (blocks + 7) / 8) {
+                snprintf(err, errlen, "%s: corrupt JPEG: %zu bytes of compressed data cannot hold %u x %u pixels "
+                         "(%zu blocks of 8x8 need at least %zu bytes)", path, scan_bytes, pixels_w, pixels_h,
+                         blocks, (blocks + 7) / 8);
+                return -1;
+            }
             return 0;
         }
         if ((m >= 0xD0 && m <= 0xD7) || m == 0x01) continue; /* standalone markers */
@@ -88,6 +159,9 @@ static int check_jpeg(const char *path, const uint8_t *b, size_t n, char *err, s
             return -1;
         }
         if (pos + len > n) break;
+        if (m == 0xC4 && check_jpeg_dht(path, b + pos + 2, len - 2, pos + 2, &tables, err, errlen)) return -1;
+        if (m == 0xDA && seen_sof && check_jpeg_sos(path, b + pos + 2, len - 2, pos + 2, tables, err, errlen))
+            return -1;
         int is_sof = m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
         if (is_sof) {
             if (len < 8) {
@@ -99,6 +173,29 @@ static int check_jpeg(const char *path, const uint8_t *b, size_t n, char *err, s
                 snprintf(err, errlen, "%s: JPEG of %u x %u pixels; expected width and height > 0", path, wid, hgt);
                 return -1;
             }
+            unsigned ncomp = b[pos + 7], hmax = 1, vmax = 1;
+            if (ncomp == 0 || len < 8 + 3 * (size_t)ncomp) {
+                snprintf(err, errlen, "%s: corrupt JPEG: frame header of %zu bytes for %u components", path, len,
+                         ncomp);
+                return -1;
+            }
+            for (unsigned i = 0; i < ncomp; i++) {
+                unsigned hs = b[pos + 9 + 3 * i] >> 4, vs = b[pos + 9 + 3 * i] & 15;
+                if (hs < 1 || hs > 4 || vs < 1 || vs > 4) {
+                    snprintf(err, errlen, "%s: corrupt JPEG: component %u has sampling factors %u x %u; "
+                             "expected 1..4", path, i + 1, hs, vs);
+                    return -1;
+                }
+                hmax = hs > hmax ? hs : hmax;
+                vmax = vs > vmax ? vs : vmax;
+            }
+            blocks = 0; /* 8x8 blocks of every component (each is subsampled by its factors) */
+            for (unsigned i = 0; i < ncomp; i++) {
+                unsigned hs = b[pos + 9 + 3 * i] >> 4, vs = b[pos + 9 + 3 * i] & 15;
+                size_t cw = ((size_t)wid * hs + hmax - 1) / hmax, ch = ((size_t)hgt * vs + vmax - 1) / vmax;
+                blocks += (cw + 7) / 8 * ((ch + 7) / 8);
+            }
+            pixels_w = wid, pixels_h = hgt;
             seen_sof = 1;
         }
         pos += len;
@@ -107,12 +204,14 @@ static int check_jpeg(const char *path, const uint8_t *b, size_t n, char *err, s
                 snprintf(err, errlen, "%s: corrupt JPEG: scan before the frame header (SOF)", path);
                 return -1;
             }
+            size_t scan_start = pos;
             while (pos + 1 < n) {
                 if (b[pos] == 0xFF && b[pos + 1] != 0x00 && b[pos + 1] != 0xFF &&
                     !(b[pos + 1] >= 0xD0 && b[pos + 1] <= 0xD7))
                     break;
                 pos++;
             }
+            scan_bytes += pos - scan_start;
             if (pos + 1 >= n) break;
         }
     }

@@ -16,7 +16,9 @@
  * A host with a domain ("node01.cluster.org") also matches by its short name
  * ("node01"), so patterns may use either form.
  *
- * No allocation; nothing is kept between calls; thread-safe.
+ * No allocation; nothing is kept between calls; thread-safe. Matching takes time
+ * polynomial in the lengths (no backtracking); hosts longer than 255 characters
+ * match only "*".
  *
  * API
  *   hostlist_validate(pattern, err, errlen)     0 if well formed, -1 if malformed

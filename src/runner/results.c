@@ -125,9 +125,11 @@ int results_get_attr_text(hid_t obj, const char *name, char *buf, size_t n) {
     if (H5Aexists(obj, name) <= 0) return -1;
     hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
     if (a < 0) return -1;
-    hid_t ft = H5Aget_type(a);
+    hid_t ft = H5Aget_type(a), sp = H5Aget_space(a);
     int rc = -1;
-    if (H5Tget_class(ft) == H5T_STRING && !H5Tis_variable_str(ft)) {
+    /* one fixed-length string (a file may hold any shape: tmp has room for one) */
+    if (H5Tget_class(ft) == H5T_STRING && !H5Tis_variable_str(ft) && sp >= 0 &&
+        H5Sget_simple_extent_npoints(sp) == 1 && H5Tget_size(ft) <= 65536) {
         size_t sz = H5Tget_size(ft);
         char *tmp = calloc(1, sz + 1);
         hid_t mt = str_type(sz + 1);
@@ -138,6 +140,7 @@ int results_get_attr_text(hid_t obj, const char *name, char *buf, size_t n) {
         H5Tclose(mt);
         free(tmp);
     }
+    if (sp >= 0) H5Sclose(sp);
     H5Tclose(ft);
     H5Aclose(a);
     return rc;
@@ -148,7 +151,9 @@ static double attr_double(hid_t obj, const char *name) {
     if (H5Aexists(obj, name) <= 0) return v;
     hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
     if (a >= 0) {
-        if (H5Aread(a, H5T_NATIVE_DOUBLE, &v) < 0) v = NAN;
+        hid_t sp = H5Aget_space(a); /* one value: v has room for no more */
+        if (sp < 0 || H5Sget_simple_extent_npoints(sp) != 1 || H5Aread(a, H5T_NATIVE_DOUBLE, &v) < 0) v = NAN;
+        if (sp >= 0) H5Sclose(sp);
         H5Aclose(a);
     }
     return v;

@@ -16,11 +16,19 @@ static void note(char *err, size_t errlen, int *n_bad, const char *what) {
     if (++*n_bad == 1) snprintf(err + used, errlen - used, "%s", what);
 }
 
+/* Reads a numeric attribute holding exactly one value (out has room for one): an
+ * attribute of another shape or class is refused, not read past out. */
 static int attr_num(hid_t f, const char *name, hid_t type, void *out) {
     if (H5Aexists(f, name) <= 0) return -1;
     hid_t a = H5Aopen(f, name, H5P_DEFAULT);
     if (a < 0) return -1;
-    int rc = H5Aread(a, type, out) < 0 ? -1 : 0;
+    hid_t sp = H5Aget_space(a), ft = H5Aget_type(a);
+    H5T_class_t cls = ft < 0 ? H5T_NO_CLASS : H5Tget_class(ft);
+    int rc = -1;
+    if (sp >= 0 && H5Sget_simple_extent_npoints(sp) == 1 && (cls == H5T_INTEGER || cls == H5T_FLOAT))
+        rc = H5Aread(a, type, out) < 0 ? -1 : 0;
+    if (ft >= 0) H5Tclose(ft);
+    if (sp >= 0) H5Sclose(sp);
     H5Aclose(a);
     return rc;
 }

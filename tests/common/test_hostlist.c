@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static int failures = 0;
 
@@ -144,6 +145,28 @@ int main(void)
     MALFORMED("vm 01", "unexpected");
     MALFORMED("vm[1;2]", "']'");
     MALFORMED("n[1234567890123456789]", "digits");
+
+    /* adjacent brackets against a long run of digits: each split of the digits is tried
+     * once per position, not once per combination (found by fuzzing: exponential time) */
+    {
+        char pat[256] = "n", host[300] = "n", many[300];
+        for (int i = 0; i < 20; i++) strcat(pat, "[1-99999]");
+        for (int i = 0; i < 101; i++) strcat(host, "9"); /* 101 digits: 20 x 5 cannot hold them */
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        NO_MATCH(pat, host);
+        host[100] = '\0'; /* 99 digits */
+        MATCH(pat, host);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        if (s > 1.0) {
+            fprintf(stderr, "test_hostlist.c:%d: 20 brackets took %.2f s; expected well under 1 s\n", __LINE__, s);
+            failures++;
+        }
+        memset(many, 'a', 256), many[256] = '\0'; /* longer than any host name: only "*" matches */
+        MATCH("*", many);
+        NO_MATCH(many, many);
+    }
 
     /* error buffer may be small or absent */
     char tiny[8];
