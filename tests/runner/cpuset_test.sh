@@ -54,7 +54,11 @@ echo "ok run refused"
   { cat "$WORK/allowed.log"; fail "allowed oversubscribed run failed"; }
 /usr/bin/python3 "$CHECK" "$WORK/allowed.h5" oversubscribed || fail "allowed run's rows"
 "$PB" report "$WORK/allowed.h5" > "$WORK/allowed-report.txt" || fail "report"
-grep -q "OVERSUBSCRIBED" "$WORK/allowed-report.txt" || { cat "$WORK/allowed-report.txt"; fail "report does not mark oversubscribed timings"; }
+grep -q "^OVERSUBSCRIBED: 6 done runs" "$WORK/allowed-report.txt" || { cat "$WORK/allowed-report.txt"; fail "report does not mark oversubscribed timings"; }
+# every run oversubscribed: no timing and no ratio in the summary, all under "oversubscribed"
+grep -Eq '^bare +3 +0 +0 +- .* - +-$' "$WORK/allowed-report.txt" &&
+  grep -Eq '^bare +0 - +0 - +3 [0-9.]+ *$' "$WORK/allowed-report.txt" ||
+  { cat "$WORK/allowed-report.txt"; fail "report uses oversubscribed timings in its summary or ratios"; }
 echo "ok allowed + flagged"
 
 # 2 ranks, the launcher's binding; then the runner's split of an unbound launch
