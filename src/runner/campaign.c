@@ -943,6 +943,7 @@ void campaign_help(FILE *fp) {
         const char *t = o->type == OPT_INT || o->type == OPT_INT64 ? "int"
                         : o->type == OPT_FLOAT                      ? "number"
                         : o->type == OPT_STRLIST                    ? "[strings]"
+                        : o->type == OPT_BOOL                       ? "bool"
                         : o->type == OPT_ENUM                       ? "choice"
                         : o->type == OPT_PATH                       ? "path"
                         : o->type == OPT_EXE                        ? "executable"
