@@ -320,7 +320,8 @@ def load_experiments(path):
                                           else float) for n in names}), None
 
     df, plat = _read(path, "dataset /experiments", rd, none)
-    df["status"] = df["status"].str.strip().str.lower().replace("", "pending")
+    # astype(str): with every row cut off (truncated file) the column is empty, not strings
+    df["status"] = df["status"].astype(str).str.strip().str.lower().replace("", "pending")
     order, kinds = [], {}
     if plat is not None and len(plat):
         order = [n for n in plat["name"] if n]

@@ -376,6 +376,11 @@ int results_create(results *r, const char *path, MPI_Comm comm, const campaign *
         hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
         H5Pset_fapl_core(fapl, 1 << 20, 0);
         H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+        /* metadata (object headers, their continuations, attributes) in one block at the
+           start, before the rows: a file cut inside its rows still opens with the rows
+           before the cut (the rows grew with the CPU-placement fields, and the root
+           group's continuation landed behind them) */
+        H5Pset_meta_block_size(fapl, 1 << 16);
         r->file = tmp ? H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : -1;
         H5Pclose(fapl);
         if (r->file >= 0 && create_structure(r, c, prov, rows, size_ranks, now) == 0)
