@@ -19,7 +19,7 @@ OUT=$WORK/results.h5
 fail() { echo "FAIL: $*"; exit 1; }
 # small.cfg with experiments of about 1-2 s, so the second run finds the first one running
 sed -e "s#\"../../jobs/models/tiny.cfg\"#\"$HERE/../../jobs/models/tiny.cfg\"#" \
-    -e 's/steps = 3;/steps = 45;/' "$HERE/small.cfg" > "$WORK/long.cfg" || exit 1
+    -e 's/steps = 3;/steps = 200;/' "$HERE/small.cfg" > "$WORK/long.cfg" || exit 1
 done_count() { "$PB" status "$OUT" 2>/dev/null | awk '$1 == "TOTAL" {print $2}'; }
 wait_done() { for _ in $(seq 600); do [ "$(done_count)" -ge "$1" ] 2>/dev/null && return 0; sleep 0.05; done; fail "nothing done in 30 s"; }
 untouched() { # every row done exactly once on attempt 1 and the file was never resumed
