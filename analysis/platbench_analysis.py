@@ -320,7 +320,8 @@ def load_experiments(path):
                                           else float) for n in names}), None
 
     df, plat = _read(path, "dataset /experiments", rd, none)
-    df["status"] = df["status"].str.strip().str.lower().replace("", "pending")
+    # astype(str): with every row cut off (truncated file) the column is empty, not strings
+    df["status"] = df["status"].astype(str).str.strip().str.lower().replace("", "pending")
     order, kinds = [], {}
     if plat is not None and len(plat):
         order = [n for n in plat["name"] if n]
@@ -387,6 +388,27 @@ def done_runs(df):
     return df[df["status"] == "done"]
 
 
+def oversubscribed(df):
+    """Boolean Series: rows flagged oversubscribed (threads > the CPUs of their set, or CPUs
+    shared with another rank; SCHEMA.md). False for files written before the flag existed."""
+    if "oversubscribed" not in df.columns:
+        return pd.Series(False, index=df.index)
+    return pd.to_numeric(df["oversubscribed"], errors="coerce").fillna(0).astype(int) == 1
+
+
+def timing_runs(df, include_oversubscribed=False):
+    """The rows whose timings are compared: all rows, without the oversubscribed ones unless
+    include_oversubscribed (status is left to the caller, e.g. done_runs)."""
+    return df if include_oversubscribed else df[~oversubscribed(df)]
+
+
+def has_corunners(df):
+    """Boolean Series: rows that overlapped another experiment on their host (corunners)."""
+    if "corunners" not in df.columns:
+        return pd.Series(False, index=df.index)
+    return df["corunners"].fillna("").astype(str).str.strip() != ""
+
+
 def _finite(df, column):
     d = done_runs(df)
     return d[np.isfinite(d[column].astype(float))]
@@ -434,6 +456,57 @@ def bootstrap_ratio_ci(x, ref, n_resamples=BOOTSTRAP_RESAMPLES, seed=BOOTSTRAP_S
     a = (1 - conf) / 2
     lo, hi = np.quantile(r, [a, 1 - a])
     return ratio, float(lo), float(hi)
+
+
+def bootstrap_diff_ci(x, ref, n_resamples=BOOTSTRAP_RESAMPLES, seed=BOOTSTRAP_SEED, conf=CONFIDENCE):
+    """median(x) - median(ref) and its percentile-bootstrap CI (both samples resampled
+    independently, as bootstrap_ratio_ci). Returns (diff, low, high); low/high NaN when a
+    sample has < 2 values."""
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    ref = np.asarray(ref, dtype=float)
+    ref = ref[np.isfinite(ref)]
+    if len(x) == 0 or len(ref) == 0:
+        return np.nan, np.nan, np.nan
+    diff = float(np.median(x)) - float(np.median(ref))
+    if len(x) < 2 or len(ref) < 2:
+        return diff, np.nan, np.nan
+    rng = np.random.default_rng(seed)
+    mx = np.median(x[rng.integers(0, len(x), size=(n_resamples, len(x)))], axis=1)
+    mr = np.median(ref[rng.integers(0, len(ref), size=(n_resamples, len(ref)))], axis=1)
+    a = (1 - conf) / 2
+    lo, hi = np.quantile(mx - mr, [a, 1 - a])
+    return diff, float(lo), float(hi)
+
+
+def corunner_effect(df, column="training_time_s", n_resamples=BOOTSTRAP_RESAMPLES, seed=BOOTSTRAP_SEED,
+                    conf=CONFIDENCE):
+    """Do runs that shared their host with other experiments (co-runners) take longer than
+    solo runs? Per platform, over finished runs not oversubscribed: n and median of solo
+    runs and of runs with co-runners, diff = median(with) - median(solo) with a percentile-
+    bootstrap CI (bootstrap_diff_ci), and the oversubscribed runs' n and median beside."""
+    cols = ["platform", "metric", "n_solo", "median_solo", "n_corun", "median_corun", "diff",
+            "ci_low", "ci_high", "diff_pct", "n_oversubscribed", "median_oversubscribed"]
+    rows = []
+    d = done_runs(df)
+    for p in platform_order(df):
+        dp = d[d["platform"] == p]
+        vals = dp[column].astype(float)
+        ok = np.isfinite(vals)
+        over = oversubscribed(dp) & ok
+        clean = ~oversubscribed(dp) & ok
+        co = clean & has_corunners(dp)
+        solo = clean & ~has_corunners(dp)
+        x, xr = vals[co].to_numpy(), vals[solo].to_numpy()
+        diff, lo, hi = bootstrap_diff_ci(x, xr, n_resamples, seed, conf)
+        ms = float(np.median(xr)) if len(xr) else np.nan
+        rows.append({"platform": p, "metric": column, "n_solo": len(xr), "median_solo": ms,
+                     "n_corun": len(x), "median_corun": float(np.median(x)) if len(x) else np.nan,
+                     "diff": diff, "ci_low": lo, "ci_high": hi,
+                     "diff_pct": 100 * diff / ms if ms and np.isfinite(ms) else np.nan,
+                     "n_oversubscribed": int(over.sum()),
+                     "median_oversubscribed": float(np.median(vals[over])) if over.any() else np.nan})
+    return pd.DataFrame(rows, columns=cols)
 
 
 def modified_z(x):
@@ -515,11 +588,14 @@ def bare_reference(df):
 
 
 def overhead_vs_bare(df, column="wall_s", reference=None, n_resamples=BOOTSTRAP_RESAMPLES,
-                     seed=BOOTSTRAP_SEED, conf=CONFIDENCE):
+                     seed=BOOTSTRAP_SEED, conf=CONFIDENCE, include_oversubscribed=False):
     """Overhead of each platform relative to bare metal: ratio = median(platform) /
     median(reference) of `column`, with a percentile-bootstrap CI (both samples
     resampled). overhead_pct = 100 (ratio - 1). Empty DataFrame when there is no
-    bare platform (see bare_reference)."""
+    bare platform (see bare_reference). Oversubscribed runs are left out unless
+    include_oversubscribed (their CPUs were shared: not the platform's cost)."""
+    order = platform_order(df)
+    df = timing_runs(df, include_oversubscribed)
     cols = ["platform", "kind", "reference", "metric", "n", "n_ref", "median", "median_ref",
             "ratio", "ci_low", "ci_high", "overhead_pct"]
     ref = reference or bare_reference(df)
@@ -527,7 +603,7 @@ def overhead_vs_bare(df, column="wall_s", reference=None, n_resamples=BOOTSTRAP_
         return pd.DataFrame(columns=cols)
     xr = _finite(df[df["platform"] == ref], column)[column].astype(float).to_numpy()
     rows = []
-    for p in platform_order(df):
+    for p in order:
         if p == ref:
             continue
         x = _finite(df[df["platform"] == p], column)[column].astype(float).to_numpy()

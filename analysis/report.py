@@ -28,6 +28,7 @@ TABLES = {  # file stem -> title shown in index.html
     "time_summary": "Time per platform: median and 95 % bootstrap CI",
     "overhead_vs_bare": "Overhead relative to bare metal (ratio of medians)",
     "phases": "Start-up / workload / tear-down (medians, s)",
+    "timing_conditions": "Solo runs vs runs with co-runners on their host (training time)",
     "identity": "Are runs with the same seed identical across platforms?",
     "accuracy_test": "Do platforms differ in accuracy? (Kruskal-Wallis)",
     "outliers": "Outliers on time (modified z-score > 3.5)",
@@ -112,6 +113,9 @@ def main(argv=None):
                     help=f"bootstrap resamples (default {pa.BOOTSTRAP_RESAMPLES})")
     ap.add_argument("--seed", type=int, default=pa.BOOTSTRAP_SEED,
                     help=f"bootstrap RNG seed (default {pa.BOOTSTRAP_SEED})")
+    ap.add_argument("--include-oversubscribed", action="store_true",
+                    help="count runs flagged oversubscribed (threads > CPUs, or CPUs shared with "
+                         "another rank) in the overhead ratios (default: left out)")
     a = ap.parse_args(argv)
     if a.resamples < 100:
         ap.error("--resamples must be >= 100")
@@ -188,8 +192,9 @@ def write_report(a, attrs, df, plat, tails, cur):
     save_csv(summ, out, "time_summary", written)
     ref = pa.bare_reference(df)
     if ref:
-        ov = pd.concat([pa.overhead_vs_bare(df, c, ref, B, S) for c in ("wall_s", "training_time_s")],
-                       ignore_index=True)
+        inc = a.include_oversubscribed
+        ov = pd.concat([pa.overhead_vs_bare(df, c, ref, B, S, include_oversubscribed=inc)
+                        for c in ("wall_s", "training_time_s")], ignore_index=True)
         save_csv(ov, out, "overhead_vs_bare", written)
         if not np.isfinite(ov["ratio"].astype(float)).any():
             notes.append(f"Only the bare-metal platform ({html.escape(ref)}) has finished runs: no "
@@ -198,6 +203,16 @@ def write_report(a, attrs, df, plat, tails, cur):
         ov = None
         notes.append("No platform of kind <b>bare</b> with finished runs: the overhead relative to "
                      "bare metal is not computed (Fig. 5 and its table are left out).")
+    n_over = int((pa.oversubscribed(df) & (df["status"] == "done")).sum())
+    if n_over:
+        notes.append(f"<b>OVERSUBSCRIBED</b>: {n_over} finished run{'s' if n_over != 1 else ''} ran with "
+                     "more threads than CPUs or on CPUs shared with another rank (allow_oversubscribe); "
+                     + ("they are <b>included</b> in the overhead ratios (--include-oversubscribed)."
+                        if a.include_oversubscribed else
+                        "their timings are left out of the overhead ratios (--include-oversubscribed "
+                        "counts them) and shown apart in the timing conditions table."))
+    tc = pa.corunner_effect(df, "training_time_s", B, S)
+    save_csv(tc, out, "timing_conditions", written)
     ph = pa.phases(df)
     save_csv(ph, out, "phases", written)
     idt = pa.identity_table(df)
@@ -261,6 +276,14 @@ def write_report(a, attrs, df, plat, tails, cur):
         head.insert(0, f"{int(comp['missing'].sum())} of {len(df)} experiments not yet measured "
                        f"(campaign state {state})")
     head.append("test accuracy: " + acc[0]["reading"])
+    for r in tc.itertuples():
+        if r.n_corun and r.n_solo:
+            ci = (f" (95 % CI {r.ci_low:+.3g} to {r.ci_high:+.3g} s)" if np.isfinite(r.ci_low) else "")
+            head.append(f"{r.platform}: training time with co-runners on the host {r.median_corun:.4g} s "
+                        f"vs solo {r.median_solo:.4g} s: {r.diff:+.3g} s{ci}, n = {r.n_corun} / {r.n_solo}")
+    if n_over:
+        head.append(f"{n_over} run(s) OVERSUBSCRIBED: "
+                    + ("included in" if a.include_oversubscribed else "left out of") + " the overhead ratios")
     if len(outl):
         head.append(f"{len(outl)} time outlier(s) flagged")
     if len(prob):
@@ -310,7 +333,7 @@ def write_report(a, attrs, df, plat, tails, cur):
              "</ul>")
     sect = [("Study figures and tables", ["fig1", "fig2", "fig3"], ["completeness", "best_runs"]),
             ("Beyond the study", ["fig4", "fig5", "fig6"],
-             ["time_summary", "overhead_vs_bare", "phases", "identity", "accuracy_test", "outliers",
+             ["time_summary", "overhead_vs_bare", "timing_conditions", "phases", "identity", "accuracy_test", "outliers",
               "problems"]),
             ("Provenance", [], ["platforms"])]
     for title, fpre, tabs in sect:

@@ -26,7 +26,7 @@ static const platform_option docker_options[] = {
      "workload path inside the image (default /usr/local/bin/<workload name>)"},
     {"cpus", PLATFORM_OPT_FLOAT, "0", 0, "--cpus limit (e.g. 1.5); 0: none"},
     {"memory", PLATFORM_OPT_STRING, "", 0, "--memory limit (e.g. \"2g\"); empty: none"},
-    {"cpuset_cpus", PLATFORM_OPT_STRING, "", 0, "--cpuset-cpus (e.g. \"0\" or \"0-1\"); empty: all"},
+    {"cpuset_cpus", PLATFORM_OPT_STRING, "", 0, "--cpuset-cpus (e.g. \"0\" or \"0-1\"); empty: the rank's CPU set"},
     {"pass_env", PLATFORM_OPT_STRING, "OPENBLAS_CORETYPE", 0,
      "comma-separated host variables passed into the container when set"},
     {NULL, 0, NULL, 0, NULL}};
@@ -100,6 +100,12 @@ static int docker_describe(const platform_conf *pc, platform_info *info, char *e
     return 0;
 }
 
+/* The campaign's cpuset_cpus when set, else the runner's CPU set of the launch. */
+static const char *docker_cpuset(const platform_conf *pc, const launch_request *rq) {
+    const char *set = platform_opt(pc, "cpuset_cpus");
+    return set && *set ? set : rq->cpus;
+}
+
 static int push_opt(strv *out, const char *flag, const char *val) {
     if (!val || !*val) return 0; /* no limit */
     return strv_push(out, flag) || strv_push(out, val);
@@ -150,7 +156,7 @@ static int docker_build_argv(const platform_conf *pc, const launch_request *rq, 
     if (cpus && strtod(cpus, NULL) <= 0) cpus = NULL; /* 0: no limit */
     if (push_opt(out, "--cpus", cpus) ||
         push_opt(out, "--memory", platform_opt(pc, "memory")) ||
-        push_opt(out, "--cpuset-cpus", platform_opt(pc, "cpuset_cpus")))
+        push_opt(out, "--cpuset-cpus", docker_cpuset(pc, rq)))
         goto oom;
     if (pfutil_env(pc, rq, &env)) goto oom;
     for (size_t i = 0; i < env.len; i++)

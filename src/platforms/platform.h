@@ -70,6 +70,9 @@ typedef struct launch_request {
     int threads;                      /* threads the workload uses (a CPU limit hint) */
     int markers;                      /* non-zero: ask the workload for its PLATBENCH_MARK lines
                                          (PLATBENCH_MARKERS=1 in its environment) */
+    const char *cpus;                 /* CPU list the launch is confined to ("0-1"; the runner is
+                                         already pinned to it, children inherit it); NULL: none */
+    int ncpus;                        /* CPUs in cpus (0: unknown) */
 } launch_request;
 
 typedef struct platform_info {

@@ -51,7 +51,7 @@
 static const platform_option vm_options[] = {
     {"mode", PLATFORM_OPT_STRING, "qemu", 0, "qemu (boot a local VM per launch) or ssh (run on host ssh_host)"},
     {"accel", PLATFORM_OPT_STRING, "auto", 0, "qemu: kvm, tcg, or auto (kvm if it boots here, else tcg)"},
-    {"vcpus", PLATFORM_OPT_INT, "0", 0, "qemu: virtual CPUs (0: the launch's thread count, at least 1)"},
+    {"vcpus", PLATFORM_OPT_INT, "0", 0, "qemu: virtual CPUs (0: the size of the rank's CPU set, which QEMU is pinned to)"},
     {"memory_mb", PLATFORM_OPT_INT, "1024", 0, "qemu: guest memory in MiB"},
     {"kernel", PLATFORM_OPT_STRING, "images/vm/vmlinuz", 0, "qemu: kernel (recipes/build-images.sh output)"},
     {"initrd", PLATFORM_OPT_STRING, "images/vm/initramfs.cpio.gz", 0, "qemu: initramfs (build-images.sh output)"},
@@ -274,7 +274,7 @@ static int qemu_build_argv(const platform_conf *pc, const launch_request *rq, st
     }
     const char *cwd[] = {rq->write_dir};
     long vcpus = platform_opt_long(pc, "vcpus", 0);
-    if (vcpus <= 0) vcpus = rq->threads > 0 ? rq->threads : 1;
+    if (vcpus <= 0) vcpus = rq->ncpus > 0 ? rq->ncpus : rq->threads > 0 ? rq->threads : 1;
     size_t before = out->len;
     build_qemu_base(pc, accel, (int)vcpus, out);
     if (out->len == before || strv_push(out, "-append") ||
@@ -376,7 +376,7 @@ static int vm_describe(const platform_conf *pc, platform_info *info, char *err, 
     if (vcpus > 0)
         snprintf(vc, sizeof vc, "%ld", vcpus);
     else
-        snprintf(vc, sizeof vc, "threads");
+        snprintf(vc, sizeof vc, "cpu-set-size");
     snprintf(info->detail, sizeof info->detail, "accel=%s (%.120s); vcpus=%s memory_mb=%ld cpu=%.30s", accel, why, vc,
              platform_opt_long(pc, "memory_mb", 1024), opt_or(pc, "cpu", strcmp(accel, "kvm") ? "max" : "host"));
     return 0;

@@ -24,7 +24,8 @@ typedef enum opt_type {
     OPT_INT64,   /* 64-bit int */
     OPT_FLOAT,   /* number */
     OPT_ENUM,    /* one of `choices` (comma-separated), stored as its index */
-    OPT_STRLIST  /* list or array of strings */
+    OPT_STRLIST, /* list or array of strings */
+    OPT_BOOL     /* true / false, stored as int 0 / 1 */
 } opt_type;
 
 typedef struct campaign_option {
@@ -63,8 +64,9 @@ static const campaign_option campaign_options[] = {
      "training steps (--steps); also the width of /curves"},
     {"workload.batch", OPT_INT, "32", NULL, 1, 0, 1, "config_hash", F(batch),
      "images per training step (--batch)"},
-    {"workload.threads", OPT_INT, "1", NULL, 1, 0, 1, "config_hash", F(threads),
-     "workload threads (--threads; also OPENBLAS_NUM_THREADS and OMP_NUM_THREADS)"},
+    {"workload.threads", OPT_INT, "0", NULL, 0, 0, 1, "config_hash, /experiments threads", F(threads),
+     "workload threads (--threads; also OPENBLAS_NUM_THREADS and OMP_NUM_THREADS); 0: the size of "
+     "each rank's CPU set"},
     {"workload.args", OPT_STRLIST, "", NULL, NOMIN, 0, 1, "config_hash", F(args),
      "extra arguments appended to the workload's command line, e.g. [\"--max-images\", \"2000\"]"},
     {"tests", OPT_INT, "1", NULL, 1, 0, 1, "config_hash, attr n_experiments",
@@ -85,6 +87,12 @@ static const campaign_option campaign_options[] = {
      "seconds between SIGTERM and SIGKILL when stopping an experiment"},
     {"retries", OPT_INT, "0", NULL, 0, 0, 0, "config_text", F(retries),
      "extra attempts for a failed experiment (also on resume)"},
+    {"allow_oversubscribe", OPT_BOOL, "false", NULL, NOMIN, 0, 0, "config_text, /experiments "
+     "oversubscribed", F(allow_oversubscribe),
+     "run even when threads exceed a rank's CPU set or ranks of a host share CPUs (else refused); "
+     "such rows are flagged oversubscribed"},
+    {"exclusive", OPT_BOOL, "false", NULL, NOMIN, 0, 0, "config_text", F(exclusive),
+     "at most one experiment per host at a time (the other ranks of the host wait)"},
     {NULL, 0, NULL, NULL, 0, 0, 0, NULL, 0, NULL},
 };
 #undef F
@@ -101,6 +109,7 @@ static const char *type_name(opt_type t) {
     case OPT_FLOAT: return "a number";
     case OPT_ENUM: return "a string";
     case OPT_STRLIST: return "a list of strings, e.g. [\"--max-images\", \"2000\"]";
+    case OPT_BOOL: return "a boolean (true or false)";
     }
     return "?";
 }
@@ -332,6 +341,7 @@ static int store_default(campaign *c, const campaign_option *o, char *err, size_
     case OPT_INT64: *(int64_t *)field = strtoll(o->def, NULL, 10); return 0;
     case OPT_FLOAT: *(double *)field = strtod(o->def, NULL); return 0;
     case OPT_STRLIST: return 0;
+    case OPT_BOOL: *(int *)field = strcmp(o->def, "true") == 0; return 0;
     default: return store_string(c, o, o->def, 1, err, errlen);
     }
 }
@@ -366,6 +376,10 @@ static int store_setting(campaign *c, const campaign_option *o, const config_set
         *(double *)field = v;
         return 0;
     }
+    case OPT_BOOL:
+        if (t != CONFIG_TYPE_BOOL) break;
+        *(int *)field = config_setting_get_bool(s);
+        return 0;
     case OPT_STRLIST: {
         if (t != CONFIG_TYPE_LIST && t != CONFIG_TYPE_ARRAY) break;
         strv *v = field;
@@ -747,6 +761,7 @@ static void option_text(const campaign *c, const campaign_option *o, sbuf *b) {
     const void *field = (const char *)c + o->offset;
     switch (o->type) {
     case OPT_INT: sb_printf(b, "%d", *(const int *)field); break;
+    case OPT_BOOL: sb_printf(b, "%s", *(const int *)field ? "true" : "false"); break;
     case OPT_INT64: sb_printf(b, "%lld", (long long)*(const int64_t *)field); break;
     case OPT_FLOAT: sb_printf(b, "%.17g", *(const double *)field); break;
     case OPT_ENUM: {
@@ -928,6 +943,7 @@ void campaign_help(FILE *fp) {
         const char *t = o->type == OPT_INT || o->type == OPT_INT64 ? "int"
                         : o->type == OPT_FLOAT                      ? "number"
                         : o->type == OPT_STRLIST                    ? "[strings]"
+                        : o->type == OPT_BOOL                       ? "bool"
                         : o->type == OPT_ENUM                       ? "choice"
                         : o->type == OPT_PATH                       ? "path"
                         : o->type == OPT_EXE                        ? "executable"

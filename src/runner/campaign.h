@@ -70,7 +70,7 @@ typedef struct campaign {
     char *data;          /* absolute path of the data set folder ("" for plain workloads) */
     int steps;           /* training steps (= width of /curves) */
     int batch;           /* images per step */
-    int threads;         /* workload threads (also OPENBLAS/OMP_NUM_THREADS) */
+    int threads;         /* workload threads (also OPENBLAS/OMP_NUM_THREADS); 0: CPU set size */
     strv args;           /* extra workload arguments, appended verbatim */
     int tests;           /* tests (repetitions) per platform */
     int64_t seed_base;   /* seed.base */
@@ -79,6 +79,8 @@ typedef struct campaign {
     double timeout_s;    /* per-experiment wall-time limit */
     double kill_grace_s; /* SIGTERM -> SIGKILL grace on timeout / interrupt */
     int retries;         /* extra attempts for failed experiments */
+    int allow_oversubscribe; /* run (flagged) when threads exceed a CPU set or ranks share CPUs */
+    int exclusive;       /* at most one experiment per host at a time */
     int n_platforms;     /* entries of platforms */
     campaign_platform *platforms;  /* owned */
     int n_experiments;   /* entries of experiments */

@@ -111,11 +111,18 @@ static int stats(double *vals, int n, double *med, double *mn, double *mx) {
     return k;
 }
 
+/* A done row whose timings count: not oversubscribed (threads > its CPUs, or CPUs shared
+   with another rank; analysis/SCHEMA.md). */
+static int clean_row(const exp_row *r) {
+    return !strcmp(r->status, "done") && r->oversubscribed != 1;
+}
+
+/* Median of field over the clean done rows of platform name. */
 static double platform_median(const results_view *v, const char *name, double *buf,
                               size_t field) {
     int n = 0;
     for (int i = 0; i < v->n; i++)
-        if (!strcmp(v->rows[i].platform, name) && !strcmp(v->rows[i].status, "done"))
+        if (!strcmp(v->rows[i].platform, name) && clean_row(&v->rows[i]))
             buf[n++] = *(const double *)((const char *)&v->rows[i] + field);
     double med, mn, mx;
     stats(buf, n, &med, &mn, &mx);
@@ -162,7 +169,10 @@ int report_print(const char *path, FILE *fp, char *err, size_t errlen) {
                 best->iterations, best->final_rate, best->final_error, best->train_acc,
                 best->val_acc, best->test_acc, best->training_time_s, best->test);
     }
-    fprintf(fp, "\nSummary over tests (done runs): median [min, max]\n");
+    int n_over = 0;
+    for (int i = 0; i < v.n; i++) n_over += !strcmp(v.rows[i].status, "done") && v.rows[i].oversubscribed == 1;
+    fprintf(fp, "\nSummary over tests (done runs): median [min, max]; time/bare and wall/bare over "
+                "runs not oversubscribed\n");
     fprintf(fp, "%-14s %4s %6s %7s %-26s %-26s %-26s %-11s %s\n", "platform", "done", "failed",
             "skipped", "training_time_s", "test_acc", "val_acc", "time/bare", "wall/bare");
     for (int p = 0; p < P; p++) {
@@ -179,7 +189,8 @@ int report_print(const char *path, FILE *fp, char *err, size_t errlen) {
         for (int f = 0; f < 3; f++) {
             int n = 0;
             for (int i = 0; i < v.n; i++)
-                if (!strcmp(v.rows[i].platform, names[p]) && !strcmp(v.rows[i].status, "done"))
+                if (!strcmp(v.rows[i].platform, names[p]) && !strcmp(v.rows[i].status, "done") &&
+                    (f > 0 || clean_row(&v.rows[i]))) /* timings: clean runs only */
                     buf[n++] = *(const double *)((const char *)&v.rows[i] + fields[f]);
             double med, mn, mx;
             if (stats(buf, n, &med, &mn, &mx))
@@ -200,6 +211,30 @@ int report_print(const char *path, FILE *fp, char *err, size_t errlen) {
                 cols[1], cols[2], rel, relw);
     }
     if (!bare) fprintf(fp, "(no bare platform in this campaign: no relative times)\n");
+    if (n_over)
+        fprintf(fp, "OVERSUBSCRIBED: %d done run%s ran with more threads than CPUs or on CPUs shared "
+                "with another rank (allow_oversubscribe): their timings are left out of the "
+                "columns above and shown below only\n", n_over, n_over == 1 ? "" : "s");
+    /* timing conditions: solo vs with co-runners on the same host vs oversubscribed */
+    fprintf(fp, "\nTiming conditions (training_time_s, done runs): n median\n");
+    fprintf(fp, "%-14s %-20s %-20s %-20s\n", "platform", "solo", "with co-runners", "oversubscribed");
+    for (int p = 0; p < P; p++) {
+        char cols[3][32];
+        for (int k = 0; k < 3; k++) {
+            int n = 0;
+            for (int i = 0; i < v.n; i++) {
+                const exp_row *r = &v.rows[i];
+                if (strcmp(r->platform, names[p]) || strcmp(r->status, "done")) continue;
+                int cls = r->oversubscribed == 1 ? 2 : r->corunners[0] ? 1 : 0;
+                if (cls == k) buf[n++] = r->training_time_s;
+            }
+            double med, mn, mx;
+            int used = stats(buf, n, &med, &mn, &mx);
+            if (used) snprintf(cols[k], sizeof cols[k], "%d %.3f", used, med);
+            else snprintf(cols[k], sizeof cols[k], "0 -");
+        }
+        fprintf(fp, "%-14s %-20s %-20s %-20s\n", names[p], cols[0], cols[1], cols[2]);
+    }
     free(buf);
     int damaged = report_damage(path, &v);
     results_view_free(&v);

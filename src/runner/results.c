@@ -31,11 +31,14 @@ void exp_row_init(exp_row *row) {
     row->peak_rss_kb = -1;
     row->iterations = -1;
     row->cpus_seen = -1;
+    row->threads = -1;
+    row->oversubscribed = -1;
     double *d[] = {&row->start_unix, &row->end_unix, &row->wall_s, &row->user_s, &row->sys_s,
                    &row->startup_s, &row->workload_s, &row->teardown_s, &row->launch_overhead_s,
                    &row->final_rate, &row->final_error, &row->train_acc, &row->val_acc,
                    &row->test_acc, &row->training_time_s, &row->load_time_s,
-                   &row->train_compute_s, &row->eval_time_s, &row->total_time_s};
+                   &row->train_compute_s, &row->eval_time_s, &row->total_time_s, &row->loadavg,
+                   &row->steal_frac, &row->cpu_mhz};
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) *d[i] = NAN;
 }
 
@@ -48,7 +51,8 @@ static hid_t str_type(size_t n) {
 
 static hid_t make_row_type(void) {
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(exp_row));
-    hid_t s16 = str_type(16), s32 = str_type(32), s64 = str_type(64), s160 = str_type(160);
+    hid_t s16 = str_type(16), s32 = str_type(32), s64 = str_type(64), s128 = str_type(128),
+          s160 = str_type(160);
 #define I32(f) H5Tinsert(t, #f, HOFFSET(exp_row, f), H5T_NATIVE_INT32)
 #define I64(f) H5Tinsert(t, #f, HOFFSET(exp_row, f), H5T_NATIVE_INT64)
 #define DBL(f) H5Tinsert(t, #f, HOFFSET(exp_row, f), H5T_NATIVE_DOUBLE)
@@ -86,6 +90,14 @@ static hid_t make_row_type(void) {
     DBL(eval_time_s);
     DBL(total_time_s);
     I32(cpus_seen);
+    I32(threads);
+    STR(cpu_list, s128);
+    STR(cpu_source, s16);
+    I32(oversubscribed);
+    STR(corunners, s128);
+    DBL(loadavg);
+    DBL(steal_frac);
+    DBL(cpu_mhz);
     STR(error, s160);
 #undef I32
 #undef I64
@@ -94,6 +106,7 @@ static hid_t make_row_type(void) {
     H5Tclose(s16);
     H5Tclose(s32);
     H5Tclose(s64);
+    H5Tclose(s128);
     H5Tclose(s160);
     return t;
 }
@@ -368,6 +381,11 @@ int results_create(results *r, const char *path, MPI_Comm comm, const campaign *
         hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
         H5Pset_fapl_core(fapl, 1 << 20, 0);
         H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+        /* metadata (object headers, their continuations, attributes) in one block at the
+           start, before the rows: a file cut inside its rows still opens with the rows
+           before the cut (the rows grew with the CPU-placement fields, and the root
+           group's continuation landed behind them) */
+        H5Pset_meta_block_size(fapl, 1 << 16);
         r->file = tmp ? H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : -1;
         H5Pclose(fapl);
         if (r->file >= 0 && create_structure(r, c, prov, rows, size_ranks, now) == 0)

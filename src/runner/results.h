@@ -77,6 +77,14 @@ typedef struct exp_row {
     double eval_time_s;      /* validation + test */
     double total_time_s;     /* the workload's own total */
     int32_t cpus_seen;       /* CPUs the workload saw */
+    int32_t threads;         /* workload threads asked for (-1 unknown) */
+    char cpu_list[128];      /* CPUs the experiment was confined to ("0-1"); "" unknown */
+    char cpu_source[16];     /* affinity | split | campaign | remote (cpuset.h) */
+    int32_t oversubscribed;  /* 1: threads > CPUs of the set, or the set shared with another rank */
+    char corunners[128];     /* ids of experiments that overlapped it on the same host ("3,7") */
+    double loadavg;          /* host 1-minute load average at the end */
+    double steal_frac;       /* host CPU steal time / CPU time over the experiment (/proc/stat) */
+    double cpu_mhz;          /* mean current frequency of the set's CPUs (NaN: /sys has none) */
     char error[160];         /* why failed / skipped */
 } exp_row;
 

@@ -15,6 +15,7 @@
 #include "../common/fsspace.h"
 #include "../common/timing.h"
 #include "claim.h"
+#include "cpuset.h"
 #include "launch.h"
 #include "provenance.h"
 #include "results.h"
@@ -39,7 +40,7 @@ void run_install_signals(void) {
     sigaction(SIGUSR1, &sa, NULL);
 }
 
-enum { TAG_UP = 7101, TAG_DOWN = 7102 };
+enum { TAG_UP = 7101, TAG_DOWN = 7102, TAG_CORUN = 7103 };
 enum { RUN_WHY = 768 }; /* room for the distinct reasons of several hosts */
 enum { UP_READY, UP_RESULT, UP_SIGNAL };
 enum { DOWN_WORK, DOWN_DONE, DOWN_STOP };
@@ -97,6 +98,12 @@ typedef struct run_ctx {
     /* worker state */
     int got_stop;          /* DOWN_STOP received while running (2: for out of space) */
     int told;              /* this worker already told rank 0 about a stop signal */
+    /* CPU placement and co-runners */
+    cpus_place place;      /* this rank's CPU set */
+    int oversub;           /* this rank's experiments are oversubscribed (threads > set, or shared) */
+    char (*hosts)[64];     /* every rank's host name */
+    int *ex_rank;          /* rank 0: per experiment, rank of its latest start in this run, -1 none */
+    double *ex_t0, *ex_t1; /* rank 0: its start / end on rank 0's clock (t1 NaN while running) */
 } run_ctx;
 
 /* ---------- one experiment ---------------------------------------------------------- */
@@ -147,6 +154,50 @@ static int run_stage(void *arg, int out, char *err, size_t errlen) {
     return fn ? fn(&s->p->conf, s->rq, err, errlen) : 0;
 }
 
+/* Rank 0: experiment id ended now; into buf the ids of the experiments that overlapped it on
+   its host (started before it ended, not ended before it started). Symmetric: both sides
+   test the same two intervals. */
+static void corunners_end(run_ctx *x, int id, char *buf, size_t n) {
+    double t1 = time_mono();
+    x->ex_t1[id] = t1;
+    size_t o = 0;
+    buf[0] = '\0';
+    const char *host = x->hosts[x->ex_rank[id]];
+    for (int j = 0; j < x->c->n_experiments && o < n; j++) {
+        if (j == id || x->ex_rank[j] < 0 || strcmp(x->hosts[x->ex_rank[j]], host) != 0) continue;
+        if (x->ex_t0[j] < t1 && (isnan(x->ex_t1[j]) || x->ex_t1[j] > x->ex_t0[id]))
+            o += (size_t)snprintf(buf + o, n - o, "%s%d", o ? "," : "", j);
+    }
+}
+
+static void corunners_start(run_ctx *x, int id, int r) {
+    x->ex_rank[id] = r;
+    x->ex_t0[id] = time_mono();
+    x->ex_t1[id] = NAN;
+}
+
+/* The CPUs of this launch as recorded: the rank's set, the campaign's docker cpuset_cpus,
+   or none for a VM reached over ssh (its CPUs are not ours to pin). */
+static void launch_cpus(const run_ctx *x, const campaign_platform *p, exp_row *row) {
+    const char *dset = !strcmp(p->conf.kind, "docker") ? platform_opt(&p->conf, "cpuset_cpus") : NULL;
+    const char *mode = !strcmp(p->conf.kind, "vm") ? platform_opt(&p->conf, "mode") : NULL;
+    row->threads = x->c->threads;
+    row->oversubscribed = x->oversub;
+    if (dset && *dset) {
+        cpu_set_t s;
+        int n = cpus_parse(dset, &s);
+        snprintf(row->cpu_list, sizeof row->cpu_list, "%s", dset);
+        snprintf(row->cpu_source, sizeof row->cpu_source, "campaign");
+        row->oversubscribed = n <= 0 || x->c->threads > n;
+    } else if (mode && !strcmp(mode, "ssh")) {
+        row->cpu_list[0] = '\0';
+        snprintf(row->cpu_source, sizeof row->cpu_source, "remote");
+    } else {
+        snprintf(row->cpu_list, sizeof row->cpu_list, "%s", x->place.list);
+        snprintf(row->cpu_source, sizeof row->cpu_source, "%s", x->place.source);
+    }
+}
+
 /* Runs experiment id (attempt) here; writes its rows; returns ST_*. */
 static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cbarg, double *wall) {
     const campaign *c = x->c;
@@ -163,6 +214,7 @@ static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cba
     row.rank = x->rank;
     row.attempt = attempt;
     row.start_unix = time_unix();
+    launch_cpus(x, p, &row);
     snprintf(row.status, sizeof row.status, "running");
     results_write_row(&x->res, &row);
 
@@ -195,6 +247,8 @@ static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cba
         .id = lid,
         .threads = c->threads,
         .markers = 1,
+        .cpus = x->place.list,
+        .ncpus = x->place.n,
     };
     if (campaign_workload_argv(c, e, result, &wargv)) {
         snprintf(errbuf, sizeof errbuf, "out of memory");
@@ -214,7 +268,13 @@ static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cba
         .stage = p->ops->stage_in || p->ops->stage_out ? run_stage : NULL,
         .stage_arg = &sc,
     };
+    noise nz;
+    noise_begin(&nz);
     int lrc = launch_run(&spec, &lr);
+    noise_end(&nz, &x->place);
+    row.loadavg = nz.loadavg;
+    row.steal_frac = nz.steal_frac;
+    row.cpu_mhz = nz.cpu_mhz;
     if (p->ops->cleanup) p->ops->cleanup(&p->conf, &rq);
     row.start_unix = lr.start_unix;
     row.end_unix = lr.end_unix;
@@ -303,6 +363,9 @@ record:
             snprintf(res.note, sizeof res.note, "%s", x->nospace_note);
         }
         MPI_Send(&res, sizeof res, MPI_BYTE, 0, TAG_UP, x->comm);
+        MPI_Recv(row.corunners, sizeof row.corunners, MPI_CHAR, 0, TAG_CORUN, x->comm, MPI_STATUS_IGNORE);
+    } else {
+        corunners_end(x, id, row.corunners, sizeof row.corunners);
     }
     if (x->lost) { /* the file belongs to the campaign that took the claim */
         strv_free(&wargv);
@@ -339,6 +402,9 @@ static int can_run(const run_ctx *x, int r, int id) {
 
 /* Takes the first queued experiment rank r can run; -1 if none. */
 static int queue_take(run_ctx *x, int r) {
+    if (x->c->exclusive) /* one experiment per host at a time */
+        for (int k = 0; k < x->size; k++)
+            if (k != r && x->busy[k] >= 0 && !strcmp(x->hosts[k], x->hosts[r])) return -1;
     for (int i = x->qhead; i < x->qtail; i++) {
         int id = x->queue[i];
         if (id < 0 || !can_run(x, r, id)) continue;
@@ -444,6 +510,7 @@ static void dispatch(run_ctx *x) {
             down_msg m = {DOWN_WORK, id, x->attempt[id] + 1};
             MPI_Send(&m, sizeof m, MPI_BYTE, r, TAG_DOWN, x->comm);
             x->busy[r] = id;
+            corunners_start(x, id, r);
             x->waiting[r] = 0;
         } else if (!may_get_work(x, r)) {
             down_msg m = {DOWN_DONE, -1, 0};
@@ -478,6 +545,9 @@ static void serve(run_ctx *x) {
         }
         if (m.signalled || m.nospace) begin_stop(x);
         if (m.type == UP_RESULT) {
+            char co[128];
+            corunners_end(x, m.id, co, sizeof co);
+            MPI_Send(co, sizeof co, MPI_CHAR, r, TAG_CORUN, x->comm);
             x->busy[r] = -1;
             account(x, m.id, m.attempt, m.status, m.wall_s);
             x->waiting[r] = 1;
@@ -507,6 +577,7 @@ static void schedule_rank0(run_ctx *x) {
         int id = x->stopping ? -1 : queue_take(x, 0);
         if (id >= 0) {
             x->busy[0] = id;
+            corunners_start(x, id, 0);
             int attempt = x->attempt[id] + 1;
             double wall = 0;
             int st = run_one(x, id, attempt, rank0_cb, x, &wall);
@@ -873,6 +944,69 @@ static int open_results(run_ctx *x, const char *output, int flags) {
     return 0;
 }
 
+/* Collective: each rank's CPU set (cpuset.h), the threads it gives the workload (the set's
+   size unless workload.threads says), every rank's host; rank 0 states the placement and
+   refuses oversubscription unless allowed. 0, or -1 after saying why on rank 0. */
+static int place_ranks(run_ctx *x, campaign *local) {
+    char err[256] = "";
+    int bad = cpus_place_compute(&x->place, x->comm, err, sizeof err) != 0;
+    int anybad = 0;
+    MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_LOR, x->comm);
+    if (anybad) {
+        if (bad) fprintf(stderr, "platbench: rank %d: CPU set: %s\n", x->rank, err);
+        return -1;
+    }
+    if (local->threads <= 0) local->threads = x->place.n;
+    x->oversub = x->place.overlap || local->threads > x->place.n;
+    x->hosts = calloc((size_t)x->size, sizeof *x->hosts);
+    if (x->rank == 0) {
+        int N = local->n_experiments ? local->n_experiments : 1;
+        x->ex_rank = malloc((size_t)N * sizeof *x->ex_rank);
+        x->ex_t0 = malloc((size_t)N * sizeof *x->ex_t0);
+        x->ex_t1 = malloc((size_t)N * sizeof *x->ex_t1);
+        bad = !x->ex_rank || !x->ex_t0 || !x->ex_t1;
+        for (int i = 0; !bad && i < local->n_experiments; i++) x->ex_rank[i] = -1;
+    }
+    bad |= !x->hosts;
+    MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_LOR, x->comm);
+    if (anybad) {
+        if (x->rank == 0) fprintf(stderr, "platbench: out of memory\n");
+        return -1;
+    }
+    MPI_Allgather(x->host, 64, MPI_CHAR, x->hosts, 64, MPI_CHAR, x->comm);
+    char mine[512], *all = x->rank == 0 ? malloc((size_t)x->size * sizeof mine) : NULL;
+    snprintf(mine, sizeof mine, "rank %d on %s: CPUs %s (%d, %s), %d thread%s%s%s", x->rank, x->host,
+             x->place.list, x->place.n, !strcmp(x->place.source, "split") ? "split by platbench" :
+             "the launcher's binding", local->threads, local->threads == 1 ? "" : "s",
+             local->threads > x->place.n ? " > CPUs: OVERSUBSCRIBED" : "",
+             x->place.overlap ? "; CPUs shared with another rank of the host (more ranks than "
+                                "CPUs): OVERSUBSCRIBED" : "");
+    int over = 0;
+    MPI_Allreduce(&x->oversub, &over, 1, MPI_INT, MPI_LOR, x->comm);
+    MPI_Gather(mine, sizeof mine, MPI_CHAR, all, sizeof mine, MPI_CHAR, 0, x->comm);
+    if (x->rank == 0 && all) {
+        printf("platbench: CPU sets (each experiment runs confined to its rank's set):\n");
+        for (int r = 0; r < x->size; r++)
+            if (r < 16 || r == x->size - 1) printf("platbench:   %s\n", all + (size_t)r * sizeof mine);
+            else if (r == 16) printf("platbench:   ...\n");
+        if (over && !local->allow_oversubscribe)
+            fprintf(stderr, "platbench: refused: oversubscribed (see the CPU sets above): "
+                    "experiments would share CPUs, and their timings would not be comparable "
+                    "with clean ones; give each rank at least workload.threads CPUs (srun "
+                    "--cpus-per-task=T, mpirun --map-by slot:PE=T, fewer ranks per host), lower "
+                    "workload.threads, or set allow_oversubscribe = true in %s to run anyway "
+                    "(rows flagged oversubscribed)\n", local->config_file);
+        else if (over)
+            printf("platbench: oversubscribed, allowed by allow_oversubscribe = true: those rows "
+                   "are flagged oversubscribed and left out of overhead ratios\n");
+        if (local->exclusive)
+            printf("platbench: exclusive = true: at most one experiment per host at a time\n");
+        fflush(stdout);
+    }
+    free(all);
+    return over && !local->allow_oversubscribe ? -1 : 0;
+}
+
 static void ctx_free(run_ctx *x) {
     free(x->workdir);
     strv_free(&x->env);
@@ -884,12 +1018,17 @@ static void ctx_free(run_ctx *x) {
     free(x->busy);
     free(x->waiting);
     free(x->released);
+    free(x->hosts);
+    free(x->ex_rank);
+    free(x->ex_t0);
+    free(x->ex_t1);
 }
 
 int run_campaign(const campaign *c, const char *output, int flags, MPI_Comm comm) {
     run_ctx x;
     memset(&x, 0, sizeof x);
-    x.c = c;
+    campaign local = *c; /* the same, with threads resolved for this rank (place_ranks) */
+    x.c = &local;
     x.comm = comm;
     MPI_Comm_rank(comm, &x.rank);
     MPI_Comm_size(comm, &x.size);
@@ -903,7 +1042,11 @@ int run_campaign(const campaign *c, const char *output, int flags, MPI_Comm comm
     x.host[sizeof x.host - 1] = '\0';
     int bad = asprintf(&x.workdir, "%s.d", output) < 0;
     if (bad) x.workdir = NULL;
-    bad |= launch_env_build(&x.env, c->threads) != 0;
+    if (place_ranks(&x, &local)) {
+        ctx_free(&x);
+        return RUN_EXIT_ERROR;
+    }
+    bad |= launch_env_build(&x.env, local.threads) != 0;
     for (int m = 0; m < RESULTS_N_CURVES; m++) {
         x.curves[m] = malloc((size_t)c->steps * sizeof(double));
         bad |= !x.curves[m];

@@ -12,6 +12,7 @@
 
 #include "campaign.h"
 #include "claim.h"
+#include "cpuset.h"
 #include "hostlist.h"
 #include "iosafe.h"
 #include "report.h"
@@ -22,7 +23,9 @@
 static void usage(FILE *fp) {
     fprintf(fp,
             "usage:\n"
-            "  platbench plan CFG                 validate CFG; list every experiment with its argv\n"
+            "  platbench plan CFG [--ranks-per-host N]  validate CFG; the CPUs each experiment gets with N\n"
+            "                                     ranks per host (refused when oversubscribed); every\n"
+            "                                     experiment with its argv\n"
             "                                     and whether this machine can run each platform\n"
             "  mpirun -n N platbench run CFG [-o FILE] [--force-resume] [--force] [--no-space-check]\n"
             "                                     run (or resume) the campaign into one HDF5 file\n"
@@ -68,7 +71,37 @@ static void help_platforms(FILE *fp) {
     }
 }
 
-static int cmd_plan(const char *cfg) {
+/* The CPU sets `run` would give ranks_per_host ranks of this host (cpuset.h: the split of
+   this process's CPUs when they are not bound apart), said plainly; 1 when oversubscribed
+   and not allowed. Sets *threads when the config leaves it to the set size. */
+static int plan_cpus(const campaign *c, int ranks, int *threads) {
+    cpu_set_t set;
+    char list[128] = "?";
+    int n = 1;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        n = CPU_COUNT(&set);
+        cpus_format(&set, list, sizeof list);
+    }
+    int per = ranks <= n ? n / ranks : 1;
+    *threads = c->threads > 0 ? c->threads : per;
+    int over = ranks > n || *threads > per;
+    printf("  CPUs: this process may use %s (%d); %d rank%s per host -> about %d CPU%s per "
+           "experiment, %d thread%s each%s\n", list, n, ranks, ranks == 1 ? "" : "s", per,
+           per == 1 ? "" : "s", *threads, *threads == 1 ? "" : "s",
+           !over ? "" : ranks > n ? ": OVERSUBSCRIBED (more ranks than CPUs)"
+                                  : ": OVERSUBSCRIBED (threads > CPUs of the set)");
+    if (over && !c->allow_oversubscribe) {
+        printf("  REFUSED by run: experiments would share CPUs and their timings would not be "
+               "comparable; use fewer ranks per host, lower workload.threads, or set "
+               "allow_oversubscribe = true (rows flagged oversubscribed)\n");
+        return 1;
+    }
+    if (over) printf("  allowed by allow_oversubscribe = true: rows flagged oversubscribed\n");
+    if (c->exclusive) printf("  exclusive = true: at most one experiment per host at a time\n");
+    return 0;
+}
+
+static int cmd_plan(const char *cfg, int ranks) {
     campaign c;
     char err[4096];
     if (campaign_load(&c, cfg, err, sizeof err)) {
@@ -82,9 +115,11 @@ static int cmd_plan(const char *cfg) {
     fsspace_bytes(space_work_bytes(&c) * (uint64_t)c.n_experiments, wb, sizeof wb);
     fsspace_describe(c.output, fs, sizeof fs);
     printf("  space: results file about %s, work folders about %s; %s\n", rb, wb, fs);
-    printf("  workload %s, %d steps, batch %d, %d thread(s); %d tests x %d platforms = %d "
-           "experiments\n", c.executable, c.steps, c.batch, c.threads, c.tests, c.n_platforms,
-           c.n_experiments);
+    int threads = 1, refused = plan_cpus(&c, ranks, &threads);
+    printf("  workload %s, %d steps, batch %d, %d thread(s)%s; %d tests x %d platforms = %d "
+           "experiments\n", c.executable, c.steps, c.batch, threads,
+           c.threads > 0 ? "" : " (the CPU set's size)", c.tests, c.n_platforms, c.n_experiments);
+    c.threads = threads;
     printf("  seeds base %lld policy %s; order %s; timeout %.0f s; retries %d; config_hash %s\n",
            (long long)c.seed_base,
            c.seed_policy == SEED_PER_TEST ? "per-test"
@@ -133,7 +168,7 @@ static int cmd_plan(const char *cfg) {
             snprintf(line, sizeof line, "(out of memory)");
         } else {
             launch_request rq = {(const char *const *)w.items, slash ? slash + 1 : c.executable,
-                                 reads, dir, lid, c.threads, 1};
+                                 reads, dir, lid, c.threads, 1, NULL, 0};
             if (cp->ops->build_argv(&cp->conf, &rq, &a, e2, sizeof e2))
                 snprintf(line, sizeof line, "(cannot build: %s)", e2);
             else
@@ -145,11 +180,12 @@ static int cmd_plan(const char *cfg) {
         strv_free(&a);
     }
     printf("\n%d experiment(s); %s\n", c.n_experiments,
-           unusable ? "some platforms cannot run on this machine (see above); under MPI their "
-                      "experiments go to ranks that can, or are recorded \"skipped\""
-                    : "every platform can run on this machine");
+           refused ? "REFUSED: oversubscribed (see CPUs above)"
+           : unusable ? "some platforms cannot run on this machine (see above); under MPI their "
+                        "experiments go to ranks that can, or are recorded \"skipped\""
+                      : "every platform can run on this machine");
     campaign_free(&c);
-    return 0;
+    return refused;
 }
 
 static int cmd_run(int argc, char **argv) {
@@ -207,7 +243,16 @@ static int cmd_run(int argc, char **argv) {
 int runner_main(int argc, char **argv) {
     const char *cmd = argc > 1 ? argv[1] : "";
     char err[4096];
-    if (!strcmp(cmd, "plan") && argc == 3) return cmd_plan(argv[2]);
+    if (!strcmp(cmd, "plan") && (argc == 3 || (argc == 5 && !strcmp(argv[3], "--ranks-per-host")))) {
+        const char *lr = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+        int ranks = argc == 5 ? atoi(argv[4]) : lr ? atoi(lr) : 1;
+        if (ranks < 1) {
+            fprintf(stderr, "platbench: plan: --ranks-per-host expects an integer >= 1, got \"%s\"\n",
+                    argv[4]);
+            return 1;
+        }
+        return cmd_plan(argv[2], ranks);
+    }
     if (!strcmp(cmd, "run")) return cmd_run(argc, argv);
     if ((!strcmp(cmd, "status") || !strcmp(cmd, "report")) && argc == 3) {
         int rc = !strcmp(cmd, "status") ? report_status(argv[2], stdout, err, sizeof err)

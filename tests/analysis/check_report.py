@@ -105,6 +105,10 @@ def main():
     for p, k in zip(platform, e["kind"]):
         kinds.setdefault(p, dec(k))
     done = status == "done"
+    names_e = e.dtype.names
+    over = (e["oversubscribed"] == 1) if "oversubscribed" in names_e else np.zeros(len(e), bool)
+    corun = np.array([dec(x).strip() != "" for x in e["corunners"]]) if "corunners" in names_e \
+        else np.zeros(len(e), bool)
     print(f"{a.results}: {len(e)} experiments, platforms {names}, {done.sum()} done")
 
     # ---- files
@@ -119,7 +123,7 @@ def main():
             bad(f"{x}: {err}")
         if f"src='{x}'" not in html:
             bad(f"index.html does not show {x}")
-    need = ["completeness", "best_runs", "time_summary", "phases", "identity", "accuracy_test",
+    need = ["completeness", "best_runs", "time_summary", "timing_conditions", "phases", "identity", "accuracy_test",
             "outliers", "problems", "platforms", "experiments"]
     bare = [p for p in names if kinds.get(p) == "bare" and (done & (platform == p)).any()]
     if bare:
@@ -206,7 +210,33 @@ def main():
                     continue
                 if r["reference"] != ref:
                     bad(f"overhead reference: report {r['reference']}, independent {ref}")
-                close(num(r["ratio"]), meds[(p, c)] / meds[(ref, c)], f"overhead ratio {p}/{ref} {c}")
+                # oversubscribed runs are left out of the ratios (report.py's default)
+                def cmed(q):
+                    x = e[c][(platform == q) & done & ~over]
+                    x = x[np.isfinite(x)]
+                    return float(np.median(x)) if len(x) else float("nan")
+                if int(r["n"]) != int(((platform == p) & done & ~over & np.isfinite(e[c])).sum()):
+                    bad(f"overhead {p} {c}: n {r['n']} counts oversubscribed runs")
+                close(num(r["ratio"]), cmed(p) / cmed(ref), f"overhead ratio {p}/{ref} {c} (clean runs)")
+
+    # ---- timing conditions: solo vs with co-runners (not oversubscribed), oversubscribed apart
+    tc = {r["platform"]: r for r in tabs.get("timing_conditions", [])}
+    for p in names:
+        r = tc.get(p)
+        if r is None:
+            bad(f"timing_conditions lacks {p}")
+            continue
+        x = e["training_time_s"]
+        base = (platform == p) & done & np.isfinite(x)
+        for col, m in (("solo", base & ~over & ~corun), ("corun", base & ~over & corun),
+                       ("oversubscribed", base & over)):
+            if int(r["n_" + col]) != int(m.sum()):
+                bad(f"timing_conditions {p} n_{col}: report {r['n_' + col]}, independent {int(m.sum())}")
+            if m.any():
+                close(num(r["median_" + col]), float(np.median(x[m])), f"timing_conditions {p} median_{col}")
+        if (base & ~over & ~corun).any() and (base & ~over & corun).any():
+            d = float(np.median(x[base & ~over & corun])) - float(np.median(x[base & ~over & ~corun]))
+            close(num(r["diff"]), d, f"timing_conditions {p} diff")
 
     # ---- phases
     ph = {r["platform"]: r for r in tabs.get("phases", [])}

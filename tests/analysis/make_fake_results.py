@@ -36,7 +36,10 @@ EXP_DTYPE = np.dtype([
     ("launch_overhead_s", "<f8"), ("iterations", "<i4"), ("final_rate", "<f8"),
     ("final_error", "<f8"), ("train_acc", "<f8"), ("val_acc", "<f8"), ("test_acc", "<f8"),
     ("training_time_s", "<f8"), ("load_time_s", "<f8"), ("train_compute_s", "<f8"),
-    ("eval_time_s", "<f8"), ("total_time_s", "<f8"), ("cpus_seen", "<i4"), ("error", "S160"),
+    ("eval_time_s", "<f8"), ("total_time_s", "<f8"), ("cpus_seen", "<i4"),
+    ("threads", "<i4"), ("cpu_list", "S128"), ("cpu_source", "S16"), ("oversubscribed", "<i4"),
+    ("corunners", "S128"), ("loadavg", "<f8"), ("steal_frac", "<f8"), ("cpu_mhz", "<f8"),
+    ("error", "S160"),
 ])
 PLAT_DTYPE = np.dtype([("name", "S32"), ("kind", "S16"), ("hosts", "S128"),
                        ("runtime_version", "S256"), ("image_id", "S256"), ("detail", "S256")])
@@ -71,6 +74,10 @@ def main():
     ap.add_argument("--outlier", action="store_true", help="make one run of the 2nd platform 3x slower")
     ap.add_argument("--differ", action="store_true",
                     help="accuracies differ between platforms (default: identical for equal seeds)")
+    ap.add_argument("--oversubscribed", type=int, default=0,
+                    help="the first K finished runs of the 2nd platform flagged oversubscribed, 4x slower")
+    ap.add_argument("--corunners", action="store_true",
+                    help="every 2nd finished run had a co-runner on its host (and is 10%% slower)")
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
 
@@ -139,6 +146,19 @@ def main():
             r["eval_time_s"] = train_t * 0.2
             r["total_time_s"] = total
             r["cpus_seen"] = 2
+            r["threads"] = 2
+            r["cpu_list"] = b"0-1"
+            r["cpu_source"] = b"affinity"
+            r["oversubscribed"] = 0
+            r["loadavg"], r["steal_frac"], r["cpu_mhz"] = 1.0, 0.0, np.nan
+            if a.corunners and i % 2:
+                r["corunners"] = str(i - 1).encode()
+                for f in ("training_time_s", "wall_s"):
+                    r[f] *= 1.1
+            if a.oversubscribed and p == 1 and test < a.oversubscribed:
+                r["oversubscribed"] = 1
+                for f in ("training_time_s", "wall_s"):
+                    r[f] *= 4
             rows[i] = r
             for m, v in zip(METRICS, [tl, ta, vl, va, lr, np.linspace(train_t / a.steps, train_t, a.steps)]):
                 cur[m][i] = v

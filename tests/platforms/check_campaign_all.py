@@ -3,7 +3,10 @@
 every experiment done with exit 0; the 4 platform kinds x 2 tests present; per test,
 identical training curves (and final_error) on every platform (same seed); the docker
 platform's CPU limit visible (cpus_seen == 1); start-up/workload times measured; the
-/platforms table records runtime versions, image identities and the VM accelerator."""
+/platforms table records runtime versions, image identities and the VM accelerator.
+CPU sets (issue 18): every launch confined to its rank's set (threads = cpus_seen = the
+set's size, docker --cpuset-cpus and QEMU -smp included), the explicit cpuset_cpus of
+docker-pinned recorded as the campaign's; co-runners symmetric, on disjoint CPUs."""
 import sys
 
 import h5py
@@ -12,6 +15,14 @@ import numpy as np
 
 def s(x):
     return x.decode() if isinstance(x, bytes) else str(x)
+
+
+def cpus(text):
+    out = set()
+    for part in filter(None, text.split(",")):
+        a, _, b = part.partition("-")
+        out.update(range(int(a), int(b or a) + 1))
+    return out
 
 
 def main():
@@ -30,8 +41,28 @@ def main():
         if not (r["startup_s"] > 0 and r["workload_s"] > 0):
             fails.append(f"experiment {r['id']} ({s(r['platform'])}): startup_s {r['startup_s']} "
                          f"workload_s {r['workload_s']}")
-        if s(r["kind"]) == "docker" and r["cpus_seen"] != 1:
-            fails.append(f"docker cpuset_cpus=0 but cpus_seen {r['cpus_seen']}")
+        if s(r["platform"]) == "docker-pinned":
+            if r["cpus_seen"] != 1 or s(r["cpu_source"]) != "campaign" or s(r["cpu_list"]) != "0":
+                fails.append(f"docker-pinned cpuset_cpus=0: cpus_seen {r['cpus_seen']} cpu_source "
+                             f"{s(r['cpu_source'])!r} cpu_list {s(r['cpu_list'])!r}")
+        else:
+            n = len(cpus(s(r["cpu_list"])))
+            if s(r["cpu_source"]) not in ("affinity", "split") or not n or r["threads"] != n \
+                    or r["cpus_seen"] != n or r["oversubscribed"] != 0:
+                fails.append(f"experiment {r['id']} ({s(r['platform'])}): cpu_list {s(r['cpu_list'])!r} "
+                             f"({s(r['cpu_source'])}) threads {r['threads']} cpus_seen {r['cpus_seen']} "
+                             f"oversubscribed {r['oversubscribed']}: expected threads = cpus_seen = the set's size")
+    co = {int(r["id"]): {int(x) for x in s(r["corunners"]).split(",") if x} for r in ex}
+    for r in ex:
+        i = int(r["id"])
+        for j in co[i]:
+            if i not in co.get(j, set()):
+                fails.append(f"co-runners not symmetric: e{i} lists e{j}, e{j} lists {sorted(co.get(j, []))}")
+            o = ex[j]
+            if "campaign" not in (s(r["cpu_source"]), s(o["cpu_source"])) and \
+                    cpus(s(r["cpu_list"])) & cpus(s(o["cpu_list"])):
+                fails.append(f"e{i} ({s(r['platform'])}, CPUs {s(r['cpu_list'])}) and its co-runner e{j} "
+                             f"({s(o['platform'])}, CPUs {s(o['cpu_list'])}) share CPUs")
     for t in sorted({int(r["test"]) for r in ex}):
         rows = [i for i, r in enumerate(ex) if r["test"] == t]
         seeds = {int(ex[i]["seed"]) for i in rows}
@@ -64,7 +95,9 @@ def main():
     for r in ex:
         print(f"  {r['id']:2d} {s(r['platform']):12s} test {r['test']} {s(r['status']):8s} "
               f"wall {r['wall_s']:7.2f} s  startup {r['startup_s']:6.2f} s  workload {r['workload_s']:6.2f} s  "
-              f"cpus_seen {r['cpus_seen']}  final_error {r['final_error']:.6f}")
+              f"cpus {s(r['cpu_list']) or '-'} ({s(r['cpu_source'])}) threads {r['threads']} "
+              f"cpus_seen {r['cpus_seen']}  co-runners {s(r['corunners']) or '-'}  "
+              f"final_error {r['final_error']:.6f}")
     for m in fails:
         print("FAIL", m)
     print(f"{len(fails)} failed")

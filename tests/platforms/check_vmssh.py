@@ -35,6 +35,11 @@ def runs(path):
         if not (r["startup_s"] > 0 and r["workload_s"] > 0 and r["teardown_s"] >= 0):
             fails.append(f"experiment {r['id']} ({s(r['platform'])}): startup_s {r['startup_s']} "
                          f"workload_s {r['workload_s']} teardown_s {r['teardown_s']}")
+        # the VM node's CPUs are not platbench's to pin: recorded as such (issue 18)
+        remote = s(r["kind"]) == "vm"
+        if (s(r["cpu_source"]) == "remote") != remote or (remote and s(r["cpu_list"])):
+            fails.append(f"experiment {r['id']} ({s(r['platform'])}): cpu_source {s(r['cpu_source'])!r} "
+                         f"cpu_list {s(r['cpu_list'])!r}; expected remote and no list for vm over ssh only")
     for t in sorted({int(r["test"]) for r in ex}):
         rows = [i for i, r in enumerate(ex) if r["test"] == t]
         if len({int(ex[i]["seed"]) for i in rows}) != 1:

@@ -68,7 +68,7 @@ int main(void) {
     if (f) fclose(f);
     const char *reads[] = {data, model, NULL};
     const char *wl[] = {"/host/bin/platbench-cnn", "train", "--seed", "3", "two words", "it's", "", NULL};
-    launch_request rq = {wl, "platbench-cnn", reads, out, "c1-e0001-a1", 2, 1};
+    launch_request rq = {wl, "platbench-cnn", reads, out, "c1-e0001-a1", 2, 1, NULL, 0};
     launch_request quiet = rq; /* a launch that does not ask for the markers */
     quiet.markers = 0;
     platform_conf pc;
@@ -114,6 +114,20 @@ int main(void) {
           "docker: no limits by default (%s)", rc ? err : "argv built");
     CHECK(rc == 0 && !has_pair(&v, "-e", "PLATBENCH_MARKERS=1"), "docker: no PLATBENCH_MARKERS unless asked for");
     strv_free(&v);
+    launch_request pinned = quiet; /* the runner's CPU set of the launch */
+    pinned.cpus = "1";
+    pinned.ncpus = 1;
+    strv_init(&v);
+    rc = d->build_argv(&pc, &pinned, &v, err, sizeof err);
+    CHECK(rc == 0 && has_pair(&v, "--cpuset-cpus", "1"), "docker: the launch's CPU set becomes --cpuset-cpus");
+    strv_free(&v);
+    conf(&pc, d, dkv);
+    strv_init(&v);
+    rc = d->build_argv(&pc, &pinned, &v, err, sizeof err);
+    CHECK(rc == 0 && has_pair(&v, "--cpuset-cpus", "0") && !has_pair(&v, "--cpuset-cpus", "1"),
+          "docker: the campaign's cpuset_cpus wins over the launch's set");
+    strv_free(&v);
+    conf(&pc, d, dkv0);
     const char *badr[] = {"/data/a,b", NULL};
     launch_request bad = rq;
     bad.read_paths = badr;
@@ -210,6 +224,13 @@ int main(void) {
     CHECK(has_pair(&v, "-accel", "tcg,thread=multi") && has_pair(&v, "-smp", "2") && has_pair(&v, "-m", "512") &&
               has_pair(&v, "-kernel", "/k/vmlinuz") && has_pair(&v, "-initrd", "/k/initrd"),
           "vm: tcg, vcpus = threads, memory, kernel, initrd");
+    strv_free(&v);
+    launch_request vpin = rq;
+    vpin.cpus = "0";
+    vpin.ncpus = 1;
+    strv_init(&v);
+    rc = vm->build_argv(&pc, &vpin, &v, err, sizeof err);
+    CHECK(rc == 0 && has_pair(&v, "-smp", "1"), "vm: -smp = the size of the launch's CPU set");
     CHECK(has_pair(&v, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"), "vm: isa-debug-exit carries the status");
     CHECK(vm->exit_status && vm->exit_status(&pc, 0) == 0 && vm->exit_status(&pc, (1 << 1) | 1) == 1 &&
               vm->exit_status(&pc, (42 << 1) | 1) == 42 && vm->exit_status(&pc, 1) == 1,
@@ -314,7 +335,7 @@ int main(void) {
     snprintf(outres, sizeof outres, "%s/result.h5", out);
     snprintf(dataeq, sizeof dataeq, "--data=%s", data);
     const char *wl2[] = {"/host/bin/platbench-cnn", "train", "--model", model, "--out", outres, dataeq, "it's", NULL};
-    launch_request rq2 = {wl2, "platbench-cnn", reads, out, "c1-e0001-a1", 1, 1};
+    launch_request rq2 = {wl2, "platbench-cnn", reads, out, "c1-e0001-a1", 1, 1, NULL, 0};
     const char *sshcp[] = {"mode", "ssh", "ssh_host", "vm1", "ssh_port", "2222", "ssh_user", "pb", "identity", "/k/id",
                            "known_hosts", "/k/kh", "remote_dir", "/w/pb", NULL};
     conf(&pc, vm, sshcp);
