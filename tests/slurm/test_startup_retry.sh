@@ -2,7 +2,8 @@
 # test_slurm_startup_retry: a runner that dies of a signal before finishing any
 # experiment (as a rank crashing inside MPI_Init does, Open MPI 4.1's TCP start-up) makes
 # quick.sbatch start the step once more, and the campaign completes in the same job; a
-# runner that keeps crashing is reported after that one retry, not retried forever.
+# runner that keeps crashing is reported after that one retry, not retried forever; a
+# step that ends 0 without the file saying complete is not reported complete.
 # The "runner" here is a wrapper around the real platbench that SIGSEGVs itself while a
 # counter file says so.
 # shellcheck source=tests/slurm/lib.sh
@@ -34,5 +35,19 @@ wait_job_end "$j" 100
 out=$work/pbt-retry-$j.out
 [ "$(grep -c "starting the step once more" "$out")" -eq 1 ] || fail "a runner that keeps crashing was not retried exactly once"
 grep -q "the runner failed (status 139)" "$out" || fail "the second crash is not reported as the runner's failure"
+scontrol show job -o "$j" | grep -q "JobState=FAILED" || fail "job $j did not fail"
+log "a runner that keeps crashing: one retry, then the job fails"
+# a step that ends 0 without running (srun's "task launch failed" can end 0): not "complete"
+cat > noop <<'EOS'
+#!/bin/sh
+exit 0
+EOS
+chmod +x noop
+j=$(PLATBENCH_BIN=$work/noop sbatch --parsable --job-name=pbt-noop --ntasks=1 --time=5 \
+    --output="$work/%x-%j.out" "$PB_SOURCE_DIR/jobs/quick.sbatch" quick.cfg noop.h5) || fail "sbatch failed"
+wait_job_end "$j" 60
+out=$work/pbt-noop-$j.out
+grep -q "campaign complete" "$out" && fail "a step that ran nothing was reported complete"
+grep -q "is not a complete campaign" "$out" || fail "no message for a step that ran nothing"
 scontrol show job -o "$j" | grep -q "JobState=FAILED" || fail "job $j did not fail"
 log "ok"
