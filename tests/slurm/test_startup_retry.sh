@@ -3,7 +3,7 @@
 # experiment (as a rank crashing inside MPI_Init does, Open MPI 4.1's TCP start-up) makes
 # quick.sbatch start the step once more, and the campaign completes in the same job; a
 # runner that keeps crashing is reported after that one retry, not retried forever; a
-# step that ends 0 without the file saying complete is not reported complete.
+# step that ends 0 without having created the results file is not reported complete.
 # The "runner" here is a wrapper around the real platbench that SIGSEGVs itself while a
 # counter file says so.
 # shellcheck source=tests/slurm/lib.sh
@@ -48,6 +48,6 @@ j=$(PLATBENCH_BIN=$work/noop sbatch --parsable --job-name=pbt-noop --ntasks=1 --
 wait_job_end "$j" 60
 out=$work/pbt-noop-$j.out
 grep -q "campaign complete" "$out" && fail "a step that ran nothing was reported complete"
-grep -q "is not a complete campaign" "$out" || fail "no message for a step that ran nothing"
+grep -q "there is no results file .*the runner did not start" "$out" || fail "no message for a step that ran nothing"
 scontrol show job -o "$j" | grep -q "JobState=FAILED" || fail "job $j did not fail"
 log "ok"
