@@ -38,27 +38,7 @@ hd rm -rf "$work" && hd mkdir -p "$work" || { echo "cannot make $work in the clu
 
 # job_state JOB: Slurm state of a job ("" once the controller forgot it)
 job_state() { hd scontrol show job -o "$1" 2>/dev/null | sed -n 's/.* JobState=\([A-Z_]*\) .*/\1/p'; }
-# wait_job_end JOB TIMEOUT_S
-wait_job_end() {
-  local s empty=0
-  for _ in $(seq $(( $2 * 4 ))); do
-    s=$(job_state "$1")
-    case $s in
-    COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|PREEMPTED|BOOT_FAIL|DEADLINE) return 0 ;;
-    "") empty=$((empty + 1)); [ $empty -ge 10 ] && return 0 ;;
-    *) empty=0 ;;
-    esac
-    sleep 0.25
-  done
-  fail "job $1 still $s after $2 s"
-}
-wait_job_running() {
-  for _ in $(seq $(( $2 * 4 ))); do
-    [ "$(job_state "$1")" = RUNNING ] && return 0
-    sleep 0.25
-  done
-  fail "job $1 not running after $2 s (state $(job_state "$1"))"
-}
+source "$PB_SOURCE_DIR/tests/slurm/jobwait.sh"
 # submit NAME SBATCH-ARGS... -- CAMPAIGN RESULTS: quick.sbatch in $work; prints the job id
 submit() {
   local name=$1; shift
