@@ -204,125 +204,156 @@ static int parse_train(model *m, const config_setting_t *g, char *err, size_t er
     return 0;
 }
 
-static int parse_layers(model *m, const config_setting_t *list, char *err, size_t errlen)
+/* The shape flowing through the layer list while it is parsed, and the naming counters. */
+typedef struct layer_walk {
+    int c, h, w;   /* the next layer's input: channels, height, width */
+    int flat;      /* a dense layer came already (no conv or maxpool after it) */
+    int block;     /* 1-based block number (a maxpool closes a block) */
+    int conv_i;    /* convs so far in this block */
+    int dense_i;   /* dense layers so far */
+} layer_walk;
+
+/* The "layers" list's length: 1..MODEL_MAX_LAYERS. */
+static int check_layer_count(const model *m, const config_setting_t *list, int n, char *err,
+                             size_t errlen)
 {
-    static const char *const conv_keys[] = {"type", "out", "kernel", "relu", NULL};
-    static const char *const pool_keys[] = {"type", "size", NULL};
-    static const char *const dense_keys[] = {"type", "out", "relu", NULL};
     char w[600];
-    int c = m->in_c, h = m->in_h, wd = m->in_w, flat = 0, block = 1, conv_i = 0, dense_i = 0;
-    size_t off = 0;
-    int n = config_setting_length(list);
+    where(m, list, w, sizeof w);
     if (n < 1) {
-        where(m, list, w, sizeof w);
         snprintf(err, errlen, "%s: \"layers\" is empty; expected at least one dense layer", w);
         return -1;
     }
     if (n > MODEL_MAX_LAYERS) {
-        where(m, list, w, sizeof w);
         snprintf(err, errlen, "%s: %d layers; at most %d are supported", w, n, MODEL_MAX_LAYERS);
         return -1;
     }
-    for (int i = 0; i < n; i++) {
-        config_setting_t *s = config_setting_get_elem(list, i);
-        layer *l = &m->layers[i];
-        where(m, s, w, sizeof w);
-        memset(l, 0, sizeof *l);
-        l->line = config_setting_source_line(s);
-        if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
-            snprintf(err, errlen, "%s: layer %d must be a group { type = ...; }, not %s", w, i + 1,
-                     type_name(config_setting_type(s)));
-            return -1;
-        }
-        const char *type = NULL;
-        if (get_string(m, s, "type", 1, &type, err, errlen)) return -1;
-        l->in_c = c;
-        l->in_h = h;
-        l->in_w = wd;
-        l->relu = 1;
-        if (strcmp(type, "conv") == 0) {
-            int kernel = 3;
-            if (check_keys(m, s, conv_keys, "a conv layer", err, errlen) ||
-                get_int(m, s, "out", 1, 1, 65536, &l->out_c, err, errlen) ||
-                get_int(m, s, "kernel", 0, 1, 99, &kernel, err, errlen) ||
-                get_bool(m, s, "relu", &l->relu, err, errlen))
-                return -1;
-            if (kernel != 3) {
-                snprintf(err, errlen, "%s: conv kernel %d is not supported; expected 3", w, kernel);
-                return -1;
-            }
-            if (flat) {
-                snprintf(err, errlen, "%s: a conv layer cannot follow a dense layer", w);
-                return -1;
-            }
-            l->kind = LAYER_CONV;
-            snprintf(l->name, sizeof l->name, "conv%d_%d", block, ++conv_i);
-            l->out_h = h;
-            l->out_w = wd;
-            l->n_w = (size_t)l->out_c * c * 9;
-            l->n_b = (size_t)l->out_c;
-            c = l->out_c;
-        } else if (strcmp(type, "maxpool") == 0) {
-            int size = 2;
-            if (check_keys(m, s, pool_keys, "a maxpool layer", err, errlen) ||
-                get_int(m, s, "size", 0, 1, 99, &size, err, errlen))
-                return -1;
-            if (size != 2) {
-                snprintf(err, errlen, "%s: maxpool size %d is not supported; expected 2", w, size);
-                return -1;
-            }
-            if (flat) {
-                snprintf(err, errlen, "%s: a maxpool layer cannot follow a dense layer", w);
-                return -1;
-            }
-            if (h < 2 || wd < 2) {
-                snprintf(err, errlen,
-                         "%s: maxpool on a %dx%d input is impossible; expected at least 2x2", w, h,
-                         wd);
-                return -1;
-            }
-            l->kind = LAYER_MAXPOOL;
-            l->relu = 0;
-            snprintf(l->name, sizeof l->name, "pool%d", block);
-            block++;
-            conv_i = 0;
-            l->out_c = c;
-            l->out_h = h / 2;
-            l->out_w = wd / 2;
-            h /= 2;
-            wd /= 2;
-        } else if (strcmp(type, "dense") == 0) {
-            if (check_keys(m, s, dense_keys, "a dense layer", err, errlen) ||
-                get_int(m, s, "out", 1, 1, 1 << 24, &l->out_c, err, errlen) ||
-                get_bool(m, s, "relu", &l->relu, err, errlen))
-                return -1;
-            l->kind = LAYER_DENSE;
-            snprintf(l->name, sizeof l->name, "dense%d", ++dense_i);
-            long in = (long)c * h * wd;
-            if (in > (1L << 28)) {
-                snprintf(err, errlen, "%s: dense input of %ld values is too large", w, in);
-                return -1;
-            }
-            l->in_c = (int)in;
-            l->in_h = l->in_w = 1;
-            l->out_h = l->out_w = 1;
-            l->n_w = (size_t)l->out_c * in;
-            l->n_b = (size_t)l->out_c;
-            c = l->out_c;
-            h = wd = 1;
-            flat = 1;
-        } else {
-            snprintf(err, errlen, "%s: unknown layer type \"%s\"; expected conv, maxpool or dense", w,
-                     type);
-            return -1;
-        }
-        l->p_off = off;
-        off += l->n_w + l->n_b;
+    return 0;
+}
+
+/* A conv layer at w (file:line) into l; advances the walk. */
+static int parse_conv(const model *m, const config_setting_t *s, const char *w, layer *l,
+                      layer_walk *k, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"type", "out", "kernel", "relu", NULL};
+    int kernel = 3;
+    if (check_keys(m, s, keys, "a conv layer", err, errlen) ||
+        get_int(m, s, "out", 1, 1, 65536, &l->out_c, err, errlen) ||
+        get_int(m, s, "kernel", 0, 1, 99, &kernel, err, errlen) ||
+        get_bool(m, s, "relu", &l->relu, err, errlen))
+        return -1;
+    if (kernel != 3) {
+        snprintf(err, errlen, "%s: conv kernel %d is not supported; expected 3", w, kernel);
+        return -1;
     }
-    m->n_layers = n;
-    m->n_params = off;
-    layer *last = &m->layers[n - 1];
-    where(m, config_setting_get_elem(list, n - 1), w, sizeof w);
+    if (k->flat) {
+        snprintf(err, errlen, "%s: a conv layer cannot follow a dense layer", w);
+        return -1;
+    }
+    l->kind = LAYER_CONV;
+    snprintf(l->name, sizeof l->name, "conv%d_%d", k->block, ++k->conv_i);
+    l->out_h = k->h;
+    l->out_w = k->w;
+    l->n_w = (size_t)l->out_c * k->c * 9;
+    l->n_b = (size_t)l->out_c;
+    k->c = l->out_c;
+    return 0;
+}
+
+/* A maxpool layer at w into l; closes the block. */
+static int parse_maxpool(const model *m, const config_setting_t *s, const char *w, layer *l,
+                         layer_walk *k, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"type", "size", NULL};
+    int size = 2;
+    if (check_keys(m, s, keys, "a maxpool layer", err, errlen) ||
+        get_int(m, s, "size", 0, 1, 99, &size, err, errlen))
+        return -1;
+    if (size != 2) {
+        snprintf(err, errlen, "%s: maxpool size %d is not supported; expected 2", w, size);
+        return -1;
+    }
+    if (k->flat) {
+        snprintf(err, errlen, "%s: a maxpool layer cannot follow a dense layer", w);
+        return -1;
+    }
+    if (k->h < 2 || k->w < 2) {
+        snprintf(err, errlen, "%s: maxpool on a %dx%d input is impossible; expected at least 2x2",
+                 w, k->h, k->w);
+        return -1;
+    }
+    l->kind = LAYER_MAXPOOL;
+    l->relu = 0;
+    snprintf(l->name, sizeof l->name, "pool%d", k->block);
+    k->block++;
+    k->conv_i = 0;
+    l->out_c = k->c;
+    l->out_h = k->h / 2;
+    l->out_w = k->w / 2;
+    k->h /= 2;
+    k->w /= 2;
+    return 0;
+}
+
+/* A dense layer at w into l: its input is the flattened (c, h, w). */
+static int parse_dense(const model *m, const config_setting_t *s, const char *w, layer *l,
+                       layer_walk *k, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"type", "out", "relu", NULL};
+    if (check_keys(m, s, keys, "a dense layer", err, errlen) ||
+        get_int(m, s, "out", 1, 1, 1 << 24, &l->out_c, err, errlen) ||
+        get_bool(m, s, "relu", &l->relu, err, errlen))
+        return -1;
+    l->kind = LAYER_DENSE;
+    snprintf(l->name, sizeof l->name, "dense%d", ++k->dense_i);
+    long in = (long)k->c * k->h * k->w;
+    if (in > (1L << 28)) {
+        snprintf(err, errlen, "%s: dense input of %ld values is too large", w, in);
+        return -1;
+    }
+    l->in_c = (int)in;
+    l->in_h = l->in_w = 1;
+    l->out_h = l->out_w = 1;
+    l->n_w = (size_t)l->out_c * in;
+    l->n_b = (size_t)l->out_c;
+    k->c = l->out_c;
+    k->h = k->w = 1;
+    k->flat = 1;
+    return 0;
+}
+
+/* Layer i (0-based) of the list, element s, into l: its group, type and kind's keys. */
+static int parse_layer(const model *m, const config_setting_t *s, int i, layer *l, layer_walk *k,
+                       char *err, size_t errlen)
+{
+    char w[600];
+    where(m, s, w, sizeof w);
+    memset(l, 0, sizeof *l);
+    l->line = config_setting_source_line(s);
+    if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+        snprintf(err, errlen, "%s: layer %d must be a group { type = ...; }, not %s", w, i + 1,
+                 type_name(config_setting_type(s)));
+        return -1;
+    }
+    const char *type = NULL;
+    if (get_string(m, s, "type", 1, &type, err, errlen)) return -1;
+    l->in_c = k->c;
+    l->in_h = k->h;
+    l->in_w = k->w;
+    l->relu = 1;
+    if (strcmp(type, "conv") == 0) return parse_conv(m, s, w, l, k, err, errlen);
+    if (strcmp(type, "maxpool") == 0) return parse_maxpool(m, s, w, l, k, err, errlen);
+    if (strcmp(type, "dense") == 0) return parse_dense(m, s, w, l, k, err, errlen);
+    snprintf(err, errlen, "%s: unknown layer type \"%s\"; expected conv, maxpool or dense", w,
+             type);
+    return -1;
+}
+
+/* The last layer gives the class logits: dense, no relu, at least 2 outputs. */
+static int check_last_layer(const model *m, const config_setting_t *list, char *err, size_t errlen)
+{
+    char w[600];
+    const layer *last = &m->layers[m->n_layers - 1];
+    where(m, config_setting_get_elem(list, m->n_layers - 1), w, sizeof w);
     if (last->kind != LAYER_DENSE) {
         snprintf(err, errlen, "%s: the last layer must be a dense layer (the class logits)", w);
         return -1;
@@ -338,7 +369,27 @@ static int parse_layers(model *m, const config_setting_t *list, char *err, size_
                  last->out_c);
         return -1;
     }
-    m->n_classes = last->out_c;
+    return 0;
+}
+
+/* The "layers" list: each layer's shapes and parameter offsets, then the logits check. */
+static int parse_layers(model *m, const config_setting_t *list, char *err, size_t errlen)
+{
+    layer_walk k = {.c = m->in_c, .h = m->in_h, .w = m->in_w, .block = 1};
+    size_t off = 0;
+    int n = config_setting_length(list);
+    if (check_layer_count(m, list, n, err, errlen)) return -1;
+    for (int i = 0; i < n; i++) {
+        layer *l = &m->layers[i];
+        if (parse_layer(m, config_setting_get_elem(list, i), i, l, &k, err, errlen))
+            return -1;
+        l->p_off = off;
+        off += l->n_w + l->n_b;
+    }
+    m->n_layers = n;
+    m->n_params = off;
+    if (check_last_layer(m, list, err, errlen)) return -1;
+    m->n_classes = m->layers[n - 1].out_c;
     return 0;
 }
 
