@@ -291,96 +291,119 @@ static void join_names(const strv *v, char *buf, size_t n) {
     }
 }
 
-static int load_image_folder(dataset *ds, const char *root, const dataset_options *opt, char *err, size_t errlen) {
-    strv classes[3], files[3][DATASET_MAX_CLASSES];
-    memset(classes, 0, sizeof classes);
-    memset(files, 0, sizeof files);
-    int n_cls = 0, rc = -1;
-    char dir[4096], names[1024];
-    for (int s = 0; s < 3; s++) strv_init(&classes[s]);
+/* The class folders of each split into classes[3]: every split has the same ones, at most
+ * DATASET_MAX_CLASSES; names gets train's as "a, b, c" for messages. */
+static int list_class_folders(const char *root, strv classes[3], char *names, size_t nlen, char *err,
+                              size_t errlen) {
+    char dir[4096];
     for (int s = 0; s < 3; s++) {
         snprintf(dir, sizeof dir, "%s/%s", root, split_names[s]);
         if (!is_dir(dir)) {
             snprintf(err, errlen, "%s: missing split folder; expected %s/{train,valid,test}/<class>/*.{jpg,png}", dir,
                      root);
-            goto done;
+            return -1;
         }
-        if (list_dir(dir, 1, &classes[s], err, errlen)) goto done;
+        if (list_dir(dir, 1, &classes[s], err, errlen)) return -1;
         if (classes[s].len == 0) {
             snprintf(err, errlen, "%s: no class folders; expected %s/<class>/*.{jpg,png}", dir, dir);
-            goto done;
+            return -1;
         }
     }
-    n_cls = (int)classes[0].len;
+    int n_cls = (int)classes[0].len;
     if (n_cls > DATASET_MAX_CLASSES) {
         snprintf(err, errlen, "%s/train: %d class folders; at most %d are supported", root, n_cls,
                  DATASET_MAX_CLASSES);
-        goto done;
+        return -1;
     }
-    join_names(&classes[0], names, sizeof names);
+    join_names(&classes[0], names, nlen);
     for (int s = 1; s < 3; s++) {
         for (size_t i = 0; i < classes[s].len; i++)
             if (strv_find(&classes[0], classes[s].items[i]) < 0) {
                 snprintf(err, errlen, "%s/%s/%s: class folder not in %s/train (which has %s); every split needs the "
                          "same class folders", root, split_names[s], classes[s].items[i], root, names);
-                goto done;
+                return -1;
             }
         for (size_t i = 0; i < classes[0].len; i++)
             if (strv_find(&classes[s], classes[0].items[i]) < 0) {
                 snprintf(err, errlen, "%s/%s: no class folder \"%s\" (%s/train has %s); every split needs the same "
                          "class folders", root, split_names[s], classes[0].items[i], root, names);
-                goto done;
+                return -1;
             }
     }
-    /* class names */
-    snprintf(dir, sizeof dir, "%s/classes.txt", root);
-    int n_names = read_class_names(dir, ds->class_names, err, errlen);
-    if (n_names < 0) goto done;
+    return 0;
+}
+
+/* ds->class_names and n_classes: root/classes.txt (one per folder), else the folder names. */
+static int folder_class_names(dataset *ds, const char *root, const strv *folders, const char *names, char *err,
+                              size_t errlen) {
+    char path[4096];
+    int n_cls = (int)folders->len;
+    snprintf(path, sizeof path, "%s/classes.txt", root);
+    int n_names = read_class_names(path, ds->class_names, err, errlen);
+    if (n_names < 0) return -1;
     if (n_names > 0 && n_names != n_cls) {
         snprintf(err, errlen, "%s: %d class name%s but %d class folders (%s); expected one name per line, in the "
-                 "order of the sorted folder names", dir, n_names, n_names == 1 ? "" : "s", n_cls, names);
-        goto done;
+                 "order of the sorted folder names", path, n_names, n_names == 1 ? "" : "s", n_cls, names);
+        return -1;
     }
     if (n_names == 0)
         for (int k = 0; k < n_cls; k++)
-            if (!(ds->class_names[k] = strdup(classes[0].items[k]))) {
+            if (!(ds->class_names[k] = strdup(folders->items[k]))) {
                 snprintf(err, errlen, "out of memory");
-                goto done;
+                return -1;
             }
     ds->n_classes = n_cls;
-    /* files, then pixels */
-    for (int s = 0; s < 3; s++) {
-        int total = 0;
-        for (int k = 0; k < n_cls; k++) {
-            snprintf(dir, sizeof dir, "%s/%s/%s", root, split_names[s], classes[0].items[k]);
-            if (list_dir(dir, 0, &files[s][k], err, errlen)) goto done;
-            if (files[s][k].len == 0) {
-                snprintf(err, errlen, "%s: no images (*.jpg, *.jpeg, *.png); every class folder needs at least one",
-                         dir);
-                goto done;
-            }
-            total += (int)files[s][k].len;
+    return 0;
+}
+
+/* Split s: lists each class folder's images into files[], then decodes them into the split. */
+static int load_folder_split(dataset *ds, const char *root, int s, const strv *folders, strv *files,
+                             const dataset_options *opt, char *err, size_t errlen) {
+    char dir[4096];
+    int n_cls = (int)folders->len, total = 0;
+    for (int k = 0; k < n_cls; k++) {
+        snprintf(dir, sizeof dir, "%s/%s/%s", root, split_names[s], folders->items[k]);
+        if (list_dir(dir, 0, &files[k], err, errlen)) return -1;
+        if (files[k].len == 0) {
+            snprintf(err, errlen, "%s: no images (*.jpg, *.jpeg, *.png); every class folder needs at least one",
+                     dir);
+            return -1;
         }
-        dataset_split *sp = split_of(ds, s);
-        if (split_alloc(sp, total, opt)) {
-            snprintf(err, errlen, "%s/%s: out of memory for %d images of %d x %d x %d", root, split_names[s], total,
-                     opt->c, opt->h, opt->w);
-            goto done;
-        }
-        int i = 0;
-        for (int k = 0; k < n_cls; k++)
-            for (size_t f = 0; f < files[s][k].len; f++, i++) {
-                char path[4096];
-                snprintf(path, sizeof path, "%s/%s/%s/%s", root, split_names[s], classes[0].items[k],
-                         files[s][k].items[f]);
-                if (!(sp->paths[i] = strdup(path))) {
-                    snprintf(err, errlen, "out of memory");
-                    goto done;
-                }
-                sp->labels[i] = k;
-            }
-        if (decode_split(sp, err, errlen)) goto done;
+        total += (int)files[k].len;
     }
+    dataset_split *sp = split_of(ds, s);
+    if (split_alloc(sp, total, opt)) {
+        snprintf(err, errlen, "%s/%s: out of memory for %d images of %d x %d x %d", root, split_names[s], total,
+                 opt->c, opt->h, opt->w);
+        return -1;
+    }
+    int i = 0;
+    for (int k = 0; k < n_cls; k++)
+        for (size_t f = 0; f < files[k].len; f++, i++) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s/%s/%s", root, split_names[s], folders->items[k], files[k].items[f]);
+            if (!(sp->paths[i] = strdup(path))) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            sp->labels[i] = k;
+        }
+    return decode_split(sp, err, errlen);
+}
+
+/* An image folder in the study's layout: class folders, class names, then each split. */
+static int load_image_folder(dataset *ds, const char *root, const dataset_options *opt, char *err, size_t errlen) {
+    strv classes[3], files[3][DATASET_MAX_CLASSES];
+    memset(classes, 0, sizeof classes);
+    memset(files, 0, sizeof files);
+    int rc = -1;
+    char names[1024];
+    for (int s = 0; s < 3; s++) strv_init(&classes[s]);
+    if (list_class_folders(root, classes, names, sizeof names, err, errlen) ||
+        folder_class_names(ds, root, &classes[0], names, err, errlen))
+        goto done;
+    for (int s = 0; s < 3; s++)
+        if (load_folder_split(ds, root, s, &classes[0], files[s], opt, err, errlen)) goto done;
     snprintf(ds->source, sizeof ds->source, "image-folder");
     rc = 0;
 done:
