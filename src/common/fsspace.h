@@ -15,9 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* platbench-cnn's exit status for "out of space" (its other codes: 0 ok, 1 runtime, 2 usage);
-   the runner stops a campaign on it instead of marking experiments failed */
-#define PB_EXIT_NOSPACE 4
+#include "exit_codes.h" /* PB_EXIT_NOSPACE: "out of space", the status of every write path */
 
 typedef struct fsspace_info {
     char mount[1024];        /* mount point (the topmost folder on the same device) */

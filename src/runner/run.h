@@ -41,16 +41,20 @@
 #include <mpi.h>
 
 #include "campaign.h"
+#include "../common/exit_codes.h"
 
-enum {
-    RUN_EXIT_OK = 0,          /* every experiment this allocation can run is done (the others:
-                                 "skipped", listed with the reason) */
-    RUN_EXIT_ERROR = 1,       /* config, file or MPI error; nothing (more) ran */
-    RUN_EXIT_FAILURES = 2,    /* campaign finished, some experiments failed (this run or earlier,
-                                 retries used up) */
-    RUN_EXIT_INTERRUPTED = 3, /* stopped by a signal; resume with the same command */
-    RUN_EXIT_NOSPACE = 4      /* out of space (disk full, quota), refused before the start or
-                                 stopped like an interrupted run; free space and resume */
+enum { /* common/exit_codes.h; run keeps its documented codes (sbatch scripts test them) */
+    RUN_EXIT_OK = PB_EXIT_OK,                   /* every experiment this allocation can run is
+                                                   done (the others: "skipped", with the reason) */
+    RUN_EXIT_ERROR = PB_EXIT_FAILURE,           /* usage, config, file or MPI error; nothing
+                                                   (more) ran */
+    RUN_EXIT_FAILURES = PB_EXIT_RUN_FAILURES,   /* campaign finished, some experiments failed
+                                                   (this run or earlier, retries used up) */
+    RUN_EXIT_INTERRUPTED = PB_EXIT_INTERRUPTED, /* stopped by a signal; resume with the same
+                                                   command */
+    RUN_EXIT_NOSPACE = PB_EXIT_NOSPACE          /* out of space (disk full, quota), refused before
+                                                   the start or stopped like an interrupted run;
+                                                   free space and resume */
 };
 
 enum { /* run_campaign flags */

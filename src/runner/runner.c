@@ -17,6 +17,7 @@
 #include "iosafe.h"
 #include "report.h"
 #include "space.h"
+#include "../common/exit_codes.h"
 #include "../common/fsspace.h"
 #include "run.h"
 
@@ -33,8 +34,12 @@ static void usage(FILE *fp) {
             "  platbench report FILE              best run and summary per platform, vs bare metal\n"
             "  platbench help config|platforms    reference of the campaign config / platform kinds\n"
             "  platbench version\n"
+            "exit status: 0 ok, 1 failure (plan: refused, oversubscribed), 2 bad usage or bad\n"
+            "             input (unknown command or option, config refused by plan, FILE missing\n"
+            "             or damaged); run keeps the codes sbatch scripts test:\n"
             "exit status of run: 0 every experiment this allocation can run is done (platforms it\n"
-            "             cannot run are recorded \"skipped\" and listed with the reason), 1 error,\n"
+            "             cannot run are recorded \"skipped\" and listed with the reason),\n"
+            "             1 error (usage, config, file, MPI: nothing ran),\n"
             "             2 finished but some experiments failed (retries used up),\n"
             "             3 interrupted (SIGTERM/SIGINT/SIGUSR1): run the same command to resume,\n"
             "             4 out of space (disk full or quota, refused before the start or stopped\n"
@@ -106,7 +111,7 @@ static int cmd_plan(const char *cfg, int ranks) {
     char err[4096];
     if (campaign_load(&c, cfg, err, sizeof err)) {
         fprintf(stderr, "platbench: %s\n", err);
-        return 1;
+        return PB_EXIT_USAGE;
     }
     printf("campaign \"%s\" from %s\n", c.name, c.config_file);
     printf("  output %s (work folders %s.d/)\n", c.output, c.output);
@@ -185,7 +190,7 @@ static int cmd_plan(const char *cfg, int ranks) {
                         "experiments go to ranks that can, or are recorded \"skipped\""
                       : "every platform can run on this machine");
     campaign_free(&c);
-    return refused;
+    return refused ? PB_EXIT_FAILURE : PB_EXIT_OK;
 }
 
 static int cmd_run(int argc, char **argv) {
@@ -200,12 +205,12 @@ static int cmd_run(int argc, char **argv) {
         else {
             fprintf(stderr, "platbench run: unexpected argument \"%s\"\n", argv[i]);
             usage(stderr);
-            return 1;
+            return RUN_EXIT_ERROR; /* not 2: run's 2 means "finished, some experiments failed" */
         }
     }
     if (!cfg) {
         usage(stderr);
-        return 1;
+        return RUN_EXIT_ERROR;
     }
     /* under mpirun, die with it: a SIGKILL of mpirun must not leave ranks writing the file
        (experiments in their own process groups may still finish; resume uses a new attempt
@@ -249,7 +254,7 @@ int runner_main(int argc, char **argv) {
         if (ranks < 1) {
             fprintf(stderr, "platbench: plan: --ranks-per-host expects an integer >= 1, got \"%s\"\n",
                     argv[4]);
-            return 1;
+            return PB_EXIT_USAGE;
         }
         return cmd_plan(argv[2], ranks);
     }
@@ -260,7 +265,7 @@ int runner_main(int argc, char **argv) {
         char cl[2048];
         if (!strcmp(cmd, "status") && claim_describe(argv[2], cl, sizeof cl)) printf("%s\n", cl);
         if (rc < 0) fprintf(stderr, "platbench: %s\n", err);
-        return rc ? 2 : 0; /* 2: FILE missing, not a results file, or damaged */
+        return rc ? PB_EXIT_USAGE : PB_EXIT_OK; /* FILE missing, not a results file, or damaged */
     }
     if (!strcmp(cmd, "help")) {
         if (argc > 2 && !strcmp(argv[2], "config")) campaign_help(stdout);
@@ -273,5 +278,5 @@ int runner_main(int argc, char **argv) {
         return 0;
     }
     usage(stderr);
-    return 1;
+    return PB_EXIT_USAGE;
 }

@@ -7,8 +7,10 @@
  *   platbench help [config|platforms]       reference text
  *   platbench version
  *
- * Exit status: 0 ok; 1 usage/config/file error; 2 campaign finished with failed or skipped
- * experiments; 3 interrupted by SIGTERM/SIGINT/SIGUSR1 (resume with the same command).
+ * Exit status (common/exit_codes.h): 0 ok; 1 failure (plan: refused); 2 bad usage or input
+ * (config refused by plan, FILE missing or damaged). run keeps its own: 1 usage/config/file/MPI
+ * error; 2 campaign finished with failed experiments; 3 interrupted by SIGTERM/SIGINT/SIGUSR1
+ * (resume with the same command); 4 out of space.
  *
  * API
  *   runner_main(argc, argv)  returns the exit status; calls MPI_Init/MPI_Finalize for `run` only

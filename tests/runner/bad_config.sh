@@ -1,5 +1,5 @@
 #!/bin/bash
-# A broken campaign config must be refused by `platbench plan` with exit status 1 and a
+# A broken campaign config must be refused by `platbench plan` with exit status 2 (bad input) and a
 # message containing the text after "# expect: " on the file's first line (incl. file:line).
 # usage: bad_config.sh PLATBENCH CFG
 PB=$1 CFG=$2
@@ -8,5 +8,5 @@ want=$(head -1 "$CFG" | sed -n 's/^# expect: //p')
 msg=$("$PB" plan "$CFG" 2>&1 >/dev/null)
 rc=$?
 echo "exit $rc: $msg"
-[ $rc -eq 1 ] || { echo "FAIL: exit status $rc, expected 1"; exit 1; }
+[ $rc -eq 2 ] || { echo "FAIL: exit status $rc, expected 2"; exit 1; }
 case "$msg" in *"$want"*) echo PASS ;; *) echo "FAIL: message lacks: $want"; exit 1 ;; esac

@@ -4,7 +4,8 @@
 #      recorded "skipped" and listed in the summary with the reason (no failure);
 #   2  some experiment failed: in this run, and again on a resume that has nothing left to
 #      run because the failed one used up its retries (it is not "done");
-#   3  interrupted (tests/runner/signal_test.sh asserts it).
+#   3  interrupted (tests/runner/signal_test.sh asserts it);
+#   1  a usage error of run; other subcommands' usage errors and a missing FILE: 2.
 # Under mpiexec, a status of 0 also means no "process returned a non-zero exit code" block.
 # usage: exit_codes_test.sh PLATBENCH MPIEXEC WORKDIR        (about 5 s)
 set -u
@@ -41,6 +42,15 @@ log=fail2.log; run "$WORK/fail.cfg" -o "$WORK/fail.h5"
 [ "$rc" -eq 2 ]; check "resume with only failed (retries used up) left: exit 2 (got $rc)" $?
 grep -q '0 to run now' "$WORK/$log" && grep -q '^platbench: 2 experiments failed in earlier runs with every retry used$' "$WORK/$log"
 check "resume: nothing rerun, the earlier failures counted in the summary" $?
+
+# the rest of the convention (src/common/exit_codes.h): 2 for bad usage or input, except run,
+# whose 2 means failed experiments: a usage error there is 1, never taken for a finished campaign
+"$PB" frobnicate >/dev/null 2>&1; rc=$?
+[ "$rc" -eq 2 ]; check "unknown command: exit 2 (got $rc)" $?
+"$PB" status "$WORK/no-such.h5" >/dev/null 2>&1; rc=$?
+[ "$rc" -eq 2 ]; check "status of a missing file: exit 2 (got $rc)" $?
+"$PB" run --bogus "$HERE/skip.cfg" >/dev/null 2>&1; rc=$?
+[ "$rc" -eq 1 ]; check "run with an unknown option: exit 1, not run's 2 (got $rc)" $?
 
 [ "$fails" -eq 0 ] && echo PASS || echo "FAILED: $fails"
 [ "$fails" -eq 0 ]
