@@ -32,6 +32,14 @@ expect_rc "help" 0 "$B" train --help
 grep -q -- "--max-images" "$d/out"; check "train --help lists --max-images" $?
 ! grep -q PLATBENCH_MARK "$d/err"; check "no marker lines for train --help" $?
 for c in classify dataset bench; do expect_rc "$c --help" 0 "$B" $c --help; done
+# defaults come from the options table: --help shows the ones bench uses, a value below an
+# option's least is refused as bad usage (not silently replaced by the default)
+grep -q -- "--steps N .*timed steps (default: 3)" "$d/out" && grep -q -- "--warmup W .*(default: 1)" "$d/out"
+check "bench --help shows the table's defaults" $?
+grep -q "^exit status: 0 ok, 1 runtime failure, 2 bad usage" "$d/out"; check "--help shows the exit statuses" $?
+expect_rc "bench --steps 0" 2 "$B" bench --model "$MODELS/tiny.cfg" --steps 0
+grep -q -- "--steps 0: expected an integer >= 1" "$d/err"; check "bench --steps 0: says the least value" $?
+expect_rc "train --batch 0" 2 "$B" train --model "$MODELS/tiny.cfg" --data "$FMNIST" --out "$d/r.h5" --batch 0
 PLATBENCH_MARKERS=1 "$B" train --help >"$d/out" 2>"$d/err"
 ! grep -q PLATBENCH_MARK "$d/out" "$d/err"; check "no marker lines for --help even with PLATBENCH_MARKERS=1" $?
 PLATBENCH_MARKERS=1 "$B" dataset --out "$d/no/such/ds" >"$d/out" 2>"$d/err"
