@@ -11,7 +11,7 @@
 set -uo pipefail
 build=${1:?usage: install_lmod.sh BUILD_DIR SOURCE_DIR PREFIX}
 src=${2:?} prefix=${3:?}
-lmod_init=/usr/share/lmod/lmod/init/bash
+. "$(dirname "$0")/user_shell.sh"
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
@@ -64,13 +64,7 @@ case $away in "$src"/*) fail "$away is inside the source tree"; exit 1 ;; esac
 mkdir -p "$away/home"
 # shellcheck disable=SC2016 # expanded by the clean shell
 user_script='
-set -uo pipefail
-prefix=$1 version=$2
-step() { echo "+ $*"; "$@"; }
-must() { "$@" || { echo "FAIL: $* (exit $?)"; exit 1; }; }
-. /usr/share/lmod/lmod/init/bash
-must module use "$prefix/modulefiles"
-must module load platbench
+version=$2
 module -t list 2>&1 | grep -qx "platbench/$version" || { echo "FAIL: platbench/$version not loaded"; exit 1; }
 module whatis platbench 2>&1 | grep -q "Version: $version" || { echo "FAIL: module whatis"; exit 1; }
 module help platbench 2>&1 | grep -q "platbench-report" || { echo "FAIL: module help"; exit 1; }
@@ -88,18 +82,7 @@ echo "+ platbench plan jobs/quick.cfg"
 must platbench plan jobs/quick.cfg >plan-quick.txt
 sed -n "1,/^platforms/p;/^ *bare /p" plan-quick.txt
 grep -q "^e0000 " plan-quick.txt || { cat plan-quick.txt; echo "FAIL: plan of jobs/quick.cfg lists no experiment"; exit 1; }
-cat >one.cfg <<CFG
-campaign = { name = "one"; };
-workload = {
-  model = "$PLATBENCH_SHARE/jobs/models/tiny.cfg";
-  data = "/usr/share/datasets/fashion-mnist";
-  steps = 3;
-  batch = 16;
-  args = ["--max-images", "300"];
-};
-tests = 1;
-platforms = ( { name = "bare"; kind = "bare"; } );
-CFG
+one_cfg 1
 must step platbench plan one.cfg
 must step mpirun -n 1 platbench run one.cfg -o out/one.h5
 must step platbench status out/one.h5
@@ -118,9 +101,7 @@ echo "after unload: PATH=$PATH"
 echo "USER-SHELL-OK"
 '
 cd "$away" || exit 1
-env -i HOME="$away/home" USER=root LOGNAME=root TERM=dumb PATH=/usr/local/bin:/usr/bin:/bin \
-    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 \
-    bash --norc --noprofile -c "$user_script" bash "$prefix" "$version" >"$away/user.log" 2>&1
+user_shell "$away/home" "$user_script" "$prefix" "$version" >"$away/user.log" 2>&1
 rc=$?
 cat "$away/user.log"
 if [ $rc != 0 ] || ! grep -qx USER-SHELL-OK "$away/user.log"; then fail "the user's clean shell (exit $rc)"; fi

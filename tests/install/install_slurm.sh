@@ -8,38 +8,23 @@
 # install_lmod (fixture pb_installed), the cluster from tests/slurm (fixture slurm).
 set -uo pipefail
 prefix=${1:?usage: install_slurm.sh PREFIX SLURM_CONF} conf=${2:?}
+. "$(dirname "$0")/user_shell.sh"
 away=$(mktemp -d "${TMPDIR:-/tmp}/pbinstall-slurm.XXXXXX")
 trap 'rm -rf "$away"' EXIT
 chmod 755 "$away" # slurmd runs the job as root here, but keep it readable like a home folder
 t0=$(date +%s)
 # shellcheck disable=SC2016 # expanded by the clean shell
 user_script='
-set -uo pipefail
-prefix=$1
-. /usr/share/lmod/lmod/init/bash
-module use "$prefix/modulefiles" && module load platbench || { echo "FAIL: module load platbench"; exit 1; }
 cp -r "$PLATBENCH_SHARE/jobs" my-jobs || exit 1
-cat >one.cfg <<CFG
-campaign = { name = "one"; };
-workload = {
-  model = "$PLATBENCH_SHARE/jobs/models/tiny.cfg";
-  data = "/usr/share/datasets/fashion-mnist";
-  steps = 3;
-  batch = 16;
-  args = ["--max-images", "300"];
-};
-tests = 2;
-timeout_s = 60.0;
-platforms = ( { name = "bare"; kind = "bare"; } );
-CFG
+one_cfg 2 "timeout_s = 60.0;"
 echo "+ sbatch --parsable --ntasks=1 --time=5 my-jobs/quick.sbatch one.cfg results.h5"
 sbatch --parsable --job-name=pbt-install --ntasks=1 --time=5 --output="$PWD/%x-%j.out" \
     my-jobs/quick.sbatch one.cfg results.h5 >job-id || { echo "FAIL: sbatch"; exit 1; }
 '
 cd "$away" || exit 1
-env -i HOME="$away" USER=root LOGNAME=root TERM=dumb PATH=/usr/bin:/bin SLURM_CONF="$conf" \
-    OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1 \
-    bash --norc --noprofile -c "$user_script" bash "$prefix" || { echo "FAIL: the user's clean shell"; exit 1; }
+user_path=/usr/bin:/bin
+user_env=(SLURM_CONF="$conf")
+user_shell "$away" "$user_script" "$prefix" || { echo "FAIL: the user's clean shell"; exit 1; }
 job=$(cat job-id)
 echo "submitted job $job"
 export SLURM_CONF=$conf
