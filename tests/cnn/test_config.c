@@ -14,6 +14,48 @@ static int fail = 0;
 static const char *head = "name = \"bad\";\n"                                    /* line 1 */
                           "input = { channels = 1; height = 8; width = 8; };\n"; /* line 2 */
 
+/* A valid logits layer closing the list (body lines 3+: "layers = (" is line 3). */
+#define TAIL "  { type = \"dense\"; out = 4; relu = false; }\n);\n"
+
+/* Bad model files: body after head, the line the error must name, and text it must hold. */
+static const struct bad_case {
+    const char *label; /* also the file name */
+    const char *body;  /* from line 3 on */
+    int line;          /* expected file:line */
+    const char *want;  /* expected in the message */
+} bad_cases[] = {
+    {"unknown-layer-key", "layers = (\n  { type = \"conv\"; out = 8; stride = 2; },\n" TAIL, 4,
+     "unknown key \"stride\""},
+    {"wrong-type", "layers = (\n  { type = \"conv\"; out = \"8\"; },\n" TAIL, 4, "must be an integer"},
+    {"missing-value", "layers = (\n  { type = \"conv\"; out = ; },\n" TAIL, 4, "syntax error"},
+    {"missing-key", "layers = (\n  { type = \"conv\"; },\n" TAIL, 4, "missing \"out\""},
+    {"impossible-pool",
+     "layers = (\n  { type = \"maxpool\"; },\n  { type = \"maxpool\"; },\n"
+     "  { type = \"maxpool\"; },\n  { type = \"maxpool\"; },\n" TAIL,
+     7, "impossible"},
+    {"conv-after-dense", "layers = (\n  { type = \"dense\"; out = 5; },\n  { type = \"conv\"; out = 2; },\n" TAIL,
+     5, "cannot follow a dense layer"},
+    {"pool-after-dense", "layers = (\n  { type = \"dense\"; out = 5; },\n  { type = \"maxpool\"; },\n" TAIL, 5,
+     "a maxpool layer cannot follow a dense layer"},
+    {"kernel-5", "layers = (\n  { type = \"conv\"; out = 4; kernel = 5; },\n" TAIL, 4, "expected 3"},
+    {"pool-size-3", "layers = (\n  { type = \"maxpool\"; size = 3; },\n" TAIL, 4,
+     "maxpool size 3 is not supported; expected 2"},
+    {"logits-relu", "layers = (\n  { type = \"dense\"; out = 4; }\n);\n", 4, "relu = false"},
+    {"last-not-dense", "layers = (\n  { type = \"conv\"; out = 4; }\n);\n", 4,
+     "the last layer must be a dense layer"},
+    {"one-class", "layers = (\n  { type = \"dense\"; out = 1; relu = false; }\n);\n", 4,
+     "expected at least 2 classes"},
+    {"layer-not-group", "layers = (\n  5\n);\n", 4, "layer 1 must be a group"},
+    {"empty-layers", "layers = ( );\n", 3, "\"layers\" is empty"},
+    {"unknown-type", "layers = (\n  { type = \"lstm\"; out = 4; }\n);\n", 4, "unknown layer type \"lstm\""},
+    {"train-wrong-type", "layers = (\n" TAIL "\ntrain = { steps = 1.5; };\n", 7,
+     "\"steps\" must be an integer"},
+    {"train-unknown-key", "layers = (\n" TAIL "\ntrain = { stepz = 10; };\n", 7, "unknown key \"stepz\""},
+    {"batch-zero", "layers = (\n" TAIL "\ntrain = { batch = 0; };\n", 7, "out of range"},
+    {"unknown-root-key", "optimizer = \"sgd\";\nlayers = (\n" TAIL, 3, "unknown key \"optimizer\""},
+    {"no-layers", "", 1, "missing \"layers\""},
+};
+
 /* Writes head + body (body starts on line 3) to a file, loads it; the error must contain
  * "<file>:<line>" and `want`. */
 static void bad(const char *dir, const char *label, const char *body, int line, const char *want)
@@ -68,41 +110,8 @@ int main(int argc, char **argv)
     model m;
     char err[1024], dir[] = "/tmp/pb-test-config-XXXXXX";
     if (!mkdtemp(dir)) return 1;
-    const char *tail = "  { type = \"dense\"; out = 4; relu = false; }\n);\n";
-    char body[1024];
-
-    snprintf(body, sizeof body, "layers = (\n  { type = \"conv\"; out = 8; stride = 2; },\n%s", tail);
-    bad(dir, "unknown-layer-key", body, 4, "unknown key \"stride\"");
-    snprintf(body, sizeof body, "layers = (\n  { type = \"conv\"; out = \"8\"; },\n%s", tail);
-    bad(dir, "wrong-type", body, 4, "must be an integer");
-    snprintf(body, sizeof body, "layers = (\n  { type = \"conv\"; out = ; },\n%s", tail);
-    bad(dir, "missing-value", body, 4, "syntax error");
-    snprintf(body, sizeof body, "layers = (\n  { type = \"conv\"; },\n%s", tail);
-    bad(dir, "missing-key", body, 4, "missing \"out\"");
-    snprintf(body, sizeof body,
-             "layers = (\n  { type = \"maxpool\"; },\n  { type = \"maxpool\"; },\n"
-             "  { type = \"maxpool\"; },\n  { type = \"maxpool\"; },\n%s",
-             tail);
-    bad(dir, "impossible-pool", body, 7, "impossible");
-    snprintf(body, sizeof body,
-             "layers = (\n  { type = \"dense\"; out = 5; },\n  { type = \"conv\"; out = 2; },\n%s",
-             tail);
-    bad(dir, "conv-after-dense", body, 5, "cannot follow a dense layer");
-    snprintf(body, sizeof body, "layers = (\n  { type = \"conv\"; out = 4; kernel = 5; },\n%s", tail);
-    bad(dir, "kernel-5", body, 4, "expected 3");
-    bad(dir, "logits-relu", "layers = (\n  { type = \"dense\"; out = 4; }\n);\n", 4,
-        "relu = false");
-    bad(dir, "unknown-type", "layers = (\n  { type = \"lstm\"; out = 4; }\n);\n", 4,
-        "unknown layer type \"lstm\"");
-    snprintf(body, sizeof body, "layers = (\n%s\ntrain = { steps = 1.5; };\n", tail);
-    bad(dir, "train-wrong-type", body, 7, "\"steps\" must be an integer");
-    snprintf(body, sizeof body, "layers = (\n%s\ntrain = { stepz = 10; };\n", tail);
-    bad(dir, "train-unknown-key", body, 7, "unknown key \"stepz\"");
-    snprintf(body, sizeof body, "layers = (\n%s\ntrain = { batch = 0; };\n", tail);
-    bad(dir, "batch-zero", body, 7, "out of range");
-    snprintf(body, sizeof body, "optimizer = \"sgd\";\nlayers = (\n%s", tail);
-    bad(dir, "unknown-root-key", body, 3, "unknown key \"optimizer\"");
-    bad(dir, "no-layers", "", 1, "missing \"layers\"");
+    for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++)
+        bad(dir, bad_cases[i].label, bad_cases[i].body, bad_cases[i].line, bad_cases[i].want);
     rmdir(dir);
 
     if (model_load(&m, "/nonexistent/model.cfg", err, sizeof err) == 0 ||
