@@ -230,6 +230,23 @@ static int check_layer_count(const model *m, const config_setting_t *list, int n
     return 0;
 }
 
+/* A conv or maxpool layer (kind) at w: its window `what` = got must be the one supported
+ * (want), and it must come before any dense layer (flat). */
+static int check_spatial(const char *w, const char *kind, const char *what, int got, int want,
+                         int flat, char *err, size_t errlen)
+{
+    if (got != want) {
+        snprintf(err, errlen, "%s: %s %s %d is not supported; expected %d", w, kind, what, got,
+                 want);
+        return -1;
+    }
+    if (flat) {
+        snprintf(err, errlen, "%s: a %s layer cannot follow a dense layer", w, kind);
+        return -1;
+    }
+    return 0;
+}
+
 /* A conv layer at w (file:line) into l; advances the walk. */
 static int parse_conv(const model *m, const config_setting_t *s, const char *w, layer *l,
                       layer_walk *k, char *err, size_t errlen)
@@ -241,14 +258,7 @@ static int parse_conv(const model *m, const config_setting_t *s, const char *w, 
         get_int(m, s, "kernel", 0, 1, 99, &kernel, err, errlen) ||
         get_bool(m, s, "relu", &l->relu, err, errlen))
         return -1;
-    if (kernel != 3) {
-        snprintf(err, errlen, "%s: conv kernel %d is not supported; expected 3", w, kernel);
-        return -1;
-    }
-    if (k->flat) {
-        snprintf(err, errlen, "%s: a conv layer cannot follow a dense layer", w);
-        return -1;
-    }
+    if (check_spatial(w, "conv", "kernel", kernel, 3, k->flat, err, errlen)) return -1;
     l->kind = LAYER_CONV;
     snprintf(l->name, sizeof l->name, "conv%d_%d", k->block, ++k->conv_i);
     l->out_h = k->h;
@@ -268,14 +278,7 @@ static int parse_maxpool(const model *m, const config_setting_t *s, const char *
     if (check_keys(m, s, keys, "a maxpool layer", err, errlen) ||
         get_int(m, s, "size", 0, 1, 99, &size, err, errlen))
         return -1;
-    if (size != 2) {
-        snprintf(err, errlen, "%s: maxpool size %d is not supported; expected 2", w, size);
-        return -1;
-    }
-    if (k->flat) {
-        snprintf(err, errlen, "%s: a maxpool layer cannot follow a dense layer", w);
-        return -1;
-    }
+    if (check_spatial(w, "maxpool", "size", size, 2, k->flat, err, errlen)) return -1;
     if (k->h < 2 || k->w < 2) {
         snprintf(err, errlen, "%s: maxpool on a %dx%d input is impossible; expected at least 2x2",
                  w, k->h, k->w);
