@@ -44,7 +44,6 @@
 
 
 enum { CMD_TRAIN = 1, CMD_CLASSIFY = 2, CMD_DATASET = 4, CMD_BENCH = 8 };
-enum { CMD_ALL = CMD_TRAIN | CMD_CLASSIFY | CMD_DATASET | CMD_BENCH };
 typedef enum { OPT_STR, OPT_INT, OPT_U64 } opt_type;
 
 typedef struct cli {
