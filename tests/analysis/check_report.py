@@ -30,6 +30,9 @@ os.environ.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pbcheck import s as dec  # noqa: E402
+
 FAIL = []
 
 
@@ -44,10 +47,6 @@ def close(a, b, what, rel=1e-9):
         return
     if not (abs(a - b) <= rel * max(1.0, abs(a), abs(b))):
         bad(f"{what}: report {a!r}, independent {b!r}")
-
-
-def dec(v):
-    return v.decode("utf-8", "replace").rstrip("\0") if isinstance(v, bytes) else str(v)
 
 
 def read_csv(path):

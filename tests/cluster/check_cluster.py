@@ -14,12 +14,11 @@ on top of tests/slurm/check_results.py. Exits 1 naming the row and field on the 
                         [--running-only-on HOST]           rows still "running" (their rank died) all ran on HOST
 """
 import argparse
+import os
 import sys
 
-import h5py
-
-sys.path.insert(0, __import__("os").path.join(__import__("os").path.dirname(__file__), "..", "slurm"))
-from check_results import attr, rows  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pbcheck import attr, open_results, rows, s  # noqa: E402
 
 
 def die(msg):
@@ -42,11 +41,7 @@ def main():
     p.add_argument("--interrupted-hosts")
     p.add_argument("--ntasks")
     a = p.parse_args()
-    try:
-        f = h5py.File(a.file, "r")
-    except OSError as e:
-        die("%s does not open: %s" % (a.file, e))
-    with f:
+    with open_results(a.file, die) as f:
         rs = rows(f)
         done = [r for r in rs if r["status"] == "done"]
         by_host = {}
@@ -92,8 +87,7 @@ def main():
             name, text = spec.split("=", 1)
             if "platforms" not in f:
                 die("no /platforms dataset")
-            pl = {bytes(p["name"]).rstrip(b"\0").decode(): bytes(p["detail"]).rstrip(b"\0").decode()
-                  for p in f["platforms"][()]}
+            pl = {s(p["name"]): s(p["detail"]) for p in f["platforms"][()]}
             if name not in pl:
                 die("/platforms has no platform %s (has %s)" % (name, sorted(pl)))
             if text not in pl[name]:

@@ -7,30 +7,16 @@ platform's CPU limit visible (cpus_seen == 1); start-up/workload times measured;
 CPU sets (issue 18): every launch confined to its rank's set (threads = cpus_seen = the
 set's size, docker --cpuset-cpus and QEMU -smp included), the explicit cpuset_cpus of
 docker-pinned recorded as the campaign's; co-runners symmetric, on disjoint CPUs."""
+import os
 import sys
 
-import h5py
-import numpy as np
-
-
-def s(x):
-    return x.decode() if isinstance(x, bytes) else str(x)
-
-
-def cpus(text):
-    out = set()
-    for part in filter(None, text.split(",")):
-        a, _, b = part.partition("-")
-        out.update(range(int(a), int(b or a) + 1))
-    return out
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pbcheck import cpus, curve_mismatches, finish, load, s  # noqa: E402
 
 
 def main():
     fails = []
-    with h5py.File(sys.argv[1], "r") as f:
-        ex = f["experiments"][()]
-        curves = {k: f["curves"][k][()] for k in f["curves"] if k != "elapsed_s"}
-        plats = f["platforms"][()]
+    ex, curves, plats = load(sys.argv[1])
     kinds = sorted({s(r["kind"]) for r in ex})
     if kinds != ["bare", "docker", "singularity", "vm"]:
         fails.append(f"kinds {kinds}")
@@ -63,19 +49,7 @@ def main():
                     cpus(s(r["cpu_list"])) & cpus(s(o["cpu_list"])):
                 fails.append(f"e{i} ({s(r['platform'])}, CPUs {s(r['cpu_list'])}) and its co-runner e{j} "
                              f"({s(o['platform'])}, CPUs {s(o['cpu_list'])}) share CPUs")
-    for t in sorted({int(r["test"]) for r in ex}):
-        rows = [i for i, r in enumerate(ex) if r["test"] == t]
-        seeds = {int(ex[i]["seed"]) for i in rows}
-        if len(seeds) != 1:
-            fails.append(f"test {t}: seeds {seeds}")
-        ref = rows[0]
-        for i in rows[1:]:
-            for k, c in curves.items():
-                if not np.array_equal(c[ref], c[i]):
-                    fails.append(f"test {t}: {k} of {s(ex[i]['platform'])} differs from "
-                                 f"{s(ex[ref]['platform'])} (max {np.nanmax(np.abs(c[ref] - c[i]))})")
-            if ex[i]["final_error"] != ex[ref]["final_error"]:
-                fails.append(f"test {t}: final_error differs on {s(ex[i]['platform'])}")
+    fails += curve_mismatches(ex, curves, lambda idx: idx[0])
     for p in plats:
         k = s(p["kind"])
         if k != "bare" and not (s(p["runtime_version"]) and s(p["image_id"])):
@@ -98,10 +72,7 @@ def main():
               f"cpus {s(r['cpu_list']) or '-'} ({s(r['cpu_source'])}) threads {r['threads']} "
               f"cpus_seen {r['cpus_seen']}  co-runners {s(r['corunners']) or '-'}  "
               f"final_error {r['final_error']:.6f}")
-    for m in fails:
-        print("FAIL", m)
-    print(f"{len(fails)} failed")
-    return 1 if fails else 0
+    return finish(fails)
 
 
 if __name__ == "__main__":

@@ -8,23 +8,19 @@ runs:     every experiment done with exit 0 on bare, vm-copy and vm-shared; per 
           median start-up / workload / tear-down, and workload vs bare).
 failures: one row per platform badkey / down / hung, none done, each row's error naming
           its cause ("key refused", "host down", "timeout")."""
+import os
 import statistics
 import sys
 
 import h5py
-import numpy as np
 
-
-def s(x):
-    return x.decode() if isinstance(x, bytes) else str(x)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pbcheck import curve_mismatches, finish, load, s  # noqa: E402
 
 
 def runs(path):
     fails = []
-    with h5py.File(path, "r") as f:
-        ex = f["experiments"][()]
-        curves = {k: f["curves"][k][()] for k in f["curves"] if k != "elapsed_s"}
-        plats = f["platforms"][()]
+    ex, curves, plats = load(path)
     names = sorted({s(r["platform"]) for r in ex})
     if names != ["bare", "vm-copy", "vm-shared"]:
         fails.append(f"platforms {names}")
@@ -40,20 +36,8 @@ def runs(path):
         if (s(r["cpu_source"]) == "remote") != remote or (remote and s(r["cpu_list"])):
             fails.append(f"experiment {r['id']} ({s(r['platform'])}): cpu_source {s(r['cpu_source'])!r} "
                          f"cpu_list {s(r['cpu_list'])!r}; expected remote and no list for vm over ssh only")
-    for t in sorted({int(r["test"]) for r in ex}):
-        rows = [i for i, r in enumerate(ex) if r["test"] == t]
-        if len({int(ex[i]["seed"]) for i in rows}) != 1:
-            fails.append(f"test {t}: seeds differ")
-        ref = [i for i in rows if s(ex[i]["platform"]) == "bare"][0]
-        for i in rows:
-            if i == ref:
-                continue
-            for k, c in curves.items():
-                if not np.array_equal(c[ref], c[i], equal_nan=True):
-                    fails.append(f"test {t}: {k} on {s(ex[i]['platform'])} differs from bare "
-                                 f"(max {np.nanmax(np.abs(c[ref] - c[i]))})")
-            if ex[i]["final_error"] != ex[ref]["final_error"]:
-                fails.append(f"test {t}: final_error differs on {s(ex[i]['platform'])}")
+    fails += curve_mismatches(ex, curves, lambda idx: [i for i in idx if s(ex[i]["platform"]) == "bare"][0],
+                              equal_nan=True)
     for p in plats:
         if s(p["kind"]) == "vm":
             if not s(p["runtime_version"]).startswith("ssh to 127.0.0.1"):
@@ -102,11 +86,7 @@ def failures(path):
 
 
 def main():
-    fails = runs(sys.argv[1]) if sys.argv[2] == "runs" else failures(sys.argv[1])
-    for m in fails:
-        print("FAIL", m)
-    print(f"{len(fails)} failed")
-    return 1 if fails else 0
+    return finish(runs(sys.argv[1]) if sys.argv[2] == "runs" else failures(sys.argv[1]))
 
 
 if __name__ == "__main__":

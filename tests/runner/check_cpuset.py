@@ -9,21 +9,13 @@ usage: check_cpuset.py RESULTS.h5 MODE
   exclusive     no two rows of one host overlap in time; no row has co-runners
 Exit 0 when the file passes, 1 with the reasons otherwise.
 """
+import os
 import sys
 
 import h5py
 
-
-def cpus(text):
-    out = set()
-    for part in filter(None, text.split(",")):
-        a, _, b = part.partition("-")
-        out.update(range(int(a), int(b or a) + 1))
-    return out
-
-
-def s(v):
-    return v.decode() if isinstance(v, bytes) else str(v)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pbcheck import cpus, s  # noqa: E402
 
 
 def main():

@@ -17,6 +17,9 @@ import h5py
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pbcheck import s  # noqa: E402
+
 PROVENANCE = ["format", "format_version", "campaign_name", "config_file", "config_text",
               "config_hash", "platbench_version", "git_commit", "created_unix", "updated_unix",
               "state", "n_experiments", "steps", "hostnames", "cpu_model", "kernel", "mpi_version",
@@ -27,9 +30,6 @@ METRICS = ["iterations", "final_rate", "final_error", "train_acc", "val_acc", "t
            "training_time_s", "load_time_s", "train_compute_s", "eval_time_s", "total_time_s",
            "cpus_seen"]
 
-
-def s(x):
-    return x.decode() if isinstance(x, bytes) else str(x)
 
 
 def main():

@@ -13,37 +13,14 @@ the Slurm tests. Exits 1 with a message naming the row and field on the first fa
 import argparse
 import json
 import math
+import os
 import sys
 import time
 
 import h5py
 
-
-def s(v):
-    """Decodes a fixed-length HDF5 string (bytes) or passes str through."""
-    if isinstance(v, bytes):
-        return v.split(b"\0", 1)[0].decode("utf-8", "replace")
-    return str(v)
-
-
-def attr(f, name):
-    v = f.attrs.get(name)
-    if v is None:
-        return None
-    if not isinstance(v, (bytes, str)) and hasattr(v, "shape") and v.shape == ():
-        v = v[()]
-    if hasattr(v, "tolist"):
-        v = v.tolist()
-    return s(v) if isinstance(v, (bytes, str)) else v
-
-
-def rows(f):
-    e = f["experiments"][()]
-    names = e.dtype.names
-    out = []
-    for r in e:
-        out.append({n: (s(r[n]) if isinstance(r[n], bytes) else r[n].item()) for n in names})
-    return out
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from pbcheck import attr, open_results, rows  # noqa: E402
 
 
 def die(msg):
@@ -52,10 +29,7 @@ def die(msg):
 
 
 def open_file(path):
-    try:
-        return h5py.File(path, "r")
-    except OSError as e:
-        die("%s does not open: %s" % (path, e))
+    return open_results(path, die)
 
 
 KEEP = ("status", "host", "rank", "attempt", "start_unix", "end_unix", "wall_s", "exit_code",
