@@ -2,18 +2,20 @@
  * README "Exit status" and both --help texts show it).
  *
  *   0  ok (compare: no significant change)
- *   1  failure: the work could not be done or did not succeed (a data, file or MPI error;
- *      compare: a significant change)
+ *   1  failure: the work could not be done or did not succeed (a data set, image or weights
+ *      file that cannot be read, a file that cannot be written, MPI; compare: a significant
+ *      change)
  *   2  bad usage or bad input: an unknown command or option, a missing or malformed
- *      argument, a model or campaign file refused, a results or weights file missing or
- *      damaged. Nothing was done; fix the command line or the file.
+ *      argument, the file that describes the work refused (model file, campaign config), the
+ *      results FILE that status/report inspect missing or damaged. Nothing was done; fix the
+ *      command line or that file.
  *      platbench run: some experiments failed (see below)
  *   3  interrupted (platbench run: SIGTERM/SIGINT/SIGUSR1; run the same command to resume)
  *   4  out of space (disk full or quota hit): free space and run the same command again
  *
  * Why this convention: 2 for "you gave me something I cannot use" is what grep, diff and
  * cmp do, and what HPC users already test for in scripts (diff's 0 same / 1 different /
- * 2 trouble is also what `platbench compare` reports). platbench-cnn, status and report
+ * 2 trouble is also what `platbench compare` is to report). platbench-cnn, status, report
  * already followed it; platbench's other usage errors (1 until now) join it.
  * The one exception is `platbench run`: its codes are documented for sbatch scripts
  * (jobs/quick.sbatch resubmits on 3, stops on 2 "finished, some experiments failed" and 4),
