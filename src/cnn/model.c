@@ -112,40 +112,43 @@ static int get_double(const model *m, const config_setting_t *g, const char *key
     return 0;
 }
 
+/* Member `key` of g into *s when it has type t (0); absent: *s NULL and 0, or an error when
+ * required (-1); of another type: an error naming its file:line (-1). */
+static int typed_member(const model *m, const config_setting_t *g, const char *key, int t,
+                        int required, config_setting_t **s, char *err, size_t errlen)
+{
+    char w[600];
+    *s = config_setting_get_member(g, key);
+    if (!*s) {
+        if (!required) return 0;
+        where(m, g, w, sizeof w);
+        snprintf(err, errlen, "%s: missing \"%s\" (%s)", w, key, type_name(t));
+        return -1;
+    }
+    if (config_setting_type(*s) != t) {
+        where(m, *s, w, sizeof w);
+        snprintf(err, errlen, "%s: \"%s\" must be %s, not %s", w, key, type_name(t),
+                 type_name(config_setting_type(*s)));
+        return -1;
+    }
+    return 0;
+}
+
 static int get_bool(const model *m, const config_setting_t *g, const char *key, int *out, char *err,
                     size_t errlen)
 {
-    char w[600];
-    config_setting_t *s = config_setting_get_member(g, key);
-    if (!s) return 0;
-    if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
-        where(m, s, w, sizeof w);
-        snprintf(err, errlen, "%s: \"%s\" must be true or false, not %s", w, key,
-                 type_name(config_setting_type(s)));
-        return -1;
-    }
-    *out = config_setting_get_bool(s);
+    config_setting_t *s;
+    if (typed_member(m, g, key, CONFIG_TYPE_BOOL, 0, &s, err, errlen)) return -1;
+    if (s) *out = config_setting_get_bool(s);
     return 0;
 }
 
 static int get_string(const model *m, const config_setting_t *g, const char *key, int required,
                       const char **out, char *err, size_t errlen)
 {
-    char w[600];
-    config_setting_t *s = config_setting_get_member(g, key);
-    if (!s) {
-        if (!required) return 0;
-        where(m, g, w, sizeof w);
-        snprintf(err, errlen, "%s: missing \"%s\" (a string)", w, key);
-        return -1;
-    }
-    if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-        where(m, s, w, sizeof w);
-        snprintf(err, errlen, "%s: \"%s\" must be a string, not %s", w, key,
-                 type_name(config_setting_type(s)));
-        return -1;
-    }
-    *out = config_setting_get_string(s);
+    config_setting_t *s;
+    if (typed_member(m, g, key, CONFIG_TYPE_STRING, required, &s, err, errlen)) return -1;
+    if (s) *out = config_setting_get_string(s);
     return 0;
 }
 
@@ -153,18 +156,12 @@ static int get_string(const model *m, const config_setting_t *g, const char *key
 static config_setting_t *get_group(const model *m, const config_setting_t *root, const char *key,
                                    int required, char *err, size_t errlen)
 {
-    char w[600];
     config_setting_t *s = config_setting_get_member(root, key);
     if (!s) {
         if (required) snprintf(err, errlen, "%s:1: missing \"%s\" (a group { ... })", m->path, key);
         return NULL;
     }
-    if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
-        where(m, s, w, sizeof w);
-        snprintf(err, errlen, "%s: \"%s\" must be a group { ... }, not %s", w, key,
-                 type_name(config_setting_type(s)));
-        return NULL;
-    }
+    if (typed_member(m, root, key, CONFIG_TYPE_GROUP, 0, &s, err, errlen)) return NULL;
     return s;
 }
 

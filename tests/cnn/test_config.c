@@ -54,6 +54,11 @@ static const struct bad_case {
     {"batch-zero", "layers = (\n" TAIL "\ntrain = { batch = 0; };\n", 7, "out of range"},
     {"unknown-root-key", "optimizer = \"sgd\";\nlayers = (\n" TAIL, 3, "unknown key \"optimizer\""},
     {"no-layers", "", 1, "missing \"layers\""},
+    {"relu-not-bool", "layers = (\n  { type = \"conv\"; out = 4; relu = 1; },\n" TAIL, 4,
+     "\"relu\" must be true or false, not an integer"},
+    {"type-not-string", "layers = (\n  { type = 5; },\n" TAIL, 4, "\"type\" must be a string, not an integer"},
+    {"missing-type", "layers = (\n  { out = 4; },\n" TAIL, 4, "missing \"type\" (a string)"},
+    {"train-not-group", "layers = (\n" TAIL "\ntrain = 5;\n", 7, "\"train\" must be a group { ... }, not an integer"},
 };
 
 /* Writes head + body (body starts on line 3) to a file, loads it; the error must contain
