@@ -262,16 +262,16 @@ def print_report(a, b, plat, cur, prov, out=sys.stdout):
     w(f"B: {b['path']} ({b['attrs'].get('campaign_name', '?')}, {len(b['df'])} experiments, "
       f"state {b['attrs'].get('state', '?')})\n\n")
     w("Per platform: medians of finished runs (oversubscribed left out), ratio B/A [95% bootstrap CI]\n")
-    w(f"{'platform':<14} {'n A/B':>6} {'train A s':>10} {'train B s':>10} {'B/A':>22} "
-      f"{'wall A s':>9} {'wall B s':>9} {'B/A':>22} {'test_acc A/B':>13}  verdict\n")
+    w(f"{'platform':<14} {'n A/B':>6} {'train A s':>10} {'train B s':>10} {'B/A':>24} "
+      f"{'wall A s':>9} {'wall B s':>9} {'B/A':>24} {'test_acc A/B':>13}  verdict\n")
     for _, r in plat.iterrows():
         def ratio(c):
             return (f"{_fmt(r[c + '_ratio'])} [{_fmt(r[c + '_ci_low'], '{:.2f}')}, "
                     f"{_fmt(r[c + '_ci_high'], '{:.2f}')}]")
         w(f"{r['platform']:<14} {str(r['n_a']) + '/' + str(r['n_b']):>6} "
           f"{_fmt(r['training_time_s_a']):>10} {_fmt(r['training_time_s_b']):>10} "
-          f"{ratio('training_time_s'):>22} {_fmt(r['wall_s_a']):>9} {_fmt(r['wall_s_b']):>9} "
-          f"{ratio('wall_s'):>22} {_fmt(r['test_acc_a'], '{:.3f}') + '/' + _fmt(r['test_acc_b'], '{:.3f}'):>13}"
+          f"{ratio('training_time_s'):>24} {_fmt(r['wall_s_a']):>9} {_fmt(r['wall_s_b']):>9} "
+          f"{ratio('wall_s'):>24} {_fmt(r['test_acc_a'], '{:.3f}') + '/' + _fmt(r['test_acc_b'], '{:.3f}'):>13}"
           f"  {r['verdict']}\n")
     w("\nCurves per seed (train_loss, train_acc, val_loss, val_acc, lr; noise yardstick: mean "
       f"|d train_loss| <= {CURVE_NOISE_MEAN}, max <= {CURVE_NOISE_MAX})\n")
