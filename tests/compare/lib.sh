@@ -27,7 +27,9 @@ CFG
 
 # run_campaign CFG OUT: one rank, the log kept next to OUT
 run_campaign() {
-    "$PB" run "$1" -o "$2" >"$2.log" 2>&1 || { cat "$2.log"; fail "platbench run $1 -o $2 exited $?"; return 1; }
+    "$PB" run "$1" -o "$2" >"$2.log" 2>&1
+    local rc=$?
+    [ $rc = 0 ] || { cat "$2.log"; fail "platbench run $1 -o $2 exited $rc"; return 1; }
     tail -3 "$2.log" | head -1
 }
 
