@@ -250,7 +250,7 @@ def _fmt(x, f="{:.3f}"):
     return "-" if x is None or (isinstance(x, float) and not np.isfinite(x)) else f.format(x)
 
 
-def _short(s, n=60):
+def _short(s, n=80):
     s = str(s).replace("\n", " ")
     return s if len(s) <= n else s[:n - 3] + "..."
 
@@ -304,7 +304,7 @@ def changes(plat, cur, prov):
         out.append(f"curves of {r['platform']} test {r['test']} seed {r['seed']}: {r['verdict']}"
                    + (f" from step {int(r['first_diff_step'])}" if r["first_diff_step"] >= 0 else ""))
     for _, r in prov[prov["differs"] & prov["counts"]].iterrows():
-        out.append(f"{r['item']}: {_short(r['A'], 40)} -> {_short(r['B'], 40)}")
+        out.append(f"{r['item']}: {_short(r['A'])} -> {_short(r['B'])}")
     return out
 
 

@@ -372,7 +372,7 @@ int replay_main(int argc, char **argv) {
     if (r.row.threads > 0) rc.threads = r.row.threads;
     if (r.row.oversubscribed == 1) rc.allow_oversubscribe = 1;
     printf("platbench replay: experiment %ld of %s: platform %s (%s), test %d, seed %lld, %d "
-           "thread%s, CPUs %s, OPENBLAS_CORETYPE=%s, PLATBENCH_CONV=%s, image %s -> %s (row 0)\n",
+           "thread%s, CPUs %s, OPENBLAS_CORETYPE=%s, PLATBENCH_CONV=%s, recorded image %s -> %s (row 0)\n",
            id, file, cp->conf.name, cp->conf.kind, e->test, (long long)e->seed, rc.threads,
            rc.threads == 1 ? "" : "s", *pin ? pin : "(this process's)", *r.core ? r.core : "(as now)",
            *r.conv ? r.conv : "(as now)", *r.image_id ? r.image_id : "(none)", out);
