@@ -30,6 +30,8 @@ typedef struct recorded {
     int steps;                /* curve width */
     char config_file[1024];   /* config_file attribute (path as the user gave it) */
     char *config_text;        /* config_text attribute; owned */
+    char *comparable;         /* comparable_settings attribute ("" when absent); owned */
+    char config_hash[64];     /* config_hash attribute */
     char image_id[256];       /* /platforms image_id of the row's platform */
     char core[64];            /* openblas_core of the work folder's result.h5, "" unknown */
     char conv[64];            /* conv_kernel of the same, "" unknown */
@@ -38,6 +40,7 @@ typedef struct recorded {
 
 static void recorded_free(recorded *r) {
     free(r->config_text);
+    free(r->comparable);
     for (int m = 0; m < REPLAY_N_CURVES; m++) free(r->curves[m]);
 }
 
@@ -137,9 +140,10 @@ static int load_recorded(const char *file, int id, recorded *r, char *err, size_
         goto out;
     }
     r->config_text = calloc(1, REPLAY_TEXT_MAX);
+    r->comparable = calloc(1, REPLAY_TEXT_MAX);
     for (int m = 0; m < REPLAY_N_CURVES; m++)
         r->curves[m] = malloc((size_t)(v.steps > 0 ? v.steps : 1) * sizeof(double));
-    int bad = !r->config_text;
+    int bad = !r->config_text || !r->comparable;
     for (int m = 0; m < REPLAY_N_CURVES; m++) bad |= !r->curves[m];
     if (bad) {
         snprintf(err, errlen, "out of memory");
@@ -151,6 +155,8 @@ static int load_recorded(const char *file, int id, recorded *r, char *err, size_
         snprintf(err, errlen, "%s: cannot read the curves of experiment %d (/curves)", file, id);
     } else {
         read_image_id(f, r->row.platform, r->image_id, sizeof r->image_id);
+        results_get_attr_text(f, "comparable_settings", r->comparable, REPLAY_TEXT_MAX);
+        results_get_attr_text(f, "config_hash", r->config_hash, sizeof r->config_hash);
         rc = 0;
     }
     H5Fclose(f);
@@ -324,6 +330,19 @@ int replay_main(int argc, char **argv) {
                 (long long)r.row.seed, c.n_experiments, c.steps, e ? ", platform " : "",
                 e ? cp->conf.name : "", e ? (long long)e->seed : -1LL);
         goto done;
+    }
+    /* the settings as resolved here (paths, the model file's content, the executable) */
+    if (*r.config_hash && strcmp(r.config_hash, c.config_hash) != 0) {
+        char diff[3000] = "";
+        campaign_diff(r.comparable, c.comparable, diff, sizeof diff);
+        if (!force) {
+            fprintf(stderr, "platbench replay: refused: the recorded config resolves to other "
+                    "settings here (config_hash %s, now %s):\n%s\nrun replay where the campaign "
+                    "ran (relative paths start at %s's folder), or --force\n", r.config_hash,
+                    c.config_hash, diff, r.config_file);
+            goto done;
+        }
+        printf("platbench replay: --force: settings differ from the recorded ones:\n%s\n", diff);
     }
     /* the image: the same one, or refuse */
     platform_info info;

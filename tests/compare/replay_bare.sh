@@ -4,6 +4,7 @@
 #   (the second after the config file was edited: the recorded config text is what counts)
 #   a recorded curve altered at step 1 (a copy of the file)          -> exit 1, "DIFFERENT from step 1"
 #   the default output exists, an id out of range, a missing file     -> exit 2, said why
+#   the model file edited after the campaign                         -> refused, exit 2; --force runs
 set -u
 PB=$1 MODELS=$2 WORK=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -52,6 +53,20 @@ fi
 if expect_rc 2 r6.txt "$PB" replay missing.h5 0; then
     grep -q "missing.h5: cannot open" r6.txt || fail "missing file: not named"
     ok "missing file: exit 2"
+fi
+# the model file edited after the campaign: its content hash is a comparable setting
+mkdir -p models && cp "$MODELS/tiny.cfg" models/
+MODELS=$WORK/models write_cfg e.cfg 1 3 "$plats"
+run_campaign e.cfg E.h5 || exit 1
+echo "# edited after the campaign" >>models/tiny.cfg
+if expect_rc 2 r7.txt "$PB" replay E.h5 0; then
+    grep -q "refused: the recorded config resolves to other settings here" r7.txt || fail "edited model: no refusal"
+    grep -q "was: workload.model.content_fnv" r7.txt || fail "edited model: the model's content hash not named"
+    ok "model file edited since the campaign: refused, exit 2, named"
+fi
+if expect_rc 0 r8.txt "$PB" replay E.h5 0 -o e8.h5 --force; then
+    grep -q "^platbench replay: IDENTICAL" r8.txt || fail "edited model (a comment), --force: not identical"
+    ok "--force with the edited model (a comment only): runs, bit-identical"
 fi
 echo "replay_bare: $(($(date +%s) - t0)) s, $fails failure(s)"
 [ "$fails" = 0 ]
