@@ -385,9 +385,14 @@ int replay_main(int argc, char **argv) {
     }
     experiment one = *e;
     one.id = 0;
-    campaign rc = c; /* the recorded campaign, reduced to experiment id as row 0 */
+    one.platform = 0;
+    campaign rc = c; /* the recorded campaign, reduced to experiment id as row 0 and its platform
+                        (the others are neither checked nor described: a VM's or SIF's checksum
+                        costs seconds) */
     rc.n_experiments = 1;
     rc.experiments = &one;
+    rc.n_platforms = 1;
+    rc.platforms = (campaign_platform *)cp;
     if (r.row.threads > 0) rc.threads = r.row.threads;
     if (r.row.oversubscribed == 1) rc.allow_oversubscribe = 1;
     printf("platbench replay: experiment %ld of %s: platform %s (%s), test %d, seed %lld, %d "
