@@ -363,7 +363,12 @@ def main(argv=None):
     prov = provenance_table(a, b)
     print_report(a, b, plat, cur, prov)
     if args.out:
-        write_out(args.out, a, b, plat, cur, prov)
+        try:
+            write_out(args.out, a, b, plat, cur, prov)
+        except OSError as e:
+            print(f"platbench compare: --out {args.out}: cannot write ({e.strerror or e}); "
+                  "expected a folder that can be created and written", file=sys.stderr)
+            return 2
         print(f"\nwrote {args.out}/compare_platforms.csv, compare_curves.csv, "
               "compare_provenance.csv, compare.png")
     ch = changes(plat, cur, prov)
