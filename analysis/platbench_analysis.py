@@ -434,49 +434,43 @@ def bootstrap_median_ci(x, n_resamples=BOOTSTRAP_RESAMPLES, seed=BOOTSTRAP_SEED,
     return med, float(lo), float(hi)
 
 
-def bootstrap_ratio_ci(x, ref, n_resamples=BOOTSTRAP_RESAMPLES, seed=BOOTSTRAP_SEED, conf=CONFIDENCE):
-    """median(x) / median(ref) and its percentile-bootstrap CI (both samples resampled
-    independently). Returns (ratio, low, high); low/high NaN when a sample has < 2 values."""
+def _bootstrap_two(x, ref, point, stat, n_resamples, seed, conf):
+    """The two-sample percentile bootstrap behind bootstrap_ratio_ci and bootstrap_diff_ci:
+    both samples (non-finite values dropped) resampled independently, `stat(median_x,
+    median_ref)` of each resample. Returns (point(median x, median ref), low, high); low/high
+    NaN when a sample has < 2 values or the point is not finite."""
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x)]
     ref = np.asarray(ref, dtype=float)
     ref = ref[np.isfinite(ref)]
     if len(x) == 0 or len(ref) == 0:
         return np.nan, np.nan, np.nan
-    mref = float(np.median(ref))
-    ratio = float(np.median(x)) / mref if mref != 0 else np.nan
-    if len(x) < 2 or len(ref) < 2 or mref == 0:
-        return ratio, np.nan, np.nan
+    est = point(float(np.median(x)), float(np.median(ref)))
+    if len(x) < 2 or len(ref) < 2 or not np.isfinite(est):
+        return est, np.nan, np.nan
     rng = np.random.default_rng(seed)
     mx = np.median(x[rng.integers(0, len(x), size=(n_resamples, len(x)))], axis=1)
     mr = np.median(ref[rng.integers(0, len(ref), size=(n_resamples, len(ref)))], axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = mx / mr
+        r = stat(mx, mr)
     r = r[np.isfinite(r)]
     a = (1 - conf) / 2
     lo, hi = np.quantile(r, [a, 1 - a])
-    return ratio, float(lo), float(hi)
+    return est, float(lo), float(hi)
+
+
+def bootstrap_ratio_ci(x, ref, n_resamples=BOOTSTRAP_RESAMPLES, seed=BOOTSTRAP_SEED, conf=CONFIDENCE):
+    """median(x) / median(ref) and its percentile-bootstrap CI (both samples resampled
+    independently). Returns (ratio, low, high); low/high NaN when a sample has < 2 values."""
+    return _bootstrap_two(x, ref, lambda a, b: a / b if b != 0 else np.nan, lambda a, b: a / b,
+                          n_resamples, seed, conf)
 
 
 def bootstrap_diff_ci(x, ref, n_resamples=BOOTSTRAP_RESAMPLES, seed=BOOTSTRAP_SEED, conf=CONFIDENCE):
     """median(x) - median(ref) and its percentile-bootstrap CI (both samples resampled
     independently, as bootstrap_ratio_ci). Returns (diff, low, high); low/high NaN when a
     sample has < 2 values."""
-    x = np.asarray(x, dtype=float)
-    x = x[np.isfinite(x)]
-    ref = np.asarray(ref, dtype=float)
-    ref = ref[np.isfinite(ref)]
-    if len(x) == 0 or len(ref) == 0:
-        return np.nan, np.nan, np.nan
-    diff = float(np.median(x)) - float(np.median(ref))
-    if len(x) < 2 or len(ref) < 2:
-        return diff, np.nan, np.nan
-    rng = np.random.default_rng(seed)
-    mx = np.median(x[rng.integers(0, len(x), size=(n_resamples, len(x)))], axis=1)
-    mr = np.median(ref[rng.integers(0, len(ref), size=(n_resamples, len(ref)))], axis=1)
-    a = (1 - conf) / 2
-    lo, hi = np.quantile(mx - mr, [a, 1 - a])
-    return diff, float(lo), float(hi)
+    return _bootstrap_two(x, ref, lambda a, b: a - b, lambda a, b: a - b, n_resamples, seed, conf)
 
 
 def corunner_effect(df, column="training_time_s", n_resamples=BOOTSTRAP_RESAMPLES, seed=BOOTSTRAP_SEED,

@@ -12,9 +12,11 @@
 
 #include "campaign.h"
 #include "claim.h"
+#include "compare.h"
 #include "cpuset.h"
 #include "hostlist.h"
 #include "iosafe.h"
+#include "replay.h"
 #include "report.h"
 #include "space.h"
 #include "../common/exit_codes.h"
@@ -32,6 +34,11 @@ static void usage(FILE *fp) {
             "                                     run (or resume) the campaign into one HDF5 file\n"
             "  platbench status FILE              done/failed/remaining counts (also while running)\n"
             "  platbench report FILE              best run and summary per platform, vs bare metal\n"
+            "  platbench compare A.h5 B.h5 [--out DIR]  two campaigns side by side: times B/A with CI,\n"
+            "                                     curves per seed, provenance; exit 0 no change beyond\n"
+            "                                     noise, 1 changed, 2 bad input / not comparable\n"
+            "  platbench replay FILE ID [-o NEW.h5] [--force]  rerun experiment ID as recorded; exit 0\n"
+            "                                     curves bit-identical, 1 different, 2 bad input/refused\n"
             "  platbench help config|platforms    reference of the campaign config / platform kinds\n"
             "  platbench version\n"
             "exit status: 0 ok, 1 failure (plan: refused, oversubscribed), 2 bad usage or bad\n"
@@ -259,6 +266,8 @@ int runner_main(int argc, char **argv) {
         return cmd_plan(argv[2], ranks);
     }
     if (!strcmp(cmd, "run")) return cmd_run(argc, argv);
+    if (!strcmp(cmd, "compare")) return compare_main(argc, argv);
+    if (!strcmp(cmd, "replay")) return replay_main(argc, argv);
     if ((!strcmp(cmd, "status") || !strcmp(cmd, "report")) && argc == 3) {
         int rc = !strcmp(cmd, "status") ? report_status(argv[2], stdout, err, sizeof err)
                                         : report_print(argv[2], stdout, err, sizeof err);

@@ -6,7 +6,8 @@
 # 2. In a clean shell (env -i, bash --norc) with Debian's Lmod: module use + module load
 #    platbench; from a folder outside the source tree: platbench version, plan on a copy of
 #    the installed jobs/ templates, a one-experiment campaign (bare, installed tiny model,
-#    Fashion-MNIST, 3 steps) under mpirun, platbench-report on its file, the installed
+#    Fashion-MNIST, 3 steps) under mpirun, platbench-report on its file, platbench compare of
+#    it with a second run (analysis/compare.py found in the installation), the installed
 #    recipes/build-images.sh (ONLY=none: version from the installation), module unload.
 set -uo pipefail
 build=${1:?usage: install_lmod.sh BUILD_DIR SOURCE_DIR PREFIX}
@@ -87,6 +88,12 @@ must step platbench plan one.cfg
 must step mpirun -n 1 platbench run one.cfg -o out/one.h5
 must step platbench status out/one.h5
 must step platbench-report out/one.h5 --out report
+# platbench compare finds the installed analysis/compare.py (through PLATBENCH_SHARE, and
+# without it relative to the installed binary): the same campaign twice is no change
+must step mpirun -n 1 platbench run one.cfg -o out/two.h5 >/dev/null
+must step platbench compare out/one.h5 out/two.h5 --out cmp
+[ -s cmp/compare.png ] || { echo "FAIL: platbench compare --out cmp wrote no compare.png"; exit 1; }
+must step env -u PLATBENCH_SHARE platbench compare out/one.h5 out/two.h5 >/dev/null
 [ -s report/index.html ] || { echo "FAIL: report/index.html not written"; exit 1; }
 must step env ONLY=none "$PLATBENCH_SHARE/recipes/build-images.sh" images "$(command -v platbench-cnn)" 2>build-images.txt
 cat build-images.txt

@@ -1,0 +1,52 @@
+#!/bin/bash
+# compare_bare.sh PLATBENCH MODELS_DIR WORKDIR -- platbench compare on real tiny campaigns (bare):
+#   A and B of the same config           -> exit 0, "NO CHANGE", every curve identical, CSV + PNG
+#   C with workload.threads 1 -> 2         -> exit 1, the thread change named
+#   D with 4 steps instead of 3            -> exit 2, refused as not comparable (steps)
+#   a missing file, a truncated copy, a file that is no HDF5 -> exit 2, one line naming it
+# Timings: these campaigns train for ~15 ms each on a machine shared with other jobs, so the
+# time verdict gets --time-tolerance 1.0 (a change must at least double or halve the time);
+# the default 0.10 is for real campaigns.
+set -u
+PB=$1 MODELS=$2 WORK=$3
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
+t0=$(date +%s)
+plats='{ name = "bare"; kind = "bare"; }, { name = "bare-b"; kind = "bare"; }'
+write_cfg a.cfg 1 3 "$plats"
+write_cfg c.cfg 2 3 "$plats"
+write_cfg d.cfg 1 4 "$plats"
+run_campaign a.cfg A.h5 && run_campaign a.cfg B.h5 && run_campaign c.cfg C.h5 && run_campaign d.cfg D.h5 || exit 1
+
+if expect_rc 0 same.txt "$PB" compare A.h5 B.h5 --out cmp --time-tolerance 1.0; then
+    grep -q "^NO CHANGE beyond noise" same.txt || fail "same config twice: no NO CHANGE line"
+    grep -Eq "^  6 identical$" same.txt || fail "same config twice: not every curve identical"
+    grep -Eq "^  identical \([0-9]+ items" same.txt || fail "same config twice: provenance not identical"
+    for f in compare_platforms.csv compare_curves.csv compare_provenance.csv compare.png; do
+        [ -s "cmp/$f" ] || fail "--out cmp: $f missing"
+    done
+    [ "$(grep -c ',identical,' cmp/compare_curves.csv)" = 6 ] || fail "compare_curves.csv: not 6 identical rows"
+    ok "same config twice: no change, exit 0, CSV + PNG written"
+fi
+if expect_rc 1 threads.txt "$PB" compare A.h5 C.h5 --time-tolerance 1.0; then
+    grep -q "CHANGED: setting workload.threads: 1 -> 2" threads.txt || fail "thread change not named"
+    grep -q "CHANGED: threads (finished rows): 1 -> 2" threads.txt || fail "rows' threads change not named"
+    grep -q "^exit 1: something changed" threads.txt || fail "no closing line for exit 1"
+    ok "threads 1 -> 2: named, exit 1"
+fi
+if expect_rc 2 steps.txt "$PB" compare A.h5 D.h5; then
+    grep -q "refused: A.h5 and D.h5 are not comparable: steps differ" steps.txt || fail "steps change: no refusal naming steps"
+    ok "3 vs 4 steps: refused, exit 2"
+fi
+head -c 3000 A.h5 >cut.h5
+echo "not a results file" >text.h5
+for bad in missing.h5 cut.h5 text.h5; do
+    if expect_rc 2 bad.txt "$PB" compare A.h5 "$bad"; then
+        [ "$(wc -l <bad.txt)" = 1 ] || fail "$bad: $(wc -l <bad.txt) lines, expected one"
+        grep -q "^platbench compare: $bad: " bad.txt || fail "$bad: the line does not name the file"
+        ok "$bad: exit 2, one line naming it"
+    fi
+done
+echo "compare_bare: $(($(date +%s) - t0)) s, $fails failure(s)"
+[ "$fails" = 0 ]
