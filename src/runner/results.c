@@ -13,12 +13,12 @@
 
 #include "../common/durable.h"
 #include "../common/h5diag.h"
+#include "../common/h5io.h"
 #include "../common/timing.h"
 #include "launch.h"
 #include "../common/fsspace.h"
 
-const char *const results_curve_names[RESULTS_N_CURVES] = {"train_loss", "train_acc", "val_loss",
-                                                           "val_acc",    "lr",        "elapsed_s"};
+enum { STATE_SIZE = 16 }; /* the root attribute "state": fixed, rewritten in place */
 
 void exp_row_init(exp_row *row) {
     memset(row, 0, sizeof *row);
@@ -42,17 +42,10 @@ void exp_row_init(exp_row *row) {
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) *d[i] = NAN;
 }
 
-static hid_t str_type(size_t n) {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, n);
-    H5Tset_strpad(t, H5T_STR_NULLTERM);
-    return t;
-}
-
 static hid_t make_row_type(void) {
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(exp_row));
-    hid_t s16 = str_type(16), s32 = str_type(32), s64 = str_type(64), s128 = str_type(128),
-          s160 = str_type(160);
+    hid_t s16 = h5io_str_type(16), s32 = h5io_str_type(32), s64 = h5io_str_type(64), s128 = h5io_str_type(128),
+          s160 = h5io_str_type(160);
 #define I32(f) H5Tinsert(t, #f, HOFFSET(exp_row, f), H5T_NATIVE_INT32)
 #define I64(f) H5Tinsert(t, #f, HOFFSET(exp_row, f), H5T_NATIVE_INT64)
 #define DBL(f) H5Tinsert(t, #f, HOFFSET(exp_row, f), H5T_NATIVE_DOUBLE)
@@ -111,69 +104,8 @@ static hid_t make_row_type(void) {
     return t;
 }
 
-static int attr_text(hid_t obj, const char *name, const char *value) {
-    size_t len = strlen(value);
-    hid_t t = str_type(len + 1), sp = H5Screate(H5S_SCALAR);
-    if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
-    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = a < 0 || H5Awrite(a, t, value) < 0 ? -1 : 0;
-    if (a >= 0) H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
-    return rc;
-}
-
-static int attr_num(hid_t obj, const char *name, hid_t type, const void *value) {
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Aexists(obj, name) > 0 ? H5Aopen(obj, name, H5P_DEFAULT)
-                                       : H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = a < 0 || H5Awrite(a, type, value) < 0 ? -1 : 0;
-    if (a >= 0) H5Aclose(a);
-    H5Sclose(sp);
-    return rc;
-}
-
-int results_get_attr_text(hid_t obj, const char *name, char *buf, size_t n) {
-    if (n) buf[0] = '\0';
-    if (H5Aexists(obj, name) <= 0) return -1;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0) return -1;
-    hid_t ft = H5Aget_type(a), sp = H5Aget_space(a);
-    int rc = -1;
-    /* one fixed-length string (a file may hold any shape: tmp has room for one) */
-    if (H5Tget_class(ft) == H5T_STRING && !H5Tis_variable_str(ft) && sp >= 0 &&
-        H5Sget_simple_extent_npoints(sp) == 1 && H5Tget_size(ft) <= 65536) {
-        size_t sz = H5Tget_size(ft);
-        char *tmp = calloc(1, sz + 1);
-        hid_t mt = str_type(sz + 1);
-        if (tmp && H5Aread(a, mt, tmp) >= 0) {
-            snprintf(buf, n, "%s", tmp);
-            rc = 0;
-        }
-        H5Tclose(mt);
-        free(tmp);
-    }
-    if (sp >= 0) H5Sclose(sp);
-    H5Tclose(ft);
-    H5Aclose(a);
-    return rc;
-}
-
-static double attr_double(hid_t obj, const char *name) {
-    double v = NAN;
-    if (H5Aexists(obj, name) <= 0) return v;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a >= 0) {
-        hid_t sp = H5Aget_space(a); /* one value: v has room for no more */
-        if (sp < 0 || H5Sget_simple_extent_npoints(sp) != 1 || H5Aread(a, H5T_NATIVE_DOUBLE, &v) < 0) v = NAN;
-        if (sp >= 0) H5Sclose(sp);
-        H5Aclose(a);
-    }
-    return v;
-}
-
 static int describe_ds(hid_t ds, const char *units, const char *description) {
-    return attr_text(ds, "units", units) | attr_text(ds, "description", description);
+    return h5io_attr_str(ds, "units", units) | h5io_attr_str(ds, "description", description);
 }
 
 static void results_init_handles(results *r) {
@@ -237,7 +169,7 @@ static int create_structure(results *r, const campaign *c, const provenance *pro
                             const exp_row *rows, int size, double now) {
     int rc = 0;
     r->row_type = make_row_type();
-    r->tail_type = str_type(LAUNCH_TAIL);
+    r->tail_type = h5io_str_type(LAUNCH_TAIL);
     exp_row fill;
     exp_row_init(&fill);
     hsize_t n = (hsize_t)r->n, dims2[2] = {(hsize_t)r->n, (hsize_t)r->steps};
@@ -250,11 +182,11 @@ static int create_structure(results *r, const campaign *c, const provenance *pro
     static const char *const units[RESULTS_N_CURVES] = {"loss", "fraction", "loss", "fraction",
                                                         "learning rate", "s"};
     for (int i = 0; i < RESULTS_N_CURVES; i++) {
-        r->curve_ds[i] = create_ds(g, results_curve_names[i], H5T_NATIVE_DOUBLE, 2, dims2, &nan);
+        r->curve_ds[i] = create_ds(g, wc_curve_names[i], H5T_NATIVE_DOUBLE, 2, dims2, &nan);
         rc |= r->curve_ds[i] < 0;
         char d[128];
         snprintf(d, sizeof d, "%s per step; row = experiment id; NaN = not measured",
-                 results_curve_names[i]);
+                 wc_curve_names[i]);
         rc |= describe_ds(r->curve_ds[i], units[i], d);
     }
     H5Gclose(g);
@@ -272,7 +204,7 @@ static int create_structure(results *r, const campaign *c, const provenance *pro
         char name[32], kind[16], hosts[128], runtime_version[256], image_id[256], detail[256];
     } prow;
     hid_t pt = H5Tcreate(H5T_COMPOUND, sizeof(prow));
-    hid_t s16 = str_type(16), s32 = str_type(32), s128 = str_type(128), s256 = str_type(256);
+    hid_t s16 = h5io_str_type(16), s32 = h5io_str_type(32), s128 = h5io_str_type(128), s256 = h5io_str_type(256);
     H5Tinsert(pt, "name", HOFFSET(prow, name), s32);
     H5Tinsert(pt, "kind", HOFFSET(prow, kind), s16);
     H5Tinsert(pt, "hosts", HOFFSET(prow, hosts), s128);
@@ -324,32 +256,26 @@ static int create_structure(results *r, const campaign *c, const provenance *pro
     /* root attributes */
     hid_t f = r->file;
     int fv = 1, ne = r->n, st = r->steps, resumes = 0;
-    rc |= attr_text(f, "format", "platbench-results");
-    rc |= attr_num(f, "format_version", H5T_NATIVE_INT32, &fv);
-    rc |= attr_text(f, "campaign_name", c->name);
-    rc |= attr_text(f, "config_file", c->config_file);
-    rc |= attr_text(f, "config_text", c->config_text);
-    rc |= attr_text(f, "config_hash", c->config_hash);
-    rc |= attr_text(f, "comparable_settings", c->comparable);
-    rc |= attr_num(f, "created_unix", H5T_NATIVE_DOUBLE, &now);
-    rc |= attr_num(f, "updated_unix", H5T_NATIVE_DOUBLE, &now);
+    rc |= h5io_attr_str(f, "format", "platbench-results");
+    rc |= h5io_attr_i32(f, "format_version", fv);
+    rc |= h5io_attr_str(f, "campaign_name", c->name);
+    rc |= h5io_attr_str(f, "config_file", c->config_file);
+    rc |= h5io_attr_str(f, "config_text", c->config_text);
+    rc |= h5io_attr_str(f, "config_hash", c->config_hash);
+    rc |= h5io_attr_str(f, "comparable_settings", c->comparable);
+    rc |= h5io_attr_f64(f, "created_unix", now);
+    rc |= h5io_attr_f64(f, "updated_unix", now);
     /* fixed size so the end-of-run update rewrites the value in place */
-    hid_t s16b = str_type(16), sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(f, "state", s16b, sp, H5P_DEFAULT, H5P_DEFAULT);
-    char state[16] = "running";
-    rc |= a < 0 || H5Awrite(a, s16b, state) < 0;
-    if (a >= 0) H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(s16b);
-    rc |= attr_num(f, "n_experiments", H5T_NATIVE_INT32, &ne);
-    rc |= attr_num(f, "steps", H5T_NATIVE_INT32, &st);
-    rc |= attr_num(f, "mpi_ranks", H5T_NATIVE_INT32, &size);
-    rc |= attr_num(f, "resume_count", H5T_NATIVE_INT32, &resumes);
-    rc |= attr_num(f, "timeout_s", H5T_NATIVE_DOUBLE, &c->timeout_s);
-    rc |= attr_num(f, "retries", H5T_NATIVE_INT32, &c->retries);
+    rc |= h5io_attr_str_sized(f, "state", "running", STATE_SIZE);
+    rc |= h5io_attr_i32(f, "n_experiments", ne);
+    rc |= h5io_attr_i32(f, "steps", st);
+    rc |= h5io_attr_i32(f, "mpi_ranks", size);
+    rc |= h5io_attr_i32(f, "resume_count", resumes);
+    rc |= h5io_attr_f64(f, "timeout_s", c->timeout_s);
+    rc |= h5io_attr_i32(f, "retries", c->retries);
     for (int i = 0; i < prov->n; i++)
         if (strncmp(prov->keys[i], "platform.", 9) != 0)
-            rc |= attr_text(f, prov->keys[i], prov->values[i]);
+            rc |= h5io_attr_str(f, prov->keys[i], prov->values[i]);
     if (H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0) rc = 1;
     return rc;
 }
@@ -443,7 +369,7 @@ int results_open(results *r, const char *path, MPI_Comm comm, char *err, size_t 
         return -1;
     }
     char fmt[64];
-    results_get_attr_text(r->file, "format", fmt, sizeof fmt);
+    h5io_read_attr_str(r->file, "format", fmt, sizeof fmt);
     if (strcmp(fmt, "platbench-results") != 0) {
         snprintf(err, errlen, "%s: not a platbench results file (format \"%s\")", path, fmt);
         results_close_handles(r);
@@ -451,11 +377,11 @@ int results_open(results *r, const char *path, MPI_Comm comm, char *err, size_t 
     }
     r->exp_ds = H5Dopen2(r->file, "experiments", H5P_DEFAULT);
     r->row_type = make_row_type();
-    r->tail_type = str_type(LAUNCH_TAIL);
+    r->tail_type = h5io_str_type(LAUNCH_TAIL);
     int bad = r->exp_ds < 0;
     char name[64];
     for (int i = 0; i < RESULTS_N_CURVES; i++) {
-        snprintf(name, sizeof name, "curves/%s", results_curve_names[i]);
+        snprintf(name, sizeof name, "curves/%s", wc_curve_names[i]);
         r->curve_ds[i] = H5Dopen2(r->file, name, H5P_DEFAULT);
         bad |= r->curve_ds[i] < 0;
     }
@@ -507,21 +433,16 @@ int results_begin_resume(results *r, int resume_count, const char *comparable, c
     H5Pget_fapl_mpio(fapl, &comm, &info);
     H5Pclose(fapl);
     MPI_Bcast(&now, 1, MPI_DOUBLE, 0, comm);
-    rc |= attr_num(r->file, "resume_count", H5T_NATIVE_INT32, &resume_count);
-    rc |= attr_num(r->file, "updated_unix", H5T_NATIVE_DOUBLE, &now);
-    hid_t a = H5Aopen(r->file, "state", H5P_DEFAULT);
-    hid_t t = str_type(16);
-    char state[16] = "running";
-    rc |= a < 0 || H5Awrite(a, t, state) < 0;
-    if (a >= 0) H5Aclose(a);
-    H5Tclose(t);
+    rc |= h5io_attr_i32(r->file, "resume_count", resume_count);
+    rc |= h5io_attr_f64(r->file, "updated_unix", now);
+    rc |= h5io_attr_str_sized(r->file, "state", "running", STATE_SIZE);
     char name[64];
     snprintf(name, sizeof name, "resume%d_config_text", resume_count);
-    rc |= attr_text(r->file, name, config_text);
+    rc |= h5io_attr_str(r->file, name, config_text);
     snprintf(name, sizeof name, "resume%d_config_hash", resume_count);
-    rc |= attr_text(r->file, name, hash);
+    rc |= h5io_attr_str(r->file, name, hash);
     snprintf(name, sizeof name, "resume%d_comparable_settings", resume_count);
-    rc |= attr_text(r->file, name, comparable);
+    rc |= h5io_attr_str(r->file, name, comparable);
     if (H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0) rc = 1;
     int any = 0;
     MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_LOR, comm);
@@ -583,15 +504,8 @@ int results_finish(results *r, const char *state) {
     H5Pget_fapl_mpio(fapl, &comm, &info);
     H5Pclose(fapl);
     MPI_Bcast(&now, 1, MPI_DOUBLE, 0, comm);
-    rc |= attr_num(r->file, "updated_unix", H5T_NATIVE_DOUBLE, &now);
-    hid_t a = H5Aopen(r->file, "state", H5P_DEFAULT);
-    hid_t t = str_type(16);
-    char st[16];
-    memset(st, 0, sizeof st);
-    snprintf(st, sizeof st, "%s", state);
-    rc |= a < 0 || H5Awrite(a, t, st) < 0;
-    if (a >= 0) H5Aclose(a);
-    H5Tclose(t);
+    rc |= h5io_attr_f64(r->file, "updated_unix", now);
+    rc |= h5io_attr_str_sized(r->file, "state", state, STATE_SIZE);
     results_close_handles(r);
     MPI_Comm_free(&comm);
     if (info != MPI_INFO_NULL) MPI_Info_free(&info);
@@ -646,13 +560,10 @@ static void attr_fails_report(results_view *v, const attr_fails *a) {
 static int view_attr(attr_fails *fails, hid_t f, const char *name, int text, void *out, size_t n) {
     char why[512];
     H5Eclear2(H5E_DEFAULT);
-    htri_t ex = H5Aexists(f, name);
-    if (ex == 0) return -1;
-    if (ex > 0) {
-        if (text ? results_get_attr_text(f, name, out, n) == 0 : !isnan(*(double *)out = attr_double(f, name)))
-            return 0;
-        if (!text && H5Eget_num(H5E_DEFAULT) == 0) return 0; /* a NaN stored as such */
-    }
+    int rc = text ? h5io_read_attr_str(f, name, out, n) : h5io_read_attr_num(f, name, H5T_NATIVE_DOUBLE, out);
+    if (rc == 0) return 0;
+    if (rc == H5IO_ABSENT) return -1;
+    if (!text) *(double *)out = NAN;
     h5diag_message(why, sizeof why);
     attr_fail(fails, name, *why ? why : "its value cannot be read");
     return -2;
@@ -887,7 +798,7 @@ int results_load(const char *path, results_view *v, char *err, size_t errlen) {
     printable(v->campaign_name, sizeof v->campaign_name);
     for (int m = 0; m < RESULTS_N_CURVES; m++) {
         char name[64];
-        snprintf(name, sizeof name, "curves/%s", results_curve_names[m]);
+        snprintf(name, sizeof name, "curves/%s", wc_curve_names[m]);
         view_probe(v, f, name);
     }
     view_probe(v, f, "output/stdout_tail");

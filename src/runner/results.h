@@ -15,7 +15,6 @@
  *        0, -1, or RESULTS_NOSPACE (disk full / quota; err names the file system)
  *   results_open(r, path, comm, err, n)                    collective: existing file, read-write
  *   results_read_rows(r, rows)                             all N rows (independent read)
- *   results_get_attr_text(r, name, buf, n)                 a string attribute; 0 or -1
  *   results_begin_resume(r, resume_count, comparable, hash, config_text) collective
  *   results_write_row(r, row)                              independent
  *   results_write_curves(r, id, curves)                    independent; curves[RESULTS_N_CURVES][steps]
@@ -36,12 +35,12 @@
 #include <mpi.h>
 #include <stdint.h>
 
+#include "../common/workload_contract.h"
 #include "campaign.h"
 #include "provenance.h"
 
-#define RESULTS_N_CURVES 6
+#define RESULTS_N_CURVES WC_CURVE_COUNT /* /curves/<wc_curve_names[m]>, the workload's curves */
 #define RESULTS_NOSPACE (-2) /* results_create: out of space (ENOSPC, EDQUOT) */
-extern const char *const results_curve_names[RESULTS_N_CURVES]; /* train_loss ... elapsed_s */
 
 typedef struct exp_row {
     int32_t id;              /* row index = experiment id */
@@ -119,7 +118,6 @@ int results_create(results *r, const char *path, MPI_Comm comm, const campaign *
                    const provenance *prov, const exp_row *rows, char *err, size_t errlen);
 int results_open(results *r, const char *path, MPI_Comm comm, char *err, size_t errlen);
 int results_read_rows(results *r, exp_row *rows);
-int results_get_attr_text(hid_t obj, const char *name, char *buf, size_t n);
 int results_begin_resume(results *r, int resume_count, const char *comparable, const char *hash,
                          const char *config_text);
 int results_write_row(results *r, const exp_row *row);

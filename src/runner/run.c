@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../common/fsspace.h"
+#include "../common/h5io.h"
 #include "../common/timing.h"
 #include "claim.h"
 #include "cpuset.h"
@@ -838,8 +839,8 @@ static int open_results(run_ctx *x, const char *output, int flags) {
         } else {
             char old_hash[64] = "";
             static char old_cmp[65536];
-            results_get_attr_text(x->res.file, "config_hash", old_hash, sizeof old_hash);
-            results_get_attr_text(x->res.file, "comparable_settings", old_cmp, sizeof old_cmp);
+            h5io_read_attr_str(x->res.file, "config_hash", old_hash, sizeof old_hash);
+            h5io_read_attr_str(x->res.file, "comparable_settings", old_cmp, sizeof old_cmp);
             if (x->res.n != N || x->res.steps != c->steps) {
                 snprintf(err, sizeof err, "%s: cannot resume: the file holds %d experiments x %d "
                          "steps, the config makes %d x %d (tests, platforms or steps changed); "
