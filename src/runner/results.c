@@ -20,12 +20,34 @@
 
 enum { STATE_SIZE = 16 }; /* the root attribute "state": fixed, rewritten in place */
 
+static const char *const status_names[EXP_N_STATUS] = {"pending", "running", "done", "failed",
+                                                      "interrupted", "skipped"};
+static const char *const state_names[] = {"running", "complete", "interrupted"};
+
+const char *exp_status_name(exp_status s) {
+    return s >= 0 && s < EXP_N_STATUS ? status_names[s] : "?";
+}
+
+exp_status exp_status_parse(const char *text) {
+    for (int s = 0; s < EXP_N_STATUS; s++)
+        if (!strcmp(text, status_names[s])) return (exp_status)s;
+    return EXP_PENDING;
+}
+
+void exp_row_set_status(exp_row *row, exp_status s) {
+    snprintf(row->status, sizeof row->status, "%s", exp_status_name(s));
+}
+
+exp_status exp_row_status(const exp_row *row) { return exp_status_parse(row->status); }
+
+const char *results_state_name(results_state state) { return state_names[state]; }
+
 void exp_row_init(exp_row *row) {
     memset(row, 0, sizeof *row);
     row->id = -1;
     row->test = -1;
     row->seed = -1;
-    snprintf(row->status, sizeof row->status, "pending");
+    exp_row_set_status(row, EXP_PENDING);
     row->rank = -1;
     row->exit_code = -1;
     row->peak_rss_kb = -1;
@@ -266,7 +288,7 @@ static int create_structure(results *r, const campaign *c, const provenance *pro
     rc |= h5io_attr_f64(f, "created_unix", now);
     rc |= h5io_attr_f64(f, "updated_unix", now);
     /* fixed size so the end-of-run update rewrites the value in place */
-    rc |= h5io_attr_str_sized(f, "state", "running", STATE_SIZE);
+    rc |= h5io_attr_str_sized(f, "state", state_names[RESULTS_RUNNING], STATE_SIZE);
     rc |= h5io_attr_i32(f, "n_experiments", ne);
     rc |= h5io_attr_i32(f, "steps", st);
     rc |= h5io_attr_i32(f, "mpi_ranks", size);
@@ -435,7 +457,7 @@ int results_begin_resume(results *r, int resume_count, const char *comparable, c
     MPI_Bcast(&now, 1, MPI_DOUBLE, 0, comm);
     rc |= h5io_attr_i32(r->file, "resume_count", resume_count);
     rc |= h5io_attr_f64(r->file, "updated_unix", now);
-    rc |= h5io_attr_str_sized(r->file, "state", "running", STATE_SIZE);
+    rc |= h5io_attr_str_sized(r->file, "state", state_names[RESULTS_RUNNING], STATE_SIZE);
     char name[64];
     snprintf(name, sizeof name, "resume%d_config_text", resume_count);
     rc |= h5io_attr_str(r->file, name, config_text);
@@ -494,7 +516,7 @@ int results_write_output(results *r, int id, const char *out_tail, const char *e
     return rc;
 }
 
-int results_finish(results *r, const char *state) {
+int results_finish(results *r, results_state state) {
     if (r->file < 0) return -1;
     int rc = 0;
     double now = time_unix();
@@ -505,7 +527,7 @@ int results_finish(results *r, const char *state) {
     H5Pclose(fapl);
     MPI_Bcast(&now, 1, MPI_DOUBLE, 0, comm);
     rc |= h5io_attr_f64(r->file, "updated_unix", now);
-    rc |= h5io_attr_str_sized(r->file, "state", state, STATE_SIZE);
+    rc |= h5io_attr_str_sized(r->file, "state", state_names[state], STATE_SIZE);
     results_close_handles(r);
     MPI_Comm_free(&comm);
     if (info != MPI_INFO_NULL) MPI_Info_free(&info);

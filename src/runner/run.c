@@ -45,14 +45,12 @@ enum { TAG_UP = 7101, TAG_DOWN = 7102, TAG_CORUN = 7103 };
 enum { RUN_WHY = 768 }; /* room for the distinct reasons of several hosts */
 enum { UP_READY, UP_RESULT, UP_SIGNAL };
 enum { DOWN_WORK, DOWN_DONE, DOWN_STOP };
-enum { ST_DONE, ST_FAILED, ST_INTERRUPTED, ST_NOSPACE /* run_one only: interrupted, stop */ };
-static const char *const st_names[] = {"done", "failed", "interrupted"};
 
 typedef struct up_msg {
     int type;        /* UP_* */
     int id;          /* experiment (UP_RESULT) */
     int attempt;     /* attempt number that ran */
-    int status;      /* ST_* */
+    int status;      /* exp_status: EXP_DONE, EXP_FAILED or EXP_INTERRUPTED */
     int signalled;   /* the sender received a stop signal */
     double wall_s;   /* wall time of the launch */
     int nospace;     /* the sender ran out of space (disk full, quota): stop the campaign */
@@ -199,7 +197,7 @@ static void launch_cpus(const run_ctx *x, const campaign_platform *p, exp_row *r
     }
 }
 
-/* Runs experiment id (attempt) here; writes its rows; returns ST_*. */
+/* Runs experiment id (attempt) here; writes its rows; returns its exp_status. */
 static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cbarg, double *wall) {
     const campaign *c = x->c;
     const experiment *e = &c->experiments[id];
@@ -216,7 +214,7 @@ static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cba
     row.attempt = attempt;
     row.start_unix = time_unix();
     launch_cpus(x, p, &row);
-    snprintf(row.status, sizeof row.status, "running");
+    exp_row_set_status(&row, EXP_RUNNING);
     results_write_row(&x->res, &row);
 
     char dir[4096], result[4200], lid[64];
@@ -228,12 +226,12 @@ static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cba
     strv_init(&argv);
     launch_result lr;
     memset(&lr, 0, sizeof lr);
-    int status = ST_FAILED;
+    int status = EXP_FAILED, nospace = 0; /* nospace: failed for want of space */
     char errbuf[512] = "";
     if (mkdir_p(dir)) {
         int e = errno;
         snprintf(errbuf, sizeof errbuf, "cannot create work folder %.300s: %s", dir, strerror(e));
-        if (fsspace_is_nospace(e)) status = ST_NOSPACE;
+        nospace = fsspace_is_nospace(e);
         goto record;
     }
     unlink(result);
@@ -293,7 +291,7 @@ static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cba
     if (lrc) {
         snprintf(errbuf, sizeof errbuf, "%s", lr.error);
     } else if (lr.interrupted) {
-        status = ST_INTERRUPTED;
+        status = EXP_INTERRUPTED;
         if (x->nospace || x->got_stop == 2)
             snprintf(errbuf, sizeof errbuf, "stopped: the campaign ran out of space (see the "
                      "experiment recorded \"out of space\")");
@@ -303,7 +301,7 @@ static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cba
         snprintf(errbuf, sizeof errbuf, "%s", lr.error);
     } else if (lr.exit_code == PB_EXIT_NOSPACE && !lr.signal &&
                c->interface == WORKLOAD_PLATBENCH_CNN) { /* the workload's "out of space" */
-        status = ST_NOSPACE;
+        nospace = 1;
         char ll[400];
         stderr_line(lr.stderr_tail, "out of space", ll, sizeof ll);
         snprintf(errbuf, sizeof errbuf, "exit code %d (out of space); stderr: %s", lr.exit_code, ll);
@@ -320,21 +318,21 @@ static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cba
             snprintf(errbuf, sizeof errbuf, "exit code %d; stderr: %s", lr.exit_code, ll);
     } else if (c->interface == WORKLOAD_PLATBENCH_CNN) {
         if (workresult_read(result, &row, x->curves, c->steps, errbuf, sizeof errbuf) == 0) {
-            status = ST_DONE;
+            status = EXP_DONE;
             row.launch_overhead_s = row.wall_s - row.total_time_s;
         }
     } else {
-        status = ST_DONE;
+        status = EXP_DONE;
     }
 record:
     /* a failure while the work folder's file system is full is that, not the experiment's
        fault (e.g. a container runtime that cannot write its files) */
-    if (status == ST_FAILED && !lr.timed_out && !lr.interrupted) {
+    if (status == EXP_FAILED && !lr.timed_out && !lr.interrupted) {
         fsspace_info fi;
-        if (fsspace_query(dir, &fi) == 0 && fi.avail < space_work_bytes(c)) status = ST_NOSPACE;
+        if (fsspace_query(dir, &fi) == 0 && fi.avail < space_work_bytes(c)) nospace = 1;
     }
-    if (status == ST_NOSPACE) { /* recorded interrupted: rerun once there is space */
-        status = ST_INTERRUPTED;
+    if (nospace) { /* recorded interrupted: rerun once there is space */
+        status = EXP_INTERRUPTED;
         if (!x->nospace) {
             char fs[1200] = "", ll[400];
             stderr_line(lr.stderr_tail, "out of space", ll, sizeof ll);
@@ -348,12 +346,12 @@ record:
         snprintf(tmp, sizeof tmp, "out of space: %s", errbuf);
         snprintf(errbuf, sizeof errbuf, "%s", tmp);
     }
-    if (status != ST_DONE || c->interface != WORKLOAD_PLATBENCH_CNN)
+    if (status != EXP_DONE || c->interface != WORKLOAD_PLATBENCH_CNN)
         for (int m = 0; m < RESULTS_N_CURVES; m++)
             for (int s = 0; s < c->steps; s++) x->curves[m][s] = NAN;
     if (isnan(row.end_unix)) row.end_unix = time_unix();
-    snprintf(row.status, sizeof row.status, "%s", st_names[status]);
-    snprintf(row.error, sizeof row.error, "%s", status == ST_DONE ? "" : errbuf);
+    exp_row_set_status(&row, status);
+    snprintf(row.error, sizeof row.error, "%s", status == EXP_DONE ? "" : errbuf);
     *wall = isnan(row.wall_s) ? 0 : row.wall_s;
     if (x->rank != 0) { /* tell rank 0 first, so its reply overlaps our writes */
         up_msg res = {UP_RESULT, id, attempt, status, run_stop_signal != 0 && !x->told, *wall,
@@ -455,7 +453,7 @@ static void print_progress(run_ctx *x, int id, int status, double wall, int atte
     printf("[%d/%d] %-12s test %-3d seed %-8lld %-11s %8.2fs%s | done %d failed %d interrupted "
            "%d | ETA %s\n",
            x->n_finished, x->n_todo, x->c->platforms[e->platform].conf.name, e->test,
-           (long long)e->seed, st_names[status], wall,
+           (long long)e->seed, exp_status_name(status), wall,
            again ? (attempt > 1 ? " (retry queued)" : " (retry queued)") : "", x->n_done,
            x->n_failed, x->n_interrupted, eta);
     fflush(stdout);
@@ -464,14 +462,14 @@ static void print_progress(run_ctx *x, int id, int status, double wall, int atte
 /* Books a finished attempt: counts, retry, progress line. */
 static void account(run_ctx *x, int id, int attempt, int status, double wall) {
     if (attempt > x->attempt[id]) x->attempt[id] = attempt;
-    int again = status == ST_FAILED && !x->stopping && attempt < 1 + x->c->retries &&
+    int again = status == EXP_FAILED && !x->stopping && attempt < 1 + x->c->retries &&
                 queue_push(x, id) == 0;
     if (again) {
         x->n_retried++;
     } else {
         x->n_finished++;
-        if (status == ST_DONE) x->n_done++;
-        else if (status == ST_FAILED) x->n_failed++;
+        if (status == EXP_DONE) x->n_done++;
+        else if (status == EXP_FAILED) x->n_failed++;
         else x->n_interrupted++;
     }
     print_progress(x, id, status, wall, attempt, again);
@@ -747,7 +745,7 @@ static void initial_row(const run_ctx *x, int id, exp_row *row) {
     row->seed = e->seed;
     row->attempt = 0;
     if (!platform_runnable(x, e->platform)) {
-        snprintf(row->status, sizeof row->status, "skipped");
+        exp_row_set_status(row, EXP_SKIPPED);
         snprintf(row->error, sizeof row->error, "%s", x->why[e->platform]);
     }
 }
@@ -783,8 +781,9 @@ static int count_todo(const campaign *c, const char *output, int exists) {
     int todo = 0;
     for (int i = 0; i < v.n; i++) {
         const exp_row *r = &v.rows[i];
-        if (!strcmp(r->status, "done") || !strcmp(r->status, "skipped")) continue;
-        if (!strcmp(r->status, "failed") && r->attempt >= 1 + c->retries) continue;
+        exp_status st = exp_row_status(r);
+        if (st == EXP_DONE || st == EXP_SKIPPED) continue;
+        if (st == EXP_FAILED && r->attempt >= 1 + c->retries) continue;
         todo++;
     }
     results_view_free(&v);
@@ -908,7 +907,7 @@ static int open_results(run_ctx *x, const char *output, int flags) {
             x->attempt[i] = r->attempt > 0 ? r->attempt : 0;
             if (!platform_runnable(x, c->experiments[i].platform)) {
                 skipped++;
-                if (exists && strcmp(r->status, "done") != 0) { /* record why, now */
+                if (exists && exp_row_status(r) != EXP_DONE) { /* record why, now */
                     exp_row s;
                     initial_row(x, i, &s);
                     s.attempt = r->attempt;
@@ -916,8 +915,8 @@ static int open_results(run_ctx *x, const char *output, int flags) {
                 }
                 continue;
             }
-            int todo = strcmp(r->status, "done") != 0;
-            if (!strcmp(r->status, "failed") && r->attempt >= 1 + c->retries) {
+            int todo = exp_row_status(r) != EXP_DONE;
+            if (exp_row_status(r) == EXP_FAILED && r->attempt >= 1 + c->retries) {
                 todo = 0;
                 x->n_failed_before++;
             }
@@ -1123,8 +1122,8 @@ int run_campaign(const campaign *c, const char *output, int flags, MPI_Comm comm
         else if (x.n_failed > 0 || x.n_failed_before > 0 || x.n_done < x.n_todo) code = RUN_EXIT_FAILURES;
     }
     MPI_Bcast(&code, 1, MPI_INT, 0, comm);
-    const char *state =
-        code == RUN_EXIT_INTERRUPTED || code == RUN_EXIT_NOSPACE ? "interrupted" : "complete";
+    results_state state =
+        code == RUN_EXIT_INTERRUPTED || code == RUN_EXIT_NOSPACE ? RESULTS_INTERRUPTED : RESULTS_COMPLETE;
     if (results_finish(&x.res, state)) {
         if (x.rank == 0) fprintf(stderr, "platbench: closing %s failed\n", output);
         if (code == RUN_EXIT_OK) code = RUN_EXIT_ERROR;
@@ -1133,7 +1132,7 @@ int run_campaign(const campaign *c, const char *output, int flags, MPI_Comm comm
     if (x.rank == 0) {
         double el = time_mono() - x.t_start;
         printf("\nplatbench: %s after %.1f s: %d done, %d failed, %d interrupted, %d retried "
-               "(of %d to run)\n", state, el, x.n_done, x.n_failed, x.n_interrupted, x.n_retried,
+               "(of %d to run)\n", results_state_name(state), el, x.n_done, x.n_failed, x.n_interrupted, x.n_retried,
                x.n_todo);
         if (x.n_failed_before > 0)
             printf("platbench: %d experiment%s failed in earlier runs with every retry used\n",
