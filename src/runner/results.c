@@ -172,18 +172,6 @@ static hid_t create_ds(hid_t loc, const char *name, hid_t type, int rank, const 
     return ds;
 }
 
-/* HDF5's own metadata checksum (exported by every 1.8+ library, not in the public headers). */
-uint32_t H5_checksum_metadata(const void *data, size_t len, uint32_t initval);
-
-/* H5Fget_file_image of 1.10.8 clears the "open for writing" status flag in the image's
-   version 2/3 superblock but keeps the checksum computed with the flag set, so the image does
-   not open ("incorrect metadata checksum"): recompute it over the superblock's 44 bytes. */
-static void fix_superblock_checksum(unsigned char *img) {
-    if (memcmp(img, "\211HDF\r\n\032\n", 8) != 0 || img[8] < 2 || img[9] != 8) return;
-    uint32_t sum = H5_checksum_metadata(img, 44, 0);
-    for (int i = 0; i < 4; i++) img[44 + i] = (unsigned char)(sum >> (8 * i));
-}
-
 /* Writes the whole structure of a new results file into the open file r->file (rank 0 alone,
    serial driver): datasets allocated early with their fill values, initial rows, attributes.
    0 or non-zero; r's handles stay open for the caller to close. */
@@ -326,22 +314,30 @@ int results_create(results *r, const char *path, MPI_Comm comm, const campaign *
         if (asprintf(&tmp, "%s.tmp", path) < 0) tmp = NULL;
         /* built in memory (core driver, no backing store) and written with write + fsync:
            the disk is touched by our own write only, whose errno tells a full disk */
-        hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+        hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), fcpl = H5Pcreate(H5P_FILE_CREATE);
         H5Pset_fapl_core(fapl, 1 << 20, 0);
-        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
+        /* superblock version 0 (earliest bound): it has no checksum, so the image taken with
+           H5Fget_file_image opens (1.10.8 clears the "open for writing" flag in a version 2/3
+           superblock's image but keeps the checksum computed with it set: "incorrect metadata
+           checksum"). The root group still gets a v2 object header (tracked creation order
+           needs one) with dense attribute storage, so config_text and the hostnames of many
+           ranks fit (compact attributes are limited to 64 KiB) */
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_LATEST);
+        H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED);
+        H5Pset_attr_phase_change(fcpl, 0, 0);
         /* metadata (object headers, their continuations, attributes) in one block at the
            start, before the rows: a file cut inside its rows still opens with the rows
            before the cut (the rows grew with the CPU-placement fields, and the root
            group's continuation landed behind them) */
         H5Pset_meta_block_size(fapl, 1 << 16);
-        r->file = tmp ? H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : -1;
+        r->file = tmp ? H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl) : -1;
         H5Pclose(fapl);
+        H5Pclose(fcpl);
         if (r->file >= 0 && create_structure(r, c, prov, rows, size_ranks, now) == 0)
             size = H5Fget_file_image(r->file, NULL, 0);
         if (size > 0 && (image = malloc((size_t)size)) &&
             H5Fget_file_image(r->file, image, (size_t)size) != size)
             size = -1;
-        if (size >= 48) fix_superblock_checksum(image);
         results_close_handles(r);
         int e = 0;
         if (size <= 0 || !image) {
