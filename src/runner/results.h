@@ -14,6 +14,11 @@
  *        are the initial rows (id/platform/kind/test/seed/status); rank 0 writes them.
  *        0, -1, or RESULTS_NOSPACE (disk full / quota; err names the file system)
  *   results_open(r, path, comm, err, n)                    collective: existing file, read-write
+ *   results_resume(r, path, comm, c, force, rows, &diff, err, n)   collective: opens an existing
+ *        file for the run of c if it can take it (same experiments, steps, rows; the same
+ *        comparable settings unless force: then diff, malloc'd, says what changed), reads its
+ *        rows into rows (N) and records the resume (resume_count + 1, resumeN_*); 0, or -1 with
+ *        err (the file closed again)
  *   results_read_rows(r, rows)                             all N rows (independent read)
  *   results_begin_resume(r, resume_count, comparable, hash, config_text) collective
  *   results_write_row(r, row)                              independent
@@ -143,6 +148,8 @@ const char *results_state_name(results_state state);
 int results_create(results *r, const char *path, MPI_Comm comm, const campaign *c,
                    const provenance *prov, const exp_row *rows, char *err, size_t errlen);
 int results_open(results *r, const char *path, MPI_Comm comm, char *err, size_t errlen);
+int results_resume(results *r, const char *path, MPI_Comm comm, const campaign *c, int force,
+                   exp_row *rows, char **diff, char *err, size_t errlen);
 int results_read_rows(results *r, exp_row *rows);
 int results_begin_resume(results *r, int resume_count, const char *comparable, const char *hash,
                          const char *config_text);
