@@ -795,7 +795,7 @@ static int collect_provenance(run_ctx *x, provenance *prov) {
             memset(&info, 0, sizeof info);
             char e[256] = "";
             if (cp->ops->describe(&cp->conf, &info, e, sizeof e))
-                snprintf(info.detail, sizeof info.detail, "describe failed on %s: %s", x->host, e);
+                snprintf(info.detail, sizeof info.detail, "describe failed on %.64s: %.170s", x->host, e);
             char key[96];
             snprintf(key, sizeof key, "platform.%s.runtime_version", cp->conf.name);
             rc |= provenance_add(prov, key, info.runtime_version);
