@@ -19,25 +19,34 @@ static void note(char *err, size_t errlen, int *n_bad, const char *what) {
     if (++*n_bad == 1) snprintf(err + used, errlen - used, "%s", what);
 }
 
-/* Where each attribute the runner needs (required in the contract) goes in the row. */
-static void *row_field(exp_row *row, const char *name) {
+/* Where each attribute the runner needs (required in the contract) goes in the row, read
+   as the field's own type (HDF5 converts): the row is never written past a field. */
+static void *row_field(exp_row *row, const char *name, hid_t *mem_type) {
+#define D(attr, f) {attr, offsetof(exp_row, f), 1}
+#define I(attr, f) {attr, offsetof(exp_row, f), 0}
     static const struct {
         const char *name; /* WC_ATTR_* */
         size_t offset;    /* in exp_row */
-    } map[] = {{WC_ATTR_FINAL_RATE, offsetof(exp_row, final_rate)},
-               {WC_ATTR_FINAL_ERROR, offsetof(exp_row, final_error)},
-               {WC_ATTR_TRAIN_ACC, offsetof(exp_row, train_acc)},
-               {WC_ATTR_VAL_ACC, offsetof(exp_row, val_acc)},
-               {WC_ATTR_TEST_ACC, offsetof(exp_row, test_acc)},
-               {WC_ATTR_TRAINING_TIME_S, offsetof(exp_row, training_time_s)},
-               {WC_ATTR_LOAD_TIME_S, offsetof(exp_row, load_time_s)},
-               {WC_ATTR_TRAIN_COMPUTE_S, offsetof(exp_row, train_compute_s)},
-               {WC_ATTR_EVAL_TIME_S, offsetof(exp_row, eval_time_s)},
-               {WC_ATTR_TOTAL_TIME_S, offsetof(exp_row, total_time_s)},
-               {WC_ATTR_ITERATIONS, offsetof(exp_row, iterations)},
-               {WC_ATTR_CPUS_SEEN, offsetof(exp_row, cpus_seen)}};
+        int dbl;          /* 1 double, 0 int32 */
+    } map[] = {D(WC_ATTR_FINAL_RATE, final_rate),
+               D(WC_ATTR_FINAL_ERROR, final_error),
+               D(WC_ATTR_TRAIN_ACC, train_acc),
+               D(WC_ATTR_VAL_ACC, val_acc),
+               D(WC_ATTR_TEST_ACC, test_acc),
+               D(WC_ATTR_TRAINING_TIME_S, training_time_s),
+               D(WC_ATTR_LOAD_TIME_S, load_time_s),
+               D(WC_ATTR_TRAIN_COMPUTE_S, train_compute_s),
+               D(WC_ATTR_EVAL_TIME_S, eval_time_s),
+               D(WC_ATTR_TOTAL_TIME_S, total_time_s),
+               I(WC_ATTR_ITERATIONS, iterations),
+               I(WC_ATTR_CPUS_SEEN, cpus_seen)};
+#undef D
+#undef I
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (!strcmp(map[i].name, name)) return (char *)row + map[i].offset;
+        if (!strcmp(map[i].name, name)) {
+            *mem_type = map[i].dbl ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT32;
+            return (char *)row + map[i].offset;
+        }
     return NULL;
 }
 
@@ -45,10 +54,9 @@ static void *row_field(exp_row *row, const char *name) {
 static void read_attrs(hid_t f, exp_row *row, char *err, size_t errlen, int *n_bad) {
     char why[400], what[600];
     for (const wc_attr *a = wc_result_attrs; a->name; a++) {
-        void *dst = a->required ? row_field(row, a->name) : NULL;
+        hid_t mt = -1;
+        void *dst = a->required ? row_field(row, a->name, &mt) : NULL;
         if (!dst) continue; /* the format, checked first; or not the runner's */
-        hid_t mt = a->type == WC_F64 ? H5T_NATIVE_DOUBLE : a->type == WC_I64 ? H5T_NATIVE_INT64
-                                                                            : H5T_NATIVE_INT32;
         int rc = h5io_read_attr_num(f, a->name, mt, dst);
         if (rc == 0) continue;
         h5diag_message(why, sizeof why);
