@@ -23,7 +23,7 @@
 #include "cnn/result.h"
 #include "cnn/train.h"
 #include "cnn/weights.h"
-#include "cnn/h5io.h"
+#include "common/h5io.h"
 #include "common/exit_codes.h"
 #include "common/fsspace.h"
 #include "cnn/paper_model.h"

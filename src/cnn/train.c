@@ -10,9 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-const char *const train_curve_names[CURVE_COUNT] = {"train_loss", "train_acc", "val_loss",
-                                                    "val_acc",    "lr",        "elapsed_s"};
-
 /* x (n, c, h, w) floats, raw 0..255, of images idx[0..n-1] of s (or 0..n-1 from `first`) */
 static void gather(float *x, int *labels, const dataset_split *s, const int *idx, int first, int n)
 {

@@ -20,10 +20,12 @@
 #define PB_TRAIN_H
 #include "cnn/dataset.h"
 #include "cnn/model.h"
+#include "common/workload_contract.h"
 
+/* the curves in the order of their names (wc_curve_names, common/workload_contract.h) */
 enum { CURVE_TRAIN_LOSS, CURVE_TRAIN_ACC, CURVE_VAL_LOSS, CURVE_VAL_ACC, CURVE_LR, CURVE_ELAPSED,
        CURVE_COUNT };
-extern const char *const train_curve_names[CURVE_COUNT]; /* names of /curves/<metric> */
+_Static_assert(CURVE_COUNT == WC_CURVE_COUNT, "one curve per contract name");
 
 typedef struct train_result {
     int iterations;          /* optimizer steps done */

@@ -1,7 +1,7 @@
 /* weights: HDF5 save/load of a model's parameters. See weights.h. */
 #include "cnn/weights.h"
 
-#include "cnn/h5io.h"
+#include "common/h5io.h"
 #include "common/h5diag.h"
 
 #include <stdio.h>

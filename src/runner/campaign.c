@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../common/rng.h"
+#include "../common/workload_contract.h"
 
 #include "hostlist.h"
 
@@ -915,20 +916,21 @@ int campaign_workload_argv(const campaign *c, const experiment *e, const char *r
                            strv *out) {
     int rc = strv_push(out, c->executable);
     if (c->interface == WORKLOAD_PLATBENCH_CNN) {
-        rc |= strv_push(out, "train");
-        rc |= strv_push(out, "--model");
+        /* the contract's command line (common/workload_contract.h) */
+        rc |= strv_push(out, WC_TRAIN_COMMAND);
+        rc |= strv_push(out, WC_FLAG_MODEL);
         rc |= strv_push(out, c->model);
-        rc |= strv_push(out, "--data");
+        rc |= strv_push(out, WC_FLAG_DATA);
         rc |= strv_push(out, c->data);
-        rc |= strv_push(out, "--out");
+        rc |= strv_push(out, WC_FLAG_OUT);
         rc |= strv_push(out, result_path);
-        rc |= strv_pushf(out, "--steps");
+        rc |= strv_push(out, WC_FLAG_STEPS);
         rc |= strv_pushf(out, "%d", c->steps);
-        rc |= strv_push(out, "--batch");
+        rc |= strv_push(out, WC_FLAG_BATCH);
         rc |= strv_pushf(out, "%d", c->batch);
-        rc |= strv_push(out, "--threads");
+        rc |= strv_push(out, WC_FLAG_THREADS);
         rc |= strv_pushf(out, "%d", c->threads);
-        rc |= strv_push(out, "--seed");
+        rc |= strv_push(out, WC_FLAG_SEED);
         rc |= strv_pushf(out, "%lld", (long long)e->seed);
     }
     rc |= strv_extend(out, (const char *const *)c->args.items);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/mpi_check.h"
+
 void cpus_format(const cpu_set_t *set, char *buf, size_t n) {
     size_t o = 0;
     buf[0] = '\0';
@@ -49,22 +51,22 @@ int cpus_place_compute(cpus_place *p, MPI_Comm comm, char *err, size_t errlen) {
     if (bad) snprintf(err, errlen, "sched_getaffinity: %s", strerror(errno));
     MPI_Comm local;
     int rank = 0;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &local);
-    MPI_Comm_rank(local, &p->local_rank);
-    MPI_Comm_size(local, &p->local_size);
+    MPI_CHECK(MPI_Comm_rank(comm, &rank));
+    MPI_CHECK(MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &local));
+    MPI_CHECK(MPI_Comm_rank(local, &p->local_rank));
+    MPI_CHECK(MPI_Comm_size(local, &p->local_size));
     int k = p->local_size;
     cpu_set_t *all = calloc((size_t)k, sizeof *all);
     int anybad = bad || !all;
-    MPI_Allreduce(MPI_IN_PLACE, &anybad, 1, MPI_INT, MPI_LOR, comm);
+    MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &anybad, 1, MPI_INT, MPI_LOR, comm));
     if (anybad) {
         if (!bad) snprintf(err, errlen, "out of memory");
         free(all);
-        MPI_Comm_free(&local);
+        MPI_CHECK(MPI_Comm_free(&local));
         return -1;
     }
-    MPI_Allgather(&p->set, sizeof p->set, MPI_BYTE, all, sizeof p->set, MPI_BYTE, local);
-    MPI_Comm_free(&local);
+    MPI_CHECK(MPI_Allgather(&p->set, sizeof p->set, MPI_BYTE, all, sizeof p->set, MPI_BYTE, local));
+    MPI_CHECK(MPI_Comm_free(&local));
     int disjoint = 1;
     cpu_set_t uni;
     CPU_ZERO(&uni);
@@ -105,7 +107,7 @@ int cpus_place_compute(cpus_place *p, MPI_Comm comm, char *err, size_t errlen) {
     }
     p->n = CPU_COUNT(&p->set);
     cpus_format(&p->set, p->list, sizeof p->list);
-    MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_LOR, comm);
+    MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_LOR, comm));
     if (bad && !*err) snprintf(err, errlen, "pinning failed on another rank");
     return bad ? -1 : 0;
 }

@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 
 #include "iosafe.h"
+#include "../common/mpi_check.h"
 
 int provenance_add(provenance *p, const char *key, const char *value) {
     if (p->n >= PROVENANCE_MAX) return -1;
@@ -88,13 +89,13 @@ static int broadcast(provenance *p, MPI_Comm comm, int rank) {
         }
     }
     long long l = (long long)len;
-    MPI_Bcast(&l, 1, MPI_LONG_LONG, 0, comm);
+    MPI_CHECK(MPI_Bcast(&l, 1, MPI_LONG_LONG, 0, comm));
     len = (size_t)l;
     if (rank != 0) {
         buf = malloc(len + 1);
         if (!buf) return -1; /* the other ranks fail in the next collective anyway */
     }
-    MPI_Bcast(buf, (int)len, MPI_CHAR, 0, comm);
+    MPI_CHECK(MPI_Bcast(buf, (int)len, MPI_CHAR, 0, comm));
     if (rank != 0) {
         provenance_free(p);
         for (size_t o = 0; o < len;) {
@@ -112,12 +113,12 @@ static int broadcast(provenance *p, MPI_Comm comm, int rank) {
 
 int provenance_collect(provenance *p, MPI_Comm comm, const char *hostname) {
     int rank, size;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
+    MPI_CHECK(MPI_Comm_rank(comm, &rank));
+    MPI_CHECK(MPI_Comm_size(comm, &size));
     char host[64];
     snprintf(host, sizeof host, "%s", hostname);
     char *all = rank == 0 ? calloc((size_t)size, sizeof host) : NULL;
-    MPI_Gather(host, sizeof host, MPI_CHAR, all, sizeof host, MPI_CHAR, 0, comm);
+    MPI_CHECK(MPI_Gather(host, sizeof host, MPI_CHAR, all, sizeof host, MPI_CHAR, 0, comm));
     int rc = 0;
     if (rank == 0) {
         if (!all) return -1;
@@ -138,7 +139,7 @@ int provenance_collect(provenance *p, MPI_Comm comm, const char *hostname) {
         rc |= provenance_add(p, "kernel", buf);
         int len = 0;
         char lib[MPI_MAX_LIBRARY_VERSION_STRING];
-        MPI_Get_library_version(lib, &len);
+        MPI_CHECK(MPI_Get_library_version(lib, &len));
         lib[strcspn(lib, "\n")] = '\0';
         rc |= provenance_add(p, "mpi_version", lib);
         unsigned maj, min, rel;
@@ -167,7 +168,7 @@ int provenance_collect(provenance *p, MPI_Comm comm, const char *hostname) {
         if (tl) rc |= provenance_add(p, "slurm_time_limit", tl);
         free(all);
     }
-    MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
+    MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
     if (rc) return -1;
     return broadcast(p, comm, rank);
 }

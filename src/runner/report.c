@@ -25,15 +25,7 @@ static int platform_list(const results_view *v, const char **names, const char *
     return n;
 }
 
-enum { S_DONE, S_FAILED, S_INTERRUPTED, S_RUNNING, S_PENDING, S_SKIPPED, S_N };
-static const char *const s_names[S_N] = {"done", "failed", "interrupted", "running", "pending",
-                                         "skipped"};
-
-static int status_index(const char *s) {
-    for (int i = 0; i < S_N; i++)
-        if (!strcmp(s, s_names[i])) return i;
-    return S_PENDING;
-}
+static int is_done(const exp_row *r) { return exp_row_status(r) == EXP_DONE; }
 
 /* Prints the damaged objects of a loaded file, one line each, to stderr (after the tables,
  * so they end the output). Returns 1 when there were any, else 0. */
@@ -56,7 +48,7 @@ int report_status(const char *path, FILE *fp, char *err, size_t errlen) {
     if (results_load(path, &v, err, errlen)) return -1;
     const char *names[256], *kinds[256];
     int P = platform_list(&v, names, kinds, 256);
-    int tot[S_N] = {0};
+    int tot[EXP_N_STATUS] = {0};
     char when[64] = "?";
     if (!isnan(v.updated_unix)) {
         time_t t = (time_t)v.updated_unix;
@@ -64,24 +56,25 @@ int report_status(const char *path, FILE *fp, char *err, size_t errlen) {
     }
     fprintf(fp, "%s: campaign \"%s\", state %s (updated %s), %d experiments\n", path,
             v.campaign_name, v.state, when, v.n);
-    fprintf(fp, "%-16s %6s %6s %11s %7s %7s %7s %9s\n", "platform", "done", "failed",
-            "interrupted", "running", "pending", "skipped", "remaining");
+    fprintf(fp, "%-16s %6s %6s %11s %7s %7s %7s %9s\n", "platform", exp_status_name(EXP_DONE),
+            exp_status_name(EXP_FAILED), exp_status_name(EXP_INTERRUPTED), exp_status_name(EXP_RUNNING),
+            exp_status_name(EXP_PENDING), exp_status_name(EXP_SKIPPED), "remaining");
     for (int p = 0; p <= P; p++) {
-        int cnt[S_N] = {0};
+        int cnt[EXP_N_STATUS] = {0};
         for (int i = 0; i < v.n; i++) {
             if (p < P && strcmp(v.rows[i].platform, names[p])) continue;
-            cnt[status_index(v.rows[i].status)]++;
+            cnt[exp_row_status(&v.rows[i])]++;
         }
         if (p < P)
-            for (int s = 0; s < S_N; s++) tot[s] += cnt[s];
+            for (int s = 0; s < EXP_N_STATUS; s++) tot[s] += cnt[s];
         int *c = p < P ? cnt : tot;
-        fprintf(fp, "%-16s %6d %6d %11d %7d %7d %7d %9d\n", p < P ? names[p] : "TOTAL", c[S_DONE],
-                c[S_FAILED], c[S_INTERRUPTED], c[S_RUNNING], c[S_PENDING], c[S_SKIPPED],
-                c[S_INTERRUPTED] + c[S_RUNNING] + c[S_PENDING]);
+        fprintf(fp, "%-16s %6d %6d %11d %7d %7d %7d %9d\n", p < P ? names[p] : "TOTAL", c[EXP_DONE],
+                c[EXP_FAILED], c[EXP_INTERRUPTED], c[EXP_RUNNING], c[EXP_PENDING], c[EXP_SKIPPED],
+                c[EXP_INTERRUPTED] + c[EXP_RUNNING] + c[EXP_PENDING]);
     }
     int shown = 0;
     for (int i = 0; i < v.n && shown < 10; i++)
-        if (!strcmp(v.rows[i].status, "failed") || !strcmp(v.rows[i].status, "skipped")) {
+        if (exp_row_status(&v.rows[i]) == EXP_FAILED || exp_row_status(&v.rows[i]) == EXP_SKIPPED) {
             if (!shown++) fprintf(fp, "problems (first 10):\n");
             fprintf(fp, "  e%04d %-12s test %d attempt %d %s: %s\n", v.rows[i].id,
                     v.rows[i].platform, v.rows[i].test, v.rows[i].attempt, v.rows[i].status,
@@ -114,7 +107,7 @@ static int stats(double *vals, int n, double *med, double *mn, double *mx) {
 /* A done row whose timings count: not oversubscribed (threads > its CPUs, or CPUs shared
    with another rank; analysis/SCHEMA.md). */
 static int clean_row(const exp_row *r) {
-    return !strcmp(r->status, "done") && r->oversubscribed != 1;
+    return is_done(r) && r->oversubscribed != 1;
 }
 
 /* Median of field over the clean done rows of platform name. */
@@ -129,34 +122,28 @@ static double platform_median(const results_view *v, const char *name, double *b
     return med;
 }
 
-int report_print(const char *path, FILE *fp, char *err, size_t errlen) {
-    results_view v;
-    if (results_load(path, &v, err, errlen)) return -1;
-    double *buf = malloc((size_t)(v.n ? v.n : 1) * sizeof *buf);
-    if (!buf) {
-        snprintf(err, errlen, "out of memory");
-        results_view_free(&v);
-        return -1;
-    }
-    const char *names[256], *kinds[256];
-    int P = platform_list(&v, names, kinds, 256);
-    fprintf(fp, "campaign \"%s\" (%s, state %s), %d experiments\n\n", v.campaign_name, path,
-            v.state, v.n);
-    const char *bare = NULL;
-    for (int p = 0; p < P && !bare; p++)
-        if (!strcmp(kinds[p], "bare")) bare = names[p];
-    double bare_med = bare ? platform_median(&v, bare, buf, offsetof(exp_row, training_time_s))
-                           : NAN;
-    double bare_wall = bare ? platform_median(&v, bare, buf, offsetof(exp_row, wall_s)) : NAN;
+/* The platforms of a loaded file, in order of first appearance, and its bare one. */
+typedef struct report_ctx {
+    const results_view *v;  /* the file */
+    const char *names[256]; /* platform names */
+    const char *kinds[256]; /* their kinds */
+    int P;                  /* platforms */
+    double *buf;            /* scratch, one double per row */
+} report_ctx;
 
+/* The best run of each platform. */
+static void print_best(FILE *fp, const report_ctx *rc) {
+    const results_view *v = rc->v;
+    const char *const *names = rc->names;
+    int P = rc->P;
     fprintf(fp, "Best run per platform (highest test accuracy; ties -> lowest training time)\n");
     fprintf(fp, "%-14s %5s %10s %10s %9s %9s %9s %10s %6s\n", "platform", "iter", "final_rate",
             "final_err", "train_acc", "val_acc", "test_acc", "time_s", "test");
     for (int p = 0; p < P; p++) {
         const exp_row *best = NULL;
-        for (int i = 0; i < v.n; i++) {
-            const exp_row *r = &v.rows[i];
-            if (strcmp(r->platform, names[p]) || strcmp(r->status, "done")) continue;
+        for (int i = 0; i < v->n; i++) {
+            const exp_row *r = &v->rows[i];
+            if (strcmp(r->platform, names[p]) || !is_done(r)) continue;
             double a = isfinite(r->test_acc) ? r->test_acc : -1;
             double b = best && isfinite(best->test_acc) ? best->test_acc : -1;
             if (!best || a > b || (a == b && r->training_time_s < best->training_time_s)) best = r;
@@ -169,29 +156,44 @@ int report_print(const char *path, FILE *fp, char *err, size_t errlen) {
                 best->iterations, best->final_rate, best->final_error, best->train_acc,
                 best->val_acc, best->test_acc, best->training_time_s, best->test);
     }
+}
+
+/* Per platform: outcome counts, medians [min, max], times relative to bare. */
+static void print_summary(FILE *fp, const report_ctx *rc) {
+    const results_view *v = rc->v;
+    const char *const *names = rc->names;
+    const char *const *kinds = rc->kinds;
+    double *buf = rc->buf;
+    int P = rc->P;
+    const char *bare = NULL;
+    for (int p = 0; p < P && !bare; p++)
+        if (!strcmp(kinds[p], "bare")) bare = names[p];
+    double bare_med = bare ? platform_median(v, bare, buf, offsetof(exp_row, training_time_s)) : NAN;
+    double bare_wall = bare ? platform_median(v, bare, buf, offsetof(exp_row, wall_s)) : NAN;
     int n_over = 0;
-    for (int i = 0; i < v.n; i++) n_over += !strcmp(v.rows[i].status, "done") && v.rows[i].oversubscribed == 1;
+    for (int i = 0; i < v->n; i++) n_over += is_done(&v->rows[i]) && v->rows[i].oversubscribed == 1;
     fprintf(fp, "\nSummary over tests (done runs): median [min, max]; time/bare and wall/bare over "
                 "runs not oversubscribed\n");
-    fprintf(fp, "%-14s %4s %6s %7s %-26s %-26s %-26s %-11s %s\n", "platform", "done", "failed",
-            "skipped", "training_time_s", "test_acc", "val_acc", "time/bare", "wall/bare");
+    fprintf(fp, "%-14s %4s %6s %7s %-26s %-26s %-26s %-11s %s\n", "platform", exp_status_name(EXP_DONE),
+            exp_status_name(EXP_FAILED), exp_status_name(EXP_SKIPPED), "training_time_s", "test_acc", "val_acc", "time/bare", "wall/bare");
     for (int p = 0; p < P; p++) {
         int done = 0, failed = 0, skipped = 0;
-        for (int i = 0; i < v.n; i++) {
-            if (strcmp(v.rows[i].platform, names[p])) continue;
-            done += !strcmp(v.rows[i].status, "done");
-            failed += !strcmp(v.rows[i].status, "failed");
-            skipped += !strcmp(v.rows[i].status, "skipped");
+        for (int i = 0; i < v->n; i++) {
+            if (strcmp(v->rows[i].platform, names[p])) continue;
+            exp_status st = exp_row_status(&v->rows[i]);
+            done += st == EXP_DONE;
+            failed += st == EXP_FAILED;
+            skipped += st == EXP_SKIPPED;
         }
         char cols[3][64];
         size_t fields[3] = {offsetof(exp_row, training_time_s), offsetof(exp_row, test_acc),
                             offsetof(exp_row, val_acc)};
         for (int f = 0; f < 3; f++) {
             int n = 0;
-            for (int i = 0; i < v.n; i++)
-                if (!strcmp(v.rows[i].platform, names[p]) && !strcmp(v.rows[i].status, "done") &&
-                    (f > 0 || clean_row(&v.rows[i]))) /* timings: clean runs only */
-                    buf[n++] = *(const double *)((const char *)&v.rows[i] + fields[f]);
+            for (int i = 0; i < v->n; i++)
+                if (!strcmp(v->rows[i].platform, names[p]) && is_done(&v->rows[i]) &&
+                    (f > 0 || clean_row(&v->rows[i]))) /* timings: clean runs only */
+                    buf[n++] = *(const double *)((const char *)&v->rows[i] + fields[f]);
             double med, mn, mx;
             if (stats(buf, n, &med, &mn, &mx))
                 snprintf(cols[f], sizeof cols[f], f ? "%.4f [%.4f, %.4f]" : "%.2f [%.2f, %.2f]",
@@ -199,8 +201,8 @@ int report_print(const char *path, FILE *fp, char *err, size_t errlen) {
             else
                 snprintf(cols[f], sizeof cols[f], "-");
         }
-        double med = platform_median(&v, names[p], buf, offsetof(exp_row, training_time_s));
-        double wall = platform_median(&v, names[p], buf, offsetof(exp_row, wall_s));
+        double med = platform_median(v, names[p], buf, offsetof(exp_row, training_time_s));
+        double wall = platform_median(v, names[p], buf, offsetof(exp_row, wall_s));
         char rel[32] = "-", relw[32] = "-";
         if (isfinite(med) && isfinite(bare_med) && bare_med > 0)
             snprintf(rel, sizeof rel, "%.3f", med / bare_med);
@@ -215,6 +217,14 @@ int report_print(const char *path, FILE *fp, char *err, size_t errlen) {
         fprintf(fp, "OVERSUBSCRIBED: %d done run%s ran with more threads than CPUs or on CPUs shared "
                 "with another rank (allow_oversubscribe): their timings are left out of the "
                 "columns above and shown below only\n", n_over, n_over == 1 ? "" : "s");
+}
+
+/* Training time by timing condition: solo, with co-runners, oversubscribed. */
+static void print_conditions(FILE *fp, const report_ctx *rc) {
+    const results_view *v = rc->v;
+    const char *const *names = rc->names;
+    double *buf = rc->buf;
+    int P = rc->P;
     /* timing conditions: solo vs with co-runners on the same host vs oversubscribed */
     fprintf(fp, "\nTiming conditions (training_time_s, done runs): n median\n");
     fprintf(fp, "%-14s %-20s %-20s %-20s\n", "platform", "solo", "with co-runners", "oversubscribed");
@@ -222,9 +232,9 @@ int report_print(const char *path, FILE *fp, char *err, size_t errlen) {
         char cols[3][32];
         for (int k = 0; k < 3; k++) {
             int n = 0;
-            for (int i = 0; i < v.n; i++) {
-                const exp_row *r = &v.rows[i];
-                if (strcmp(r->platform, names[p]) || strcmp(r->status, "done")) continue;
+            for (int i = 0; i < v->n; i++) {
+                const exp_row *r = &v->rows[i];
+                if (strcmp(r->platform, names[p]) || !is_done(r)) continue;
                 int cls = r->oversubscribed == 1 ? 2 : r->corunners[0] ? 1 : 0;
                 if (cls == k) buf[n++] = r->training_time_s;
             }
@@ -235,7 +245,25 @@ int report_print(const char *path, FILE *fp, char *err, size_t errlen) {
         }
         fprintf(fp, "%-14s %-20s %-20s %-20s\n", names[p], cols[0], cols[1], cols[2]);
     }
-    free(buf);
+}
+
+int report_print(const char *path, FILE *fp, char *err, size_t errlen) {
+    results_view v;
+    if (results_load(path, &v, err, errlen)) return -1;
+    report_ctx rc = {.v = &v};
+    rc.buf = malloc((size_t)(v.n ? v.n : 1) * sizeof *rc.buf);
+    if (!rc.buf) {
+        snprintf(err, errlen, "out of memory");
+        results_view_free(&v);
+        return -1;
+    }
+    rc.P = platform_list(&v, rc.names, rc.kinds, 256);
+    fprintf(fp, "campaign \"%s\" (%s, state %s), %d experiments\n\n", v.campaign_name, path,
+            v.state, v.n);
+    print_best(fp, &rc);
+    print_summary(fp, &rc);
+    print_conditions(fp, &rc);
+    free(rc.buf);
     int damaged = report_damage(path, &v);
     results_view_free(&v);
     return damaged;

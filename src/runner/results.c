@@ -13,19 +13,42 @@
 
 #include "../common/durable.h"
 #include "../common/h5diag.h"
+#include "../common/h5io.h"
+#include "../common/mpi_check.h"
 #include "../common/timing.h"
 #include "launch.h"
 #include "../common/fsspace.h"
 
-const char *const results_curve_names[RESULTS_N_CURVES] = {"train_loss", "train_acc", "val_loss",
-                                                           "val_acc",    "lr",        "elapsed_s"};
+enum { STATE_SIZE = 16 }; /* the root attribute "state": fixed, rewritten in place */
+
+static const char *const status_names[EXP_N_STATUS] = {"pending", "running", "done", "failed",
+                                                      "interrupted", "skipped"};
+static const char *const state_names[] = {"running", "complete", "interrupted"};
+
+const char *exp_status_name(exp_status s) {
+    return s >= 0 && s < EXP_N_STATUS ? status_names[s] : "?";
+}
+
+exp_status exp_status_parse(const char *text) {
+    for (int s = 0; s < EXP_N_STATUS; s++)
+        if (!strcmp(text, status_names[s])) return (exp_status)s;
+    return EXP_PENDING;
+}
+
+void exp_row_set_status(exp_row *row, exp_status s) {
+    snprintf(row->status, sizeof row->status, "%s", exp_status_name(s));
+}
+
+exp_status exp_row_status(const exp_row *row) { return exp_status_parse(row->status); }
+
+const char *results_state_name(results_state state) { return state_names[state]; }
 
 void exp_row_init(exp_row *row) {
     memset(row, 0, sizeof *row);
     row->id = -1;
     row->test = -1;
     row->seed = -1;
-    snprintf(row->status, sizeof row->status, "pending");
+    exp_row_set_status(row, EXP_PENDING);
     row->rank = -1;
     row->exit_code = -1;
     row->peak_rss_kb = -1;
@@ -42,17 +65,10 @@ void exp_row_init(exp_row *row) {
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) *d[i] = NAN;
 }
 
-static hid_t str_type(size_t n) {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, n);
-    H5Tset_strpad(t, H5T_STR_NULLTERM);
-    return t;
-}
-
 static hid_t make_row_type(void) {
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(exp_row));
-    hid_t s16 = str_type(16), s32 = str_type(32), s64 = str_type(64), s128 = str_type(128),
-          s160 = str_type(160);
+    hid_t s16 = h5io_str_type(16), s32 = h5io_str_type(32), s64 = h5io_str_type(64), s128 = h5io_str_type(128),
+          s160 = h5io_str_type(160);
 #define I32(f) H5Tinsert(t, #f, HOFFSET(exp_row, f), H5T_NATIVE_INT32)
 #define I64(f) H5Tinsert(t, #f, HOFFSET(exp_row, f), H5T_NATIVE_INT64)
 #define DBL(f) H5Tinsert(t, #f, HOFFSET(exp_row, f), H5T_NATIVE_DOUBLE)
@@ -111,69 +127,8 @@ static hid_t make_row_type(void) {
     return t;
 }
 
-static int attr_text(hid_t obj, const char *name, const char *value) {
-    size_t len = strlen(value);
-    hid_t t = str_type(len + 1), sp = H5Screate(H5S_SCALAR);
-    if (H5Aexists(obj, name) > 0) H5Adelete(obj, name);
-    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = a < 0 || H5Awrite(a, t, value) < 0 ? -1 : 0;
-    if (a >= 0) H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
-    return rc;
-}
-
-static int attr_num(hid_t obj, const char *name, hid_t type, const void *value) {
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Aexists(obj, name) > 0 ? H5Aopen(obj, name, H5P_DEFAULT)
-                                       : H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = a < 0 || H5Awrite(a, type, value) < 0 ? -1 : 0;
-    if (a >= 0) H5Aclose(a);
-    H5Sclose(sp);
-    return rc;
-}
-
-int results_get_attr_text(hid_t obj, const char *name, char *buf, size_t n) {
-    if (n) buf[0] = '\0';
-    if (H5Aexists(obj, name) <= 0) return -1;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0) return -1;
-    hid_t ft = H5Aget_type(a), sp = H5Aget_space(a);
-    int rc = -1;
-    /* one fixed-length string (a file may hold any shape: tmp has room for one) */
-    if (H5Tget_class(ft) == H5T_STRING && !H5Tis_variable_str(ft) && sp >= 0 &&
-        H5Sget_simple_extent_npoints(sp) == 1 && H5Tget_size(ft) <= 65536) {
-        size_t sz = H5Tget_size(ft);
-        char *tmp = calloc(1, sz + 1);
-        hid_t mt = str_type(sz + 1);
-        if (tmp && H5Aread(a, mt, tmp) >= 0) {
-            snprintf(buf, n, "%s", tmp);
-            rc = 0;
-        }
-        H5Tclose(mt);
-        free(tmp);
-    }
-    if (sp >= 0) H5Sclose(sp);
-    H5Tclose(ft);
-    H5Aclose(a);
-    return rc;
-}
-
-static double attr_double(hid_t obj, const char *name) {
-    double v = NAN;
-    if (H5Aexists(obj, name) <= 0) return v;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a >= 0) {
-        hid_t sp = H5Aget_space(a); /* one value: v has room for no more */
-        if (sp < 0 || H5Sget_simple_extent_npoints(sp) != 1 || H5Aread(a, H5T_NATIVE_DOUBLE, &v) < 0) v = NAN;
-        if (sp >= 0) H5Sclose(sp);
-        H5Aclose(a);
-    }
-    return v;
-}
-
 static int describe_ds(hid_t ds, const char *units, const char *description) {
-    return attr_text(ds, "units", units) | attr_text(ds, "description", description);
+    return h5io_attr_str(ds, "units", units) | h5io_attr_str(ds, "description", description);
 }
 
 static void results_init_handles(results *r) {
@@ -218,26 +173,12 @@ static hid_t create_ds(hid_t loc, const char *name, hid_t type, int rank, const 
     return ds;
 }
 
-/* HDF5's own metadata checksum (exported by every 1.8+ library, not in the public headers). */
-uint32_t H5_checksum_metadata(const void *data, size_t len, uint32_t initval);
-
-/* H5Fget_file_image of 1.10.8 clears the "open for writing" status flag in the image's
-   version 2/3 superblock but keeps the checksum computed with the flag set, so the image does
-   not open ("incorrect metadata checksum"): recompute it over the superblock's 44 bytes. */
-static void fix_superblock_checksum(unsigned char *img) {
-    if (memcmp(img, "\211HDF\r\n\032\n", 8) != 0 || img[8] < 2 || img[9] != 8) return;
-    uint32_t sum = H5_checksum_metadata(img, 44, 0);
-    for (int i = 0; i < 4; i++) img[44 + i] = (unsigned char)(sum >> (8 * i));
-}
-
-/* Writes the whole structure of a new results file into the open file r->file (rank 0 alone,
-   serial driver): datasets allocated early with their fill values, initial rows, attributes.
-   0 or non-zero; r's handles stay open for the caller to close. */
-static int create_structure(results *r, const campaign *c, const provenance *prov,
-                            const exp_row *rows, int size, double now) {
+/* The datasets of the run's data: /experiments, /curves/<metric>, /output/std{out,err}_tail, each
+   allocated early with its fill values and described; r's handles set. 0 or non-zero. */
+static int create_datasets(results *r) {
     int rc = 0;
     r->row_type = make_row_type();
-    r->tail_type = str_type(LAUNCH_TAIL);
+    r->tail_type = h5io_str_type(LAUNCH_TAIL);
     exp_row fill;
     exp_row_init(&fill);
     hsize_t n = (hsize_t)r->n, dims2[2] = {(hsize_t)r->n, (hsize_t)r->steps};
@@ -250,11 +191,10 @@ static int create_structure(results *r, const campaign *c, const provenance *pro
     static const char *const units[RESULTS_N_CURVES] = {"loss", "fraction", "loss", "fraction",
                                                         "learning rate", "s"};
     for (int i = 0; i < RESULTS_N_CURVES; i++) {
-        r->curve_ds[i] = create_ds(g, results_curve_names[i], H5T_NATIVE_DOUBLE, 2, dims2, &nan);
+        r->curve_ds[i] = create_ds(g, wc_curve_names[i], H5T_NATIVE_DOUBLE, 2, dims2, &nan);
         rc |= r->curve_ds[i] < 0;
         char d[128];
-        snprintf(d, sizeof d, "%s per step; row = experiment id; NaN = not measured",
-                 results_curve_names[i]);
+        snprintf(d, sizeof d, "%s per step; row = experiment id; NaN = not measured", wc_curve_names[i]);
         rc |= describe_ds(r->curve_ds[i], units[i], d);
     }
     H5Gclose(g);
@@ -266,91 +206,167 @@ static int create_structure(results *r, const campaign *c, const provenance *pro
     rc |= describe_ds(r->out_ds[0], "text", "last bytes of the launched command's stdout");
     rc |= describe_ds(r->out_ds[1], "text", "last bytes of the launched command's stderr");
     H5Gclose(g);
+    return rc;
+}
 
-    /* /platforms */
-    typedef struct prow {
-        char name[32], kind[16], hosts[128], runtime_version[256], image_id[256], detail[256];
-    } prow;
-    hid_t pt = H5Tcreate(H5T_COMPOUND, sizeof(prow));
-    hid_t s16 = str_type(16), s32 = str_type(32), s128 = str_type(128), s256 = str_type(256);
-    H5Tinsert(pt, "name", HOFFSET(prow, name), s32);
-    H5Tinsert(pt, "kind", HOFFSET(prow, kind), s16);
-    H5Tinsert(pt, "hosts", HOFFSET(prow, hosts), s128);
-    H5Tinsert(pt, "runtime_version", HOFFSET(prow, runtime_version), s256);
-    H5Tinsert(pt, "image_id", HOFFSET(prow, image_id), s256);
-    H5Tinsert(pt, "detail", HOFFSET(prow, detail), s256);
-    hsize_t np = (hsize_t)c->n_platforms;
-    prow pfill;
-    memset(&pfill, 0, sizeof pfill);
-    hid_t pds = create_ds(r->file, "platforms", pt, 1, &np, &pfill);
-    rc |= pds < 0;
-    if (pds >= 0) {
-        prow *pr = calloc((size_t)c->n_platforms, sizeof *pr);
-        if (pr) {
-            for (int i = 0; i < c->n_platforms; i++) {
-                const platform_conf *pc = &c->platforms[i].conf;
-                char key[96];
-                snprintf(pr[i].name, sizeof pr[i].name, "%s", pc->name);
-                snprintf(pr[i].kind, sizeof pr[i].kind, "%s", pc->kind);
-                snprintf(pr[i].hosts, sizeof pr[i].hosts, "%s", pc->hosts ? pc->hosts : "");
-                const char *v;
-                snprintf(key, sizeof key, "platform.%s.runtime_version", pc->name);
-                if ((v = provenance_get(prov, key)))
-                    snprintf(pr[i].runtime_version, sizeof pr[i].runtime_version, "%s", v);
-                snprintf(key, sizeof key, "platform.%s.image_id", pc->name);
-                if ((v = provenance_get(prov, key)))
-                    snprintf(pr[i].image_id, sizeof pr[i].image_id, "%s", v);
-                snprintf(key, sizeof key, "platform.%s.detail", pc->name);
-                if ((v = provenance_get(prov, key)))
-                    snprintf(pr[i].detail, sizeof pr[i].detail, "%s", v);
-            }
-            if (H5Dwrite(pds, pt, H5S_ALL, H5S_ALL, H5P_DEFAULT, pr) < 0) rc = 1;
-            free(pr);
-        } else {
-            rc = 1;
-        }
-    }
-    if (pds >= 0) H5Dclose(pds);
-    H5Tclose(pt);
+/* One row of /platforms. */
+typedef struct platform_row {
+    char name[32], kind[16], hosts[128];            /* from the config */
+    char runtime_version[256], image_id[256], detail[256]; /* from the provenance */
+} platform_row;
+
+static hid_t make_platform_type(void) {
+    hid_t pt = H5Tcreate(H5T_COMPOUND, sizeof(platform_row));
+    hid_t s16 = h5io_str_type(16), s32 = h5io_str_type(32), s128 = h5io_str_type(128), s256 = h5io_str_type(256);
+    H5Tinsert(pt, "name", HOFFSET(platform_row, name), s32);
+    H5Tinsert(pt, "kind", HOFFSET(platform_row, kind), s16);
+    H5Tinsert(pt, "hosts", HOFFSET(platform_row, hosts), s128);
+    H5Tinsert(pt, "runtime_version", HOFFSET(platform_row, runtime_version), s256);
+    H5Tinsert(pt, "image_id", HOFFSET(platform_row, image_id), s256);
+    H5Tinsert(pt, "detail", HOFFSET(platform_row, detail), s256);
     H5Tclose(s16);
     H5Tclose(s32);
     H5Tclose(s128);
     H5Tclose(s256);
+    return pt;
+}
 
-    /* initial rows (ids, platforms, seeds, skipped ones) */
-    if (r->n > 0 && H5Dwrite(r->exp_ds, r->row_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0)
-        rc = 1;
+/* The provenance value of key platform.NAME.FIELD into buf ("" when none). */
+static void platform_prov(const provenance *prov, const char *name, const char *field, char *buf, size_t n) {
+    char key[96];
+    snprintf(key, sizeof key, "platform.%s.%s", name, field);
+    const char *v = provenance_get(prov, key);
+    snprintf(buf, n, "%s", v ? v : "");
+}
 
-    /* root attributes */
-    hid_t f = r->file;
-    int fv = 1, ne = r->n, st = r->steps, resumes = 0;
-    rc |= attr_text(f, "format", "platbench-results");
-    rc |= attr_num(f, "format_version", H5T_NATIVE_INT32, &fv);
-    rc |= attr_text(f, "campaign_name", c->name);
-    rc |= attr_text(f, "config_file", c->config_file);
-    rc |= attr_text(f, "config_text", c->config_text);
-    rc |= attr_text(f, "config_hash", c->config_hash);
-    rc |= attr_text(f, "comparable_settings", c->comparable);
-    rc |= attr_num(f, "created_unix", H5T_NATIVE_DOUBLE, &now);
-    rc |= attr_num(f, "updated_unix", H5T_NATIVE_DOUBLE, &now);
+/* /platforms: one row per platform of the campaign. 0 or non-zero. */
+static int write_platforms(results *r, const campaign *c, const provenance *prov) {
+    hid_t pt = make_platform_type();
+    hsize_t np = (hsize_t)c->n_platforms;
+    platform_row pfill, *pr = calloc((size_t)(c->n_platforms ? c->n_platforms : 1), sizeof *pr);
+    memset(&pfill, 0, sizeof pfill);
+    hid_t pds = create_ds(r->file, "platforms", pt, 1, &np, &pfill);
+    int rc = pds < 0 || !pr;
+    for (int i = 0; !rc && i < c->n_platforms; i++) {
+        const platform_conf *pc = &c->platforms[i].conf;
+        snprintf(pr[i].name, sizeof pr[i].name, "%s", pc->name);
+        snprintf(pr[i].kind, sizeof pr[i].kind, "%s", pc->kind);
+        snprintf(pr[i].hosts, sizeof pr[i].hosts, "%s", pc->hosts ? pc->hosts : "");
+        platform_prov(prov, pc->name, "runtime_version", pr[i].runtime_version, sizeof pr[i].runtime_version);
+        platform_prov(prov, pc->name, "image_id", pr[i].image_id, sizeof pr[i].image_id);
+        platform_prov(prov, pc->name, "detail", pr[i].detail, sizeof pr[i].detail);
+    }
+    if (!rc && H5Dwrite(pds, pt, H5S_ALL, H5S_ALL, H5P_DEFAULT, pr) < 0) rc = 1;
+    free(pr);
+    if (pds >= 0) H5Dclose(pds);
+    H5Tclose(pt);
+    return rc;
+}
+
+/* The root attributes: format, the config, times, sizes, state, provenance. 0 or non-zero. */
+static int write_root_attrs(hid_t f, const campaign *c, const provenance *prov, int n, int steps,
+                            int size, double now) {
+    int rc = 0;
+    rc |= h5io_attr_str(f, "format", "platbench-results");
+    rc |= h5io_attr_i32(f, "format_version", 1);
+    rc |= h5io_attr_str(f, "campaign_name", c->name);
+    rc |= h5io_attr_str(f, "config_file", c->config_file);
+    rc |= h5io_attr_str(f, "config_text", c->config_text);
+    rc |= h5io_attr_str(f, "config_hash", c->config_hash);
+    rc |= h5io_attr_str(f, "comparable_settings", c->comparable);
+    rc |= h5io_attr_f64(f, "created_unix", now);
+    rc |= h5io_attr_f64(f, "updated_unix", now);
     /* fixed size so the end-of-run update rewrites the value in place */
-    hid_t s16b = str_type(16), sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(f, "state", s16b, sp, H5P_DEFAULT, H5P_DEFAULT);
-    char state[16] = "running";
-    rc |= a < 0 || H5Awrite(a, s16b, state) < 0;
-    if (a >= 0) H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(s16b);
-    rc |= attr_num(f, "n_experiments", H5T_NATIVE_INT32, &ne);
-    rc |= attr_num(f, "steps", H5T_NATIVE_INT32, &st);
-    rc |= attr_num(f, "mpi_ranks", H5T_NATIVE_INT32, &size);
-    rc |= attr_num(f, "resume_count", H5T_NATIVE_INT32, &resumes);
-    rc |= attr_num(f, "timeout_s", H5T_NATIVE_DOUBLE, &c->timeout_s);
-    rc |= attr_num(f, "retries", H5T_NATIVE_INT32, &c->retries);
+    rc |= h5io_attr_str_sized(f, "state", state_names[RESULTS_RUNNING], STATE_SIZE);
+    rc |= h5io_attr_i32(f, "n_experiments", n);
+    rc |= h5io_attr_i32(f, "steps", steps);
+    rc |= h5io_attr_i32(f, "mpi_ranks", size);
+    rc |= h5io_attr_i32(f, "resume_count", 0);
+    rc |= h5io_attr_f64(f, "timeout_s", c->timeout_s);
+    rc |= h5io_attr_i32(f, "retries", c->retries);
     for (int i = 0; i < prov->n; i++)
-        if (strncmp(prov->keys[i], "platform.", 9) != 0)
-            rc |= attr_text(f, prov->keys[i], prov->values[i]);
+        if (strncmp(prov->keys[i], "platform.", 9) != 0) rc |= h5io_attr_str(f, prov->keys[i], prov->values[i]);
+    return rc;
+}
+
+/* Writes the whole structure of a new results file into the open file r->file (rank 0 alone,
+   serial driver): datasets allocated early with their fill values, initial rows, attributes.
+   0 or non-zero; r's handles stay open for the caller to close. */
+static int create_structure(results *r, const campaign *c, const provenance *prov,
+                            const exp_row *rows, int size, double now) {
+    int rc = create_datasets(r);
+    rc |= write_platforms(r, c, prov);
+    /* initial rows (ids, platforms, seeds, skipped ones) */
+    if (r->n > 0 && H5Dwrite(r->exp_ds, r->row_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0) rc = 1;
+    rc |= write_root_attrs(r->file, c, prov, r->n, r->steps, size, now);
     if (H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0) rc = 1;
+    return rc;
+}
+
+/* Rank 0 alone: the new file built in memory (core driver, no backing store) and its image
+   written as PATH.tmp with write + fsync, then renamed: the disk is touched by our own write
+   only, whose errno tells a full disk. 0, 1 (failed) or 2 (out of space), with msg. */
+static int build_file(results *r, const char *path, const campaign *c, const provenance *prov,
+                      const exp_row *rows, int size_ranks, double now, char *msg, size_t msglen) {
+    int rc = 0;
+    char *tmp = NULL;
+    void *image = NULL;
+    ssize_t size = -1;
+    if (asprintf(&tmp, "%s.tmp", path) < 0) tmp = NULL;
+    /* built in memory (core driver, no backing store) and written with write + fsync:
+       the disk is touched by our own write only, whose errno tells a full disk */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), fcpl = H5Pcreate(H5P_FILE_CREATE);
+    H5Pset_fapl_core(fapl, 1 << 20, 0);
+    /* superblock version 0 (earliest bound): it has no checksum, so the image taken with
+       H5Fget_file_image opens (1.10.8 clears the "open for writing" flag in a version 2/3
+       superblock's image but keeps the checksum computed with it set: "incorrect metadata
+       checksum"). The root group still gets a v2 object header (tracked creation order
+       needs one) with dense attribute storage, so config_text and the hostnames of many
+       ranks fit (compact attributes are limited to 64 KiB) */
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_LATEST);
+    H5Pset_attr_creation_order(fcpl, H5P_CRT_ORDER_TRACKED);
+    H5Pset_attr_phase_change(fcpl, 0, 0);
+    /* metadata (object headers, their continuations, attributes) in one block at the
+       start, before the rows: a file cut inside its rows still opens with the rows
+       before the cut (the rows grew with the CPU-placement fields, and the root
+       group's continuation landed behind them) */
+    H5Pset_meta_block_size(fapl, 1 << 16);
+    r->file = tmp ? H5Fcreate(tmp, H5F_ACC_TRUNC, fcpl, fapl) : -1;
+    H5Pclose(fapl);
+    H5Pclose(fcpl);
+    if (r->file >= 0 && create_structure(r, c, prov, rows, size_ranks, now) == 0)
+        size = H5Fget_file_image(r->file, NULL, 0);
+    if (size > 0 && (image = malloc((size_t)size)) &&
+        H5Fget_file_image(r->file, image, (size_t)size) != size)
+        size = -1;
+    results_close_handles(r);
+    int e = 0;
+    if (size <= 0 || !image) {
+        snprintf(msg, msglen, "%s: building the results file failed (HDF5 error or out of "
+                 "memory)", path);
+        rc = 1;
+    } else if (fsspace_write_file(tmp, image, (size_t)size, &e) != 0) {
+        if (fsspace_is_nospace(e)) {
+            char fs[1200], sz[32];
+            fsspace_describe(tmp, fs, sizeof fs);
+            fsspace_bytes((uint64_t)size, sz, sizeof sz);
+            snprintf(msg, msglen, "out of space creating the results file %s (%s) on %s: "
+                     "%s; free space (or write elsewhere with -o) and run the same command "
+                     "again", path, sz, fs, strerror(e));
+            rc = 2;
+        } else {
+            snprintf(msg, msglen, "%s: cannot write the new results file: %s; expected a "
+                     "writable folder", tmp, strerror(e));
+            rc = 1;
+        }
+    } else if (durable_rename(tmp, path) != 0) { /* synced, then published */
+        snprintf(msg, msglen, "%s: cannot rename %s into place: %s", path, tmp,
+                 strerror(errno));
+        rc = 1;
+    }
+    if (rc && tmp) remove(tmp);
+    free(image);
+    free(tmp);
     return rc;
 }
 
@@ -358,74 +374,22 @@ int results_create(results *r, const char *path, MPI_Comm comm, const campaign *
                    const provenance *prov, const exp_row *rows, char *err, size_t errlen) {
     results_init_handles(r);
     int rank, size_ranks;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size_ranks);
+    MPI_CHECK(MPI_Comm_rank(comm, &rank));
+    MPI_CHECK(MPI_Comm_size(comm, &size_ranks));
     double now = time_unix();
-    MPI_Bcast(&now, 1, MPI_DOUBLE, 0, comm);
+    MPI_CHECK(MPI_Bcast(&now, 1, MPI_DOUBLE, 0, comm));
     /* Rank 0 alone builds the file with the serial driver, as PATH.tmp, renamed when whole;
        then every rank opens it. A full disk or quota during creation then fails on one rank
        outside any collective call: built collectively, an ENOSPC on one rank left the others
        waiting in HDF5's internal barriers (H5D__contig_fill) forever. A kill before the
        rename leaves only PATH.tmp, never mistaken for a campaign to resume. */
     char msg[2048] = "";
-    int rc = 0;
     r->n = c->n_experiments;
     r->steps = c->steps;
-    if (rank == 0) {
-        char *tmp = NULL;
-        void *image = NULL;
-        ssize_t size = -1;
-        if (asprintf(&tmp, "%s.tmp", path) < 0) tmp = NULL;
-        /* built in memory (core driver, no backing store) and written with write + fsync:
-           the disk is touched by our own write only, whose errno tells a full disk */
-        hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-        H5Pset_fapl_core(fapl, 1 << 20, 0);
-        H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST);
-        /* metadata (object headers, their continuations, attributes) in one block at the
-           start, before the rows: a file cut inside its rows still opens with the rows
-           before the cut (the rows grew with the CPU-placement fields, and the root
-           group's continuation landed behind them) */
-        H5Pset_meta_block_size(fapl, 1 << 16);
-        r->file = tmp ? H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl) : -1;
-        H5Pclose(fapl);
-        if (r->file >= 0 && create_structure(r, c, prov, rows, size_ranks, now) == 0)
-            size = H5Fget_file_image(r->file, NULL, 0);
-        if (size > 0 && (image = malloc((size_t)size)) &&
-            H5Fget_file_image(r->file, image, (size_t)size) != size)
-            size = -1;
-        if (size >= 48) fix_superblock_checksum(image);
-        results_close_handles(r);
-        int e = 0;
-        if (size <= 0 || !image) {
-            snprintf(msg, sizeof msg, "%s: building the results file failed (HDF5 error or out of "
-                     "memory)", path);
-            rc = 1;
-        } else if (fsspace_write_file(tmp, image, (size_t)size, &e) != 0) {
-            if (fsspace_is_nospace(e)) {
-                char fs[1200], sz[32];
-                fsspace_describe(tmp, fs, sizeof fs);
-                fsspace_bytes((uint64_t)size, sz, sizeof sz);
-                snprintf(msg, sizeof msg, "out of space creating the results file %s (%s) on %s: "
-                         "%s; free space (or write elsewhere with -o) and run the same command "
-                         "again", path, sz, fs, strerror(e));
-                rc = 2;
-            } else {
-                snprintf(msg, sizeof msg, "%s: cannot write the new results file: %s; expected a "
-                         "writable folder", tmp, strerror(e));
-                rc = 1;
-            }
-        } else if (durable_rename(tmp, path) != 0) { /* synced, then published */
-            snprintf(msg, sizeof msg, "%s: cannot rename %s into place: %s", path, tmp,
-                     strerror(errno));
-            rc = 1;
-        }
-        if (rc && tmp) remove(tmp);
-        free(image);
-        free(tmp);
-    }
-    MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
+    int rc = rank == 0 ? build_file(r, path, c, prov, rows, size_ranks, now, msg, sizeof msg) : 0;
+    MPI_CHECK(MPI_Bcast(&rc, 1, MPI_INT, 0, comm));
     if (rc) {
-        MPI_Bcast(msg, sizeof msg, MPI_CHAR, 0, comm);
+        MPI_CHECK(MPI_Bcast(msg, sizeof msg, MPI_CHAR, 0, comm));
         snprintf(err, errlen, "%s", msg);
         return rc == 2 ? RESULTS_NOSPACE : -1;
     }
@@ -443,7 +407,7 @@ int results_open(results *r, const char *path, MPI_Comm comm, char *err, size_t 
         return -1;
     }
     char fmt[64];
-    results_get_attr_text(r->file, "format", fmt, sizeof fmt);
+    h5io_read_attr_str(r->file, "format", fmt, sizeof fmt);
     if (strcmp(fmt, "platbench-results") != 0) {
         snprintf(err, errlen, "%s: not a platbench results file (format \"%s\")", path, fmt);
         results_close_handles(r);
@@ -451,11 +415,11 @@ int results_open(results *r, const char *path, MPI_Comm comm, char *err, size_t 
     }
     r->exp_ds = H5Dopen2(r->file, "experiments", H5P_DEFAULT);
     r->row_type = make_row_type();
-    r->tail_type = str_type(LAUNCH_TAIL);
+    r->tail_type = h5io_str_type(LAUNCH_TAIL);
     int bad = r->exp_ds < 0;
     char name[64];
     for (int i = 0; i < RESULTS_N_CURVES; i++) {
-        snprintf(name, sizeof name, "curves/%s", results_curve_names[i]);
+        snprintf(name, sizeof name, "curves/%s", wc_curve_names[i]);
         r->curve_ds[i] = H5Dopen2(r->file, name, H5P_DEFAULT);
         bad |= r->curve_ds[i] < 0;
     }
@@ -491,6 +455,80 @@ int results_open(results *r, const char *path, MPI_Comm comm, char *err, size_t 
     return 0;
 }
 
+/* Whether the open file r can take the run of c: same experiments and steps, same rows
+   (platform, test), the same comparable settings unless force (then *diff says what
+   changed; malloc'd). Fills rows. 0, or -1 with err. */
+static int check_resumable(results *r, const char *path, const campaign *c, int force, exp_row *rows,
+                           char **diff, char *err, size_t errlen) {
+    int N = c->n_experiments;
+    if (r->n != N || r->steps != c->steps) {
+        snprintf(err, errlen, "%s: cannot resume: the file holds %d experiments x %d steps, the config "
+                 "makes %d x %d (tests, platforms or steps changed); write to a new file with -o", path,
+                 r->n, r->steps, N, c->steps);
+        return -1;
+    }
+    if (results_read_rows(r, rows)) {
+        snprintf(err, errlen, "%s: cannot read /experiments", path);
+        return -1;
+    }
+    for (int i = 0; i < N; i++) {
+        const char *name = c->platforms[c->experiments[i].platform].conf.name;
+        if (strcmp(rows[i].platform, name) != 0 || rows[i].test != c->experiments[i].test) {
+            snprintf(err, errlen, "%s: cannot resume: row %d is platform %s test %d in the file but "
+                     "platform %s test %d in the config (platform set or order changed); write to a "
+                     "new file with -o", path, i, rows[i].platform, rows[i].test, name,
+                     c->experiments[i].test);
+            return -1;
+        }
+    }
+    char old_hash[64] = "";
+    h5io_read_attr_str(r->file, "config_hash", old_hash, sizeof old_hash);
+    if (!strcmp(old_hash, c->config_hash)) return 0;
+    static char old_cmp[65536];
+    h5io_read_attr_str(r->file, "comparable_settings", old_cmp, sizeof old_cmp);
+    char *d = malloc(3000);
+    if (!d) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    campaign_diff(old_cmp, c->comparable, d, 3000);
+    if (force) {
+        *diff = d;
+        return 0;
+    }
+    snprintf(err, errlen, "%s: cannot resume: the config changed in ways that make old results "
+             "incomparable (config_hash %s -> %s):\n%s\nhint: restore the old settings, write to a new "
+             "file with -o, or pass --force-resume to mix them anyway (each resume's settings are "
+             "recorded as resumeN_* attributes)", path, old_hash, c->config_hash, d);
+    free(d);
+    return -1;
+}
+
+int results_resume(results *r, const char *path, MPI_Comm comm, const campaign *c, int force,
+                   exp_row *rows, char **diff, char *err, size_t errlen) {
+    *diff = NULL;
+    if (results_open(r, path, comm, err, errlen)) return -1;
+    char why[256];
+    int resumes = 0, rc = check_resumable(r, path, c, force, rows, diff, err, errlen);
+    int ar = rc ? 0 : h5io_read_attr_num(r->file, "resume_count", H5T_NATIVE_INT, &resumes);
+    if (ar < 0) { /* absent (H5IO_ABSENT) in no file we wrote: then the first resume */
+        h5diag_message(why, sizeof why);
+        snprintf(err, errlen, "%s: damaged: attribute \"resume_count\": %s; expected one integer; "
+                 "hint: write to a new file with -o", path, *why ? why : "not one number");
+        rc = -1;
+    }
+    if (rc == 0 && results_begin_resume(r, resumes + 1, c->comparable, c->config_hash, c->config_text)) {
+        snprintf(err, errlen, "%s: cannot update the file's attributes", path);
+        rc = -1;
+    }
+    if (rc) {
+        free(*diff);
+        *diff = NULL;
+        results_close_handles(r);
+    }
+    return rc;
+}
+
 void results_abandon(results *r) { results_close_handles(r); }
 
 int results_read_rows(results *r, exp_row *rows) {
@@ -506,27 +544,22 @@ int results_begin_resume(results *r, int resume_count, const char *comparable, c
     MPI_Info info;
     H5Pget_fapl_mpio(fapl, &comm, &info);
     H5Pclose(fapl);
-    MPI_Bcast(&now, 1, MPI_DOUBLE, 0, comm);
-    rc |= attr_num(r->file, "resume_count", H5T_NATIVE_INT32, &resume_count);
-    rc |= attr_num(r->file, "updated_unix", H5T_NATIVE_DOUBLE, &now);
-    hid_t a = H5Aopen(r->file, "state", H5P_DEFAULT);
-    hid_t t = str_type(16);
-    char state[16] = "running";
-    rc |= a < 0 || H5Awrite(a, t, state) < 0;
-    if (a >= 0) H5Aclose(a);
-    H5Tclose(t);
+    MPI_CHECK(MPI_Bcast(&now, 1, MPI_DOUBLE, 0, comm));
+    rc |= h5io_attr_i32(r->file, "resume_count", resume_count);
+    rc |= h5io_attr_f64(r->file, "updated_unix", now);
+    rc |= h5io_attr_str_sized(r->file, "state", state_names[RESULTS_RUNNING], STATE_SIZE);
     char name[64];
     snprintf(name, sizeof name, "resume%d_config_text", resume_count);
-    rc |= attr_text(r->file, name, config_text);
+    rc |= h5io_attr_str(r->file, name, config_text);
     snprintf(name, sizeof name, "resume%d_config_hash", resume_count);
-    rc |= attr_text(r->file, name, hash);
+    rc |= h5io_attr_str(r->file, name, hash);
     snprintf(name, sizeof name, "resume%d_comparable_settings", resume_count);
-    rc |= attr_text(r->file, name, comparable);
+    rc |= h5io_attr_str(r->file, name, comparable);
     if (H5Fflush(r->file, H5F_SCOPE_GLOBAL) < 0) rc = 1;
     int any = 0;
-    MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_LOR, comm);
-    MPI_Comm_free(&comm);
-    if (info != MPI_INFO_NULL) MPI_Info_free(&info);
+    MPI_CHECK(MPI_Allreduce(&rc, &any, 1, MPI_INT, MPI_LOR, comm));
+    MPI_CHECK(MPI_Comm_free(&comm));
+    if (info != MPI_INFO_NULL) MPI_CHECK(MPI_Info_free(&info));
     return any ? -1 : 0;
 }
 
@@ -573,7 +606,7 @@ int results_write_output(results *r, int id, const char *out_tail, const char *e
     return rc;
 }
 
-int results_finish(results *r, const char *state) {
+int results_finish(results *r, results_state state) {
     if (r->file < 0) return -1;
     int rc = 0;
     double now = time_unix();
@@ -582,19 +615,12 @@ int results_finish(results *r, const char *state) {
     MPI_Info info;
     H5Pget_fapl_mpio(fapl, &comm, &info);
     H5Pclose(fapl);
-    MPI_Bcast(&now, 1, MPI_DOUBLE, 0, comm);
-    rc |= attr_num(r->file, "updated_unix", H5T_NATIVE_DOUBLE, &now);
-    hid_t a = H5Aopen(r->file, "state", H5P_DEFAULT);
-    hid_t t = str_type(16);
-    char st[16];
-    memset(st, 0, sizeof st);
-    snprintf(st, sizeof st, "%s", state);
-    rc |= a < 0 || H5Awrite(a, t, st) < 0;
-    if (a >= 0) H5Aclose(a);
-    H5Tclose(t);
+    MPI_CHECK(MPI_Bcast(&now, 1, MPI_DOUBLE, 0, comm));
+    rc |= h5io_attr_f64(r->file, "updated_unix", now);
+    rc |= h5io_attr_str_sized(r->file, "state", state_names[state], STATE_SIZE);
     results_close_handles(r);
-    MPI_Comm_free(&comm);
-    if (info != MPI_INFO_NULL) MPI_Info_free(&info);
+    MPI_CHECK(MPI_Comm_free(&comm));
+    if (info != MPI_INFO_NULL) MPI_CHECK(MPI_Info_free(&info));
     return rc ? -1 : 0;
 }
 
@@ -646,13 +672,10 @@ static void attr_fails_report(results_view *v, const attr_fails *a) {
 static int view_attr(attr_fails *fails, hid_t f, const char *name, int text, void *out, size_t n) {
     char why[512];
     H5Eclear2(H5E_DEFAULT);
-    htri_t ex = H5Aexists(f, name);
-    if (ex == 0) return -1;
-    if (ex > 0) {
-        if (text ? results_get_attr_text(f, name, out, n) == 0 : !isnan(*(double *)out = attr_double(f, name)))
-            return 0;
-        if (!text && H5Eget_num(H5E_DEFAULT) == 0) return 0; /* a NaN stored as such */
-    }
+    int rc = text ? h5io_read_attr_str(f, name, out, n) : h5io_read_attr_num(f, name, H5T_NATIVE_DOUBLE, out);
+    if (rc == 0) return 0;
+    if (rc == H5IO_ABSENT) return -1;
+    if (!text) *(double *)out = NAN;
     h5diag_message(why, sizeof why);
     attr_fail(fails, name, *why ? why : "its value cannot be read");
     return -2;
@@ -776,36 +799,118 @@ static hid_t open_truncated(const char *path, off_t size, uint64_t *stored) {
     return f;
 }
 
-int results_load(const char *path, results_view *v, char *err, size_t errlen) {
-    memset(v, 0, sizeof *v);
-    attr_fails fails = {0};
-    h5diag_quiet(); /* our own one line per damaged object instead of HDF5's stack */
+/* Opens path read-only for loading: a truncated file from memory, padded (the damage
+   recorded in v). The file, or -1 with err. *size: the file's size; *stored_eof: the length
+   its superblock records when truncated, else 0. */
+static hid_t load_open(const char *path, results_view *v, off_t *size, uint64_t *stored_eof, char *err,
+                       size_t errlen) {
     char why[512];
     struct stat st;
+    *stored_eof = 0;
     if (stat(path, &st) != 0) {
         snprintf(err, errlen, "%s: cannot open: %s; expected a platbench results file", path, strerror(errno));
         return -1;
     }
+    *size = st.st_size;
     if (st.st_size == 0) {
         snprintf(err, errlen, "%s: empty file (0 bytes); expected a platbench results file", path);
         return -1;
     }
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_file_locking(fapl, 0, 1); /* readable while a campaign writes it */
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl), ds = -1, rt = -1;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     h5diag_message(why, sizeof why); /* before the next call clears the stack */
     H5Pclose(fapl);
-    uint64_t stored_eof = 0;
     if (f < 0 && strstr(why, "truncated file")) {
-        f = open_truncated(path, st.st_size, &stored_eof);
+        f = open_truncated(path, st.st_size, stored_eof);
         if (f >= 0)
             view_damage(v, "file truncated: %lld of the %llu bytes its superblock records are present; what lies "
-                        "beyond byte %lld is lost", (long long)st.st_size, (unsigned long long)stored_eof,
+                        "beyond byte %lld is lost", (long long)st.st_size, (unsigned long long)*stored_eof,
                         (long long)st.st_size);
     }
-    if (f < 0) {
+    if (f < 0)
         snprintf(err, errlen, "%s: cannot open as HDF5 (%s); expected a platbench results file (truncated, "
                  "overwritten, or not HDF5?); nothing can be read", path, why);
+    return f;
+}
+
+/* /experiments into v->rows: whole, else row by row; rows past a truncation cut dropped;
+   every damaged part recorded. 0, or -1 (out of memory). */
+static int load_rows(results_view *v, hid_t f, off_t size, uint64_t stored_eof) {
+    char why[512];
+    hid_t ds = H5Dopen2(f, "experiments", H5P_DEFAULT);
+    if (ds < 0) {
+        h5diag_message(why, sizeof why);
+        view_damage(v, "dataset /experiments: cannot open (%s); no experiment rows shown", why);
+        v->rows = calloc(1, sizeof *v->rows);
+        return v->rows ? 0 : -1;
+    }
+    hid_t sp = H5Dget_space(ds), rt = -1;
+    hsize_t n = 0;
+    if (sp < 0 || H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, &n, NULL) < 0 ||
+        n > 10000000) {
+        h5diag_message(why, sizeof why);
+        view_damage(v, "dataset /experiments: unreadable shape (%s); no experiment rows shown",
+                    *why ? why : "not 1-D or implausibly long");
+        n = 0;
+    }
+    if (sp >= 0) H5Sclose(sp);
+    int rc = -1;
+    if (!(v->rows = calloc(n ? n : 1, sizeof *v->rows))) goto done;
+    rt = make_row_type();
+    v->n = (int)n;
+    if (n && H5Dread(ds, rt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v->rows) < 0) view_rows_one_by_one(v, ds, rt, n);
+    haddr_t at = stored_eof ? H5Dget_offset(ds) : HADDR_UNDEF;
+    hid_t ft = at != HADDR_UNDEF ? H5Dget_type(ds) : -1;
+    size_t rs = ft >= 0 ? H5Tget_size(ft) : 0;
+    if (ft >= 0) H5Tclose(ft);
+    if (rs && v->n == (int)n && at + (uint64_t)rs * n > (uint64_t)size) { /* rows past the cut */
+        hsize_t keep = at >= (uint64_t)size ? 0 : ((uint64_t)size - at) / rs;
+        view_damage(v, "dataset /experiments: rows %llu-%llu of %llu lie beyond the end of the truncated file; "
+                    "not shown", (unsigned long long)keep, (unsigned long long)n - 1, (unsigned long long)n);
+        v->n = (int)keep;
+    }
+    for (int i = 0; i < v->n; i++) {
+        exp_row *r = &v->rows[i];
+        printable(r->platform, sizeof r->platform);
+        printable(r->kind, sizeof r->kind);
+        printable(r->status, sizeof r->status);
+        printable(r->host, sizeof r->host);
+        printable(r->error, sizeof r->error);
+    }
+    rc = 0;
+done:
+    if (rt >= 0) H5Tclose(rt);
+    H5Dclose(ds);
+    return rc;
+}
+
+/* The root attributes status and report show; damaged ones read as unknown ("?", NaN). */
+static void load_attrs(results_view *v, attr_fails *fails, hid_t f) {
+    double steps = NAN;
+    view_attr(fails, f, "steps", 0, &steps, 0);
+    v->steps = isnan(steps) || steps < 0 || steps > 1e9 ? 0 : (int)steps;
+    if (view_attr(fails, f, "state", 1, v->state, sizeof v->state)) snprintf(v->state, sizeof v->state, "?");
+    if (view_attr(fails, f, "campaign_name", 1, v->campaign_name, sizeof v->campaign_name))
+        snprintf(v->campaign_name, sizeof v->campaign_name, "?");
+    view_attr(fails, f, "config_file", 1, v->config_file, sizeof v->config_file);
+    v->created_unix = v->updated_unix = NAN;
+    view_attr(fails, f, "created_unix", 0, &v->created_unix, 0);
+    view_attr(fails, f, "updated_unix", 0, &v->updated_unix, 0);
+    printable(v->state, sizeof v->state);
+    printable(v->campaign_name, sizeof v->campaign_name);
+}
+
+int results_load(const char *path, results_view *v, char *err, size_t errlen) {
+    memset(v, 0, sizeof *v);
+    attr_fails fails = {0};
+    h5diag_quiet(); /* our own one line per damaged object instead of HDF5's stack */
+    char why[512];
+    off_t size = 0;
+    uint64_t stored_eof = 0;
+    hid_t f = load_open(path, v, &size, &stored_eof, err, errlen);
+    if (f < 0) {
+        results_view_free(v);
         return -1;
     }
     int rc = -1;
@@ -828,66 +933,14 @@ int results_load(const char *path, results_view *v, char *err, size_t errlen) {
                  path, fmt);
         goto done;
     }
-    ds = H5Dopen2(f, "experiments", H5P_DEFAULT);
-    if (ds < 0) {
-        h5diag_message(why, sizeof why);
-        view_damage(v, "dataset /experiments: cannot open (%s); no experiment rows shown", why);
-    } else {
-        hid_t sp = H5Dget_space(ds);
-        hsize_t n = 0;
-        if (sp < 0 || H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, &n, NULL) < 0 ||
-            n > 10000000) {
-            h5diag_message(why, sizeof why);
-            view_damage(v, "dataset /experiments: unreadable shape (%s); no experiment rows shown",
-                        *why ? why : "not 1-D or implausibly long");
-            n = 0;
-        }
-        if (sp >= 0) H5Sclose(sp);
-        v->rows = calloc(n ? n : 1, sizeof *v->rows);
-        if (!v->rows) {
-            snprintf(err, errlen, "%s: out of memory for %llu rows", path, (unsigned long long)n);
-            goto done;
-        }
-        rt = make_row_type();
-        v->n = (int)n;
-        if (n && H5Dread(ds, rt, H5S_ALL, H5S_ALL, H5P_DEFAULT, v->rows) < 0) {
-            h5diag_message(why, sizeof why);
-            view_rows_one_by_one(v, ds, rt, n);
-        }
-        haddr_t at = stored_eof ? H5Dget_offset(ds) : HADDR_UNDEF;
-        hid_t ft = at != HADDR_UNDEF ? H5Dget_type(ds) : -1;
-        size_t rs = ft >= 0 ? H5Tget_size(ft) : 0;
-        if (ft >= 0) H5Tclose(ft);
-        if (rs && v->n == (int)n && at + (uint64_t)rs * n > (uint64_t)st.st_size) { /* rows past the cut */
-            hsize_t keep = at >= (uint64_t)st.st_size ? 0 : ((uint64_t)st.st_size - at) / rs;
-            view_damage(v, "dataset /experiments: rows %llu-%llu of %llu lie beyond the end of the truncated file; "
-                        "not shown", (unsigned long long)keep, (unsigned long long)n - 1, (unsigned long long)n);
-            v->n = (int)keep;
-        }
-        for (int i = 0; i < v->n; i++) {
-            exp_row *r = &v->rows[i];
-            printable(r->platform, sizeof r->platform);
-            printable(r->kind, sizeof r->kind);
-            printable(r->status, sizeof r->status);
-            printable(r->host, sizeof r->host);
-            printable(r->error, sizeof r->error);
-        }
+    if (load_rows(v, f, size, stored_eof)) {
+        snprintf(err, errlen, "%s: out of memory for the rows", path);
+        goto done;
     }
-    double steps = NAN;
-    view_attr(&fails, f, "steps", 0, &steps, 0);
-    v->steps = isnan(steps) || steps < 0 || steps > 1e9 ? 0 : (int)steps;
-    if (view_attr(&fails, f, "state", 1, v->state, sizeof v->state)) snprintf(v->state, sizeof v->state, "?");
-    if (view_attr(&fails, f, "campaign_name", 1, v->campaign_name, sizeof v->campaign_name))
-        snprintf(v->campaign_name, sizeof v->campaign_name, "?");
-    view_attr(&fails, f, "config_file", 1, v->config_file, sizeof v->config_file);
-    v->created_unix = v->updated_unix = NAN;
-    view_attr(&fails, f, "created_unix", 0, &v->created_unix, 0);
-    view_attr(&fails, f, "updated_unix", 0, &v->updated_unix, 0);
-    printable(v->state, sizeof v->state);
-    printable(v->campaign_name, sizeof v->campaign_name);
+    load_attrs(v, &fails, f);
     for (int m = 0; m < RESULTS_N_CURVES; m++) {
         char name[64];
-        snprintf(name, sizeof name, "curves/%s", results_curve_names[m]);
+        snprintf(name, sizeof name, "curves/%s", wc_curve_names[m]);
         view_probe(v, f, name);
     }
     view_probe(v, f, "output/stdout_tail");
@@ -895,8 +948,6 @@ int results_load(const char *path, results_view *v, char *err, size_t errlen) {
     attr_fails_report(v, &fails);
     rc = 0;
 done:
-    if (rt >= 0) H5Tclose(rt);
-    if (ds >= 0) H5Dclose(ds);
     H5Fclose(f);
     H5Eclear2(H5E_DEFAULT);
     if (rc) results_view_free(v);

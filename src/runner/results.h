@@ -14,13 +14,18 @@
  *        are the initial rows (id/platform/kind/test/seed/status); rank 0 writes them.
  *        0, -1, or RESULTS_NOSPACE (disk full / quota; err names the file system)
  *   results_open(r, path, comm, err, n)                    collective: existing file, read-write
+ *   results_resume(r, path, comm, c, force, rows, &diff, err, n)   collective: opens an existing
+ *        file for the run of c if it can take it (same experiments, steps, rows; the same
+ *        comparable settings unless force: then diff, malloc'd, says what changed), reads its
+ *        rows into rows (N) and records the resume (resume_count + 1, resumeN_*); 0, or -1 with
+ *        err (the file closed again)
  *   results_read_rows(r, rows)                             all N rows (independent read)
- *   results_get_attr_text(r, name, buf, n)                 a string attribute; 0 or -1
  *   results_begin_resume(r, resume_count, comparable, hash, config_text) collective
  *   results_write_row(r, row)                              independent
  *   results_write_curves(r, id, curves)                    independent; curves[RESULTS_N_CURVES][steps]
  *   results_write_output(r, id, out_tail, err_tail)        independent
- *   results_finish(r, state)                               collective: state + updated_unix, close
+ *   results_finish(r, state)                               collective: state (RESULTS_COMPLETE or
+ *        RESULTS_INTERRUPTED) + updated_unix, close
  *   results_abandon(r)                                     collective: close without writing
  *        (another run took the file over: leave its metadata and size alone)
  *   results_load(path, view, err, n)                       serial read-only load (status, report):
@@ -28,7 +33,13 @@
  *        everything still readable, each damaged object (attribute, dataset, run of unreadable
  *        rows) a line in view->damage; HDF5's own error printing is turned off
  *   results_view_free(view)
- *   exp_row_init(row)                                      the fill values
+ *   exp_row_init(row)                                      the fill values (status pending)
+ *   exp_status_name(s)                                     "pending" ... "skipped": the strings
+ *        stored in /experiments status (analysis/SCHEMA.md)
+ *   exp_status_parse(text)                                 the status a stored string names; an
+ *        unknown string (a damaged or foreign file) reads as EXP_PENDING: still to run
+ *   exp_row_set_status(row, s), exp_row_status(row)        the row's status field as an exp_status
+ *   results_state_name(state)                              "running", "complete", "interrupted"
  */
 #ifndef PB_RESULTS_H
 #define PB_RESULTS_H
@@ -36,12 +47,26 @@
 #include <mpi.h>
 #include <stdint.h>
 
+#include "../common/workload_contract.h"
 #include "campaign.h"
 #include "provenance.h"
 
-#define RESULTS_N_CURVES 6
+#define RESULTS_N_CURVES WC_CURVE_COUNT /* /curves/<wc_curve_names[m]>, the workload's curves */
 #define RESULTS_NOSPACE (-2) /* results_create: out of space (ENOSPC, EDQUOT) */
-extern const char *const results_curve_names[RESULTS_N_CURVES]; /* train_loss ... elapsed_s */
+
+/* An experiment's status, stored by name in its row (exp_status_name). */
+typedef enum exp_status {
+    EXP_PENDING,     /* not run yet */
+    EXP_RUNNING,     /* launched, no outcome yet (or the campaign was killed meanwhile) */
+    EXP_DONE,        /* finished, its results read */
+    EXP_FAILED,      /* failed (retried while attempt < 1 + retries) */
+    EXP_INTERRUPTED, /* stopped by a signal or out of space: run again on resume */
+    EXP_SKIPPED,     /* no rank of the allocation can run its platform */
+    EXP_N_STATUS
+} exp_status;
+
+/* The campaign's state, stored by name in the root attribute "state". */
+typedef enum results_state { RESULTS_RUNNING, RESULTS_COMPLETE, RESULTS_INTERRUPTED } results_state;
 
 typedef struct exp_row {
     int32_t id;              /* row index = experiment id */
@@ -115,17 +140,23 @@ typedef struct results_view {
 } results_view;
 
 void exp_row_init(exp_row *row);
+const char *exp_status_name(exp_status s);
+exp_status exp_status_parse(const char *text);
+void exp_row_set_status(exp_row *row, exp_status s);
+exp_status exp_row_status(const exp_row *row);
+const char *results_state_name(results_state state);
 int results_create(results *r, const char *path, MPI_Comm comm, const campaign *c,
                    const provenance *prov, const exp_row *rows, char *err, size_t errlen);
 int results_open(results *r, const char *path, MPI_Comm comm, char *err, size_t errlen);
+int results_resume(results *r, const char *path, MPI_Comm comm, const campaign *c, int force,
+                   exp_row *rows, char **diff, char *err, size_t errlen);
 int results_read_rows(results *r, exp_row *rows);
-int results_get_attr_text(hid_t obj, const char *name, char *buf, size_t n);
 int results_begin_resume(results *r, int resume_count, const char *comparable, const char *hash,
                          const char *config_text);
 int results_write_row(results *r, const exp_row *row);
 int results_write_curves(results *r, int id, double *const *curves, int steps);
 int results_write_output(results *r, int id, const char *out_tail, const char *err_tail);
-int results_finish(results *r, const char *state);
+int results_finish(results *r, results_state state);
 void results_abandon(results *r);
 int results_load(const char *path, results_view *v, char *err, size_t errlen);
 void results_view_free(results_view *v);

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "../common/fsspace.h"
+#include "../common/fsutil.h"
+#include "../common/mpi_check.h"
 #include "../common/timing.h"
 #include "claim.h"
 #include "cpuset.h"
@@ -44,14 +46,12 @@ enum { TAG_UP = 7101, TAG_DOWN = 7102, TAG_CORUN = 7103 };
 enum { RUN_WHY = 768 }; /* room for the distinct reasons of several hosts */
 enum { UP_READY, UP_RESULT, UP_SIGNAL };
 enum { DOWN_WORK, DOWN_DONE, DOWN_STOP };
-enum { ST_DONE, ST_FAILED, ST_INTERRUPTED, ST_NOSPACE /* run_one only: interrupted, stop */ };
-static const char *const st_names[] = {"done", "failed", "interrupted"};
 
 typedef struct up_msg {
     int type;        /* UP_* */
     int id;          /* experiment (UP_RESULT) */
     int attempt;     /* attempt number that ran */
-    int status;      /* ST_* */
+    int status;      /* exp_status: EXP_DONE, EXP_FAILED or EXP_INTERRUPTED */
     int signalled;   /* the sender received a stop signal */
     double wall_s;   /* wall time of the launch */
     int nospace;     /* the sender ran out of space (disk full, quota): stop the campaign */
@@ -107,18 +107,6 @@ typedef struct run_ctx {
 } run_ctx;
 
 /* ---------- one experiment ---------------------------------------------------------- */
-
-static int mkdir_p(const char *path) {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0755) && errno != EEXIST) return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0755) && errno != EEXIST ? -1 : 0;
-}
 
 static void last_line(const char *text, char *out, size_t n) {
     size_t len = strlen(text);
@@ -198,64 +186,96 @@ static void launch_cpus(const run_ctx *x, const campaign_platform *p, exp_row *r
     }
 }
 
-/* Runs experiment id (attempt) here; writes its rows; returns ST_*. */
-static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cbarg, double *wall) {
-    const campaign *c = x->c;
-    const experiment *e = &c->experiments[id];
-    const campaign_platform *p = &c->platforms[e->platform];
-    exp_row row;
-    exp_row_init(&row);
-    row.id = id;
-    snprintf(row.platform, sizeof row.platform, "%s", p->conf.name);
-    snprintf(row.kind, sizeof row.kind, "%s", p->conf.kind);
-    row.test = e->test;
-    row.seed = e->seed;
-    snprintf(row.host, sizeof row.host, "%s", x->host);
-    row.rank = x->rank;
-    row.attempt = attempt;
-    row.start_unix = time_unix();
-    launch_cpus(x, p, &row);
-    snprintf(row.status, sizeof row.status, "running");
-    results_write_row(&x->res, &row);
+/* One attempt of an experiment on this rank, shared by run_one's phases. */
+typedef struct attempt {
+    int id, n;                   /* experiment, attempt number */
+    const experiment *e;         /* the experiment */
+    const campaign_platform *p;  /* its platform */
+    exp_row row;                 /* its row, filled in as the attempt goes */
+    launch_result lr;            /* the launch (zeros when it never started) */
+    int lrc;                     /* launch_run's return; -1: never launched */
+    char dir[4096];              /* work folder OUTPUT.d/eNNNN-aN */
+    char result[4200];           /* the workload's result file in it */
+    char err[512];               /* why it failed */
+    int status;                  /* exp_status */
+    int nospace;                 /* failed for want of space: recorded interrupted */
+} attempt;
 
-    char dir[4096], result[4200], lid[64];
-    snprintf(dir, sizeof dir, "%s/e%04d-a%d", x->workdir, id, attempt);
-    snprintf(result, sizeof result, "%s/result.h5", dir);
-    snprintf(lid, sizeof lid, "pb%.6s-e%04d-a%d", c->config_hash, id, attempt);
+/* Phase 1: the row of the attempt, written as running. */
+static void attempt_begin(run_ctx *x, attempt *a, int id, int n) {
+    memset(a, 0, sizeof *a);
+    a->id = id;
+    a->n = n;
+    a->e = &x->c->experiments[id];
+    a->p = &x->c->platforms[a->e->platform];
+    a->lrc = -1;
+    a->status = EXP_FAILED;
+    exp_row *row = &a->row;
+    exp_row_init(row);
+    row->id = id;
+    snprintf(row->platform, sizeof row->platform, "%s", a->p->conf.name);
+    snprintf(row->kind, sizeof row->kind, "%s", a->p->conf.kind);
+    row->test = a->e->test;
+    row->seed = a->e->seed;
+    snprintf(row->host, sizeof row->host, "%s", x->host);
+    row->rank = x->rank;
+    row->attempt = n;
+    row->start_unix = time_unix();
+    launch_cpus(x, a->p, row);
+    exp_row_set_status(row, EXP_RUNNING);
+    results_write_row(&x->res, row);
+    snprintf(a->dir, sizeof a->dir, "%s/e%04d-a%d", x->workdir, id, n);
+    snprintf(a->result, sizeof a->result, "%s/result.h5", a->dir);
+}
+
+/* Copies what the launch measured into the row. */
+static void row_from_launch(exp_row *row, const launch_result *lr, const noise *nz) {
+    row->loadavg = nz->loadavg;
+    row->steal_frac = nz->steal_frac;
+    row->cpu_mhz = nz->cpu_mhz;
+    row->start_unix = lr->start_unix;
+    row->end_unix = lr->end_unix;
+    row->wall_s = lr->wall_s;
+    row->user_s = lr->user_s;
+    row->sys_s = lr->sys_s;
+    row->peak_rss_kb = lr->peak_rss_kb;
+    row->exit_code = lr->exit_code;
+    row->signal = lr->signal;
+    row->startup_s = lr->startup_s;
+    row->workload_s = lr->workload_s;
+    row->teardown_s = lr->teardown_s;
+}
+
+/* Phase 2: work folder, argv through the platform, the launch. 0 launched (a->lrc says
+   how), -1 not launched (a->err says why). */
+static int attempt_launch(run_ctx *x, attempt *a, int (*cb)(void *), void *cbarg) {
+    const campaign *c = x->c;
+    const campaign_platform *p = a->p;
+    char lid[64];
+    snprintf(lid, sizeof lid, "pb%.6s-e%04d-a%d", c->config_hash, a->id, a->n);
     strv wargv, argv;
     strv_init(&wargv);
     strv_init(&argv);
-    launch_result lr;
-    memset(&lr, 0, sizeof lr);
-    int status = ST_FAILED;
-    char errbuf[512] = "";
-    if (mkdir_p(dir)) {
+    int rc = -1;
+    if (pb_mkdir_p(a->dir, 0755)) {
         int e = errno;
-        snprintf(errbuf, sizeof errbuf, "cannot create work folder %.300s: %s", dir, strerror(e));
-        if (fsspace_is_nospace(e)) status = ST_NOSPACE;
-        goto record;
+        snprintf(a->err, sizeof a->err, "cannot create work folder %.300s: %s", a->dir, strerror(e));
+        a->nospace = fsspace_is_nospace(e);
+        goto done;
     }
-    unlink(result);
+    unlink(a->result);
     const char *reads[3] = {c->model, c->data, NULL};
     if (c->interface == WORKLOAD_PLAIN) reads[0] = NULL;
     const char *slash = strrchr(c->executable, '/');
-    launch_request rq = {
-        .workload_argv = NULL,
-        .workload_name = slash ? slash + 1 : c->executable,
-        .read_paths = reads,
-        .write_dir = dir,
-        .id = lid,
-        .threads = c->threads,
-        .markers = 1,
-        .cpus = x->place.list,
-        .ncpus = x->place.n,
-    };
-    if (campaign_workload_argv(c, e, result, &wargv)) {
-        snprintf(errbuf, sizeof errbuf, "out of memory");
-        goto record;
+    launch_request rq = {.workload_argv = NULL, .workload_name = slash ? slash + 1 : c->executable,
+                         .read_paths = reads, .write_dir = a->dir, .id = lid, .threads = c->threads,
+                         .markers = 1, .cpus = x->place.list, .ncpus = x->place.n};
+    if (campaign_workload_argv(c, a->e, a->result, &wargv)) {
+        snprintf(a->err, sizeof a->err, "out of memory");
+        goto done;
     }
     rq.workload_argv = (const char *const *)wargv.items;
-    if (p->ops->build_argv(&p->conf, &rq, &argv, errbuf, sizeof errbuf)) goto record;
+    if (p->ops->build_argv(&p->conf, &rq, &argv, a->err, sizeof a->err)) goto done;
     stage_ctx sc = {p, &rq};
     launch_spec spec = {
         .argv = argv.items,
@@ -270,128 +290,142 @@ static int run_one(run_ctx *x, int id, int attempt, int (*cb)(void *), void *cba
     };
     noise nz;
     noise_begin(&nz);
-    int lrc = launch_run(&spec, &lr);
+    a->lrc = launch_run(&spec, &a->lr);
     noise_end(&nz, &x->place);
-    row.loadavg = nz.loadavg;
-    row.steal_frac = nz.steal_frac;
-    row.cpu_mhz = nz.cpu_mhz;
     if (p->ops->cleanup) p->ops->cleanup(&p->conf, &rq);
-    row.start_unix = lr.start_unix;
-    row.end_unix = lr.end_unix;
-    row.wall_s = lr.wall_s;
-    row.user_s = lr.user_s;
-    row.sys_s = lr.sys_s;
-    row.peak_rss_kb = lr.peak_rss_kb;
-    if (p->ops->exit_status && !lr.signal && lr.exit_code > 0)
-        lr.exit_code = p->ops->exit_status(&p->conf, lr.exit_code);
-    row.exit_code = lr.exit_code;
-    row.signal = lr.signal;
-    row.startup_s = lr.startup_s;
-    row.workload_s = lr.workload_s;
-    row.teardown_s = lr.teardown_s;
-    if (lrc) {
-        snprintf(errbuf, sizeof errbuf, "%s", lr.error);
-    } else if (lr.interrupted) {
-        status = ST_INTERRUPTED;
-        if (x->nospace || x->got_stop == 2)
-            snprintf(errbuf, sizeof errbuf, "stopped: the campaign ran out of space (see the "
-                     "experiment recorded \"out of space\")");
-        else
-            snprintf(errbuf, sizeof errbuf, "%s", lr.error);
-    } else if (lr.timed_out) {
-        snprintf(errbuf, sizeof errbuf, "%s", lr.error);
-    } else if (lr.exit_code == PB_EXIT_NOSPACE && !lr.signal &&
-               c->interface == WORKLOAD_PLATBENCH_CNN) { /* the workload's "out of space" */
-        status = ST_NOSPACE;
-        char ll[400];
-        stderr_line(lr.stderr_tail, "out of space", ll, sizeof ll);
-        snprintf(errbuf, sizeof errbuf, "exit code %d (out of space); stderr: %s", lr.exit_code, ll);
-    } else if (lr.exit_code != 0) {
-        char ll[120];
-        last_line(lr.stderr_tail, ll, sizeof ll);
-        if (!lr.signal && p->ops->failure_reason &&
-            p->ops->failure_reason(&p->conf, lr.exit_code, lr.stderr_tail, errbuf, sizeof errbuf))
-            ; /* the platform's own failure (e.g. ssh could not reach the node), said as such */
-        else if (lr.signal)
-            snprintf(errbuf, sizeof errbuf, "killed by signal %d (%s); stderr: %s", lr.signal,
-                     strsignal(lr.signal), ll);
-        else
-            snprintf(errbuf, sizeof errbuf, "exit code %d; stderr: %s", lr.exit_code, ll);
-    } else if (c->interface == WORKLOAD_PLATBENCH_CNN) {
-        if (workresult_read(result, &row, x->curves, c->steps, errbuf, sizeof errbuf) == 0) {
-            status = ST_DONE;
-            row.launch_overhead_s = row.wall_s - row.total_time_s;
-        }
-    } else {
-        status = ST_DONE;
-    }
-record:
-    /* a failure while the work folder's file system is full is that, not the experiment's
-       fault (e.g. a container runtime that cannot write its files) */
-    if (status == ST_FAILED && !lr.timed_out && !lr.interrupted) {
-        fsspace_info fi;
-        if (fsspace_query(dir, &fi) == 0 && fi.avail < space_work_bytes(c)) status = ST_NOSPACE;
-    }
-    if (status == ST_NOSPACE) { /* recorded interrupted: rerun once there is space */
-        status = ST_INTERRUPTED;
-        if (!x->nospace) {
-            char fs[1200] = "", ll[400];
-            stderr_line(lr.stderr_tail, "out of space", ll, sizeof ll);
-            const char *what = strstr(ll, "out of space") ? ll : errbuf;
-            if (!strstr(what, "file system")) fsspace_describe(dir, fs, sizeof fs);
-            snprintf(x->nospace_note, sizeof x->nospace_note, "e%04d on rank %d: %.300s%s%.180s",
-                     id, x->rank, what, *fs ? "; " : "", fs);
-        }
-        x->nospace = 1;
-        char tmp[sizeof errbuf];
-        snprintf(tmp, sizeof tmp, "out of space: %s", errbuf);
-        snprintf(errbuf, sizeof errbuf, "%s", tmp);
-    }
-    if (status != ST_DONE || c->interface != WORKLOAD_PLATBENCH_CNN)
-        for (int m = 0; m < RESULTS_N_CURVES; m++)
-            for (int s = 0; s < c->steps; s++) x->curves[m][s] = NAN;
-    if (isnan(row.end_unix)) row.end_unix = time_unix();
-    snprintf(row.status, sizeof row.status, "%s", st_names[status]);
-    snprintf(row.error, sizeof row.error, "%s", status == ST_DONE ? "" : errbuf);
-    *wall = isnan(row.wall_s) ? 0 : row.wall_s;
-    if (x->rank != 0) { /* tell rank 0 first, so its reply overlaps our writes */
-        up_msg res = {UP_RESULT, id, attempt, status, run_stop_signal != 0 && !x->told, *wall,
-                      x->nospace && !x->told_nospace, ""};
-        if (res.signalled) x->told = 1;
-        if (res.nospace) {
-            x->told_nospace = 1;
-            snprintf(res.note, sizeof res.note, "%s", x->nospace_note);
-        }
-        MPI_Send(&res, sizeof res, MPI_BYTE, 0, TAG_UP, x->comm);
-        MPI_Recv(row.corunners, sizeof row.corunners, MPI_CHAR, 0, TAG_CORUN, x->comm, MPI_STATUS_IGNORE);
-    } else {
-        corunners_end(x, id, row.corunners, sizeof row.corunners);
-    }
-    if (x->lost) { /* the file belongs to the campaign that took the claim */
-        strv_free(&wargv);
-        strv_free(&argv);
-        return status;
-    }
-    int wr = results_write_curves(&x->res, id, x->curves, c->steps);
-    wr |= results_write_output(&x->res, id, lr.stdout_tail, lr.stderr_tail);
-    wr |= results_write_row(&x->res, &row);
-    if (wr) {
-        int e = errno;
-        fsspace_info fi;
-        char fs[1200];
-        fsspace_describe(x->res_path, fs, sizeof fs);
-        if (fsspace_is_nospace(e) || (fsspace_query(x->res_path, &fi) == 0 && fi.avail < 65536)) {
-            if (!x->nospace)
-                snprintf(x->nospace_note, sizeof x->nospace_note, "writing row %d of the results "
-                         "file on rank %d; %.300s", id, x->rank, fs);
-            x->nospace = 1; /* a worker tells rank 0 before it asks for more work */
-        }
-        fprintf(stderr, "platbench: rank %d: writing row %d of the results file %s failed (%s)\n",
-                x->rank, id, x->res_path, fs);
-    }
+    if (p->ops->exit_status && !a->lr.signal && a->lr.exit_code > 0)
+        a->lr.exit_code = p->ops->exit_status(&p->conf, a->lr.exit_code);
+    row_from_launch(&a->row, &a->lr, &nz);
+    rc = 0;
+done:
     strv_free(&wargv);
     strv_free(&argv);
-    return status;
+    return rc;
+}
+
+/* Phase 3: the launched attempt's outcome: status, and why when not done. */
+static void attempt_judge(run_ctx *x, attempt *a) {
+    const launch_result *lr = &a->lr;
+    int cnn = x->c->interface == WORKLOAD_PLATBENCH_CNN;
+    char ll[400];
+    if (a->lrc) {
+        snprintf(a->err, sizeof a->err, "%s", lr->error);
+    } else if (lr->interrupted) {
+        a->status = EXP_INTERRUPTED;
+        if (x->nospace || x->got_stop == 2)
+            snprintf(a->err, sizeof a->err, "stopped: the campaign ran out of space (see the "
+                     "experiment recorded \"out of space\")");
+        else
+            snprintf(a->err, sizeof a->err, "%s", lr->error);
+    } else if (lr->timed_out) {
+        snprintf(a->err, sizeof a->err, "%s", lr->error);
+    } else if (lr->exit_code == PB_EXIT_NOSPACE && !lr->signal && cnn) { /* the workload's "out of space" */
+        a->nospace = 1;
+        stderr_line(lr->stderr_tail, "out of space", ll, sizeof ll);
+        snprintf(a->err, sizeof a->err, "exit code %d (out of space); stderr: %s", lr->exit_code, ll);
+    } else if (lr->exit_code != 0) {
+        last_line(lr->stderr_tail, ll, 120);
+        if (!lr->signal && a->p->ops->failure_reason &&
+            a->p->ops->failure_reason(&a->p->conf, lr->exit_code, lr->stderr_tail, a->err, sizeof a->err))
+            ; /* the platform's own failure (e.g. ssh could not reach the node), said as such */
+        else if (lr->signal)
+            snprintf(a->err, sizeof a->err, "killed by signal %d (%s); stderr: %s", lr->signal,
+                     strsignal(lr->signal), ll);
+        else
+            snprintf(a->err, sizeof a->err, "exit code %d; stderr: %s", lr->exit_code, ll);
+    } else if (cnn) {
+        if (workresult_read(a->result, &a->row, x->curves, x->c->steps, a->err, sizeof a->err) == 0) {
+            a->status = EXP_DONE;
+            a->row.launch_overhead_s = a->row.wall_s - a->row.total_time_s;
+        }
+    } else {
+        a->status = EXP_DONE;
+    }
+}
+
+/* Phase 4: out of space decided (then recorded interrupted, and the campaign stops), the
+   row's status and error, the curves of anything not done cleared. */
+static void attempt_settle(run_ctx *x, attempt *a) {
+    /* a failure while the work folder's file system is full is that, not the experiment's
+       fault (e.g. a container runtime that cannot write its files) */
+    if (a->status == EXP_FAILED && !a->lr.timed_out && !a->lr.interrupted) {
+        fsspace_info fi;
+        if (fsspace_query(a->dir, &fi) == 0 && fi.avail < space_work_bytes(x->c)) a->nospace = 1;
+    }
+    if (a->nospace) { /* recorded interrupted: rerun once there is space */
+        a->status = EXP_INTERRUPTED;
+        if (!x->nospace) {
+            char fs[1200] = "", ll[400];
+            stderr_line(a->lr.stderr_tail, "out of space", ll, sizeof ll);
+            const char *what = strstr(ll, "out of space") ? ll : a->err;
+            if (!strstr(what, "file system")) fsspace_describe(a->dir, fs, sizeof fs);
+            snprintf(x->nospace_note, sizeof x->nospace_note, "e%04d on rank %d: %.300s%s%.180s",
+                     a->id, x->rank, what, *fs ? "; " : "", fs);
+        }
+        x->nospace = 1;
+        char tmp[sizeof a->err];
+        snprintf(tmp, sizeof tmp, "out of space: %.*s", (int)(sizeof tmp - 15), a->err);
+        snprintf(a->err, sizeof a->err, "%s", tmp);
+    }
+    if (a->status != EXP_DONE || x->c->interface != WORKLOAD_PLATBENCH_CNN)
+        for (int m = 0; m < RESULTS_N_CURVES; m++)
+            for (int s = 0; s < x->c->steps; s++) x->curves[m][s] = NAN;
+    if (isnan(a->row.end_unix)) a->row.end_unix = time_unix();
+    exp_row_set_status(&a->row, a->status);
+    snprintf(a->row.error, sizeof a->row.error, "%.*s", (int)sizeof a->row.error - 1,
+             a->status == EXP_DONE ? "" : a->err);
+}
+
+/* Phase 5: rank 0 learns the outcome (a worker tells it first, so its reply overlaps our
+   writes); the row gets its co-runners. */
+static void attempt_report(run_ctx *x, attempt *a, double wall) {
+    if (x->rank == 0) {
+        corunners_end(x, a->id, a->row.corunners, sizeof a->row.corunners);
+        return;
+    }
+    up_msg res = {UP_RESULT, a->id, a->n, a->status, run_stop_signal != 0 && !x->told, wall,
+                  x->nospace && !x->told_nospace, ""};
+    if (res.signalled) x->told = 1;
+    if (res.nospace) {
+        x->told_nospace = 1;
+        snprintf(res.note, sizeof res.note, "%s", x->nospace_note);
+    }
+    MPI_CHECK(MPI_Send(&res, sizeof res, MPI_BYTE, 0, TAG_UP, x->comm));
+    MPI_CHECK(MPI_Recv(a->row.corunners, sizeof a->row.corunners, MPI_CHAR, 0, TAG_CORUN, x->comm,
+                       MPI_STATUS_IGNORE));
+}
+
+/* Phase 6: curves, output tails and row into the results file; a failed write on a full
+   file system stops the campaign (a worker tells rank 0 before it asks for more work). */
+static void attempt_write(run_ctx *x, const attempt *a) {
+    int wr = results_write_curves(&x->res, a->id, x->curves, x->c->steps);
+    wr |= results_write_output(&x->res, a->id, a->lr.stdout_tail, a->lr.stderr_tail);
+    wr |= results_write_row(&x->res, &a->row);
+    if (!wr) return;
+    int e = errno;
+    fsspace_info fi;
+    char fs[1200];
+    fsspace_describe(x->res_path, fs, sizeof fs);
+    if (fsspace_is_nospace(e) || (fsspace_query(x->res_path, &fi) == 0 && fi.avail < 65536)) {
+        if (!x->nospace)
+            snprintf(x->nospace_note, sizeof x->nospace_note, "writing row %d of the results "
+                     "file on rank %d; %.300s", a->id, x->rank, fs);
+        x->nospace = 1;
+    }
+    fprintf(stderr, "platbench: rank %d: writing row %d of the results file %s failed (%s)\n",
+            x->rank, a->id, x->res_path, fs);
+}
+
+/* Runs experiment id (attempt n) here; writes its rows; returns its exp_status. */
+static int run_one(run_ctx *x, int id, int n, int (*cb)(void *), void *cbarg, double *wall) {
+    attempt a;
+    attempt_begin(x, &a, id, n);
+    if (attempt_launch(x, &a, cb, cbarg) == 0) attempt_judge(x, &a);
+    attempt_settle(x, &a);
+    *wall = isnan(a.row.wall_s) ? 0 : a.row.wall_s;
+    attempt_report(x, &a, *wall);
+    if (!x->lost) attempt_write(x, &a); /* else the file belongs to the campaign that took the claim */
+    return a.status;
 }
 
 /* ---------- scheduler (rank 0) ---------------------------------------------------------- */
@@ -454,7 +488,7 @@ static void print_progress(run_ctx *x, int id, int status, double wall, int atte
     printf("[%d/%d] %-12s test %-3d seed %-8lld %-11s %8.2fs%s | done %d failed %d interrupted "
            "%d | ETA %s\n",
            x->n_finished, x->n_todo, x->c->platforms[e->platform].conf.name, e->test,
-           (long long)e->seed, st_names[status], wall,
+           (long long)e->seed, exp_status_name(status), wall,
            again ? (attempt > 1 ? " (retry queued)" : " (retry queued)") : "", x->n_done,
            x->n_failed, x->n_interrupted, eta);
     fflush(stdout);
@@ -463,14 +497,14 @@ static void print_progress(run_ctx *x, int id, int status, double wall, int atte
 /* Books a finished attempt: counts, retry, progress line. */
 static void account(run_ctx *x, int id, int attempt, int status, double wall) {
     if (attempt > x->attempt[id]) x->attempt[id] = attempt;
-    int again = status == ST_FAILED && !x->stopping && attempt < 1 + x->c->retries &&
+    int again = status == EXP_FAILED && !x->stopping && attempt < 1 + x->c->retries &&
                 queue_push(x, id) == 0;
     if (again) {
         x->n_retried++;
     } else {
         x->n_finished++;
-        if (status == ST_DONE) x->n_done++;
-        else if (status == ST_FAILED) x->n_failed++;
+        if (status == EXP_DONE) x->n_done++;
+        else if (status == EXP_FAILED) x->n_failed++;
         else x->n_interrupted++;
     }
     print_progress(x, id, status, wall, attempt, again);
@@ -495,9 +529,9 @@ static void begin_stop(run_ctx *x) {
                Static: the buffer must outlive the request */
             static const down_msg stops[3] = {{DOWN_STOP, -1, 0}, {DOWN_STOP, -2, 0}, {DOWN_STOP, -3, 0}};
             MPI_Request rq;
-            MPI_Isend(&stops[x->lost ? 2 : x->nospace ? 1 : 0], sizeof stops[0], MPI_BYTE, r, TAG_DOWN,
-                      x->comm, &rq);
-            MPI_Request_free(&rq);
+            MPI_CHECK(MPI_Isend(&stops[x->lost ? 2 : x->nospace ? 1 : 0], sizeof stops[0], MPI_BYTE, r, TAG_DOWN,
+                      x->comm, &rq));
+            MPI_CHECK(MPI_Request_free(&rq));
         }
 }
 
@@ -508,13 +542,13 @@ static void dispatch(run_ctx *x) {
         int id = x->stopping ? -1 : queue_take(x, r);
         if (id >= 0) {
             down_msg m = {DOWN_WORK, id, x->attempt[id] + 1};
-            MPI_Send(&m, sizeof m, MPI_BYTE, r, TAG_DOWN, x->comm);
+            MPI_CHECK(MPI_Send(&m, sizeof m, MPI_BYTE, r, TAG_DOWN, x->comm));
             x->busy[r] = id;
             corunners_start(x, id, r);
             x->waiting[r] = 0;
         } else if (!may_get_work(x, r)) {
             down_msg m = {DOWN_DONE, -1, 0};
-            MPI_Send(&m, sizeof m, MPI_BYTE, r, TAG_DOWN, x->comm);
+            MPI_CHECK(MPI_Send(&m, sizeof m, MPI_BYTE, r, TAG_DOWN, x->comm));
             x->waiting[r] = 0;
             x->released[r] = 1;
         }
@@ -534,10 +568,10 @@ static void serve(run_ctx *x) {
     for (;;) {
         int flag = 0;
         MPI_Status st;
-        MPI_Iprobe(MPI_ANY_SOURCE, TAG_UP, x->comm, &flag, &st);
+        MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, TAG_UP, x->comm, &flag, &st));
         if (!flag) break;
         up_msg m;
-        MPI_Recv(&m, sizeof m, MPI_BYTE, st.MPI_SOURCE, TAG_UP, x->comm, MPI_STATUS_IGNORE);
+        MPI_CHECK(MPI_Recv(&m, sizeof m, MPI_BYTE, st.MPI_SOURCE, TAG_UP, x->comm, MPI_STATUS_IGNORE));
         int r = st.MPI_SOURCE;
         if (m.nospace && !x->nospace) {
             x->nospace = 1;
@@ -547,7 +581,7 @@ static void serve(run_ctx *x) {
         if (m.type == UP_RESULT) {
             char co[128];
             corunners_end(x, m.id, co, sizeof co);
-            MPI_Send(co, sizeof co, MPI_CHAR, r, TAG_CORUN, x->comm);
+            MPI_CHECK(MPI_Send(co, sizeof co, MPI_CHAR, r, TAG_CORUN, x->comm));
             x->busy[r] = -1;
             account(x, m.id, m.attempt, m.status, m.wall_s);
             x->waiting[r] = 1;
@@ -598,10 +632,10 @@ static void schedule_rank0(run_ctx *x) {
 static int worker_cb(void *arg) {
     run_ctx *x = arg;
     int flag = 0;
-    MPI_Iprobe(0, TAG_DOWN, x->comm, &flag, MPI_STATUS_IGNORE);
+    MPI_CHECK(MPI_Iprobe(0, TAG_DOWN, x->comm, &flag, MPI_STATUS_IGNORE));
     if (flag) {
         down_msg m;
-        MPI_Recv(&m, sizeof m, MPI_BYTE, 0, TAG_DOWN, x->comm, MPI_STATUS_IGNORE);
+        MPI_CHECK(MPI_Recv(&m, sizeof m, MPI_BYTE, 0, TAG_DOWN, x->comm, MPI_STATUS_IGNORE));
         if (m.cmd == DOWN_STOP) x->got_stop = m.id == -2 ? 2 : 1;
         if (m.cmd == DOWN_STOP && m.id == -3) x->lost = 1;
     }
@@ -610,30 +644,30 @@ static int worker_cb(void *arg) {
 
 static void schedule_worker(run_ctx *x) {
     up_msg up = {UP_READY, -1, 0, 0, 0, 0, 0, ""};
-    MPI_Send(&up, sizeof up, MPI_BYTE, 0, TAG_UP, x->comm);
+    MPI_CHECK(MPI_Send(&up, sizeof up, MPI_BYTE, 0, TAG_UP, x->comm));
     for (;;) {
         down_msg m;
         double idle = 50e-6;
         for (;;) {
             int flag = 0;
-            MPI_Iprobe(0, TAG_DOWN, x->comm, &flag, MPI_STATUS_IGNORE);
+            MPI_CHECK(MPI_Iprobe(0, TAG_DOWN, x->comm, &flag, MPI_STATUS_IGNORE));
             if (flag) break;
             if (run_stop_signal && !x->told) { /* only this rank got the signal: tell rank 0 */
                 up_msg s = {UP_SIGNAL, -1, 0, 0, 1, 0, 0, ""};
-                MPI_Send(&s, sizeof s, MPI_BYTE, 0, TAG_UP, x->comm);
+                MPI_CHECK(MPI_Send(&s, sizeof s, MPI_BYTE, 0, TAG_UP, x->comm));
                 x->told = 1;
             }
             if (x->nospace && !x->told_nospace) { /* out of space after our last result */
                 up_msg s = {UP_SIGNAL, -1, 0, 0, 0, 0, 1, ""};
                 snprintf(s.note, sizeof s.note, "%s", x->nospace_note);
-                MPI_Send(&s, sizeof s, MPI_BYTE, 0, TAG_UP, x->comm);
+                MPI_CHECK(MPI_Send(&s, sizeof s, MPI_BYTE, 0, TAG_UP, x->comm));
                 x->told_nospace = 1;
             }
             struct timespec ts = {0, (long)(idle * 1e9)};
             nanosleep(&ts, NULL);
             if (idle < 1e-3) idle *= 2;
         }
-        MPI_Recv(&m, sizeof m, MPI_BYTE, 0, TAG_DOWN, x->comm, MPI_STATUS_IGNORE);
+        MPI_CHECK(MPI_Recv(&m, sizeof m, MPI_BYTE, 0, TAG_DOWN, x->comm, MPI_STATUS_IGNORE));
         if (m.cmd == DOWN_DONE) break;
         if (m.cmd != DOWN_WORK) continue; /* a stale stop */
         x->got_stop = 0;
@@ -703,7 +737,7 @@ static int gather_capabilities(run_ctx *x) {
     x->why = calloc((size_t)P, sizeof *x->why);
     int bad = !mine || !mywhy || !x->can || !x->why || (x->rank == 0 && (!allwhy || !hosts));
     int anybad = 0;
-    MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_LOR, x->comm);
+    MPI_CHECK(MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_LOR, x->comm));
     if (anybad) {
         free(mine);
         free(mywhy);
@@ -712,9 +746,9 @@ static int gather_capabilities(run_ctx *x) {
         return -1;
     }
     local_capabilities(x, mine, mywhy);
-    MPI_Allgather(mine, P, MPI_UNSIGNED_CHAR, x->can, P, MPI_UNSIGNED_CHAR, x->comm);
-    MPI_Gather(mywhy, P * 256, MPI_CHAR, allwhy, P * 256, MPI_CHAR, 0, x->comm);
-    MPI_Gather(x->host, 64, MPI_CHAR, hosts, 64, MPI_CHAR, 0, x->comm);
+    MPI_CHECK(MPI_Allgather(mine, P, MPI_UNSIGNED_CHAR, x->can, P, MPI_UNSIGNED_CHAR, x->comm));
+    MPI_CHECK(MPI_Gather(mywhy, P * 256, MPI_CHAR, allwhy, P * 256, MPI_CHAR, 0, x->comm));
+    MPI_CHECK(MPI_Gather(x->host, 64, MPI_CHAR, hosts, 64, MPI_CHAR, 0, x->comm));
     if (x->rank == 0)
         for (int p = 0; p < P; p++) {
             int any = 0;
@@ -722,7 +756,7 @@ static int gather_capabilities(run_ctx *x) {
             if (!any) join_reasons(x, p, (const char(*)[256])allwhy, (const char(*)[64])hosts, x->why[p],
                                    sizeof x->why[p]);
         }
-    MPI_Bcast(x->why, P * RUN_WHY, MPI_CHAR, 0, x->comm);
+    MPI_CHECK(MPI_Bcast(x->why, P * RUN_WHY, MPI_CHAR, 0, x->comm));
     free(mine);
     free(mywhy);
     free(allwhy);
@@ -746,7 +780,7 @@ static void initial_row(const run_ctx *x, int id, exp_row *row) {
     row->seed = e->seed;
     row->attempt = 0;
     if (!platform_runnable(x, e->platform)) {
-        snprintf(row->status, sizeof row->status, "skipped");
+        exp_row_set_status(row, EXP_SKIPPED);
         snprintf(row->error, sizeof row->error, "%s", x->why[e->platform]);
     }
 }
@@ -761,7 +795,7 @@ static int collect_provenance(run_ctx *x, provenance *prov) {
             memset(&info, 0, sizeof info);
             char e[256] = "";
             if (cp->ops->describe(&cp->conf, &info, e, sizeof e))
-                snprintf(info.detail, sizeof info.detail, "describe failed on %s: %s", x->host, e);
+                snprintf(info.detail, sizeof info.detail, "describe failed on %.64s: %.170s", x->host, e);
             char key[96];
             snprintf(key, sizeof key, "platform.%s.runtime_version", cp->conf.name);
             rc |= provenance_add(prov, key, info.runtime_version);
@@ -782,166 +816,119 @@ static int count_todo(const campaign *c, const char *output, int exists) {
     int todo = 0;
     for (int i = 0; i < v.n; i++) {
         const exp_row *r = &v.rows[i];
-        if (!strcmp(r->status, "done") || !strcmp(r->status, "skipped")) continue;
-        if (!strcmp(r->status, "failed") && r->attempt >= 1 + c->retries) continue;
+        exp_status st = exp_row_status(r);
+        if (st == EXP_DONE || st == EXP_SKIPPED) continue;
+        if (st == EXP_FAILED && r->attempt >= 1 + c->retries) continue;
         todo++;
     }
     results_view_free(&v);
     return todo;
 }
 
+/* Collective: refuses early, with the numbers, what cannot fit (before anything is
+   written). 0, or RUN_EXIT_NOSPACE after saying why on rank 0. */
+static int check_space(run_ctx *x, const char *output, int exists, int flags) {
+    char err[4096] = "";
+    int nospace = x->rank == 0 && !(flags & RUN_NO_SPACE_CHECK) &&
+                  space_check(x->c, output, x->workdir, count_todo(x->c, output, exists), !exists, err,
+                              sizeof err);
+    MPI_CHECK(MPI_Bcast(&nospace, 1, MPI_INT, 0, x->comm));
+    if (nospace && x->rank == 0) fprintf(stderr, "platbench: %s\n", err);
+    return nospace ? RUN_EXIT_NOSPACE : 0;
+}
+
+/* Collective: a new results file with the initial rows (rows, filled here) and the work
+   folder. 0, -1, or RESULTS_NOSPACE (the same on every rank), with err. */
+static int create_results(run_ctx *x, const char *output, exp_row *rows, char *err, size_t errlen) {
+    provenance prov = {0};
+    int rc = 0;
+    if (collect_provenance(x, &prov)) {
+        snprintf(err, errlen, "out of memory collecting provenance");
+        rc = -1;
+    }
+    for (int i = 0; i < x->c->n_experiments; i++) initial_row(x, i, &rows[i]);
+    /* the work folder first, so no rank launches into a missing folder */
+    if (x->rank == 0 && pb_mkdir_p(x->workdir, 0755))
+        fprintf(stderr, "platbench: cannot create %s: %s\n", x->workdir, strerror(errno));
+    if (rc == 0) rc = results_create(&x->res, output, x->comm, x->c, &prov, rows, err, errlen);
+    provenance_free(&prov);
+    return rc;
+}
+
+/* Rank 0: what this run does with each row: queued, skipped (its reason recorded now
+   when resuming), or finished before; prints the plan. 0 or -1 (out of memory). */
+static int queue_rows(run_ctx *x, const char *output, const exp_row *rows, int exists, double t_open) {
+    const campaign *c = x->c;
+    int skipped = 0, already = 0;
+    for (int i = 0; i < c->n_experiments; i++) {
+        const exp_row *r = &rows[i];
+        exp_status st = exp_row_status(r);
+        x->attempt[i] = r->attempt > 0 ? r->attempt : 0;
+        if (!platform_runnable(x, c->experiments[i].platform)) {
+            skipped++;
+            if (exists && st != EXP_DONE) { /* record why, now */
+                exp_row s;
+                initial_row(x, i, &s);
+                s.attempt = r->attempt;
+                results_write_row(&x->res, &s);
+            }
+            continue;
+        }
+        if (st == EXP_DONE || (st == EXP_FAILED && r->attempt >= 1 + c->retries)) {
+            x->n_failed_before += st == EXP_FAILED;
+            already++;
+            continue;
+        }
+        if (queue_push(x, i)) return -1;
+    }
+    x->n_todo = x->qtail;
+    x->n_skipped = skipped;
+    printf("platbench: %s %s: %d experiments, %d to run now, %d finished before, %d skipped, "
+           "%d rank%s (file ready in %.3f s)\n", exists ? "resuming" : "created", output,
+           c->n_experiments, x->n_todo, already, skipped, x->size, x->size == 1 ? "" : "s",
+           time_mono() - t_open);
+    for (int p = 0; p < c->n_platforms; p++)
+        if (!platform_runnable(x, p)) printf("platbench: platform %s skipped: %s\n", c->platforms[p].conf.name, x->why[p]);
+    fflush(stdout);
+    return 0;
+}
+
 /* Opens (resume) or creates the file; fills x->attempt and the queue on rank 0.
    Returns 0, or -1 / RUN_EXIT_NOSPACE after printing why on rank 0 (collectively
    consistent). */
 static int open_results(run_ctx *x, const char *output, int flags) {
-    int force_resume = flags & RUN_FORCE_RESUME;
-    const campaign *c = x->c;
-    int N = c->n_experiments;
+    int N = x->c->n_experiments;
     exp_row *rows = calloc((size_t)(N ? N : 1), sizeof *rows);
     x->attempt = calloc((size_t)(N ? N : 1), sizeof *x->attempt);
-    int exists = 0, ok = rows && x->attempt;
+    int exists = 0, rc = 0, anybad = 0;
     if (x->rank == 0) exists = access(output, F_OK) == 0;
-    MPI_Bcast(&exists, 1, MPI_INT, 0, x->comm);
-    char err[4096] = "";
-    int rc = 0;
-    /* refuse early, with the numbers, what cannot fit (before anything is written) */
-    int nospace = x->rank == 0 && !(flags & RUN_NO_SPACE_CHECK) &&
-                  space_check(c, output, x->workdir, count_todo(c, output, exists), !exists, err,
-                              sizeof err);
-    MPI_Bcast(&nospace, 1, MPI_INT, 0, x->comm);
-    if (nospace) {
-        if (x->rank == 0) fprintf(stderr, "platbench: %s\n", err);
-        free(rows);
-        return RUN_EXIT_NOSPACE;
-    }
+    MPI_CHECK(MPI_Bcast(&exists, 1, MPI_INT, 0, x->comm));
+    char err[4096] = "", *diff = NULL;
+    if ((rc = check_space(x, output, exists, flags))) goto done;
     double t_open = time_mono();
-    if (!ok) {
+    if (!rows || !x->attempt) {
         snprintf(err, sizeof err, "out of memory");
         rc = -1;
     } else if (!exists) {
-        provenance prov = {0};
-        if (collect_provenance(x, &prov)) {
-            snprintf(err, sizeof err, "out of memory collecting provenance");
-            rc = -1;
-        }
-        for (int i = 0; i < N; i++) initial_row(x, i, &rows[i]);
-        /* the work folder first, so no rank launches into a missing folder */
-        if (x->rank == 0 && mkdir_p(x->workdir))
-            fprintf(stderr, "platbench: cannot create %s: %s\n", x->workdir, strerror(errno));
-        int cr = rc == 0 ? results_create(&x->res, output, x->comm, c, &prov, rows, err, sizeof err) : 0;
-        if (cr) rc = -1;
-        if (cr == RESULTS_NOSPACE) nospace = 1; /* the same on every rank (rank 0 decided) */
-        provenance_free(&prov);
+        rc = create_results(x, output, rows, err, sizeof err);
     } else {
-        if (results_open(&x->res, output, x->comm, err, sizeof err)) {
-            rc = -1;
-        } else {
-            char old_hash[64] = "";
-            static char old_cmp[65536];
-            results_get_attr_text(x->res.file, "config_hash", old_hash, sizeof old_hash);
-            results_get_attr_text(x->res.file, "comparable_settings", old_cmp, sizeof old_cmp);
-            if (x->res.n != N || x->res.steps != c->steps) {
-                snprintf(err, sizeof err, "%s: cannot resume: the file holds %d experiments x %d "
-                         "steps, the config makes %d x %d (tests, platforms or steps changed); "
-                         "write to a new file with -o", output, x->res.n, x->res.steps, N, c->steps);
-                rc = -1;
-            } else if (results_read_rows(&x->res, rows)) {
-                snprintf(err, sizeof err, "%s: cannot read /experiments", output);
-                rc = -1;
-            } else {
-                for (int i = 0; i < N && rc == 0; i++) {
-                    const experiment *e = &c->experiments[i];
-                    if (strcmp(rows[i].platform, c->platforms[e->platform].conf.name) != 0 ||
-                        rows[i].test != e->test) {
-                        snprintf(err, sizeof err, "%s: cannot resume: row %d is platform %s test "
-                                 "%d in the file but platform %s test %d in the config (platform "
-                                 "set or order changed); write to a new file with -o", output, i,
-                                 rows[i].platform, rows[i].test, c->platforms[e->platform].conf.name,
-                                 e->test);
-                        rc = -1;
-                    }
-                }
-                if (rc == 0 && strcmp(old_hash, c->config_hash) != 0) {
-                    char diff[3000];
-                    campaign_diff(old_cmp, c->comparable, diff, sizeof diff);
-                    if (!force_resume) {
-                        snprintf(err, sizeof err, "%s: cannot resume: the config changed in ways "
-                                 "that make old results incomparable (config_hash %s -> %s):\n%s\n"
-                                 "hint: restore the old settings, write to a new file with -o, or "
-                                 "pass --force-resume to mix them anyway (each resume's settings "
-                                 "are recorded as resumeN_* attributes)", output, old_hash,
-                                 c->config_hash, diff);
-                        rc = -1;
-                    } else if (x->rank == 0) {
-                        printf("platbench: --force-resume: resuming despite changed settings:\n%s\n",
-                               diff);
-                    }
-                }
-            }
-            if (rc == 0) {
-                int resumes = 0;
-                hid_t a = H5Aopen(x->res.file, "resume_count", H5P_DEFAULT);
-                if (a >= 0) {
-                    H5Aread(a, H5T_NATIVE_INT, &resumes);
-                    H5Aclose(a);
-                }
-                if (results_begin_resume(&x->res, resumes + 1, c->comparable, c->config_hash,
-                                         c->config_text)) {
-                    snprintf(err, sizeof err, "%s: cannot update the file's attributes", output);
-                    rc = -1;
-                }
-            }
-        }
+        rc = results_resume(&x->res, output, x->comm, x->c, flags & RUN_FORCE_RESUME, rows, &diff, err,
+                            sizeof err);
+        if (rc == 0 && diff && x->rank == 0)
+            printf("platbench: --force-resume: resuming despite changed settings:\n%s\n", diff);
     }
-    int anybad = 0;
-    MPI_Allreduce(&rc, &anybad, 1, MPI_INT, MPI_LOR, x->comm);
+    int nospace = rc == RESULTS_NOSPACE; /* the same on every rank (rank 0 decided) */
+    MPI_CHECK(MPI_Allreduce(&rc, &anybad, 1, MPI_INT, MPI_LOR, x->comm));
     if (anybad) {
         if (x->rank == 0) fprintf(stderr, "platbench: %s\n", *err ? err : "failed on another rank");
-        free(rows);
-        return nospace ? RUN_EXIT_NOSPACE : -1;
+        rc = nospace ? RUN_EXIT_NOSPACE : -1;
+    } else if (x->rank == 0) {
+        rc = queue_rows(x, output, rows, exists, t_open);
     }
-    if (x->rank == 0) {
-        int skipped = 0, already = 0;
-        for (int i = 0; i < N; i++) {
-            const exp_row *r = &rows[i];
-            x->attempt[i] = r->attempt > 0 ? r->attempt : 0;
-            if (!platform_runnable(x, c->experiments[i].platform)) {
-                skipped++;
-                if (exists && strcmp(r->status, "done") != 0) { /* record why, now */
-                    exp_row s;
-                    initial_row(x, i, &s);
-                    s.attempt = r->attempt;
-                    results_write_row(&x->res, &s);
-                }
-                continue;
-            }
-            int todo = strcmp(r->status, "done") != 0;
-            if (!strcmp(r->status, "failed") && r->attempt >= 1 + c->retries) {
-                todo = 0;
-                x->n_failed_before++;
-            }
-            if (!todo) {
-                already++;
-                continue;
-            }
-            if (queue_push(x, i)) {
-                free(rows);
-                return -1;
-            }
-        }
-        x->n_todo = x->qtail;
-        x->n_skipped = skipped;
-        printf("platbench: %s %s: %d experiments, %d to run now, %d finished before, %d skipped, "
-               "%d rank%s (file ready in %.3f s)\n", exists ? "resuming" : "created", output, N,
-               x->n_todo, already, skipped, x->size, x->size == 1 ? "" : "s",
-               time_mono() - t_open);
-        for (int p = 0; p < c->n_platforms; p++)
-            if (!platform_runnable(x, p))
-                printf("platbench: platform %s skipped: %s\n", c->platforms[p].conf.name, x->why[p]);
-        fflush(stdout);
-    }
+done:
+    free(diff);
     free(rows);
-    return 0;
+    return rc;
 }
 
 /* Collective: each rank's CPU set (cpuset.h), the threads it gives the workload (the set's
@@ -951,7 +938,7 @@ static int place_ranks(run_ctx *x, campaign *local) {
     char err[256] = "";
     int bad = cpus_place_compute(&x->place, x->comm, err, sizeof err) != 0;
     int anybad = 0;
-    MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_LOR, x->comm);
+    MPI_CHECK(MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_LOR, x->comm));
     if (anybad) {
         if (bad) fprintf(stderr, "platbench: rank %d: CPU set: %s\n", x->rank, err);
         return -1;
@@ -968,12 +955,12 @@ static int place_ranks(run_ctx *x, campaign *local) {
         for (int i = 0; !bad && i < local->n_experiments; i++) x->ex_rank[i] = -1;
     }
     bad |= !x->hosts;
-    MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_LOR, x->comm);
+    MPI_CHECK(MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_LOR, x->comm));
     if (anybad) {
         if (x->rank == 0) fprintf(stderr, "platbench: out of memory\n");
         return -1;
     }
-    MPI_Allgather(x->host, 64, MPI_CHAR, x->hosts, 64, MPI_CHAR, x->comm);
+    MPI_CHECK(MPI_Allgather(x->host, 64, MPI_CHAR, x->hosts, 64, MPI_CHAR, x->comm));
     char mine[512], *all = x->rank == 0 ? malloc((size_t)x->size * sizeof mine) : NULL;
     snprintf(mine, sizeof mine, "rank %d on %s: CPUs %s (%d, %s), %d thread%s%s%s", x->rank, x->host,
              x->place.list, x->place.n, !strcmp(x->place.source, "split") ? "split by platbench" :
@@ -982,8 +969,8 @@ static int place_ranks(run_ctx *x, campaign *local) {
              x->place.overlap ? "; CPUs shared with another rank of the host (more ranks than "
                                 "CPUs): OVERSUBSCRIBED" : "");
     int over = 0;
-    MPI_Allreduce(&x->oversub, &over, 1, MPI_INT, MPI_LOR, x->comm);
-    MPI_Gather(mine, sizeof mine, MPI_CHAR, all, sizeof mine, MPI_CHAR, 0, x->comm);
+    MPI_CHECK(MPI_Allreduce(&x->oversub, &over, 1, MPI_INT, MPI_LOR, x->comm));
+    MPI_CHECK(MPI_Gather(mine, sizeof mine, MPI_CHAR, all, sizeof mine, MPI_CHAR, 0, x->comm));
     if (x->rank == 0 && all) {
         printf("platbench: CPU sets (each experiment runs confined to its rank's set):\n");
         for (int r = 0; r < x->size; r++)
@@ -1024,140 +1011,169 @@ static void ctx_free(run_ctx *x) {
     free(x->ex_t1);
 }
 
+/* Collective: this rank's part of the run's state (host, work folder name, CPU set, child
+   environment, curve buffers, scheduler arrays, who can run what). 0, or -1 after saying
+   why (on rank 0 unless only this rank knows). */
+static int ctx_setup(run_ctx *x, campaign *local, const char *output) {
+    MPI_CHECK(MPI_Comm_rank(x->comm, &x->rank));
+    MPI_CHECK(MPI_Comm_size(x->comm, &x->size));
+    x->res.file = -1;
+    x->res_path = output;
+    /* our messages name the file and what failed; HDF5's own stacks (one per failed call,
+       per rank) buried them */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    strv_init(&x->env);
+    if (gethostname(x->host, sizeof x->host)) snprintf(x->host, sizeof x->host, "unknown");
+    x->host[sizeof x->host - 1] = '\0';
+    int bad = asprintf(&x->workdir, "%s.d", output) < 0;
+    if (bad) x->workdir = NULL;
+    if (place_ranks(x, local)) return -1;
+    bad |= launch_env_build(&x->env, local->threads) != 0;
+    for (int m = 0; m < RESULTS_N_CURVES; m++) {
+        x->curves[m] = malloc((size_t)local->steps * sizeof(double));
+        bad |= !x->curves[m];
+    }
+    x->busy = malloc((size_t)x->size * sizeof *x->busy);
+    x->waiting = calloc((size_t)x->size, sizeof *x->waiting);
+    x->released = calloc((size_t)x->size, sizeof *x->released);
+    bad |= !x->busy || !x->waiting || !x->released;
+    for (int r = 0; !bad && r < x->size; r++) x->busy[r] = -1;
+    int anybad = 0;
+    MPI_CHECK(MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_LOR, x->comm));
+    if (anybad || gather_capabilities(x)) {
+        if (x->rank == 0) fprintf(stderr, "platbench: out of memory\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* Collective: rank 0 claims the results file for this campaign (one campaign per file),
+   creating its folder first (-o out/new.h5 creates out/; the claim lives in it). 0 when
+   held, -1 after saying why. */
+static int claim_file(run_ctx *x, const char *output, int flags) {
+    int held = 0;
+    if (x->rank == 0) {
+        char msg[2048];
+        char *parent = strdup(output), *slash = parent ? strrchr(parent, '/') : NULL;
+        if (slash && slash != parent) {
+            *slash = '\0';
+            if (pb_mkdir_p(parent, 0755))
+                fprintf(stderr, "platbench: cannot create %s: %s\n", parent, strerror(errno));
+        }
+        free(parent);
+        held = claim_acquire(&x->claim, output, x->c->config_file, flags & RUN_FORCE_CLAIM, msg,
+                             sizeof msg);
+        if (held) fprintf(stderr, "platbench: %s\n", msg);
+        else if (msg[0]) printf("platbench: %s\n", msg);
+        fflush(stdout);
+    }
+    MPI_CHECK(MPI_Bcast(&held, 1, MPI_INT, 0, x->comm));
+    return held ? -1 : 0;
+}
+
+/* Before an abort for a failed MPI call (mpi_check.h): the claim goes, so the next run
+   need not wait for it to go stale. Rank-local: no collective call. */
+static void abort_cleanup(void *arg) {
+    run_ctx *x = arg;
+    claim_release(&x->claim);
+}
+
+/* Collective, after the schedule: the run's exit code, decided on rank 0 from every rank's
+   signal, out-of-space and failures. */
+static int decide_outcome(run_ctx *x) {
+    int sig = run_stop_signal != 0, anysig = 0, anynospace = 0;
+    MPI_CHECK(MPI_Allreduce(&sig, &anysig, 1, MPI_INT, MPI_LOR, x->comm));
+    MPI_CHECK(MPI_Allreduce(&x->nospace, &anynospace, 1, MPI_INT, MPI_LOR, x->comm));
+    int code = RUN_EXIT_OK;
+    if (x->rank == 0) {
+        if (anynospace) code = RUN_EXIT_NOSPACE;
+        else if (x->stopping || anysig) code = RUN_EXIT_INTERRUPTED;
+        /* skipped platforms (this allocation cannot run them) are no failure: 0 when
+         * everything that can run here is done */
+        else if (x->n_failed > 0 || x->n_failed_before > 0 || x->n_done < x->n_todo) code = RUN_EXIT_FAILURES;
+    }
+    MPI_CHECK(MPI_Bcast(&code, 1, MPI_INT, 0, x->comm));
+    return code;
+}
+
+/* Rank 0: the closing summary of the run. */
+static void print_summary(const run_ctx *x, const char *output, int code, results_state state) {
+    const campaign *c = x->c;
+    printf("\nplatbench: %s after %.1f s: %d done, %d failed, %d interrupted, %d retried "
+           "(of %d to run)\n", results_state_name(state), time_mono() - x->t_start, x->n_done,
+           x->n_failed, x->n_interrupted, x->n_retried, x->n_todo);
+    if (x->n_failed_before > 0)
+        printf("platbench: %d experiment%s failed in earlier runs with every retry used\n",
+               x->n_failed_before, x->n_failed_before == 1 ? "" : "s");
+    if (x->n_skipped > 0) {
+        printf("platbench: %d experiment%s skipped: this allocation cannot run their platform\n",
+               x->n_skipped, x->n_skipped == 1 ? "" : "s");
+        for (int p = 0; p < c->n_platforms; p++)
+            if (!platform_runnable(x, p)) printf("platbench:   %s: %s\n", c->platforms[p].conf.name, x->why[p]);
+    }
+    printf("platbench: results in %s (work folders in %s)\n", output, x->workdir);
+    if (code == RUN_EXIT_INTERRUPTED)
+        printf("platbench: interrupted: run the same command again to resume the rest\n");
+    else if (code == RUN_EXIT_NOSPACE)
+        printf("platbench: stopped: out of space (%s); free space and run the same command "
+               "again to resume the rest (exit status %d)\n",
+               x->nospace_note[0] ? x->nospace_note : "on another rank", RUN_EXIT_NOSPACE);
+    else if (code == RUN_EXIT_FAILURES)
+        printf("platbench: some experiments failed: see `platbench status %s`;"
+               " rerunning the same command retries failed ones while attempt < 1 + retries\n",
+               output);
+    printf("platbench: report: platbench report %s\n", output);
+    fflush(stdout);
+}
+
+/* Collective, after the schedule: the file's state, closed, and the summary; the exit code. */
+static int finish_run(run_ctx *x, const char *output) {
+    int anylost = 0;
+    MPI_CHECK(MPI_Allreduce(&x->lost, &anylost, 1, MPI_INT, MPI_LOR, x->comm));
+    if (anylost) {
+        /* another campaign owns the file now: close it without writing our state (and
+           without cutting it to our end of allocation: see results_open) */
+        if (x->rank == 0) {
+            printf("\nplatbench: stopped after %.1f s: the claim on %s was taken over (%s); this "
+                   "run left the file to it\n", time_mono() - x->t_start, output, x->claim.lost);
+            fflush(stdout);
+        }
+        results_abandon(&x->res);
+        return RUN_EXIT_INTERRUPTED;
+    }
+    int code = decide_outcome(x);
+    results_state state =
+        code == RUN_EXIT_INTERRUPTED || code == RUN_EXIT_NOSPACE ? RESULTS_INTERRUPTED : RESULTS_COMPLETE;
+    if (results_finish(&x->res, state)) {
+        if (x->rank == 0) fprintf(stderr, "platbench: closing %s failed\n", output);
+        if (code == RUN_EXIT_OK) code = RUN_EXIT_ERROR;
+    }
+    claim_release(&x->claim);
+    if (x->rank == 0) print_summary(x, output, code, state);
+    return code;
+}
+
 int run_campaign(const campaign *c, const char *output, int flags, MPI_Comm comm) {
     run_ctx x;
     memset(&x, 0, sizeof x);
     campaign local = *c; /* the same, with threads resolved for this rank (place_ranks) */
     x.c = &local;
     x.comm = comm;
-    MPI_Comm_rank(comm, &x.rank);
-    MPI_Comm_size(comm, &x.size);
-    x.res.file = -1;
-    x.res_path = output;
-    /* our messages name the file and what failed; HDF5's own stacks (one per failed call,
-       per rank) buried them */
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    strv_init(&x.env);
-    if (gethostname(x.host, sizeof x.host)) snprintf(x.host, sizeof x.host, "unknown");
-    x.host[sizeof x.host - 1] = '\0';
-    int bad = asprintf(&x.workdir, "%s.d", output) < 0;
-    if (bad) x.workdir = NULL;
-    if (place_ranks(&x, &local)) {
-        ctx_free(&x);
-        return RUN_EXIT_ERROR;
-    }
-    bad |= launch_env_build(&x.env, local.threads) != 0;
-    for (int m = 0; m < RESULTS_N_CURVES; m++) {
-        x.curves[m] = malloc((size_t)c->steps * sizeof(double));
-        bad |= !x.curves[m];
-    }
-    x.busy = malloc((size_t)x.size * sizeof *x.busy);
-    x.waiting = calloc((size_t)x.size, sizeof *x.waiting);
-    x.released = calloc((size_t)x.size, sizeof *x.released);
-    bad |= !x.busy || !x.waiting || !x.released;
-    for (int r = 0; !bad && r < x.size; r++) x.busy[r] = -1;
-    int anybad = 0;
-    MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_LOR, comm);
-    if (anybad || gather_capabilities(&x)) {
-        if (x.rank == 0) fprintf(stderr, "platbench: out of memory\n");
-        ctx_free(&x);
-        return RUN_EXIT_ERROR;
-    }
-    /* one campaign per results file: claim it before touching it */
-    int held = 0;
-    if (x.rank == 0) {
-        char msg[2048];
-        /* the results file's folder first (-o out/new.h5 creates out/), the claim lives in it */
-        char *parent = strdup(output), *slash = parent ? strrchr(parent, '/') : NULL;
-        if (slash && slash != parent) {
-            *slash = '\0';
-            if (mkdir_p(parent))
-                fprintf(stderr, "platbench: cannot create %s: %s\n", parent, strerror(errno));
-        }
-        free(parent);
-        held = claim_acquire(&x.claim, output, c->config_file, flags & RUN_FORCE_CLAIM, msg,
-                             sizeof msg);
-        if (held) fprintf(stderr, "platbench: %s\n", msg);
-        else if (msg[0]) printf("platbench: %s\n", msg);
-        fflush(stdout);
-    }
-    MPI_Bcast(&held, 1, MPI_INT, 0, comm);
-    if (held) {
-        ctx_free(&x);
-        return RUN_EXIT_ERROR;
-    }
+    int code = RUN_EXIT_ERROR;
+    if (ctx_setup(&x, &local, output) || claim_file(&x, output, flags)) goto done;
+    mpi_check_on_fail(abort_cleanup, &x);
     int orc = open_results(&x, output, flags);
     if (orc) {
-        claim_release(&x.claim);
-        ctx_free(&x);
-        return orc == RUN_EXIT_NOSPACE ? RUN_EXIT_NOSPACE : RUN_EXIT_ERROR;
+        if (orc == RUN_EXIT_NOSPACE) code = RUN_EXIT_NOSPACE;
+        goto done;
     }
     x.t_start = time_mono();
     if (x.rank == 0) schedule_rank0(&x);
     else schedule_worker(&x);
-
-    /* outcome, decided on rank 0; any rank's signal counts */
-    int sig = run_stop_signal != 0, anysig = 0, anynospace = 0, anylost = 0;
-    MPI_Allreduce(&sig, &anysig, 1, MPI_INT, MPI_LOR, comm);
-    MPI_Allreduce(&x.lost, &anylost, 1, MPI_INT, MPI_LOR, comm);
-    if (anylost) {
-        /* another campaign owns the file now: close it without writing our state (and
-           without cutting it to our end of allocation: see results_open) */
-        if (x.rank == 0) {
-            printf("\nplatbench: stopped after %.1f s: the claim on %s was taken over (%s); this "
-                   "run left the file to it\n", time_mono() - x.t_start, output, x.claim.lost);
-            fflush(stdout);
-        }
-        results_abandon(&x.res);
-        ctx_free(&x);
-        return RUN_EXIT_INTERRUPTED;
-    }
-    MPI_Allreduce(&x.nospace, &anynospace, 1, MPI_INT, MPI_LOR, comm);
-    int code = RUN_EXIT_OK;
-    if (x.rank == 0) {
-        if (anynospace) code = RUN_EXIT_NOSPACE;
-        else if (x.stopping || anysig) code = RUN_EXIT_INTERRUPTED;
-        /* skipped platforms (this allocation cannot run them) are no failure: 0 when
-         * everything that can run here is done */
-        else if (x.n_failed > 0 || x.n_failed_before > 0 || x.n_done < x.n_todo) code = RUN_EXIT_FAILURES;
-    }
-    MPI_Bcast(&code, 1, MPI_INT, 0, comm);
-    const char *state =
-        code == RUN_EXIT_INTERRUPTED || code == RUN_EXIT_NOSPACE ? "interrupted" : "complete";
-    if (results_finish(&x.res, state)) {
-        if (x.rank == 0) fprintf(stderr, "platbench: closing %s failed\n", output);
-        if (code == RUN_EXIT_OK) code = RUN_EXIT_ERROR;
-    }
+    code = finish_run(&x, output);
+done:
+    mpi_check_on_fail(NULL, NULL);
     claim_release(&x.claim);
-    if (x.rank == 0) {
-        double el = time_mono() - x.t_start;
-        printf("\nplatbench: %s after %.1f s: %d done, %d failed, %d interrupted, %d retried "
-               "(of %d to run)\n", state, el, x.n_done, x.n_failed, x.n_interrupted, x.n_retried,
-               x.n_todo);
-        if (x.n_failed_before > 0)
-            printf("platbench: %d experiment%s failed in earlier runs with every retry used\n",
-                   x.n_failed_before, x.n_failed_before == 1 ? "" : "s");
-        if (x.n_skipped > 0) {
-            printf("platbench: %d experiment%s skipped: this allocation cannot run their platform\n",
-                   x.n_skipped, x.n_skipped == 1 ? "" : "s");
-            for (int p = 0; p < c->n_platforms; p++)
-                if (!platform_runnable(&x, p))
-                    printf("platbench:   %s: %s\n", c->platforms[p].conf.name, x.why[p]);
-        }
-        printf("platbench: results in %s (work folders in %s)\n", output, x.workdir);
-        if (code == RUN_EXIT_INTERRUPTED)
-            printf("platbench: interrupted: run the same command again to resume the rest\n");
-        else if (code == RUN_EXIT_NOSPACE)
-            printf("platbench: stopped: out of space (%s); free space and run the same command "
-                   "again to resume the rest (exit status %d)\n",
-                   x.nospace_note[0] ? x.nospace_note : "on another rank", RUN_EXIT_NOSPACE);
-        else if (code == RUN_EXIT_FAILURES)
-            printf("platbench: some experiments failed: see `platbench status %s`;"
-                   " rerunning the same command retries failed ones while attempt < 1 + retries\n",
-                   output);
-        printf("platbench: report: platbench report %s\n", output);
-        fflush(stdout);
-    }
     ctx_free(&x);
     return code;
 }

@@ -21,6 +21,7 @@
 #include "space.h"
 #include "../common/exit_codes.h"
 #include "../common/fsspace.h"
+#include "../common/mpi_check.h"
 #include "run.h"
 
 static void usage(FILE *fp) {
@@ -227,14 +228,15 @@ static int cmd_run(int argc, char **argv) {
        and its default action would kill the rank with nothing recorded */
     run_install_signals();
     iosafe_apply(); /* MPI-IO/HDF5 settings for shared file systems: before MPI_Init reads them */
-    MPI_Init(&argc, &argv);
+    MPI_CHECK(MPI_Init(&argc, &argv));
+    mpi_check_init(MPI_COMM_WORLD); /* failed MPI calls come back to MPI_CHECK, named */
     run_install_signals(); /* again after MPI_Init, so ours win over any the library installs */
     int rank;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
     campaign c;
     char err[4096];
     int bad = campaign_load(&c, cfg, err, sizeof err) != 0, anybad = 0;
-    MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD);
+    MPI_CHECK(MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD));
     int code = RUN_EXIT_ERROR;
     if (anybad) {
         if (rank == 0) fprintf(stderr, "platbench: %s\n", bad ? err : "config invalid on a rank");
@@ -248,7 +250,7 @@ static int cmd_run(int argc, char **argv) {
         free(abs);
     }
     if (!bad) campaign_free(&c);
-    MPI_Finalize();
+    MPI_CHECK(MPI_Finalize());
     return code;
 }
 

@@ -4,11 +4,14 @@
 
 #include <hdf5.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../common/h5diag.h"
+#include "../common/h5io.h"
+#include "../common/workload_contract.h"
 
 /* Appends "; WHAT" to err (the first damaged object in full, then a count of the others). */
 static void note(char *err, size_t errlen, int *n_bad, const char *what) {
@@ -16,21 +19,53 @@ static void note(char *err, size_t errlen, int *n_bad, const char *what) {
     if (++*n_bad == 1) snprintf(err + used, errlen - used, "%s", what);
 }
 
-/* Reads a numeric attribute holding exactly one value (out has room for one): an
- * attribute of another shape or class is refused, not read past out. */
-static int attr_num(hid_t f, const char *name, hid_t type, void *out) {
-    if (H5Aexists(f, name) <= 0) return -1;
-    hid_t a = H5Aopen(f, name, H5P_DEFAULT);
-    if (a < 0) return -1;
-    hid_t sp = H5Aget_space(a), ft = H5Aget_type(a);
-    H5T_class_t cls = ft < 0 ? H5T_NO_CLASS : H5Tget_class(ft);
-    int rc = -1;
-    if (sp >= 0 && H5Sget_simple_extent_npoints(sp) == 1 && (cls == H5T_INTEGER || cls == H5T_FLOAT))
-        rc = H5Aread(a, type, out) < 0 ? -1 : 0;
-    if (ft >= 0) H5Tclose(ft);
-    if (sp >= 0) H5Sclose(sp);
-    H5Aclose(a);
-    return rc;
+/* Where each attribute the runner needs (required in the contract) goes in the row, read
+   as the field's own type (HDF5 converts): the row is never written past a field. */
+static void *row_field(exp_row *row, const char *name, hid_t *mem_type) {
+#define D(attr, f) {attr, offsetof(exp_row, f), 1}
+#define I(attr, f) {attr, offsetof(exp_row, f), 0}
+    static const struct {
+        const char *name; /* WC_ATTR_* */
+        size_t offset;    /* in exp_row */
+        int dbl;          /* 1 double, 0 int32 */
+    } map[] = {D(WC_ATTR_FINAL_RATE, final_rate),
+               D(WC_ATTR_FINAL_ERROR, final_error),
+               D(WC_ATTR_TRAIN_ACC, train_acc),
+               D(WC_ATTR_VAL_ACC, val_acc),
+               D(WC_ATTR_TEST_ACC, test_acc),
+               D(WC_ATTR_TRAINING_TIME_S, training_time_s),
+               D(WC_ATTR_LOAD_TIME_S, load_time_s),
+               D(WC_ATTR_TRAIN_COMPUTE_S, train_compute_s),
+               D(WC_ATTR_EVAL_TIME_S, eval_time_s),
+               D(WC_ATTR_TOTAL_TIME_S, total_time_s),
+               I(WC_ATTR_ITERATIONS, iterations),
+               I(WC_ATTR_CPUS_SEEN, cpus_seen)};
+#undef D
+#undef I
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(map[i].name, name)) {
+            *mem_type = map[i].dbl ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT32;
+            return (char *)row + map[i].offset;
+        }
+    return NULL;
+}
+
+/* Reads the required numeric attributes into row, each damaged or missing one noted. */
+static void read_attrs(hid_t f, exp_row *row, char *err, size_t errlen, int *n_bad) {
+    char why[400], what[600];
+    for (const wc_attr *a = wc_result_attrs; a->name; a++) {
+        hid_t mt = -1;
+        void *dst = a->required ? row_field(row, a->name, &mt) : NULL;
+        if (!dst) continue; /* the format, checked first; or not the runner's */
+        int rc = h5io_read_attr_num(f, a->name, mt, dst);
+        if (rc == 0) continue;
+        h5diag_message(why, sizeof why);
+        snprintf(what, sizeof what, "attribute \"%s\": %s", a->name,
+                 rc == H5IO_ABSENT ? "missing (src/cnn/OUTPUT.md)"
+                 : *why            ? why
+                                   : "not one number (src/cnn/OUTPUT.md)");
+        note(err, errlen, n_bad, what);
+    }
 }
 
 int workresult_read(const char *path, exp_row *row, double *const *curves, int steps, char *err,
@@ -52,39 +87,19 @@ int workresult_read(const char *path, exp_row *row, double *const *curves, int s
     }
     int rc = -1, n_bad = 0;
     char fmt[64] = "";
-    if (results_get_attr_text(f, "format", fmt, sizeof fmt) != 0 && (h5diag_message(why, sizeof why), *why)) {
-        snprintf(err, errlen, "%s: damaged: attribute \"format\" of /: unreadable (%s)", path, why);
+    if (h5io_read_attr_str(f, WC_ATTR_FORMAT, fmt, sizeof fmt) != 0 && (h5diag_message(why, sizeof why), *why)) {
+        snprintf(err, errlen, "%s: damaged: attribute \"" WC_ATTR_FORMAT "\" of /: unreadable (%s)", path, why);
         goto done;
     }
-    if (strcmp(fmt, "platbench-cnn-result") != 0) {
-        snprintf(err, errlen, "%s: format \"%s\", expected platbench-cnn-result", path, fmt);
+    if (strcmp(fmt, WC_RESULT_FORMAT) != 0) {
+        snprintf(err, errlen, "%s: format \"%s\", expected " WC_RESULT_FORMAT, path, fmt);
         goto done;
     }
     snprintf(err, errlen, "%s: damaged: ", path);
-    struct {
-        const char *name;
-        double *dst;
-    } dbl[] = {{"final_rate", &row->final_rate},       {"final_error", &row->final_error},
-               {"train_acc", &row->train_acc},         {"val_acc", &row->val_acc},
-               {"test_acc", &row->test_acc},           {"training_time_s", &row->training_time_s},
-               {"load_time_s", &row->load_time_s},     {"train_compute_s", &row->train_compute_s},
-               {"eval_time_s", &row->eval_time_s},     {"total_time_s", &row->total_time_s}};
-    for (size_t i = 0; i < sizeof dbl / sizeof dbl[0]; i++)
-        if (attr_num(f, dbl[i].name, H5T_NATIVE_DOUBLE, dbl[i].dst)) {
-            h5diag_message(why, sizeof why);
-            snprintf(what, sizeof what, "attribute \"%s\": %s", dbl[i].name,
-                     *why ? why : "missing (src/cnn/OUTPUT.md)");
-            note(err, errlen, &n_bad, what);
-        }
-    if (attr_num(f, "iterations", H5T_NATIVE_INT32, &row->iterations) ||
-        attr_num(f, "cpus_seen", H5T_NATIVE_INT32, &row->cpus_seen)) {
-        h5diag_message(why, sizeof why);
-        snprintf(what, sizeof what, "attribute \"iterations\" or \"cpus_seen\": %s", *why ? why : "missing");
-        note(err, errlen, &n_bad, what);
-    }
+    read_attrs(f, row, err, errlen, &n_bad);
     for (int m = 0; m < RESULTS_N_CURVES; m++) {
         char name[64];
-        snprintf(name, sizeof name, "curves/%s", results_curve_names[m]);
+        snprintf(name, sizeof name, "curves/%s", wc_curve_names[m]);
         hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
         if (ds < 0) { /* a missing curve reads as NaN; a damaged one is reported */
             h5diag_message(why, sizeof why);

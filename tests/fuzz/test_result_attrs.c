@@ -65,7 +65,7 @@ static void write_result(const char *path, int which) {
     double vals[4] = {0.5, 1.5, 2.5, 3.5};
     for (int m = 0; m < RESULTS_N_CURVES; m++) {
         hid_t sp = H5Screate_simple(1, &n, NULL);
-        hid_t d = H5Dcreate2(g, results_curve_names[m], H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t d = H5Dcreate2(g, wc_curve_names[m], H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
         H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, vals);
         H5Dclose(d);
         H5Sclose(sp);

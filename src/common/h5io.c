@@ -1,5 +1,5 @@
 /* h5io: checked HDF5 helpers. See h5io.h. */
-#include "cnn/h5io.h"
+#include "common/h5io.h"
 #include "common/durable.h"
 
 #include <errno.h>
@@ -11,10 +11,37 @@
 
 void h5io_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
+hid_t h5io_str_type(size_t n)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t < 0) return -1;
+    if (H5Tset_size(t, n) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/* Writes attribute name of loc: in place when it exists with the same type and shape (a
+   rewrite then changes no metadata size: results_finish), else (re)created. Closes space. */
 static int attr_write(hid_t loc, const char *name, hid_t type, hid_t space, const void *v)
 {
     if (space < 0) return -1;
-    hid_t a = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t a = -1;
+    htri_t ex = H5Aexists(loc, name);
+    if (ex > 0) {
+        a = H5Aopen(loc, name, H5P_DEFAULT);
+        hid_t ft = a >= 0 ? H5Aget_type(a) : -1, fs = a >= 0 ? H5Aget_space(a) : -1;
+        int same = ft >= 0 && fs >= 0 && H5Tequal(ft, type) > 0 && H5Sextent_equal(fs, space) > 0;
+        if (ft >= 0) H5Tclose(ft);
+        if (fs >= 0) H5Sclose(fs);
+        if (!same) {
+            if (a >= 0) H5Aclose(a);
+            a = H5Adelete(loc, name) < 0 ? -1 : H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+        }
+    } else if (ex == 0) {
+        a = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    }
     int rc = a >= 0 && H5Awrite(a, type, v) >= 0 ? 0 : -1;
     if (a >= 0) H5Aclose(a);
     H5Sclose(space);
@@ -23,12 +50,21 @@ static int attr_write(hid_t loc, const char *name, hid_t type, hid_t space, cons
 
 int h5io_attr_str(hid_t loc, const char *name, const char *value)
 {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t < 0) return -1;
-    H5Tset_size(t, strlen(value) + 1);
-    H5Tset_strpad(t, H5T_STR_NULLTERM);
-    int rc = attr_write(loc, name, t, H5Screate(H5S_SCALAR), value);
+    return h5io_attr_str_sized(loc, name, value, strlen(value) + 1);
+}
+
+int h5io_attr_str_sized(hid_t loc, const char *name, const char *value, size_t size)
+{
+    char *padded = calloc(1, size);
+    hid_t t = padded ? h5io_str_type(size) : -1;
+    if (t < 0) {
+        free(padded);
+        return -1;
+    }
+    memcpy(padded, value, strnlen(value, size - 1));
+    int rc = attr_write(loc, name, t, H5Screate(H5S_SCALAR), padded);
     H5Tclose(t);
+    free(padded);
     return rc;
 }
 
@@ -77,37 +113,62 @@ int h5io_write_f64(hid_t loc, const char *path, const double *data, int rank, co
     return write_ds(loc, path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, data, rank, dims);
 }
 
+/* Opens attribute name of loc if it holds exactly one value (scalar, or 1-D of one):
+   the attribute, H5IO_ABSENT, or -1 (another shape: the caller's buffer has room for one). */
+static hid_t open_one(hid_t loc, const char *name)
+{
+    htri_t ex = H5Aexists(loc, name);
+    if (ex == 0) return H5IO_ABSENT;
+    hid_t a = ex > 0 ? H5Aopen(loc, name, H5P_DEFAULT) : -1;
+    hid_t sp = a >= 0 ? H5Aget_space(a) : -1;
+    int one = sp >= 0 && H5Sget_simple_extent_npoints(sp) == 1;
+    if (sp >= 0) H5Sclose(sp);
+    if (a >= 0 && !one) {
+        H5Aclose(a);
+        return -1;
+    }
+    return a;
+}
+
 int h5io_read_attr_str(hid_t loc, const char *name, char *buf, size_t n)
 {
-    if (n == 0 || H5Aexists(loc, name) <= 0) return -1;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    if (a < 0) return -1;
-    hid_t ft = H5Aget_type(a);
+    if (n == 0) return -1;
+    buf[0] = '\0';
+    hid_t a = open_one(loc, name);
+    if (a < 0) return (int)a;
+    hid_t ft = H5Aget_type(a), mt = -1;
     int rc = -1;
-    if (ft >= 0 && H5Tget_class(ft) == H5T_STRING) {
-        if (H5Tis_variable_str(ft) > 0) {
-            char *s = NULL;
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, H5T_VARIABLE);
-            if (H5Aread(a, mt, &s) >= 0 && s) {
-                snprintf(buf, n, "%s", s);
-                H5free_memory(s);
-                rc = 0;
-            }
-            H5Tclose(mt);
-        } else {
-            size_t sz = H5Tget_size(ft);
-            char *tmp = calloc(sz + 1, 1);
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, sz + 1);
-            if (tmp && H5Aread(a, mt, tmp) >= 0) {
-                snprintf(buf, n, "%s", tmp);
-                rc = 0;
-            }
-            H5Tclose(mt);
-            free(tmp);
+    char *s = NULL;
+    if (ft < 0 || H5Tget_class(ft) != H5T_STRING) goto done;
+    if (H5Tis_variable_str(ft) > 0) {
+        if ((mt = h5io_str_type(H5T_VARIABLE)) >= 0 && H5Aread(a, mt, &s) >= 0 && s) {
+            snprintf(buf, n, "%s", s);
+            H5free_memory(s);
+            rc = 0;
         }
+    } else {
+        size_t sz = H5Tget_size(ft); /* a damaged file may claim any size */
+        char *tmp = sz && sz <= H5IO_MAX_STR ? calloc(sz + 1, 1) : NULL;
+        if (tmp && (mt = h5io_str_type(sz + 1)) >= 0 && H5Aread(a, mt, tmp) >= 0) {
+            snprintf(buf, n, "%s", tmp);
+            rc = 0;
+        }
+        free(tmp);
     }
+done:
+    if (mt >= 0) H5Tclose(mt);
+    if (ft >= 0) H5Tclose(ft);
+    H5Aclose(a);
+    return rc;
+}
+
+int h5io_read_attr_num(hid_t loc, const char *name, hid_t mem_type, void *out)
+{
+    hid_t a = open_one(loc, name);
+    if (a < 0) return (int)a;
+    hid_t ft = H5Aget_type(a);
+    H5T_class_t cls = ft < 0 ? H5T_NO_CLASS : H5Tget_class(ft);
+    int rc = (cls == H5T_INTEGER || cls == H5T_FLOAT) && H5Aread(a, mem_type, out) >= 0 ? 0 : -1;
     if (ft >= 0) H5Tclose(ft);
     H5Aclose(a);
     return rc;
