@@ -106,9 +106,9 @@ static const char *docker_cpuset(const platform_conf *pc, const launch_request *
     return set && *set ? set : rq->cpus;
 }
 
-static int push_opt(strv *out, const char *flag, const char *val) {
-    if (!val || !*val) return 0; /* no limit */
-    return strv_push(out, flag) || strv_push(out, val);
+/* Appends flag and val unless val is empty (no limit); failures stick in out. */
+static void push_opt(strv *out, const char *flag, const char *val) {
+    if (val && *val) strv_pushl(out, flag, val, NULL);
 }
 
 static int docker_build_argv(const platform_conf *pc, const launch_request *rq, strv *out, char *err,
@@ -136,37 +136,30 @@ static int docker_build_argv(const platform_conf *pc, const launch_request *rq, 
     if (pfutil_check_paths("docker", rq, ",\"\n", err, errlen)) return -1;
     strv env;
     strv_init(&env);
-    int rc = -1;
-    if (strv_push(out, cli_of(pc)) || strv_push(out, "run") || strv_push(out, "--rm") ||
-        strv_push(out, "--name") || strv_push(out, rq->id) || strv_push(out, "--network") ||
-        strv_push(out, "none") || strv_push(out, "--read-only") || strv_push(out, "--tmpfs") ||
-        strv_push(out, "/tmp"))
-        goto oom;
-    for (const char *const *p = rq->read_paths; p && *p; p++)
-        if (strv_push(out, "--mount") ||
-            strv_pushf(out, "type=bind,source=%s,target=%s,readonly", *p, *p))
-            goto oom;
-    if (rq->write_dir && (strv_push(out, "--mount") ||
-                          strv_pushf(out, "type=bind,source=%s,target=%s", rq->write_dir, rq->write_dir) ||
-                          strv_push(out, "--workdir") || strv_push(out, rq->write_dir)))
-        goto oom;
-    if (strv_push(out, "--user") || strv_pushf(out, "%u:%u", (unsigned)getuid(), (unsigned)getgid()))
-        goto oom;
+    strv_pushl(out, cli_of(pc), "run", "--rm", "--name", rq->id, "--network", "none", "--read-only", "--tmpfs",
+               "/tmp", NULL);
+    for (const char *const *p = rq->read_paths; p && *p; p++) {
+        strv_push(out, "--mount");
+        strv_pushf(out, "type=bind,source=%s,target=%s,readonly", *p, *p);
+    }
+    if (rq->write_dir) {
+        strv_push(out, "--mount");
+        strv_pushf(out, "type=bind,source=%s,target=%s", rq->write_dir, rq->write_dir);
+        strv_pushl(out, "--workdir", rq->write_dir, NULL);
+    }
+    strv_push(out, "--user");
+    strv_pushf(out, "%u:%u", (unsigned)getuid(), (unsigned)getgid());
     const char *cpus = platform_opt(pc, "cpus");
     if (cpus && strtod(cpus, NULL) <= 0) cpus = NULL; /* 0: no limit */
-    if (push_opt(out, "--cpus", cpus) ||
-        push_opt(out, "--memory", platform_opt(pc, "memory")) ||
-        push_opt(out, "--cpuset-cpus", docker_cpuset(pc, rq)))
-        goto oom;
-    if (pfutil_env(pc, rq, &env)) goto oom;
-    for (size_t i = 0; i < env.len; i++)
-        if (strv_push(out, "-e") || strv_push(out, env.items[i])) goto oom;
-    if (strv_push(out, image) || strv_push(out, exe) || strv_extend(out, rq->workload_argv + 1)) goto oom;
-    rc = 0;
-    goto done;
-oom:
-    snprintf(err, errlen, "docker: out of memory building the command");
-done:
+    push_opt(out, "--cpus", cpus);
+    push_opt(out, "--memory", platform_opt(pc, "memory"));
+    push_opt(out, "--cpuset-cpus", docker_cpuset(pc, rq));
+    int rc = pfutil_env(pc, rq, &env); /* its own strdup may fail too */
+    for (size_t i = 0; i < env.len; i++) strv_pushl(out, "-e", env.items[i], NULL);
+    strv_pushl(out, image, exe, NULL);
+    strv_extend(out, rq->workload_argv + 1);
+    if (rc || strv_failed(out)) rc = -1;
+    if (rc) snprintf(err, errlen, "docker: out of memory building the command");
     strv_free(&env);
     return rc;
 }

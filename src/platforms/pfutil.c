@@ -26,28 +26,27 @@ int pfutil_exe(const platform_conf *pc, const launch_request *rq, char *buf, siz
 }
 
 int pfutil_env(const platform_conf *pc, const launch_request *rq, strv *out) {
-    if (rq->markers && strv_push(out, "PLATBENCH_MARKERS=1")) return -1;
+    if (rq->markers) strv_push(out, "PLATBENCH_MARKERS=1");
     if (rq->threads > 0) {
-        if (strv_pushf(out, "OPENBLAS_NUM_THREADS=%d", rq->threads)) return -1;
-        if (strv_pushf(out, "OMP_NUM_THREADS=%d", rq->threads)) return -1;
+        strv_pushf(out, "OPENBLAS_NUM_THREADS=%d", rq->threads);
+        strv_pushf(out, "OMP_NUM_THREADS=%d", rq->threads);
     }
     const char *list = platform_opt(pc, "pass_env");
-    if (!list || !*list) return 0;
+    if (!list || !*list) return strv_failed(out) ? -1 : 0;
     char *copy = strdup(list);
-    if (!copy) return -1;
-    int rc = 0;
+    if (!copy) {
+        strv_set_failed(out);
+        return -1;
+    }
     char *save = NULL;
     for (char *name = strtok_r(copy, ", ", &save); name; name = strtok_r(NULL, ", ", &save)) {
         const char *v = getenv(name);
         if (rq->threads > 0 && (strcmp(name, "OPENBLAS_NUM_THREADS") == 0 || strcmp(name, "OMP_NUM_THREADS") == 0))
             continue; /* set above from the launch */
-        if (v && strv_pushf(out, "%s=%s", name, v)) {
-            rc = -1;
-            break;
-        }
+        if (v) strv_pushf(out, "%s=%s", name, v);
     }
     free(copy);
-    return rc;
+    return strv_failed(out) ? -1 : 0;
 }
 
 int pfutil_check_path(const char *what, const char *p, const char *forbidden, char *err, size_t n) {

@@ -230,32 +230,30 @@ static int singularity_build_argv(const platform_conf *pc, const launch_request 
     if (pfutil_check_paths("singularity", rq, ":,\n", err, errlen)) return -1;
     strv env;
     strv_init(&env);
-    int rc = -1;
-    if (strv_push(out, rt) || strv_push(out, "--quiet") || strv_push(out, "exec") ||
-        (m.userns && strv_push(out, "--userns")) || (m.unsquash && strv_push(out, "--unsquash")) ||
-        strv_push(out, "--containall") || strv_push(out, "--cleanenv"))
-        goto oom;
+    strv_pushl(out, rt, "--quiet", "exec", NULL);
+    if (m.userns) strv_push(out, "--userns");
+    if (m.unsquash) strv_push(out, "--unsquash");
+    strv_pushl(out, "--containall", "--cleanenv", NULL);
     if (is_true(platform_opt(pc, "limits"))) {
         const char *cpus = platform_opt(pc, "cpus"), *mem = platform_opt(pc, "memory");
-        if (cpus && *cpus && strcmp(cpus, "0") && strcmp(cpus, "0.0") &&
-            (strv_push(out, "--cpus") || strv_push(out, cpus)))
-            goto oom;
-        if (mem && *mem && (strv_push(out, "--memory") || strv_push(out, mem))) goto oom;
+        if (cpus && *cpus && strcmp(cpus, "0") && strcmp(cpus, "0.0")) strv_pushl(out, "--cpus", cpus, NULL);
+        if (mem && *mem) strv_pushl(out, "--memory", mem, NULL);
     }
-    if (pfutil_env(pc, rq, &env)) goto oom;
-    for (size_t i = 0; i < env.len; i++)
-        if (strv_push(out, "--env") || strv_push(out, env.items[i])) goto oom;
-    for (const char *const *p = rq->read_paths; p && *p; p++)
-        if (strv_push(out, "--bind") || strv_pushf(out, "%s:%s:ro", *p, *p)) goto oom;
-    if (rq->write_dir && (strv_push(out, "--bind") || strv_pushf(out, "%s:%s", rq->write_dir, rq->write_dir) ||
-                          strv_push(out, "--pwd") || strv_push(out, rq->write_dir)))
-        goto oom;
-    if (strv_push(out, image) || strv_push(out, exe) || strv_extend(out, rq->workload_argv + 1)) goto oom;
-    rc = 0;
-    goto done;
-oom:
-    snprintf(err, errlen, "singularity: out of memory building the command");
-done:
+    int rc = pfutil_env(pc, rq, &env); /* its own strdup may fail too */
+    for (size_t i = 0; i < env.len; i++) strv_pushl(out, "--env", env.items[i], NULL);
+    for (const char *const *p = rq->read_paths; p && *p; p++) {
+        strv_push(out, "--bind");
+        strv_pushf(out, "%s:%s:ro", *p, *p);
+    }
+    if (rq->write_dir) {
+        strv_push(out, "--bind");
+        strv_pushf(out, "%s:%s", rq->write_dir, rq->write_dir);
+        strv_pushl(out, "--pwd", rq->write_dir, NULL);
+    }
+    strv_pushl(out, image, exe, NULL);
+    strv_extend(out, rq->workload_argv + 1);
+    if (rc || strv_failed(out)) rc = -1;
+    if (rc) snprintf(err, errlen, "singularity: out of memory building the command");
     strv_free(&env);
     return rc;
 }

@@ -118,25 +118,32 @@ static int validate(const platform_conf *pc, char *err, size_t n) {
     return 0;
 }
 
-/* Appends "ssh OPTIONS -- HOST" to out. */
+/* Appends "ssh OPTIONS -- HOST" to out; 0, or -1 if out has failed (sticky). */
 static int push_ssh(const platform_conf *pc, strv *out) {
     const char *kh = opt_or(pc, "known_hosts", ""), *id = opt_or(pc, "identity", "");
     const char *user = opt_or(pc, "ssh_user", "");
     long port = platform_opt_long(pc, "ssh_port", 0), ct = platform_opt_long(pc, "connect_timeout", 10);
-    int rc = strv_push(out, opt_or(pc, "ssh", "ssh")) || strv_push(out, "-o") || strv_push(out, "BatchMode=yes") ||
-             strv_push(out, "-o") || strv_pushf(out, "ConnectTimeout=%ld", ct > 0 ? ct : 10) ||
-             strv_push(out, "-o") || strv_pushf(out, "StrictHostKeyChecking=%s", opt_or(pc, "strict_host_key", "yes")) ||
-             /* a node that stops answering DURING a run (hung, paused, gone) ends it after
-              * 3 unanswered keep-alives instead of at the campaign's timeout */
-             strv_push(out, "-o") || strv_pushf(out, "ServerAliveInterval=%ld", ct > 0 ? ct : 10) ||
-             strv_push(out, "-o") || strv_push(out, "ServerAliveCountMax=3");
-    if (!rc && *kh) rc = strv_push(out, "-o") || strv_pushf(out, "UserKnownHostsFile=%s", kh);
-    if (!rc && *id) rc = strv_push(out, "-i") || strv_push(out, id) || strv_push(out, "-o") ||
-                         strv_push(out, "IdentitiesOnly=yes");
-    if (!rc && port > 0) rc = strv_push(out, "-p") || strv_pushf(out, "%ld", port);
-    if (!rc && *user) rc = strv_push(out, "-l") || strv_push(out, user);
-    if (!rc) rc = strv_push(out, "--") || strv_push(out, opt_or(pc, "ssh_host", ""));
-    return rc;
+    strv_pushl(out, opt_or(pc, "ssh", "ssh"), "-o", "BatchMode=yes", "-o", NULL);
+    strv_pushf(out, "ConnectTimeout=%ld", ct > 0 ? ct : 10);
+    strv_push(out, "-o");
+    strv_pushf(out, "StrictHostKeyChecking=%s", opt_or(pc, "strict_host_key", "yes"));
+    /* a node that stops answering DURING a run (hung, paused, gone) ends it after
+     * 3 unanswered keep-alives instead of at the campaign's timeout */
+    strv_push(out, "-o");
+    strv_pushf(out, "ServerAliveInterval=%ld", ct > 0 ? ct : 10);
+    strv_pushl(out, "-o", "ServerAliveCountMax=3", NULL);
+    if (*kh) {
+        strv_push(out, "-o");
+        strv_pushf(out, "UserKnownHostsFile=%s", kh);
+    }
+    if (*id) strv_pushl(out, "-i", id, "-o", "IdentitiesOnly=yes", NULL);
+    if (port > 0) {
+        strv_push(out, "-p");
+        strv_pushf(out, "%ld", port);
+    }
+    if (*user) strv_pushl(out, "-l", user, NULL);
+    strv_pushl(out, "--", opt_or(pc, "ssh_host", ""), NULL);
+    return strv_failed(out) ? -1 : 0;
 }
 
 /* "HOST" or "HOST port N", for messages. */
@@ -203,7 +210,8 @@ static int ssh_run(const platform_conf *pc, const char *doing, const char *cmd, 
     strv_init(&argv);
     char e[512] = "";
     int rc = -1;
-    if (push_ssh(pc, &argv) || strv_push(&argv, cmd)) {
+    push_ssh(pc, &argv);
+    if (strv_push(&argv, cmd)) {
         snprintf(err, n, "vm: out of memory building the ssh command");
         goto done;
     }
@@ -417,7 +425,10 @@ static int add_file(stage_list *l, const char *local, const char *remote, char *
         return -1;
     }
     if (file_sha256(local, &st, hex, err, n)) return -1;
-    if (strv_push(&l->local, local) || strv_push(&l->remote, remote) || strv_push(&l->hash, hex)) {
+    strv_push(&l->local, local);
+    strv_push(&l->remote, remote);
+    strv_push(&l->hash, hex);
+    if (strv_failed(&l->local) || strv_failed(&l->remote) || strv_failed(&l->hash)) {
         snprintf(err, n, "vm: out of memory");
         return -1;
     }
@@ -493,10 +504,11 @@ int vmssh_stage_in(const platform_conf *pc, const launch_request *rq, char *err,
     hostcmd_result r;
     long ct = platform_opt_long(pc, "connect_timeout", 10);
     int ct_ms = (int)(ct > 0 ? ct : 10) * 1000;
-    if (strv_pushf(&l.dirs, "%s/w", run) || strv_pushf(&l.dirs, "%s/bin", run)) goto oom;
+    strv_pushf(&l.dirs, "%s/w", run);
+    strv_pushf(&l.dirs, "%s/bin", run);
     for (int k = 0; rq->read_paths && rq->read_paths[k]; k++) {
         snprintf(remote, sizeof remote, "%s/r%d/%s", run, k, base_name(rq->read_paths[k]));
-        if (strv_pushf(&l.dirs, "%s/r%d", run, k)) goto oom;
+        strv_pushf(&l.dirs, "%s/r%d", run, k);
         if (add_path(&l, rq->read_paths[k], remote, 0, err, errlen)) goto done;
     }
     if (!*opt_or(pc, "exe", "")) {
@@ -519,7 +531,7 @@ int vmssh_stage_in(const platform_conf *pc, const launch_request *rq, char *err,
     for (size_t i = 0; i < l.hash.len; i++) sb_q(&cmd, l.hash.items[i]);
     /* at most 50 names per answer (hostcmd keeps 4 KiB of output): then list again */
     sb_raw(&cmd, "; do [ -f \"$h\" ] || { echo \"$h\"; n=$((n+1)); [ $n -lt 50 ] || break; }; done");
-    if (cmd.oom) goto oom;
+    if (cmd.oom || strv_failed(&l.dirs)) goto oom;
 list:
     strv_free(&missing);
     if (ssh_run(pc, "checking the cache on the VM", cmd.s, -1, -1, ct_ms + 60000, &r, err, errlen)) goto done;

@@ -391,10 +391,11 @@ static int store_setting(campaign *c, const campaign_option *o, const config_set
                        i, setting_type_name(e));
                 return -1;
             }
-            if (strv_push(v, config_setting_get_string(e))) {
-                ERR_AT(line, "out of memory");
-                return -1;
-            }
+            strv_push(v, config_setting_get_string(e));
+        }
+        if (strv_failed(v)) {
+            ERR_AT(line, "out of memory");
+            return -1;
         }
         return 0;
     }

@@ -26,12 +26,12 @@ int launch_env_build(strv *env, int threads) {
         int skip = 0;
         for (const char *const *d = drop; *d; d++)
             if (strncmp(*e, *d, strlen(*d)) == 0) skip = 1;
-        if (!skip && strv_push(env, *e)) return -1;
+        if (!skip) strv_push(env, *e);
     }
-    if (strv_pushf(env, "OPENBLAS_NUM_THREADS=%d", threads)) return -1;
-    if (strv_pushf(env, "OMP_NUM_THREADS=%d", threads)) return -1;
-    if (strv_push(env, "PLATBENCH_MARKERS=1")) return -1; /* the workload's markers, for bare */
-    return 0;
+    strv_pushf(env, "OPENBLAS_NUM_THREADS=%d", threads);
+    strv_pushf(env, "OMP_NUM_THREADS=%d", threads);
+    strv_push(env, "PLATBENCH_MARKERS=1"); /* the workload's markers, for bare */
+    return strv_failed(env) ? -1 : 0;
 }
 
 typedef struct stream {
