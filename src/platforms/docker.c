@@ -20,21 +20,16 @@
 #include "platform.h"
 
 static const platform_option docker_options[] = {
-    {"image", PLATFORM_OPT_STRING, NULL, 1, "local image (tag or ID) holding the workload"},
-    {"cli", PLATFORM_OPT_STRING, "docker", 0, "container CLI: docker, or podman / its docker shim"},
-    {"exe", PLATFORM_OPT_STRING, "", 0,
-     "workload path inside the image (default /usr/local/bin/<workload name>)"},
-    {"cpus", PLATFORM_OPT_FLOAT, "0", 0, "--cpus limit (e.g. 1.5); 0: none"},
-    {"memory", PLATFORM_OPT_STRING, "", 0, "--memory limit (e.g. \"2g\"); empty: none"},
-    {"cpuset_cpus", PLATFORM_OPT_STRING, "", 0, "--cpuset-cpus (e.g. \"0\" or \"0-1\"); empty: the rank's CPU set"},
-    {"pass_env", PLATFORM_OPT_STRING, "OPENBLAS_CORETYPE", 0,
-     "comma-separated host variables passed into the container when set"},
-    {NULL, 0, NULL, 0, NULL}};
+    PLATFORM_OPT_REQUIRED("image", "local image (tag or ID) holding the workload"),
+    PLATFORM_OPT_STR("cli", "docker", "container CLI: docker, or podman / its docker shim"),
+    PLATFORM_OPT_STR("exe", "", "workload path inside the image (default /usr/local/bin/<workload name>)"),
+    PLATFORM_OPT_FLOAT("cpus", "0", "--cpus limit (e.g. 1.5); 0: none"),
+    PLATFORM_OPT_STR("memory", "", "--memory limit (e.g. \"2g\"); empty: none"),
+    PLATFORM_OPT_STR("cpuset_cpus", "", "--cpuset-cpus (e.g. \"0\" or \"0-1\"); empty: the rank's CPU set"),
+    PLATFORM_OPT_STR("pass_env", "OPENBLAS_CORETYPE", "comma-separated host variables passed into the container when set"),
+    PLATFORM_OPT_END};
 
-static const char *cli_of(const platform_conf *pc) {
-    const char *c = platform_opt(pc, "cli");
-    return c && *c ? c : "docker";
-}
+static const char *cli_of(const platform_conf *pc) { return platform_opt_str(pc, "cli"); }
 
 static int docker_check(const platform_conf *pc, char *why, size_t whylen) {
     const char *cli = cli_of(pc), *image = platform_opt(pc, "image");
@@ -114,19 +109,8 @@ static void push_opt(strv *out, const char *flag, const char *val) {
 static int docker_build_argv(const platform_conf *pc, const launch_request *rq, strv *out, char *err,
                              size_t errlen) {
     char exe[1024];
-    const char *image = platform_opt(pc, "image");
-    if (!image || !*image) {
-        snprintf(err, errlen, "docker: option image is empty");
-        return -1;
-    }
-    if (!rq->workload_argv || !rq->workload_argv[0]) {
-        snprintf(err, errlen, "docker: empty workload command");
-        return -1;
-    }
-    if (pfutil_exe(pc, rq, exe, sizeof exe)) {
-        snprintf(err, errlen, "docker: %s", exe);
-        return -1;
-    }
+    const char *image;
+    if (pfutil_image_exe("docker", pc, rq, &image, exe, sizeof exe, err, errlen)) return -1;
     if (!rq->id || !*rq->id) {
         snprintf(err, errlen, "docker: launch without an id (needed to name the container)");
         return -1;

@@ -25,6 +25,24 @@ int pfutil_exe(const platform_conf *pc, const launch_request *rq, char *buf, siz
     return 0;
 }
 
+int pfutil_image_exe(const char *kind, const platform_conf *pc, const launch_request *rq, const char **image,
+                     char *exe, size_t n, char *err, size_t errlen) {
+    *image = platform_opt(pc, "image");
+    if (!*image || !**image) {
+        snprintf(err, errlen, "%s: option image is empty", kind);
+        return -1;
+    }
+    if (!rq->workload_argv || !rq->workload_argv[0]) {
+        snprintf(err, errlen, "%s: empty workload command", kind);
+        return -1;
+    }
+    if (pfutil_exe(pc, rq, exe, n)) {
+        snprintf(err, errlen, "%s: %s", kind, exe);
+        return -1;
+    }
+    return 0;
+}
+
 int pfutil_env(const platform_conf *pc, const launch_request *rq, strv *out) {
     if (rq->markers) strv_push(out, "PLATBENCH_MARKERS=1");
     if (rq->threads > 0) {

@@ -5,6 +5,10 @@
  * API
  *   pfutil_exe(pc, rq, buf, n)   in-image path of the workload: option "exe" if set, else
  *                                "/usr/local/bin/" + rq->workload_name. 0 or -1 (message in buf).
+ *   pfutil_image_exe(kind, pc, rq, image, exe, n, err, errlen)
+ *                                the checks every image-based launch starts with: option image
+ *                                set (*image = it), a workload command, and its in-image path
+ *                                (pfutil_exe into exe). 0, or -1 with "<kind>: ..." in err.
  *   pfutil_env(pc, rq, out)      appends "NAME=VALUE" strings to out: the thread variables
  *                                (PLATBENCH_MARKERS=1 when rq->markers; OPENBLAS_NUM_THREADS,
  *                                OMP_NUM_THREADS = rq->threads when > 0,
@@ -27,6 +31,8 @@
 #include "platform.h"
 
 int pfutil_exe(const platform_conf *pc, const launch_request *rq, char *buf, size_t n);
+int pfutil_image_exe(const char *kind, const platform_conf *pc, const launch_request *rq, const char **image,
+                     char *exe, size_t n, char *err, size_t errlen);
 int pfutil_env(const platform_conf *pc, const launch_request *rq, strv *out);
 int pfutil_check_path(const char *what, const char *p, const char *forbidden, char *err, size_t n);
 int pfutil_check_paths(const char *kind, const launch_request *rq, const char *forbidden, char *err,

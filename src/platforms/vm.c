@@ -49,38 +49,36 @@
 #include "vmssh.h"
 
 static const platform_option vm_options[] = {
-    {"mode", PLATFORM_OPT_STRING, "qemu", 0, "qemu (boot a local VM per launch) or ssh (run on host ssh_host)"},
-    {"accel", PLATFORM_OPT_STRING, "auto", 0, "qemu: kvm, tcg, or auto (kvm if it boots here, else tcg)"},
-    {"vcpus", PLATFORM_OPT_INT, "0", 0, "qemu: virtual CPUs (0: the size of the rank's CPU set, which QEMU is pinned to)"},
-    {"memory_mb", PLATFORM_OPT_INT, "1024", 0, "qemu: guest memory in MiB"},
-    {"kernel", PLATFORM_OPT_STRING, "images/vm/vmlinuz", 0, "qemu: kernel (recipes/build-images.sh output)"},
-    {"initrd", PLATFORM_OPT_STRING, "images/vm/initramfs.cpio.gz", 0, "qemu: initramfs (build-images.sh output)"},
-    {"qemu", PLATFORM_OPT_STRING, "qemu-system-x86_64", 0, "qemu: emulator binary"},
-    {"cpu", PLATFORM_OPT_STRING, "", 0, "qemu: -cpu model (default: host with kvm, max with tcg)"},
-    {"bios", PLATFORM_OPT_STRING, "", 0, "qemu: firmware (-bios), e.g. /usr/share/qemu/qboot.rom; empty: qemu's"},
-    {"exe", PLATFORM_OPT_STRING, "", 0,
-     "workload path in the guest (qemu default /usr/local/bin/<name>; ssh: copied, or the host path if shared)"},
-    {"ssh_host", PLATFORM_OPT_STRING, "", 0, "ssh: [user@]host of the VM"},
-    {"ssh_port", PLATFORM_OPT_INT, "0", 0, "ssh: port (0: ssh's default, 22 or ~/.ssh/config)"},
-    {"ssh_user", PLATFORM_OPT_STRING, "", 0, "ssh: login name (empty: ssh's default or user@ of ssh_host)"},
-    {"identity", PLATFORM_OPT_STRING, "", 0, "ssh: private key file (-i, IdentitiesOnly); empty: ssh's defaults"},
-    {"known_hosts", PLATFORM_OPT_STRING, "", 0, "ssh: known_hosts file with the VM's host key (empty: ~/.ssh/known_hosts)"},
-    {"strict_host_key", PLATFORM_OPT_STRING, "yes", 0, "ssh: StrictHostKeyChecking: yes, accept-new or no"},
-    {"connect_timeout", PLATFORM_OPT_INT, "10", 0, "ssh: seconds to wait for the VM to answer (ConnectTimeout)"},
-    {"transfer", PLATFORM_OPT_STRING, "copy", 0,
-     "ssh: copy (data set, model, workload copied to remote_dir, result brought back) or shared (same paths)"},
-    {"remote_dir", PLATFORM_OPT_STRING, "/tmp/platbench", 0, "ssh, copy: work folder on the VM (cache/ and run/)"},
-    {"ssh", PLATFORM_OPT_STRING, "ssh", 0, "ssh: client binary"},
-    {"pass_env", PLATFORM_OPT_STRING, "OPENBLAS_CORETYPE", 0,
-     "comma-separated host variables passed to the workload when set"},
-    {NULL, 0, NULL, 0, NULL}};
+    PLATFORM_OPT_ENUM("mode", "qemu", "qemu,ssh", "qemu (boot a local VM per launch) or ssh (run on host ssh_host)"),
+    PLATFORM_OPT_ENUM("accel", "auto", "auto,kvm,tcg", "qemu: kvm, tcg, or auto (kvm if it boots here, else tcg)"),
+    PLATFORM_OPT_INT("vcpus", "0", "qemu: virtual CPUs (0: the size of the rank's CPU set, which QEMU is pinned to)"),
+    PLATFORM_OPT_INT("memory_mb", "1024", "qemu: guest memory in MiB"),
+    PLATFORM_OPT_STR("kernel", "images/vm/vmlinuz", "qemu: kernel (recipes/build-images.sh output)"),
+    PLATFORM_OPT_STR("initrd", "images/vm/initramfs.cpio.gz", "qemu: initramfs (build-images.sh output)"),
+    PLATFORM_OPT_STR("qemu", "qemu-system-x86_64", "qemu: emulator binary"),
+    PLATFORM_OPT_STR("cpu", "", "qemu: -cpu model (default: host with kvm, max with tcg)"),
+    PLATFORM_OPT_STR("bios", "", "qemu: firmware (-bios), e.g. /usr/share/qemu/qboot.rom; empty: qemu's"),
+    PLATFORM_OPT_STR("exe", "", "workload path in the guest (qemu default /usr/local/bin/<name>; ssh: copied, or the host path if shared)"),
+    PLATFORM_OPT_STR("ssh_host", "", "ssh: [user@]host of the VM"),
+    PLATFORM_OPT_INT("ssh_port", "0", "ssh: port (0: ssh's default, 22 or ~/.ssh/config)"),
+    PLATFORM_OPT_STR("ssh_user", "", "ssh: login name (empty: ssh's default or user@ of ssh_host)"),
+    PLATFORM_OPT_STR("identity", "", "ssh: private key file (-i, IdentitiesOnly); empty: ssh's defaults"),
+    PLATFORM_OPT_STR("known_hosts", "", "ssh: known_hosts file with the VM's host key (empty: ~/.ssh/known_hosts)"),
+    PLATFORM_OPT_ENUM("strict_host_key", "yes", "yes,accept-new,no", "ssh: StrictHostKeyChecking: yes, accept-new or no"),
+    PLATFORM_OPT_INT("connect_timeout", "10", "ssh: seconds to wait for the VM to answer (ConnectTimeout)"),
+    PLATFORM_OPT_ENUM("transfer", "copy", "copy,shared",
+                      "ssh: copy (data set, model, workload copied to remote_dir, result brought back) or shared (same paths)"),
+    PLATFORM_OPT_STR("remote_dir", "/tmp/platbench", "ssh, copy: work folder on the VM (cache/ and run/)"),
+    PLATFORM_OPT_STR("ssh", "ssh", "ssh: client binary"),
+    PLATFORM_OPT_STR("pass_env", "OPENBLAS_CORETYPE", "comma-separated host variables passed to the workload when set"),
+    PLATFORM_OPT_END};
 
 static const char *opt_or(const platform_conf *pc, const char *key, const char *fallback) {
     const char *v = platform_opt(pc, key);
     return v && *v ? v : fallback;
 }
 
-static int is_ssh(const platform_conf *pc) { return strcmp(opt_or(pc, "mode", "qemu"), "ssh") == 0; }
+static int is_ssh(const platform_conf *pc) { return strcmp(platform_opt_str(pc, "mode"), "ssh") == 0; }
 
 /* ---- accelerator --------------------------------------------------------------------- */
 
@@ -114,7 +112,7 @@ static int build_qemu_base(const platform_conf *pc, const char *accel, int vcpus
 
 /* Chooses the accelerator: "kvm" or "tcg" into accel, the reason into why. */
 static int resolve_accel(const platform_conf *pc, char accel[8], char *why, size_t n, char *err, size_t errlen) {
-    const char *a = opt_or(pc, "accel", "auto");
+    const char *a = platform_opt_str(pc, "accel");
     if (strcmp(a, "kvm") == 0 || strcmp(a, "tcg") == 0) {
         snprintf(accel, 8, "%s", a);
         snprintf(why, n, "set in the config");
@@ -176,13 +174,13 @@ static void push_qemu_escaped(strv *out, const char *prefix, const char *val, co
  * devices to out; 0, or -1 if out has failed (sticky: nothing more is appended). */
 static int build_qemu_base(const platform_conf *pc, const char *accel, int vcpus, strv *out) {
     const char *cpu = opt_or(pc, "cpu", strcmp(accel, "kvm") == 0 ? "host" : "max");
-    const char *bios = opt_or(pc, "bios", "");
-    strv_pushl(out, opt_or(pc, "qemu", "qemu-system-x86_64"), "-nodefaults", "-no-user-config", "-display",
+    const char *bios = platform_opt_str(pc, "bios");
+    strv_pushl(out, platform_opt_str(pc, "qemu"), "-nodefaults", "-no-user-config", "-display",
                "none", "-no-reboot", "-M", "pc", NULL);
     strv_pushl(out, "-accel", strcmp(accel, "kvm") == 0 ? "kvm" : "tcg,thread=multi", "-cpu", cpu, "-smp", NULL);
     strv_pushf(out, "%d", vcpus);
     strv_push(out, "-m");
-    strv_pushf(out, "%ld", platform_opt_long(pc, "memory_mb", 1024));
+    strv_pushf(out, "%ld", platform_opt_long(pc, "memory_mb"));
     if (*bios) strv_pushl(out, "-bios", bios, NULL);
     strv_pushl(out, "-kernel", opt_or(pc, "kernel", ""), "-initrd", opt_or(pc, "initrd", ""), NULL);
     strv_pushl(out, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-device", "pvpanic-pci", "-action",
@@ -310,7 +308,7 @@ static int qemu_build_argv(const platform_conf *pc, const launch_request *rq, st
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) strv_init(all[i]);
     int rc = qemu_guest_fill(pc, rq, exe, &g, err, errlen);
     if (rc == 0) {
-        long vcpus = platform_opt_long(pc, "vcpus", 0);
+        long vcpus = platform_opt_long(pc, "vcpus");
         if (vcpus <= 0) vcpus = rq->ncpus > 0 ? rq->ncpus : rq->threads > 0 ? rq->threads : 1;
         build_qemu_base(pc, accel, (int)vcpus, out);
         qemu_push_devices(out, con, &g);
@@ -328,12 +326,12 @@ static int qemu_build_argv(const platform_conf *pc, const launch_request *rq, st
 static int vm_check(const platform_conf *pc, char *why, size_t whylen) {
     char path[4096];
     if (is_ssh(pc)) return vmssh_check(pc, why, whylen);
-    const char *mode = opt_or(pc, "mode", "qemu");
+    const char *mode = platform_opt_str(pc, "mode");
     if (strcmp(mode, "qemu") != 0) {
         snprintf(why, whylen, "vm: mode = \"%s\": expected qemu or ssh", mode);
         return -1;
     }
-    const char *qemu = opt_or(pc, "qemu", "qemu-system-x86_64");
+    const char *qemu = platform_opt_str(pc, "qemu");
     if (hostcmd_which(qemu, path, sizeof path)) {
         snprintf(why, whylen, "vm: %s not found; apt-get install qemu-system-x86", qemu);
         return -1;
@@ -363,7 +361,7 @@ static int vm_describe(const platform_conf *pc, platform_info *info, char *err, 
     if (is_ssh(pc)) return vmssh_describe(pc, info, err, errlen);
     char accel[8], why[256], khex[65], ihex[65];
     if (resolve_accel(pc, accel, why, sizeof why, err, errlen)) return -1;
-    const char *qemu = opt_or(pc, "qemu", "qemu-system-x86_64");
+    const char *qemu = platform_opt_str(pc, "qemu");
     const char *ver[] = {qemu, "--version", NULL};
     if (hostcmd_run(ver, 20000, &r, e, sizeof e) || r.status != 0) {
         snprintf(err, errlen, "vm: %s --version: %s", qemu, r.errout[0] ? r.errout : e);
@@ -379,14 +377,14 @@ static int vm_describe(const platform_conf *pc, platform_info *info, char *err, 
         return -1;
     }
     snprintf(info->image_id, sizeof info->image_id, "initrd sha256:%s kernel sha256:%s", ihex, khex);
-    long vcpus = platform_opt_long(pc, "vcpus", 0);
+    long vcpus = platform_opt_long(pc, "vcpus");
     char vc[32];
     if (vcpus > 0)
         snprintf(vc, sizeof vc, "%ld", vcpus);
     else
         snprintf(vc, sizeof vc, "cpu-set-size");
     snprintf(info->detail, sizeof info->detail, "accel=%s (%.120s); vcpus=%s memory_mb=%ld cpu=%.30s", accel, why, vc,
-             platform_opt_long(pc, "memory_mb", 1024), opt_or(pc, "cpu", strcmp(accel, "kvm") ? "max" : "host"));
+             platform_opt_long(pc, "memory_mb"), opt_or(pc, "cpu", strcmp(accel, "kvm") ? "max" : "host"));
     return 0;
 }
 

@@ -27,7 +27,7 @@ static const char *opt_or(const platform_conf *pc, const char *key, const char *
     return v && *v ? v : fallback;
 }
 
-static int is_copy(const platform_conf *pc) { return strcmp(opt_or(pc, "transfer", "copy"), "copy") == 0; }
+static int is_copy(const platform_conf *pc) { return strcmp(platform_opt_str(pc, "transfer"), "copy") == 0; }
 
 /* ---- a growing string, for remote shell commands ---------------------------------------- */
 
@@ -87,10 +87,10 @@ static void sb_q2(sbuf *b, const char *a, const char *c) {
 
 /* 0 if the ssh options make sense; else -1 with the reason. */
 static int validate(const platform_conf *pc, char *err, size_t n) {
-    const char *host = opt_or(pc, "ssh_host", ""), *t = opt_or(pc, "transfer", "copy");
-    const char *strict = opt_or(pc, "strict_host_key", "yes"), *kh = opt_or(pc, "known_hosts", "");
-    const char *rdir = opt_or(pc, "remote_dir", "/tmp/platbench");
-    long port = platform_opt_long(pc, "ssh_port", 0);
+    const char *host = platform_opt_str(pc, "ssh_host"), *t = platform_opt_str(pc, "transfer");
+    const char *strict = platform_opt_str(pc, "strict_host_key"), *kh = platform_opt_str(pc, "known_hosts");
+    const char *rdir = platform_opt_str(pc, "remote_dir");
+    long port = platform_opt_long(pc, "ssh_port");
     if (!*host || host[0] == '-' || strpbrk(host, " \t\n'\"\\")) {
         snprintf(err, n, "vm: mode ssh needs ssh_host = \"[user@]host\" (not starting with '-', no spaces or quotes)");
         return -1;
@@ -120,13 +120,13 @@ static int validate(const platform_conf *pc, char *err, size_t n) {
 
 /* Appends "ssh OPTIONS -- HOST" to out; 0, or -1 if out has failed (sticky). */
 static int push_ssh(const platform_conf *pc, strv *out) {
-    const char *kh = opt_or(pc, "known_hosts", ""), *id = opt_or(pc, "identity", "");
-    const char *user = opt_or(pc, "ssh_user", "");
-    long port = platform_opt_long(pc, "ssh_port", 0), ct = platform_opt_long(pc, "connect_timeout", 10);
-    strv_pushl(out, opt_or(pc, "ssh", "ssh"), "-o", "BatchMode=yes", "-o", NULL);
+    const char *kh = platform_opt_str(pc, "known_hosts"), *id = platform_opt_str(pc, "identity");
+    const char *user = platform_opt_str(pc, "ssh_user");
+    long port = platform_opt_long(pc, "ssh_port"), ct = platform_opt_long(pc, "connect_timeout");
+    strv_pushl(out, platform_opt_str(pc, "ssh"), "-o", "BatchMode=yes", "-o", NULL);
     strv_pushf(out, "ConnectTimeout=%ld", ct > 0 ? ct : 10);
     strv_push(out, "-o");
-    strv_pushf(out, "StrictHostKeyChecking=%s", opt_or(pc, "strict_host_key", "yes"));
+    strv_pushf(out, "StrictHostKeyChecking=%s", platform_opt_str(pc, "strict_host_key"));
     /* a node that stops answering DURING a run (hung, paused, gone) ends it after
      * 3 unanswered keep-alives instead of at the campaign's timeout */
     strv_push(out, "-o");
@@ -142,17 +142,17 @@ static int push_ssh(const platform_conf *pc, strv *out) {
         strv_pushf(out, "%ld", port);
     }
     if (*user) strv_pushl(out, "-l", user, NULL);
-    strv_pushl(out, "--", opt_or(pc, "ssh_host", ""), NULL);
+    strv_pushl(out, "--", platform_opt_str(pc, "ssh_host"), NULL);
     return strv_failed(out) ? -1 : 0;
 }
 
 /* "HOST" or "HOST port N", for messages. */
 static void target(const platform_conf *pc, char *buf, size_t n) {
-    long port = platform_opt_long(pc, "ssh_port", 0);
+    long port = platform_opt_long(pc, "ssh_port");
     if (port > 0)
-        snprintf(buf, n, "%s port %ld", opt_or(pc, "ssh_host", ""), port);
+        snprintf(buf, n, "%s port %ld", platform_opt_str(pc, "ssh_host"), port);
     else
-        snprintf(buf, n, "%s", opt_or(pc, "ssh_host", ""));
+        snprintf(buf, n, "%s", platform_opt_str(pc, "ssh_host"));
 }
 
 /* Last non-empty line of text into out. */
@@ -241,7 +241,7 @@ done:
 
 int vmssh_check(const platform_conf *pc, char *why, size_t whylen) {
     char path[4096], e[1024];
-    const char *ssh = opt_or(pc, "ssh", "ssh"), *id = opt_or(pc, "identity", "");
+    const char *ssh = platform_opt_str(pc, "ssh"), *id = platform_opt_str(pc, "identity");
     hostcmd_result r;
     if (validate(pc, why, whylen)) return -1;
     if (hostcmd_which(ssh, path, sizeof path)) {
@@ -255,13 +255,13 @@ int vmssh_check(const platform_conf *pc, char *why, size_t whylen) {
     sbuf cmd = {0};
     if (is_copy(pc)) { /* the copies go there: it must be writable */
         sb_raw(&cmd, "mkdir -p");
-        sb_q2(&cmd, opt_or(pc, "remote_dir", "/tmp/platbench"), "/cache");
+        sb_q2(&cmd, platform_opt_str(pc, "remote_dir"), "/cache");
         sb_raw(&cmd, " && test -w");
-        sb_q2(&cmd, opt_or(pc, "remote_dir", "/tmp/platbench"), "/cache");
+        sb_q2(&cmd, platform_opt_str(pc, "remote_dir"), "/cache");
     } else {
         sb_raw(&cmd, "true");
     }
-    long ct = platform_opt_long(pc, "connect_timeout", 10);
+    long ct = platform_opt_long(pc, "connect_timeout");
     int rc = cmd.oom ? -1 : ssh_run(pc, "vm: check", cmd.s, -1, -1, (int)(ct > 0 ? ct : 10) * 1000 + 20000, &r, e, sizeof e);
     if (cmd.oom) snprintf(e, sizeof e, "vm: out of memory");
     if (rc) snprintf(why, whylen, "%s", e);
@@ -280,7 +280,7 @@ int vmssh_describe(const platform_conf *pc, platform_info *info, char *err, size
     }
     target(pc, where, sizeof where);
     snprintf(info->runtime_version, sizeof info->runtime_version, "ssh to %.100s (%.120s)", where, r.out);
-    snprintf(info->detail, sizeof info->detail, "mode ssh; transfer %s; workload %.150s", opt_or(pc, "transfer", "copy"),
+    snprintf(info->detail, sizeof info->detail, "mode ssh; transfer %s; workload %.150s", platform_opt_str(pc, "transfer"),
              opt_or(pc, "exe", is_copy(pc) ? "(copied from the host)" : "(host path)"));
     return 0;
 }
@@ -290,7 +290,7 @@ int vmssh_describe(const platform_conf *pc, platform_info *info, char *err, size
 /* REMOTE/run/ID into buf; -1 if it does not fit or the id is not name-safe. */
 static int run_dir(const platform_conf *pc, const launch_request *rq, char *buf, size_t n) {
     if (!rq->id || !*rq->id || strchr(rq->id, '/') || strcmp(rq->id, "..") == 0 || strcmp(rq->id, ".") == 0) return -1;
-    return snprintf(buf, n, "%s/run/%s", opt_or(pc, "remote_dir", "/tmp/platbench"), rq->id) >= (int)n ? -1 : 0;
+    return snprintf(buf, n, "%s/run/%s", platform_opt_str(pc, "remote_dir"), rq->id) >= (int)n ? -1 : 0;
 }
 
 static const char *base_name(const char *p) {
@@ -332,8 +332,8 @@ int vmssh_build_argv(const platform_conf *pc, const launch_request *rq, strv *ou
         snprintf(err, errlen, "vm: launch id \"%s\" is not name-safe", rq->id ? rq->id : "");
         return -1;
     }
-    if (*opt_or(pc, "exe", ""))
-        snprintf(exe, sizeof exe, "%s", opt_or(pc, "exe", ""));
+    if (*platform_opt_str(pc, "exe"))
+        snprintf(exe, sizeof exe, "%s", platform_opt_str(pc, "exe"));
     else if (copy)
         snprintf(exe, sizeof exe, "%s/bin/%s", run, base_name(rq->workload_argv[0]));
     else
@@ -484,7 +484,7 @@ static void stage_list_free(stage_list *l) {
 int vmssh_stage_in(const platform_conf *pc, const launch_request *rq, char *err, size_t errlen) {
     if (!is_copy(pc)) return 0;
     if (validate(pc, err, errlen)) return -1;
-    const char *rdir = opt_or(pc, "remote_dir", "/tmp/platbench");
+    const char *rdir = platform_opt_str(pc, "remote_dir");
     char run[4096], remote[8400], cache[4200];
     if (run_dir(pc, rq, run, sizeof run)) {
         snprintf(err, errlen, "vm: launch id \"%s\" is not name-safe", rq->id ? rq->id : "");
@@ -502,7 +502,7 @@ int vmssh_stage_in(const platform_conf *pc, const launch_request *rq, char *err,
     strv_init(&missing);
     int rc = -1;
     hostcmd_result r;
-    long ct = platform_opt_long(pc, "connect_timeout", 10);
+    long ct = platform_opt_long(pc, "connect_timeout");
     int ct_ms = (int)(ct > 0 ? ct : 10) * 1000;
     strv_pushf(&l.dirs, "%s/w", run);
     strv_pushf(&l.dirs, "%s/bin", run);
@@ -511,7 +511,7 @@ int vmssh_stage_in(const platform_conf *pc, const launch_request *rq, char *err,
         strv_pushf(&l.dirs, "%s/r%d", run, k);
         if (add_path(&l, rq->read_paths[k], remote, 0, err, errlen)) goto done;
     }
-    if (!*opt_or(pc, "exe", "")) {
+    if (!*platform_opt_str(pc, "exe")) {
         snprintf(remote, sizeof remote, "%s/bin/%s", run, base_name(rq->workload_argv[0]));
         if (add_file(&l, rq->workload_argv[0], remote, err, errlen)) goto done;
     }
@@ -629,7 +629,7 @@ int vmssh_stage_out(const platform_conf *pc, const launch_request *rq, char *err
         return -1;
     }
     hostcmd_result r;
-    long ct = platform_opt_long(pc, "connect_timeout", 10);
+    long ct = platform_opt_long(pc, "connect_timeout");
     int rc = ssh_run(pc, "fetching the write folder", cmd.s, -1, p[1], (int)(ct > 0 ? ct : 10) * 1000 + 600000, &r, err, errlen);
     close(p[1]);
     int st = 0;
