@@ -118,19 +118,10 @@ static int docker_build_argv(const platform_conf *pc, const launch_request *rq, 
     /* --mount is a CSV list: a path with ',' or '"' would need quoting the CLI does not
      * promise to keep; '\n' is never a sane path here. */
     if (pfutil_check_paths("docker", rq, ",\"\n", err, errlen)) return -1;
-    strv env;
-    strv_init(&env);
     strv_pushl(out, cli_of(pc), "run", "--rm", "--name", rq->id, "--network", "none", "--read-only", "--tmpfs",
                "/tmp", NULL);
-    for (const char *const *p = rq->read_paths; p && *p; p++) {
-        strv_push(out, "--mount");
-        strv_pushf(out, "type=bind,source=%s,target=%s,readonly", *p, *p);
-    }
-    if (rq->write_dir) {
-        strv_push(out, "--mount");
-        strv_pushf(out, "type=bind,source=%s,target=%s", rq->write_dir, rq->write_dir);
-        strv_pushl(out, "--workdir", rq->write_dir, NULL);
-    }
+    static const pfutil_mount_syntax mount = {"--mount", "type=bind,source=", ",target=", ",readonly", "--workdir"};
+    pfutil_push_mounts(rq, &mount, out);
     strv_push(out, "--user");
     strv_pushf(out, "%u:%u", (unsigned)getuid(), (unsigned)getgid());
     const char *cpus = platform_opt(pc, "cpus");
@@ -138,14 +129,12 @@ static int docker_build_argv(const platform_conf *pc, const launch_request *rq, 
     push_opt(out, "--cpus", cpus);
     push_opt(out, "--memory", platform_opt(pc, "memory"));
     push_opt(out, "--cpuset-cpus", docker_cpuset(pc, rq));
-    int rc = pfutil_env(pc, rq, &env); /* its own strdup may fail too */
-    for (size_t i = 0; i < env.len; i++) strv_pushl(out, "-e", env.items[i], NULL);
+    pfutil_push_env(pc, rq, "-e", out);
     strv_pushl(out, image, exe, NULL);
     strv_extend(out, rq->workload_argv + 1);
-    if (rc || strv_failed(out)) rc = -1;
-    if (rc) snprintf(err, errlen, "docker: out of memory building the command");
-    strv_free(&env);
-    return rc;
+    if (!strv_failed(out)) return 0;
+    snprintf(err, errlen, "docker: out of memory building the command");
+    return -1;
 }
 
 static void docker_cleanup(const platform_conf *pc, const launch_request *rq) {

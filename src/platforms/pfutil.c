@@ -67,6 +67,25 @@ int pfutil_env(const platform_conf *pc, const launch_request *rq, strv *out) {
     return strv_failed(out) ? -1 : 0;
 }
 
+void pfutil_push_env(const platform_conf *pc, const launch_request *rq, const char *flag, strv *out) {
+    strv env;
+    strv_init(&env);
+    if (pfutil_env(pc, rq, &env)) strv_set_failed(out);
+    for (size_t i = 0; i < env.len; i++) strv_pushl(out, flag, env.items[i], NULL);
+    strv_free(&env);
+}
+
+void pfutil_push_mounts(const launch_request *rq, const pfutil_mount_syntax *syn, strv *out) {
+    for (const char *const *p = rq->read_paths; p && *p; p++) {
+        strv_push(out, syn->flag);
+        strv_pushf(out, "%s%s%s%s%s", syn->pre, *p, syn->mid, *p, syn->ro);
+    }
+    if (!rq->write_dir) return;
+    strv_push(out, syn->flag);
+    strv_pushf(out, "%s%s%s%s", syn->pre, rq->write_dir, syn->mid, rq->write_dir);
+    strv_pushl(out, syn->cwd_flag, rq->write_dir, NULL);
+}
+
 int pfutil_check_path(const char *what, const char *p, const char *forbidden, char *err, size_t n) {
     if (!p || p[0] != '/') {
         snprintf(err, n, "%s \"%s\": expected an absolute host path", what, p ? p : "(null)");

@@ -214,8 +214,6 @@ static int singularity_build_argv(const platform_conf *pc, const launch_request 
     if (find_runtime(pc, rt, sizeof rt, err, errlen)) return -1;
     /* --bind takes "src:dst:opts" lists separated by ',': such paths cannot be carried */
     if (pfutil_check_paths("singularity", rq, ":,\n", err, errlen)) return -1;
-    strv env;
-    strv_init(&env);
     strv_pushl(out, rt, "--quiet", "exec", NULL);
     if (m.userns) strv_push(out, "--userns");
     if (m.unsquash) strv_push(out, "--unsquash");
@@ -225,23 +223,14 @@ static int singularity_build_argv(const platform_conf *pc, const launch_request 
         if (cpus && *cpus && strcmp(cpus, "0") && strcmp(cpus, "0.0")) strv_pushl(out, "--cpus", cpus, NULL);
         if (mem && *mem) strv_pushl(out, "--memory", mem, NULL);
     }
-    int rc = pfutil_env(pc, rq, &env); /* its own strdup may fail too */
-    for (size_t i = 0; i < env.len; i++) strv_pushl(out, "--env", env.items[i], NULL);
-    for (const char *const *p = rq->read_paths; p && *p; p++) {
-        strv_push(out, "--bind");
-        strv_pushf(out, "%s:%s:ro", *p, *p);
-    }
-    if (rq->write_dir) {
-        strv_push(out, "--bind");
-        strv_pushf(out, "%s:%s", rq->write_dir, rq->write_dir);
-        strv_pushl(out, "--pwd", rq->write_dir, NULL);
-    }
+    pfutil_push_env(pc, rq, "--env", out);
+    static const pfutil_mount_syntax bind = {"--bind", "", ":", ":ro", "--pwd"};
+    pfutil_push_mounts(rq, &bind, out);
     strv_pushl(out, image, exe, NULL);
     strv_extend(out, rq->workload_argv + 1);
-    if (rc || strv_failed(out)) rc = -1;
-    if (rc) snprintf(err, errlen, "singularity: out of memory building the command");
-    strv_free(&env);
-    return rc;
+    if (!strv_failed(out)) return 0;
+    snprintf(err, errlen, "singularity: out of memory building the command");
+    return -1;
 }
 
 const platform_ops platform_singularity = {

@@ -481,16 +481,91 @@ static void stage_list_free(stage_list *l) {
     strv_free(&l->dirs);
 }
 
+/* Lists what a launch copies: the run's folders, every file of the read paths and, unless
+ * option exe names one in the VM, the workload. 0, or -1 with the reason in err. */
+static int stage_collect(const platform_conf *pc, const launch_request *rq, const char *run, stage_list *l,
+                         char *err, size_t errlen) {
+    char remote[8400];
+    strv_pushf(&l->dirs, "%s/w", run);
+    strv_pushf(&l->dirs, "%s/bin", run);
+    for (int k = 0; rq->read_paths && rq->read_paths[k]; k++) {
+        snprintf(remote, sizeof remote, "%s/r%d/%s", run, k, base_name(rq->read_paths[k]));
+        strv_pushf(&l->dirs, "%s/r%d", run, k);
+        if (add_path(l, rq->read_paths[k], remote, 0, err, errlen)) return -1;
+    }
+    if (!*platform_opt_str(pc, "exe")) {
+        snprintf(remote, sizeof remote, "%s/bin/%s", run, base_name(rq->workload_argv[0]));
+        if (add_file(l, rq->workload_argv[0], remote, err, errlen)) return -1;
+    }
+    if (strv_failed(&l->dirs)) {
+        snprintf(err, errlen, "vm: out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* One remote command: the folders, links (to cache entries that may not exist yet), and the
+ * checksums the cache lacks, at most 50 per answer (hostcmd keeps 4 KiB of output). */
+static void stage_cache_cmd(const stage_list *l, const char *cache, sbuf *cmd) {
+    char remote[8400];
+    sb_raw(cmd, "mkdir -p");
+    sb_q(cmd, cache);
+    for (size_t i = 0; i < l->dirs.len; i++) sb_q(cmd, l->dirs.items[i]);
+    for (size_t i = 0; i < l->local.len; i++) {
+        sb_raw(cmd, " && ln -sf");
+        snprintf(remote, sizeof remote, "%s/%s", cache, l->hash.items[i]);
+        sb_q(cmd, remote);
+        sb_q(cmd, l->remote.items[i]);
+    }
+    sb_raw(cmd, " && cd");
+    sb_q(cmd, cache);
+    sb_raw(cmd, " && n=0 && for h in");
+    for (size_t i = 0; i < l->hash.len; i++) sb_q(cmd, l->hash.items[i]);
+    sb_raw(cmd, "; do [ -f \"$h\" ] || { echo \"$h\"; n=$((n+1)); [ $n -lt 50 ] || break; }; done");
+}
+
+/* Copies host file local into the VM's cache as HASH: cat > cache/HASH.part-ID, then renamed.
+ * 0, or -1 with the reason in err. */
+static int stage_copy(const platform_conf *pc, const launch_request *rq, const char *cache, const char *local,
+                      const char *h, int ct_ms, char *err, size_t errlen) {
+    struct stat st;
+    hostcmd_result r;
+    int fd = open(local, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "%s: %s", local, strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    char part[4400], final[4400], doing[4300];
+    snprintf(part, sizeof part, "%s/%s.part-%s", cache, h, rq->id);
+    snprintf(final, sizeof final, "%s/%s", cache, h);
+    snprintf(doing, sizeof doing, "copying %s", local);
+    sbuf up = {0};
+    sb_raw(&up, "cat >");
+    sb_q(&up, part);
+    sb_raw(&up, " && chmod 755");
+    sb_q(&up, part);
+    sb_raw(&up, " && mv -f");
+    sb_q(&up, part);
+    sb_q(&up, final);
+    /* a generous transfer budget: at least 256 KiB/s */
+    int limit = ct_ms + 60000 + (int)(st.st_size / 262);
+    int bad = up.oom || ssh_run(pc, doing, up.s, fd, -1, limit, &r, err, errlen);
+    close(fd);
+    if (up.oom) snprintf(err, errlen, "vm: out of memory");
+    free(up.s);
+    return bad ? -1 : 0;
+}
+
 int vmssh_stage_in(const platform_conf *pc, const launch_request *rq, char *err, size_t errlen) {
     if (!is_copy(pc)) return 0;
     if (validate(pc, err, errlen)) return -1;
-    const char *rdir = platform_opt_str(pc, "remote_dir");
-    char run[4096], remote[8400], cache[4200];
+    char run[4096], cache[4200];
     if (run_dir(pc, rq, run, sizeof run)) {
         snprintf(err, errlen, "vm: launch id \"%s\" is not name-safe", rq->id ? rq->id : "");
         return -1;
     }
-    snprintf(cache, sizeof cache, "%s/cache", rdir);
+    snprintf(cache, sizeof cache, "%s/cache", platform_opt_str(pc, "remote_dir"));
     stage_list l;
     memset(&l, 0, sizeof l);
     strv_init(&l.local);
@@ -500,88 +575,40 @@ int vmssh_stage_in(const platform_conf *pc, const launch_request *rq, char *err,
     sbuf cmd = {0};
     strv missing; /* checksums the VM's cache lacks */
     strv_init(&missing);
-    int rc = -1;
     hostcmd_result r;
     long ct = platform_opt_long(pc, "connect_timeout");
-    int ct_ms = (int)(ct > 0 ? ct : 10) * 1000;
-    strv_pushf(&l.dirs, "%s/w", run);
-    strv_pushf(&l.dirs, "%s/bin", run);
-    for (int k = 0; rq->read_paths && rq->read_paths[k]; k++) {
-        snprintf(remote, sizeof remote, "%s/r%d/%s", run, k, base_name(rq->read_paths[k]));
-        strv_pushf(&l.dirs, "%s/r%d", run, k);
-        if (add_path(&l, rq->read_paths[k], remote, 0, err, errlen)) goto done;
-    }
-    if (!*platform_opt_str(pc, "exe")) {
-        snprintf(remote, sizeof remote, "%s/bin/%s", run, base_name(rq->workload_argv[0]));
-        if (add_file(&l, rq->workload_argv[0], remote, err, errlen)) goto done;
-    }
-    /* one call: folders, links (to cache entries that may not exist yet), missing checksums */
-    sb_raw(&cmd, "mkdir -p");
-    sb_q(&cmd, cache);
-    for (size_t i = 0; i < l.dirs.len; i++) sb_q(&cmd, l.dirs.items[i]);
-    for (size_t i = 0; i < l.local.len; i++) {
-        sb_raw(&cmd, " && ln -sf");
-        snprintf(remote, sizeof remote, "%s/%s", cache, l.hash.items[i]);
-        sb_q(&cmd, remote);
-        sb_q(&cmd, l.remote.items[i]);
-    }
-    sb_raw(&cmd, " && cd");
-    sb_q(&cmd, cache);
-    sb_raw(&cmd, " && n=0 && for h in");
-    for (size_t i = 0; i < l.hash.len; i++) sb_q(&cmd, l.hash.items[i]);
-    /* at most 50 names per answer (hostcmd keeps 4 KiB of output): then list again */
-    sb_raw(&cmd, "; do [ -f \"$h\" ] || { echo \"$h\"; n=$((n+1)); [ $n -lt 50 ] || break; }; done");
-    if (cmd.oom || strv_failed(&l.dirs)) goto oom;
-list:
-    strv_free(&missing);
-    if (ssh_run(pc, "checking the cache on the VM", cmd.s, -1, -1, ct_ms + 60000, &r, err, errlen)) goto done;
-    /* copy each missing file once: cat > cache/HASH.part-ID, then renamed */
-    for (char *save = NULL, *h = strtok_r(r.out, "\n", &save); h; h = strtok_r(NULL, "\n", &save))
-        if (strv_push(&missing, h)) goto oom;
-    for (size_t m = 0; m < missing.len; m++) {
-        const char *h = missing.items[m];
-        size_t i = 0;
-        while (i < l.hash.len && strcmp(l.hash.items[i], h) != 0) i++;
-        size_t dup = 0;
-        while (dup < m && strcmp(missing.items[dup], h) != 0) dup++;
-        if (i == l.hash.len || dup < m) continue; /* not ours / two files with the same content */
-        struct stat st;
-        int fd = open(l.local.items[i], O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || fstat(fd, &st) != 0) {
-            snprintf(err, errlen, "%s: %s", l.local.items[i], strerror(errno));
-            if (fd >= 0) close(fd);
-            goto done;
+    int ct_ms = (int)(ct > 0 ? ct : 10) * 1000, rc = stage_collect(pc, rq, run, &l, err, errlen);
+    if (rc == 0) {
+        stage_cache_cmd(&l, cache, &cmd);
+        if (cmd.oom) {
+            snprintf(err, errlen, "vm: out of memory building the stage-in command");
+            rc = -1;
         }
-        char part[4400], final[4400], doing[4300];
-        snprintf(part, sizeof part, "%s/%s.part-%s", cache, h, rq->id);
-        snprintf(final, sizeof final, "%s/%s", cache, h);
-        snprintf(doing, sizeof doing, "copying %s", l.local.items[i]);
-        sbuf up = {0};
-        sb_raw(&up, "cat >");
-        sb_q(&up, part);
-        sb_raw(&up, " && chmod 755");
-        sb_q(&up, part);
-        sb_raw(&up, " && mv -f");
-        sb_q(&up, part);
-        sb_q(&up, final);
-        /* a generous transfer budget: at least 256 KiB/s */
-        int limit = ct_ms + 60000 + (int)(st.st_size / 262);
-        int bad = up.oom || ssh_run(pc, doing, up.s, fd, -1, limit, &r, err, errlen);
-        close(fd);
-        if (up.oom) snprintf(err, errlen, "vm: out of memory");
-        free(up.s);
-        if (bad) goto done;
     }
-    if (missing.len >= 50) goto list;
-    rc = 0;
-    goto done;
-oom:
-    snprintf(err, errlen, "vm: out of memory building the stage-in command");
-done:
+    do { /* list what the cache lacks, copy each missing file once; again while 50 came back */
+        strv_free(&missing);
+        if (rc || (rc = ssh_run(pc, "checking the cache on the VM", cmd.s, -1, -1, ct_ms + 60000, &r, err,
+                                errlen)))
+            break;
+        for (char *save = NULL, *h = strtok_r(r.out, "\n", &save); h; h = strtok_r(NULL, "\n", &save))
+            strv_push(&missing, h);
+        if (strv_failed(&missing)) {
+            snprintf(err, errlen, "vm: out of memory building the stage-in command");
+            rc = -1;
+        }
+        for (size_t m = 0; rc == 0 && m < missing.len; m++) {
+            const char *h = missing.items[m];
+            size_t i = 0, dup = 0;
+            while (i < l.hash.len && strcmp(l.hash.items[i], h) != 0) i++;
+            while (dup < m && strcmp(missing.items[dup], h) != 0) dup++;
+            if (i == l.hash.len || dup < m) continue; /* not ours / two files with the same content */
+            rc = stage_copy(pc, rq, cache, l.local.items[i], h, ct_ms, err, errlen);
+        }
+    } while (rc == 0 && missing.len >= 50);
     stage_list_free(&l);
     strv_free(&missing);
     free(cmd.s);
-    return rc;
+    return rc ? -1 : 0;
 }
 
 /* ---- stage out --------------------------------------------------------------------------- */
