@@ -13,8 +13,9 @@
  *
  * Kind-specific options come from the campaign config (platform = { kind = "docker";
  * image = "..."; cpus = 2; }): each kind lists the keys it accepts in `options`;
- * the campaign parser validates keys and types against that table and stores the
- * values as strings in platform_conf, so a new option is added in one place.
+ * the campaign parser validates keys, types and (for OPT_ENUM) choices against that
+ * table, fills in its defaults and stores the values as strings in platform_conf, so a
+ * new option is added in one place.
  *
  * Timing: start-up / workload / tear-down are separated by markers the workload
  * prints on stderr ("PLATBENCH_MARK workload_start", "PLATBENCH_MARK workload_end"),
