@@ -12,13 +12,16 @@ void strv_init(strv *v) {
     v->items = (char **)empty_items; /* cast is safe: never written while cap == 0 */
     v->len = 0;
     v->cap = 0;
+    v->failed = 0;
+    v->grow = NULL;
 }
 
 static int strv_reserve(strv *v, size_t want) {
     if (want <= v->cap) return 0;
     size_t cap = v->cap ? v->cap * 2 : 8;
     while (cap < want) cap *= 2;
-    char **items = v->cap ? realloc(v->items, cap * sizeof *items) : malloc(cap * sizeof *items);
+    void *(*grow)(void *, size_t) = v->grow ? v->grow : realloc;
+    char **items = grow(v->cap ? v->items : NULL, cap * sizeof *items);
     if (!items) return -1;
     if (!v->cap) items[0] = NULL;
     v->items = items;
@@ -26,9 +29,11 @@ static int strv_reserve(strv *v, size_t want) {
     return 0;
 }
 
+/* Appends s (owned, may be NULL after a failed allocation); sticky on failure. */
 static int strv_take(strv *v, char *s) {
-    if (!s || strv_reserve(v, v->len + 2)) {
+    if (v->failed || !s || strv_reserve(v, v->len + 2)) {
         free(s);
+        v->failed = 1;
         return -1;
     }
     v->items[v->len++] = s;
@@ -36,27 +41,41 @@ static int strv_take(strv *v, char *s) {
     return 0;
 }
 
-int strv_push(strv *v, const char *s) { return strv_take(v, strdup(s ? s : "")); }
+int strv_push(strv *v, const char *s) { return strv_take(v, v->failed ? NULL : strdup(s ? s : "")); }
 
 int strv_pushf(strv *v, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     char *s = NULL;
-    int n = vasprintf(&s, fmt, ap);
+    int n = v->failed ? -1 : vasprintf(&s, fmt, ap);
     va_end(ap);
-    return n < 0 ? -1 : strv_take(v, s);
+    return strv_take(v, n < 0 ? NULL : s);
+}
+
+int strv_pushl(strv *v, ...) {
+    va_list ap;
+    va_start(ap, v);
+    for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *)) strv_push(v, s);
+    va_end(ap);
+    return v->failed ? -1 : 0;
 }
 
 int strv_extend(strv *v, const char *const *argv) {
     for (; argv && *argv; argv++)
         if (strv_push(v, *argv)) return -1;
-    return 0;
+    return v->failed ? -1 : 0;
 }
 
+int strv_failed(const strv *v) { return v->failed; }
+
+void strv_set_failed(strv *v) { v->failed = 1; }
+
 void strv_free(strv *v) {
+    void *(*grow)(void *, size_t) = v->grow;
     for (size_t i = 0; i < v->len; i++) free(v->items[i]);
     if (v->cap) free(v->items);
     strv_init(v);
+    v->grow = grow;
 }
 
 void strv_join(const strv *v, char *buf, size_t n) {

@@ -5,7 +5,7 @@
 
 #include "platform.h"
 
-static const platform_option bare_options[] = {{NULL, 0, NULL, 0, NULL}};
+static const platform_option bare_options[] = {PLATFORM_OPT_END};
 
 static int bare_check(const platform_conf *pc, char *why, size_t whylen) {
     (void)pc;

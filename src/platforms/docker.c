@@ -20,21 +20,16 @@
 #include "platform.h"
 
 static const platform_option docker_options[] = {
-    {"image", PLATFORM_OPT_STRING, NULL, 1, "local image (tag or ID) holding the workload"},
-    {"cli", PLATFORM_OPT_STRING, "docker", 0, "container CLI: docker, or podman / its docker shim"},
-    {"exe", PLATFORM_OPT_STRING, "", 0,
-     "workload path inside the image (default /usr/local/bin/<workload name>)"},
-    {"cpus", PLATFORM_OPT_FLOAT, "0", 0, "--cpus limit (e.g. 1.5); 0: none"},
-    {"memory", PLATFORM_OPT_STRING, "", 0, "--memory limit (e.g. \"2g\"); empty: none"},
-    {"cpuset_cpus", PLATFORM_OPT_STRING, "", 0, "--cpuset-cpus (e.g. \"0\" or \"0-1\"); empty: the rank's CPU set"},
-    {"pass_env", PLATFORM_OPT_STRING, "OPENBLAS_CORETYPE", 0,
-     "comma-separated host variables passed into the container when set"},
-    {NULL, 0, NULL, 0, NULL}};
+    PLATFORM_OPT_REQUIRED("image", "local image (tag or ID) holding the workload"),
+    PLATFORM_OPT_STR("cli", "docker", "container CLI: docker, or podman / its docker shim"),
+    PLATFORM_OPT_STR("exe", "", "workload path inside the image (default /usr/local/bin/<workload name>)"),
+    PLATFORM_OPT_FLOAT("cpus", "0", "--cpus limit (e.g. 1.5); 0: none"),
+    PLATFORM_OPT_STR("memory", "", "--memory limit (e.g. \"2g\"); empty: none"),
+    PLATFORM_OPT_STR("cpuset_cpus", "", "--cpuset-cpus (e.g. \"0\" or \"0-1\"); empty: the rank's CPU set"),
+    PLATFORM_OPT_STR("pass_env", "OPENBLAS_CORETYPE", "comma-separated host variables passed into the container when set"),
+    PLATFORM_OPT_END};
 
-static const char *cli_of(const platform_conf *pc) {
-    const char *c = platform_opt(pc, "cli");
-    return c && *c ? c : "docker";
-}
+static const char *cli_of(const platform_conf *pc) { return platform_opt_str(pc, "cli"); }
 
 static int docker_check(const platform_conf *pc, char *why, size_t whylen) {
     const char *cli = cli_of(pc), *image = platform_opt(pc, "image");
@@ -106,27 +101,16 @@ static const char *docker_cpuset(const platform_conf *pc, const launch_request *
     return set && *set ? set : rq->cpus;
 }
 
-static int push_opt(strv *out, const char *flag, const char *val) {
-    if (!val || !*val) return 0; /* no limit */
-    return strv_push(out, flag) || strv_push(out, val);
+/* Appends flag and val unless val is empty (no limit); failures stick in out. */
+static void push_opt(strv *out, const char *flag, const char *val) {
+    if (val && *val) strv_pushl(out, flag, val, NULL);
 }
 
 static int docker_build_argv(const platform_conf *pc, const launch_request *rq, strv *out, char *err,
                              size_t errlen) {
     char exe[1024];
-    const char *image = platform_opt(pc, "image");
-    if (!image || !*image) {
-        snprintf(err, errlen, "docker: option image is empty");
-        return -1;
-    }
-    if (!rq->workload_argv || !rq->workload_argv[0]) {
-        snprintf(err, errlen, "docker: empty workload command");
-        return -1;
-    }
-    if (pfutil_exe(pc, rq, exe, sizeof exe)) {
-        snprintf(err, errlen, "docker: %s", exe);
-        return -1;
-    }
+    const char *image;
+    if (pfutil_image_exe("docker", pc, rq, &image, exe, sizeof exe, err, errlen)) return -1;
     if (!rq->id || !*rq->id) {
         snprintf(err, errlen, "docker: launch without an id (needed to name the container)");
         return -1;
@@ -134,41 +118,23 @@ static int docker_build_argv(const platform_conf *pc, const launch_request *rq, 
     /* --mount is a CSV list: a path with ',' or '"' would need quoting the CLI does not
      * promise to keep; '\n' is never a sane path here. */
     if (pfutil_check_paths("docker", rq, ",\"\n", err, errlen)) return -1;
-    strv env;
-    strv_init(&env);
-    int rc = -1;
-    if (strv_push(out, cli_of(pc)) || strv_push(out, "run") || strv_push(out, "--rm") ||
-        strv_push(out, "--name") || strv_push(out, rq->id) || strv_push(out, "--network") ||
-        strv_push(out, "none") || strv_push(out, "--read-only") || strv_push(out, "--tmpfs") ||
-        strv_push(out, "/tmp"))
-        goto oom;
-    for (const char *const *p = rq->read_paths; p && *p; p++)
-        if (strv_push(out, "--mount") ||
-            strv_pushf(out, "type=bind,source=%s,target=%s,readonly", *p, *p))
-            goto oom;
-    if (rq->write_dir && (strv_push(out, "--mount") ||
-                          strv_pushf(out, "type=bind,source=%s,target=%s", rq->write_dir, rq->write_dir) ||
-                          strv_push(out, "--workdir") || strv_push(out, rq->write_dir)))
-        goto oom;
-    if (strv_push(out, "--user") || strv_pushf(out, "%u:%u", (unsigned)getuid(), (unsigned)getgid()))
-        goto oom;
+    strv_pushl(out, cli_of(pc), "run", "--rm", "--name", rq->id, "--network", "none", "--read-only", "--tmpfs",
+               "/tmp", NULL);
+    static const pfutil_mount_syntax mount = {"--mount", "type=bind,source=", ",target=", ",readonly", "--workdir"};
+    pfutil_push_mounts(rq, &mount, out);
+    strv_push(out, "--user");
+    strv_pushf(out, "%u:%u", (unsigned)getuid(), (unsigned)getgid());
     const char *cpus = platform_opt(pc, "cpus");
     if (cpus && strtod(cpus, NULL) <= 0) cpus = NULL; /* 0: no limit */
-    if (push_opt(out, "--cpus", cpus) ||
-        push_opt(out, "--memory", platform_opt(pc, "memory")) ||
-        push_opt(out, "--cpuset-cpus", docker_cpuset(pc, rq)))
-        goto oom;
-    if (pfutil_env(pc, rq, &env)) goto oom;
-    for (size_t i = 0; i < env.len; i++)
-        if (strv_push(out, "-e") || strv_push(out, env.items[i])) goto oom;
-    if (strv_push(out, image) || strv_push(out, exe) || strv_extend(out, rq->workload_argv + 1)) goto oom;
-    rc = 0;
-    goto done;
-oom:
+    push_opt(out, "--cpus", cpus);
+    push_opt(out, "--memory", platform_opt(pc, "memory"));
+    push_opt(out, "--cpuset-cpus", docker_cpuset(pc, rq));
+    pfutil_push_env(pc, rq, "-e", out);
+    strv_pushl(out, image, exe, NULL);
+    strv_extend(out, rq->workload_argv + 1);
+    if (!strv_failed(out)) return 0;
     snprintf(err, errlen, "docker: out of memory building the command");
-done:
-    strv_free(&env);
-    return rc;
+    return -1;
 }
 
 static void docker_cleanup(const platform_conf *pc, const launch_request *rq) {

@@ -1,12 +1,9 @@
-/* hostcmd: run a short host command without a shell and capture its output. */
-#define _GNU_SOURCE /* GNU/POSIX extensions (pipe2, memmem) beyond -std=gnu11 */
+/* hostcmd: run a short host command without a shell and capture its output (through spawn). */
+#define _GNU_SOURCE /* GNU/POSIX extensions beyond -std=gnu11 */
 #include "hostcmd.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-extern char **environ;
+#include "../common/spawn.h"
 
 static long long now_ms(void) {
     struct timespec ts;
@@ -29,18 +26,21 @@ static void rstrip(char *s) {
         s[--n] = '\0';
 }
 
-/* Appends what fd has to buf (keeping at most cap-1 bytes); returns 0 at EOF, 1 if open. */
-static int drain(int fd, char *buf, size_t cap, size_t *len) {
-    char tmp[4096];
-    ssize_t n = read(fd, tmp, sizeof tmp);
-    if (n < 0) return (errno == EINTR || errno == EAGAIN) ? 1 : 0;
-    if (n == 0) return 0;
-    size_t room = cap - 1 - *len;
-    size_t take = (size_t)n < room ? (size_t)n : room;
-    memcpy(buf + *len, tmp, take);
+/* What hostcmd keeps of the output: the first bytes of each stream. */
+typedef struct capture {
+    hostcmd_result *res; /* out / errout buffers */
+    size_t len[2];       /* bytes kept of stdout / stderr */
+} capture;
+
+/* spawn_sink: appends to res->out (stream 1) or res->errout (2), keeping at most cap-1 bytes. */
+static void keep_head(void *arg, int stream, const char *buf, size_t n) {
+    capture *c = arg;
+    char *dst = stream == 1 ? c->res->out : c->res->errout;
+    size_t cap = stream == 1 ? sizeof c->res->out : sizeof c->res->errout, *len = &c->len[stream - 1];
+    size_t room = cap - 1 - *len, take = n < room ? n : room;
+    memcpy(dst + *len, buf, take);
     *len += take;
-    buf[*len] = '\0';
-    return 1;
+    dst[*len] = '\0';
 }
 
 int hostcmd_run(const char *const *argv, int timeout_ms, hostcmd_result *res, char *err,
@@ -50,83 +50,42 @@ int hostcmd_run(const char *const *argv, int timeout_ms, hostcmd_result *res, ch
 
 int hostcmd_run_io(const char *const *argv, int in_fd, int out_fd, int timeout_ms, hostcmd_result *res,
                    char *err, size_t errlen) {
-    int out[2] = {-1, -1}, eout[2] = {-1, -1}, rc = -1;
-    pid_t pid = -1;
-    posix_spawn_file_actions_t fa;
-    int fa_ok = 0;
+    spawn_opts o = {NULL, in_fd, out_fd, 0};
+    spawn_proc p;
+    capture cap = {res, {0, 0}};
+    char e[256];
     memset(res, 0, sizeof *res);
     res->status = -1;
     if (!argv || !argv[0]) {
         snprintf(err, errlen, "hostcmd: empty command");
         return -1;
     }
-    if (pipe2(out, O_CLOEXEC) || pipe2(eout, O_CLOEXEC)) {
-        snprintf(err, errlen, "hostcmd: pipe: %s", strerror(errno));
-        goto cleanup;
+    if (spawn_start(argv, &o, &p, e, sizeof e)) {
+        snprintf(err, errlen, "%s", e); /* "cannot start ARGV0: why" */
+        return -1;
     }
-    if (posix_spawn_file_actions_init(&fa)) goto cleanup;
-    fa_ok = 1;
-    if (in_fd >= 0)
-        posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
-    else
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, out_fd >= 0 ? out_fd : out[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, eout[1], 2);
-    int e = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
-    if (e) {
-        snprintf(err, errlen, "%s: cannot run: %s", argv[0], strerror(e));
-        pid = -1;
-        goto cleanup;
-    }
-    close(out[1]);
-    close(eout[1]);
-    out[1] = eout[1] = -1;
-    size_t olen = 0, elen = 0;
-    struct pollfd pf[2] = {{out[0], POLLIN, 0}, {eout[0], POLLIN, 0}};
     long long deadline = now_ms() + timeout_ms;
-    int open_fds = 2, timed_out = 0;
-    while (open_fds > 0) {
+    int timed_out = 0;
+    while (spawn_open(&p) > 0) { /* until both pipes are at EOF (the whole tree is done with them) */
         long long left = deadline - now_ms();
         if (left <= 0) {
             timed_out = 1;
             break;
         }
-        int n = poll(pf, 2, (int)left);
-        if (n < 0 && errno != EINTR) break;
-        for (int i = 0; i < 2 && n > 0; i++) {
-            if (pf[i].fd < 0 || !pf[i].revents) continue;
-            int still = i == 0 ? drain(pf[i].fd, res->out, sizeof res->out, &olen)
-                               : drain(pf[i].fd, res->errout, sizeof res->errout, &elen);
-            if (!still) {
-                pf[i].fd = -1;
-                open_fds--;
-            }
-        }
+        if (spawn_poll(&p, (int)left, 0, keep_head, &cap) < 0) break;
     }
-    if (timed_out) kill(pid, SIGKILL);
+    if (timed_out) kill(p.pid, SIGKILL);
     int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
-    pid = -1;
+    spawn_reap(&p, &st, NULL);
+    spawn_close(&p);
     rstrip(res->out);
     rstrip(res->errout);
     if (timed_out) {
         snprintf(err, errlen, "%s: no answer within %d ms (killed)", argv[0], timeout_ms);
-        goto cleanup;
+        return -1;
     }
     res->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    rc = 0;
-cleanup:
-    if (fa_ok) posix_spawn_file_actions_destroy(&fa);
-    for (int i = 0; i < 2; i++) {
-        if (out[i] >= 0) close(out[i]);
-        if (eout[i] >= 0) close(eout[i]);
-    }
-    if (pid > 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-    }
-    return rc;
+    return 0;
 }
 
 static int is_exe_file(const char *p) {

@@ -1,7 +1,7 @@
 /* hostcmd: run a short host command (e.g. `docker version`, `qemu-system-x86_64
  * --version`, `sha256sum FILE`) without a shell and capture what it prints, for
- * the platforms' check() and describe(). Not for the workload itself (the runner
- * spawns that).
+ * the platforms' check() and describe(). Not for the workload itself (the runner's
+ * launch spawns that). Both start processes through common/spawn.h, the one spawner.
  *
  * API
  *   hostcmd_run(argv, timeout_ms, res, err, errlen)

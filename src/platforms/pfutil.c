@@ -25,29 +25,65 @@ int pfutil_exe(const platform_conf *pc, const launch_request *rq, char *buf, siz
     return 0;
 }
 
+int pfutil_image_exe(const char *kind, const platform_conf *pc, const launch_request *rq, const char **image,
+                     char *exe, size_t n, char *err, size_t errlen) {
+    *image = platform_opt(pc, "image");
+    if (!*image || !**image) {
+        snprintf(err, errlen, "%s: option image is empty", kind);
+        return -1;
+    }
+    if (!rq->workload_argv || !rq->workload_argv[0]) {
+        snprintf(err, errlen, "%s: empty workload command", kind);
+        return -1;
+    }
+    if (pfutil_exe(pc, rq, exe, n)) {
+        snprintf(err, errlen, "%s: %s", kind, exe);
+        return -1;
+    }
+    return 0;
+}
+
 int pfutil_env(const platform_conf *pc, const launch_request *rq, strv *out) {
-    if (rq->markers && strv_push(out, "PLATBENCH_MARKERS=1")) return -1;
+    if (rq->markers) strv_push(out, "PLATBENCH_MARKERS=1");
     if (rq->threads > 0) {
-        if (strv_pushf(out, "OPENBLAS_NUM_THREADS=%d", rq->threads)) return -1;
-        if (strv_pushf(out, "OMP_NUM_THREADS=%d", rq->threads)) return -1;
+        strv_pushf(out, "OPENBLAS_NUM_THREADS=%d", rq->threads);
+        strv_pushf(out, "OMP_NUM_THREADS=%d", rq->threads);
     }
     const char *list = platform_opt(pc, "pass_env");
-    if (!list || !*list) return 0;
+    if (!list || !*list) return strv_failed(out) ? -1 : 0;
     char *copy = strdup(list);
-    if (!copy) return -1;
-    int rc = 0;
+    if (!copy) {
+        strv_set_failed(out);
+        return -1;
+    }
     char *save = NULL;
     for (char *name = strtok_r(copy, ", ", &save); name; name = strtok_r(NULL, ", ", &save)) {
         const char *v = getenv(name);
         if (rq->threads > 0 && (strcmp(name, "OPENBLAS_NUM_THREADS") == 0 || strcmp(name, "OMP_NUM_THREADS") == 0))
             continue; /* set above from the launch */
-        if (v && strv_pushf(out, "%s=%s", name, v)) {
-            rc = -1;
-            break;
-        }
+        if (v) strv_pushf(out, "%s=%s", name, v);
     }
     free(copy);
-    return rc;
+    return strv_failed(out) ? -1 : 0;
+}
+
+void pfutil_push_env(const platform_conf *pc, const launch_request *rq, const char *flag, strv *out) {
+    strv env;
+    strv_init(&env);
+    if (pfutil_env(pc, rq, &env)) strv_set_failed(out);
+    for (size_t i = 0; i < env.len; i++) strv_pushl(out, flag, env.items[i], NULL);
+    strv_free(&env);
+}
+
+void pfutil_push_mounts(const launch_request *rq, const pfutil_mount_syntax *syn, strv *out) {
+    for (const char *const *p = rq->read_paths; p && *p; p++) {
+        strv_push(out, syn->flag);
+        strv_pushf(out, "%s%s%s%s%s", syn->pre, *p, syn->mid, *p, syn->ro);
+    }
+    if (!rq->write_dir) return;
+    strv_push(out, syn->flag);
+    strv_pushf(out, "%s%s%s%s", syn->pre, rq->write_dir, syn->mid, rq->write_dir);
+    strv_pushl(out, syn->cwd_flag, rq->write_dir, NULL);
 }
 
 int pfutil_check_path(const char *what, const char *p, const char *forbidden, char *err, size_t n) {

@@ -13,8 +13,9 @@
  *
  * Kind-specific options come from the campaign config (platform = { kind = "docker";
  * image = "..."; cpus = 2; }): each kind lists the keys it accepts in `options`;
- * the campaign parser validates keys and types against that table and stores the
- * values as strings in platform_conf, so a new option is added in one place.
+ * the campaign parser validates keys, types and (for OPT_ENUM) choices against that
+ * table, fills in its defaults and stores the values as strings in platform_conf, so a
+ * new option is added in one place.
  *
  * Timing: start-up / workload / tear-down are separated by markers the workload
  * prints on stderr ("PLATBENCH_MARK workload_start", "PLATBENCH_MARK workload_end"),
@@ -28,24 +29,31 @@
 #define PB_PLATFORM_H
 #include <stddef.h>
 
+#include "../common/opttype.h"
 #include "../common/strv.h"
 
 #define PLATFORM_MAX_OPTIONS 32
 
-typedef enum platform_opt_type {
-    PLATFORM_OPT_STRING, /* any string */
-    PLATFORM_OPT_INT,    /* integer (libconfig int or int64) */
-    PLATFORM_OPT_FLOAT,  /* number (int or float accepted) */
-    PLATFORM_OPT_BOOL    /* true / false */
-} platform_opt_type;
-
+/* A kind option. Types: OPT_STR, OPT_INT, OPT_FLOAT, OPT_BOOL, OPT_ENUM (common/opttype.h);
+ * the campaign parser checks every value against its row (an ENUM against its choices) and
+ * fills in the defaults, which live here only: platform_opt* fall back to them too. */
 typedef struct platform_option {
     const char *key;         /* config key inside the platform group, e.g. "image" */
-    platform_opt_type type;  /* expected libconfig type */
+    opt_type type;           /* expected type */
     const char *default_val; /* value used when the key is absent (NULL: required if `required`) */
     int required;            /* non-zero: absence is a config error */
     const char *help;        /* one line for `platbench help platforms` and the docs */
+    const char *choices;     /* OPT_ENUM: the allowed values, comma-separated */
 } platform_option;
+
+/* Rows of an options table: key, default, [choices,] help. */
+#define PLATFORM_OPT_STR(key, def, help) {key, OPT_STR, def, 0, help, NULL}
+#define PLATFORM_OPT_INT(key, def, help) {key, OPT_INT, def, 0, help, NULL}
+#define PLATFORM_OPT_FLOAT(key, def, help) {key, OPT_FLOAT, def, 0, help, NULL}
+#define PLATFORM_OPT_BOOL(key, def, help) {key, OPT_BOOL, def, 0, help, NULL}
+#define PLATFORM_OPT_ENUM(key, def, choices, help) {key, OPT_ENUM, def, 0, help, choices}
+#define PLATFORM_OPT_REQUIRED(key, help) {key, OPT_STR, NULL, 1, help, NULL}
+#define PLATFORM_OPT_END {NULL, OPT_STR, NULL, 0, NULL, NULL}
 
 typedef struct platform_conf {
     const char *name;   /* the platform's name in the campaign, e.g. "docker" or "vm-tcg" */
@@ -129,10 +137,17 @@ extern const platform_ops *const platform_registry[];
 /* Finds the table of a kind; NULL if unknown. */
 const platform_ops *platform_find(const char *kind);
 
-/* Value of an option of pc (defaults already filled in by the parser); NULL if absent. */
+/* The row of key in a kind's table; NULL if the kind has no such option. */
+const platform_option *platform_option_find(const platform_ops *ops, const char *key);
+
+/* Value of an option of pc; when pc lacks the key, its default from the kind's table
+ * (the parser fills every default in, so this matters for hand-made confs); NULL if neither. */
 const char *platform_opt(const platform_conf *pc, const char *key);
 
-/* Like platform_opt for an integer option; returns fallback if absent or not a number. */
-long platform_opt_long(const platform_conf *pc, const char *key, long fallback);
+/* Like platform_opt, but an empty value also means the table's default; never NULL. */
+const char *platform_opt_str(const platform_conf *pc, const char *key);
+
+/* platform_opt_str as an integer; 0 if it is not one (the parser checked OPT_INT values). */
+long platform_opt_long(const platform_conf *pc, const char *key);
 
 #endif

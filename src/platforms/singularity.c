@@ -36,24 +36,18 @@
 #include "platform.h"
 
 static const platform_option singularity_options[] = {
-    {"image", PLATFORM_OPT_STRING, NULL, 1, "SIF file holding the workload"},
-    {"runtime", PLATFORM_OPT_STRING, "auto", 0,
-     "auto (apptainer, else singularity, on PATH), a command name on PATH, or a path "
-     "(e.g. PREFIX/usr/bin/apptainer from recipes/apptainer-install.sh)"},
-    {"userns", PLATFORM_OPT_STRING, "auto", 0,
-     "--userns (user-namespace mode): yes, no, or auto (yes for root lacking a capability)"},
-    {"unsquash", PLATFORM_OPT_STRING, "auto", 0,
-     "--unsquash (extract the SIF per launch): yes, no, or auto (yes in a user namespace "
-     "when /dev/fuse cannot be opened)"},
-    {"exe", PLATFORM_OPT_STRING, "", 0,
-     "workload path inside the image (default /usr/local/bin/<workload name>)"},
-    {"limits", PLATFORM_OPT_BOOL, "false", 0,
-     "pass cpus/memory as --cpus/--memory (Apptainer: needs cgroups v2 or root)"},
-    {"cpus", PLATFORM_OPT_FLOAT, "0", 0, "--cpus when limits is true; 0: none"},
-    {"memory", PLATFORM_OPT_STRING, "", 0, "--memory when limits is true (e.g. \"2G\"); empty: none"},
-    {"pass_env", PLATFORM_OPT_STRING, "OPENBLAS_CORETYPE", 0,
-     "comma-separated host variables passed into the container (--env) when set"},
-    {NULL, 0, NULL, 0, NULL}};
+    PLATFORM_OPT_REQUIRED("image", "SIF file holding the workload"),
+    PLATFORM_OPT_STR("runtime", "auto", "auto (apptainer, else singularity, on PATH), a command name on PATH, or a path "
+     "(e.g. PREFIX/usr/bin/apptainer from recipes/apptainer-install.sh)"),
+    PLATFORM_OPT_ENUM("userns", "auto", "auto,yes,no,true,false", "--userns (user-namespace mode): yes, no, or auto (yes for root lacking a capability)"),
+    PLATFORM_OPT_ENUM("unsquash", "auto", "auto,yes,no,true,false", "--unsquash (extract the SIF per launch): yes, no, or auto (yes in a user namespace "
+     "when /dev/fuse cannot be opened)"),
+    PLATFORM_OPT_STR("exe", "", "workload path inside the image (default /usr/local/bin/<workload name>)"),
+    PLATFORM_OPT_BOOL("limits", "false", "pass cpus/memory as --cpus/--memory (Apptainer: needs cgroups v2 or root)"),
+    PLATFORM_OPT_FLOAT("cpus", "0", "--cpus when limits is true; 0: none"),
+    PLATFORM_OPT_STR("memory", "", "--memory when limits is true (e.g. \"2G\"); empty: none"),
+    PLATFORM_OPT_STR("pass_env", "OPENBLAS_CORETYPE", "comma-separated host variables passed into the container (--env) when set"),
+    PLATFORM_OPT_END};
 
 /* Resolves option runtime to an executable path; -1 with the reason + fix in why. */
 static int find_runtime(const platform_conf *pc, char *path, size_t n, char *why, size_t whylen) {
@@ -150,17 +144,26 @@ static int resolve_modes(const platform_conf *pc, sif_modes *m, char *err, size_
     return 0;
 }
 
-static int singularity_check(const platform_conf *pc, char *why, size_t whylen) {
-    char rt[4096], e[512];
-    hostcmd_result r;
-    sif_modes m;
-    if (resolve_modes(pc, &m, why, whylen)) return -1;
-    if (find_runtime(pc, rt, sizeof rt, why, whylen)) return -1;
+/* This host's modes, the runtime's path and its --version answer (in r->out); 0, or -1
+ * with the reason and the fix in err. */
+static int runtime_version(const platform_conf *pc, sif_modes *m, char rt[4096], hostcmd_result *r, char *err,
+                           size_t errlen) {
+    char e[512];
+    if (resolve_modes(pc, m, err, errlen)) return -1;
+    if (find_runtime(pc, rt, 4096, err, errlen)) return -1;
     const char *ver[] = {rt, "--version", NULL};
-    if (hostcmd_run(ver, 20000, &r, e, sizeof e) || r.status != 0) {
-        snprintf(why, whylen, "singularity: %s --version failed: %s", rt, r.errout[0] ? r.errout : e);
+    if (hostcmd_run(ver, 20000, r, e, sizeof e) || r->status != 0) {
+        snprintf(err, errlen, "singularity: %s --version failed: %s", rt, r->errout[0] ? r->errout : e);
         return -1;
     }
+    return 0;
+}
+
+static int singularity_check(const platform_conf *pc, char *why, size_t whylen) {
+    char rt[4096];
+    hostcmd_result r;
+    sif_modes m;
+    if (runtime_version(pc, &m, rt, &r, why, whylen)) return -1;
     const char *image = platform_opt(pc, "image");
     FILE *f = image && *image ? fopen(image, "rb") : NULL;
     if (!f) {
@@ -183,13 +186,7 @@ static int singularity_describe(const platform_conf *pc, platform_info *info, ch
     hostcmd_result r;
     sif_modes m;
     memset(info, 0, sizeof *info);
-    if (resolve_modes(pc, &m, err, errlen)) return -1;
-    if (find_runtime(pc, rt, sizeof rt, err, errlen)) return -1;
-    const char *ver[] = {rt, "--version", NULL};
-    if (hostcmd_run(ver, 20000, &r, e, sizeof e) || r.status != 0) {
-        snprintf(err, errlen, "singularity: %s --version failed: %s", rt, r.errout[0] ? r.errout : e);
-        return -1;
-    }
+    if (runtime_version(pc, &m, rt, &r, err, errlen)) return -1;
     snprintf(info->runtime_version, sizeof info->runtime_version, "%.250s", r.out);
     const char *image = platform_opt(pc, "image");
     if (hostcmd_sha256(image, hex, e, sizeof e)) {
@@ -211,53 +208,29 @@ static int singularity_build_argv(const platform_conf *pc, const launch_request 
                                   size_t errlen) {
     char rt[4096], exe[1024];
     sif_modes m;
-    const char *image = platform_opt(pc, "image");
-    if (!image || !*image) {
-        snprintf(err, errlen, "singularity: option image is empty");
-        return -1;
-    }
-    if (!rq->workload_argv || !rq->workload_argv[0]) {
-        snprintf(err, errlen, "singularity: empty workload command");
-        return -1;
-    }
+    const char *image;
+    if (pfutil_image_exe("singularity", pc, rq, &image, exe, sizeof exe, err, errlen)) return -1;
     if (resolve_modes(pc, &m, err, errlen)) return -1;
     if (find_runtime(pc, rt, sizeof rt, err, errlen)) return -1;
-    if (pfutil_exe(pc, rq, exe, sizeof exe)) {
-        snprintf(err, errlen, "singularity: %s", exe);
-        return -1;
-    }
     /* --bind takes "src:dst:opts" lists separated by ',': such paths cannot be carried */
     if (pfutil_check_paths("singularity", rq, ":,\n", err, errlen)) return -1;
-    strv env;
-    strv_init(&env);
-    int rc = -1;
-    if (strv_push(out, rt) || strv_push(out, "--quiet") || strv_push(out, "exec") ||
-        (m.userns && strv_push(out, "--userns")) || (m.unsquash && strv_push(out, "--unsquash")) ||
-        strv_push(out, "--containall") || strv_push(out, "--cleanenv"))
-        goto oom;
+    strv_pushl(out, rt, "--quiet", "exec", NULL);
+    if (m.userns) strv_push(out, "--userns");
+    if (m.unsquash) strv_push(out, "--unsquash");
+    strv_pushl(out, "--containall", "--cleanenv", NULL);
     if (is_true(platform_opt(pc, "limits"))) {
         const char *cpus = platform_opt(pc, "cpus"), *mem = platform_opt(pc, "memory");
-        if (cpus && *cpus && strcmp(cpus, "0") && strcmp(cpus, "0.0") &&
-            (strv_push(out, "--cpus") || strv_push(out, cpus)))
-            goto oom;
-        if (mem && *mem && (strv_push(out, "--memory") || strv_push(out, mem))) goto oom;
+        if (cpus && *cpus && strcmp(cpus, "0") && strcmp(cpus, "0.0")) strv_pushl(out, "--cpus", cpus, NULL);
+        if (mem && *mem) strv_pushl(out, "--memory", mem, NULL);
     }
-    if (pfutil_env(pc, rq, &env)) goto oom;
-    for (size_t i = 0; i < env.len; i++)
-        if (strv_push(out, "--env") || strv_push(out, env.items[i])) goto oom;
-    for (const char *const *p = rq->read_paths; p && *p; p++)
-        if (strv_push(out, "--bind") || strv_pushf(out, "%s:%s:ro", *p, *p)) goto oom;
-    if (rq->write_dir && (strv_push(out, "--bind") || strv_pushf(out, "%s:%s", rq->write_dir, rq->write_dir) ||
-                          strv_push(out, "--pwd") || strv_push(out, rq->write_dir)))
-        goto oom;
-    if (strv_push(out, image) || strv_push(out, exe) || strv_extend(out, rq->workload_argv + 1)) goto oom;
-    rc = 0;
-    goto done;
-oom:
+    pfutil_push_env(pc, rq, "--env", out);
+    static const pfutil_mount_syntax bind = {"--bind", "", ":", ":ro", "--pwd"};
+    pfutil_push_mounts(rq, &bind, out);
+    strv_pushl(out, image, exe, NULL);
+    strv_extend(out, rq->workload_argv + 1);
+    if (!strv_failed(out)) return 0;
     snprintf(err, errlen, "singularity: out of memory building the command");
-done:
-    strv_free(&env);
-    return rc;
+    return -1;
 }
 
 const platform_ops platform_singularity = {

@@ -49,38 +49,36 @@
 #include "vmssh.h"
 
 static const platform_option vm_options[] = {
-    {"mode", PLATFORM_OPT_STRING, "qemu", 0, "qemu (boot a local VM per launch) or ssh (run on host ssh_host)"},
-    {"accel", PLATFORM_OPT_STRING, "auto", 0, "qemu: kvm, tcg, or auto (kvm if it boots here, else tcg)"},
-    {"vcpus", PLATFORM_OPT_INT, "0", 0, "qemu: virtual CPUs (0: the size of the rank's CPU set, which QEMU is pinned to)"},
-    {"memory_mb", PLATFORM_OPT_INT, "1024", 0, "qemu: guest memory in MiB"},
-    {"kernel", PLATFORM_OPT_STRING, "images/vm/vmlinuz", 0, "qemu: kernel (recipes/build-images.sh output)"},
-    {"initrd", PLATFORM_OPT_STRING, "images/vm/initramfs.cpio.gz", 0, "qemu: initramfs (build-images.sh output)"},
-    {"qemu", PLATFORM_OPT_STRING, "qemu-system-x86_64", 0, "qemu: emulator binary"},
-    {"cpu", PLATFORM_OPT_STRING, "", 0, "qemu: -cpu model (default: host with kvm, max with tcg)"},
-    {"bios", PLATFORM_OPT_STRING, "", 0, "qemu: firmware (-bios), e.g. /usr/share/qemu/qboot.rom; empty: qemu's"},
-    {"exe", PLATFORM_OPT_STRING, "", 0,
-     "workload path in the guest (qemu default /usr/local/bin/<name>; ssh: copied, or the host path if shared)"},
-    {"ssh_host", PLATFORM_OPT_STRING, "", 0, "ssh: [user@]host of the VM"},
-    {"ssh_port", PLATFORM_OPT_INT, "0", 0, "ssh: port (0: ssh's default, 22 or ~/.ssh/config)"},
-    {"ssh_user", PLATFORM_OPT_STRING, "", 0, "ssh: login name (empty: ssh's default or user@ of ssh_host)"},
-    {"identity", PLATFORM_OPT_STRING, "", 0, "ssh: private key file (-i, IdentitiesOnly); empty: ssh's defaults"},
-    {"known_hosts", PLATFORM_OPT_STRING, "", 0, "ssh: known_hosts file with the VM's host key (empty: ~/.ssh/known_hosts)"},
-    {"strict_host_key", PLATFORM_OPT_STRING, "yes", 0, "ssh: StrictHostKeyChecking: yes, accept-new or no"},
-    {"connect_timeout", PLATFORM_OPT_INT, "10", 0, "ssh: seconds to wait for the VM to answer (ConnectTimeout)"},
-    {"transfer", PLATFORM_OPT_STRING, "copy", 0,
-     "ssh: copy (data set, model, workload copied to remote_dir, result brought back) or shared (same paths)"},
-    {"remote_dir", PLATFORM_OPT_STRING, "/tmp/platbench", 0, "ssh, copy: work folder on the VM (cache/ and run/)"},
-    {"ssh", PLATFORM_OPT_STRING, "ssh", 0, "ssh: client binary"},
-    {"pass_env", PLATFORM_OPT_STRING, "OPENBLAS_CORETYPE", 0,
-     "comma-separated host variables passed to the workload when set"},
-    {NULL, 0, NULL, 0, NULL}};
+    PLATFORM_OPT_ENUM("mode", "qemu", "qemu,ssh", "qemu (boot a local VM per launch) or ssh (run on host ssh_host)"),
+    PLATFORM_OPT_ENUM("accel", "auto", "auto,kvm,tcg", "qemu: kvm, tcg, or auto (kvm if it boots here, else tcg)"),
+    PLATFORM_OPT_INT("vcpus", "0", "qemu: virtual CPUs (0: the size of the rank's CPU set, which QEMU is pinned to)"),
+    PLATFORM_OPT_INT("memory_mb", "1024", "qemu: guest memory in MiB"),
+    PLATFORM_OPT_STR("kernel", "images/vm/vmlinuz", "qemu: kernel (recipes/build-images.sh output)"),
+    PLATFORM_OPT_STR("initrd", "images/vm/initramfs.cpio.gz", "qemu: initramfs (build-images.sh output)"),
+    PLATFORM_OPT_STR("qemu", "qemu-system-x86_64", "qemu: emulator binary"),
+    PLATFORM_OPT_STR("cpu", "", "qemu: -cpu model (default: host with kvm, max with tcg)"),
+    PLATFORM_OPT_STR("bios", "", "qemu: firmware (-bios), e.g. /usr/share/qemu/qboot.rom; empty: qemu's"),
+    PLATFORM_OPT_STR("exe", "", "workload path in the guest (qemu default /usr/local/bin/<name>; ssh: copied, or the host path if shared)"),
+    PLATFORM_OPT_STR("ssh_host", "", "ssh: [user@]host of the VM"),
+    PLATFORM_OPT_INT("ssh_port", "0", "ssh: port (0: ssh's default, 22 or ~/.ssh/config)"),
+    PLATFORM_OPT_STR("ssh_user", "", "ssh: login name (empty: ssh's default or user@ of ssh_host)"),
+    PLATFORM_OPT_STR("identity", "", "ssh: private key file (-i, IdentitiesOnly); empty: ssh's defaults"),
+    PLATFORM_OPT_STR("known_hosts", "", "ssh: known_hosts file with the VM's host key (empty: ~/.ssh/known_hosts)"),
+    PLATFORM_OPT_ENUM("strict_host_key", "yes", "yes,accept-new,no", "ssh: StrictHostKeyChecking: yes, accept-new or no"),
+    PLATFORM_OPT_INT("connect_timeout", "10", "ssh: seconds to wait for the VM to answer (ConnectTimeout)"),
+    PLATFORM_OPT_ENUM("transfer", "copy", "copy,shared",
+                      "ssh: copy (data set, model, workload copied to remote_dir, result brought back) or shared (same paths)"),
+    PLATFORM_OPT_STR("remote_dir", "/tmp/platbench", "ssh, copy: work folder on the VM (cache/ and run/)"),
+    PLATFORM_OPT_STR("ssh", "ssh", "ssh: client binary"),
+    PLATFORM_OPT_STR("pass_env", "OPENBLAS_CORETYPE", "comma-separated host variables passed to the workload when set"),
+    PLATFORM_OPT_END};
 
 static const char *opt_or(const platform_conf *pc, const char *key, const char *fallback) {
     const char *v = platform_opt(pc, key);
     return v && *v ? v : fallback;
 }
 
-static int is_ssh(const platform_conf *pc) { return strcmp(opt_or(pc, "mode", "qemu"), "ssh") == 0; }
+static int is_ssh(const platform_conf *pc) { return strcmp(platform_opt_str(pc, "mode"), "ssh") == 0; }
 
 /* ---- accelerator --------------------------------------------------------------------- */
 
@@ -110,11 +108,11 @@ static struct {
     char why[256];     /* reason for the decision */
 } accel_cache;
 
-static void build_qemu_base(const platform_conf *pc, const char *accel, int vcpus, strv *out);
+static int build_qemu_base(const platform_conf *pc, const char *accel, int vcpus, strv *out);
 
 /* Chooses the accelerator: "kvm" or "tcg" into accel, the reason into why. */
 static int resolve_accel(const platform_conf *pc, char accel[8], char *why, size_t n, char *err, size_t errlen) {
-    const char *a = opt_or(pc, "accel", "auto");
+    const char *a = platform_opt_str(pc, "accel");
     if (strcmp(a, "kvm") == 0 || strcmp(a, "tcg") == 0) {
         snprintf(accel, 8, "%s", a);
         snprintf(why, n, "set in the config");
@@ -136,9 +134,8 @@ static int resolve_accel(const platform_conf *pc, char accel[8], char *why, size
             hostcmd_result r;
             char e[256];
             build_qemu_base(pc, "kvm", 1, &probe);
-            int bad = strv_push(&probe, "-append") ||
-                      strv_push(&probe, "console=ttyS0 quiet panic=-1 pb.probe") ||
-                      strv_push(&probe, "-serial") || strv_push(&probe, "null");
+            strv_pushl(&probe, "-append", "console=ttyS0 quiet panic=-1 pb.probe", "-serial", "null", NULL);
+            int bad = strv_failed(&probe);
             int ran = !bad && hostcmd_run((const char *const *)probe.items, 30000, &r, e, sizeof e) == 0;
             accel_cache.kvm = ran && r.status == 0;
             snprintf(accel_cache.why, sizeof accel_cache.why, "auto: %s",
@@ -156,70 +153,134 @@ static int resolve_accel(const platform_conf *pc, char accel[8], char *why, size
 
 /* ---- qemu argv ----------------------------------------------------------------------- */
 
-/* Appends to out the value with every ',' doubled (QEMU's option syntax). */
-static int push_qemu_escaped(strv *out, const char *prefix, const char *val, const char *suffix) {
+/* Appends to out the value with every ',' doubled (QEMU's option syntax); failures stick in out. */
+static void push_qemu_escaped(strv *out, const char *prefix, const char *val, const char *suffix) {
     size_t n = strlen(val), k = 0;
     char *buf = malloc(2 * n + 1);
-    if (!buf) return -1;
+    if (!buf) {
+        strv_set_failed(out);
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         buf[k++] = val[i];
         if (val[i] == ',') buf[k++] = ',';
     }
     buf[k] = '\0';
-    int rc = strv_pushf(out, "%s%s%s", prefix, buf, suffix);
+    strv_pushf(out, "%s%s%s", prefix, buf, suffix);
     free(buf);
-    return rc;
 }
 
-/* Machine, accelerator, CPU, memory, kernel, initrd and the exit/panic devices
- * (errors surface as a failed spawn or strv push checked by the caller's len). */
-static void build_qemu_base(const platform_conf *pc, const char *accel, int vcpus, strv *out) {
+/* Appends the machine, accelerator, CPU, memory, kernel, initrd and the exit/panic
+ * devices to out; 0, or -1 if out has failed (sticky: nothing more is appended). */
+static int build_qemu_base(const platform_conf *pc, const char *accel, int vcpus, strv *out) {
     const char *cpu = opt_or(pc, "cpu", strcmp(accel, "kvm") == 0 ? "host" : "max");
-    const char *bios = opt_or(pc, "bios", "");
-    strv_push(out, opt_or(pc, "qemu", "qemu-system-x86_64"));
-    const char *fixed[] = {"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot", "-M", "pc", NULL};
-    strv_extend(out, fixed);
-    strv_push(out, "-accel");
-    strv_push(out, strcmp(accel, "kvm") == 0 ? "kvm" : "tcg,thread=multi");
-    strv_push(out, "-cpu");
-    strv_push(out, cpu);
-    strv_push(out, "-smp");
+    const char *bios = platform_opt_str(pc, "bios");
+    strv_pushl(out, platform_opt_str(pc, "qemu"), "-nodefaults", "-no-user-config", "-display",
+               "none", "-no-reboot", "-M", "pc", NULL);
+    strv_pushl(out, "-accel", strcmp(accel, "kvm") == 0 ? "kvm" : "tcg,thread=multi", "-cpu", cpu, "-smp", NULL);
     strv_pushf(out, "%d", vcpus);
     strv_push(out, "-m");
-    strv_pushf(out, "%ld", platform_opt_long(pc, "memory_mb", 1024));
-    if (*bios) {
-        strv_push(out, "-bios");
-        strv_push(out, bios);
-    }
-    strv_push(out, "-kernel");
-    strv_push(out, opt_or(pc, "kernel", ""));
-    strv_push(out, "-initrd");
-    strv_push(out, opt_or(pc, "initrd", ""));
-    const char *devs[] = {"-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-device", "pvpanic-pci",
-                          "-action", "panic=exit-failure", NULL};
-    strv_extend(out, devs);
+    strv_pushf(out, "%ld", platform_opt_long(pc, "memory_mb"));
+    if (*bios) strv_pushl(out, "-bios", bios, NULL);
+    strv_pushl(out, "-kernel", opt_or(pc, "kernel", ""), "-initrd", opt_or(pc, "initrd", ""), NULL);
+    strv_pushl(out, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-device", "pvpanic-pci", "-action",
+               "panic=exit-failure", NULL);
+    return strv_failed(out) ? -1 : 0;
 }
 
 /* Pushes "-fw_cfg" "name=opt/platbench/NAME,string=HEX" where HEX encodes the fields,
- * each followed by a NUL byte. */
-static int push_fw_cfg(strv *out, const char *name, const char *const *fields, size_t n) {
-    size_t len = 0;
-    for (size_t i = 0; i < n; i++) len += strlen(fields[i]) + 1;
+ * each followed by a NUL byte; failures stick in out. */
+static void push_fw_cfg(strv *out, const char *name, const strv *fields) {
+    size_t len = 0, n = fields->len;
+    for (size_t i = 0; i < n; i++) len += strlen(fields->items[i]) + 1;
     char *hex = malloc(2 * len + 1), *h = hex;
-    if (!hex) return -1;
+    if (!hex) {
+        strv_set_failed(out);
+        return;
+    }
     for (size_t i = 0; i < n; i++)
-        for (const unsigned char *c = (const unsigned char *)fields[i];; c++) {
+        for (const unsigned char *c = (const unsigned char *)fields->items[i];; c++) {
             h += sprintf(h, "%02x", *c);
             if (!*c) break;
         }
     *h = '\0';
-    int rc = strv_push(out, "-fw_cfg") || strv_pushf(out, "name=opt/platbench/%s,string=%s", name, hex);
+    strv_push(out, "-fw_cfg");
+    strv_pushf(out, "name=opt/platbench/%s,string=%s", name, hex);
     free(hex);
-    return rc;
 }
 
 static int console_log(const launch_request *rq, char *buf, size_t n) {
     return snprintf(buf, n, "%s/vm-console-%s.log", rq->write_dir, rq->id) >= (int)n ? -1 : 0;
+}
+
+/* What the guest's /init gets through fw_cfg, and the host folders shared over 9p. */
+typedef struct qemu_guest {
+    strv argv;   /* the workload's command line in the guest */
+    strv env;    /* NAME=VALUE for the workload */
+    strv mounts; /* quadruples: 9p tag pbN, guest path, "ro"/"rw", "dir"/"file" */
+    strv shares; /* pairs: host folder, "ro"/"rw", one per 9p tag pbN */
+    strv cwd;    /* the write folder, one field */
+} qemu_guest;
+
+/* Fills g from rq: the write folder, then the read paths (a folder is shared as is; a file
+ * through its folder, as 9p shares folders only, and the guest bind-mounts the file alone).
+ * 0, or -1 with the reason in err. */
+static int qemu_guest_fill(const platform_conf *pc, const launch_request *rq, const char *exe, qemu_guest *g,
+                           char *err, size_t errlen) {
+    strv_push(&g->argv, exe);
+    strv_extend(&g->argv, rq->workload_argv + 1);
+    int rc = pfutil_env(pc, rq, &g->env);
+    strv_push(&g->cwd, rq->write_dir);
+    for (int i = -1, nshare = 0; i < 0 || (rq->read_paths && rq->read_paths[i]); i++, nshare++) {
+        const char *p = i < 0 ? rq->write_dir : rq->read_paths[i];
+        const char *mode = i < 0 ? "rw" : "ro";
+        struct stat st;
+        /* the write folder is a folder, possibly not created yet (`platbench plan`) */
+        if (i >= 0 && stat(p, &st) != 0) {
+            snprintf(err, errlen, "vm: read path \"%s\": %s", p, strerror(errno));
+            return -1;
+        }
+        int isdir = i < 0 || S_ISDIR(st.st_mode);
+        const char *slash = strrchr(p, '/');
+        if (isdir)
+            strv_push(&g->shares, p);
+        else
+            strv_pushf(&g->shares, "%.*s", slash == p ? 1 : (int)(slash - p), p);
+        strv_push(&g->shares, mode);
+        strv_pushf(&g->mounts, "pb%d", nshare);
+        strv_pushl(&g->mounts, p, mode, isdir ? "dir" : "file", NULL);
+    }
+    if (rc || strv_failed(&g->argv) || strv_failed(&g->env) || strv_failed(&g->cwd) || strv_failed(&g->shares) ||
+        strv_failed(&g->mounts)) {
+        snprintf(err, errlen, "vm: out of memory building the command");
+        return -1;
+    }
+    return 0;
+}
+
+/* Appends qemu's serial ports, fw_cfg blobs and 9p shares for g to out (sticky failures). */
+static void qemu_push_devices(strv *out, const char *con, const qemu_guest *g) {
+    strv_pushl(out, "-append", "console=ttyS0 quiet loglevel=3 panic=-1", "-chardev", NULL);
+    push_qemu_escaped(out, "file,id=pbcon,path=", con, "");
+    strv_pushl(out, "-serial", "chardev:pbcon", /* ttyS0: kernel console -> log file */
+               "-chardev", "stdio,id=pbout,signal=off", "-serial", "chardev:pbout", /* ttyS1 */
+               /* ttyS2 -> qemu's own stderr, reopened (qemu refuses -add-fd of fd 2);
+                * append: a log file given as stderr is not truncated */
+               "-chardev", "file,id=pberr,path=/dev/stderr,append=on", "-serial", "chardev:pberr", NULL);
+    push_fw_cfg(out, "argv", &g->argv);
+    push_fw_cfg(out, "env", &g->env);
+    push_fw_cfg(out, "mounts", &g->mounts);
+    push_fw_cfg(out, "cwd", &g->cwd);
+    for (size_t k = 0; 2 * k + 1 < g->shares.len; k++) {
+        const char *folder = g->shares.items[2 * k], *mode = g->shares.items[2 * k + 1];
+        char pre[128];
+        snprintf(pre, sizeof pre, "local,id=pb%zu,security_model=none%s,path=", k,
+                 strcmp(mode, "ro") == 0 ? ",readonly=on" : "");
+        strv_push(out, "-fsdev");
+        push_qemu_escaped(out, pre, folder, "");
+        strv_push(out, "-device");
+        strv_pushf(out, "virtio-9p-pci,fsdev=pb%zu,mount_tag=pb%zu", k, k);
+    }
 }
 
 static int qemu_build_argv(const platform_conf *pc, const launch_request *rq, strv *out, char *err, size_t errlen) {
@@ -242,76 +303,21 @@ static int qemu_build_argv(const platform_conf *pc, const launch_request *rq, st
         snprintf(err, errlen, "vm: write folder path too long");
         return -1;
     }
-    strv argv, env, mounts, shares;
-    strv_init(&argv);
-    strv_init(&env);
-    strv_init(&mounts);
-    strv_init(&shares); /* pairs: host folder, "ro"/"rw", one per 9p tag pbN */
-    int rc = -1, nshare = 0;
-    if (strv_push(&argv, exe) || strv_extend(&argv, rq->workload_argv + 1) || pfutil_env(pc, rq, &env)) goto oom;
-    /* the write folder, then the read paths: a folder is shared as is; a file through its
-     * folder (9p shares folders only), and the guest bind-mounts the file alone */
-    for (int i = -1; i < 0 || (rq->read_paths && rq->read_paths[i]); i++) {
-        const char *p = i < 0 ? rq->write_dir : rq->read_paths[i];
-        const char *mode = i < 0 ? "rw" : "ro";
-        struct stat st;
-        /* the write folder is a folder, possibly not created yet (`platbench plan`) */
-        if (i >= 0 && stat(p, &st) != 0) {
-            snprintf(err, errlen, "vm: read path \"%s\": %s", p, strerror(errno));
-            goto fail;
+    qemu_guest g;
+    strv *all[] = {&g.argv, &g.env, &g.mounts, &g.shares, &g.cwd};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) strv_init(all[i]);
+    int rc = qemu_guest_fill(pc, rq, exe, &g, err, errlen);
+    if (rc == 0) {
+        long vcpus = platform_opt_long(pc, "vcpus");
+        if (vcpus <= 0) vcpus = rq->ncpus > 0 ? rq->ncpus : rq->threads > 0 ? rq->threads : 1;
+        build_qemu_base(pc, accel, (int)vcpus, out);
+        qemu_push_devices(out, con, &g);
+        if (strv_failed(out)) {
+            snprintf(err, errlen, "vm: out of memory building the command");
+            rc = -1;
         }
-        int isdir = i < 0 || S_ISDIR(st.st_mode);
-        char folder[4096];
-        const char *slash = strrchr(p, '/');
-        if (isdir)
-            snprintf(folder, sizeof folder, "%s", p);
-        else
-            snprintf(folder, sizeof folder, "%.*s", slash == p ? 1 : (int)(slash - p), p);
-        if (strv_push(&shares, folder) || strv_push(&shares, mode) || strv_pushf(&mounts, "pb%d", nshare) ||
-            strv_push(&mounts, p) || strv_push(&mounts, mode) || strv_push(&mounts, isdir ? "dir" : "file"))
-            goto oom;
-        nshare++;
     }
-    const char *cwd[] = {rq->write_dir};
-    long vcpus = platform_opt_long(pc, "vcpus", 0);
-    if (vcpus <= 0) vcpus = rq->ncpus > 0 ? rq->ncpus : rq->threads > 0 ? rq->threads : 1;
-    size_t before = out->len;
-    build_qemu_base(pc, accel, (int)vcpus, out);
-    if (out->len == before || strv_push(out, "-append") ||
-        strv_push(out, "console=ttyS0 quiet loglevel=3 panic=-1") || strv_push(out, "-chardev") ||
-        push_qemu_escaped(out, "file,id=pbcon,path=", con, ""))
-        goto oom;
-    const char *serial[] = {"-serial", "chardev:pbcon", /* ttyS0: kernel console -> log file */
-                            "-chardev", "stdio,id=pbout,signal=off", "-serial", "chardev:pbout", /* ttyS1 */
-                            /* ttyS2 -> qemu's own stderr, reopened (qemu refuses -add-fd of fd 2);
-                             * append: a log file given as stderr is not truncated */
-                            "-chardev", "file,id=pberr,path=/dev/stderr,append=on", "-serial", "chardev:pberr",
-                            NULL};
-    if (strv_extend(out, serial)) goto oom;
-    if (push_fw_cfg(out, "argv", (const char *const *)argv.items, argv.len) ||
-        push_fw_cfg(out, "env", (const char *const *)env.items, env.len) ||
-        push_fw_cfg(out, "mounts", (const char *const *)mounts.items, mounts.len) ||
-        push_fw_cfg(out, "cwd", cwd, 1))
-        goto oom;
-    for (int k = 0; k < nshare; k++) {
-        const char *folder = shares.items[2 * k], *mode = shares.items[2 * k + 1];
-        char pre[128];
-        snprintf(pre, sizeof pre, "local,id=pb%d,security_model=none%s,path=", k,
-                 strcmp(mode, "ro") == 0 ? ",readonly=on" : "");
-        if (strv_push(out, "-fsdev") || push_qemu_escaped(out, pre, folder, "") || strv_push(out, "-device") ||
-            strv_pushf(out, "virtio-9p-pci,fsdev=pb%d,mount_tag=pb%d", k, k))
-            goto oom;
-    }
-    rc = 0;
-    goto done;
-oom:
-    snprintf(err, errlen, "vm: out of memory building the command");
-fail:
-done:
-    strv_free(&argv);
-    strv_free(&env);
-    strv_free(&mounts);
-    strv_free(&shares);
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) strv_free(all[i]);
     return rc;
 }
 
@@ -320,12 +326,12 @@ done:
 static int vm_check(const platform_conf *pc, char *why, size_t whylen) {
     char path[4096];
     if (is_ssh(pc)) return vmssh_check(pc, why, whylen);
-    const char *mode = opt_or(pc, "mode", "qemu");
+    const char *mode = platform_opt_str(pc, "mode");
     if (strcmp(mode, "qemu") != 0) {
         snprintf(why, whylen, "vm: mode = \"%s\": expected qemu or ssh", mode);
         return -1;
     }
-    const char *qemu = opt_or(pc, "qemu", "qemu-system-x86_64");
+    const char *qemu = platform_opt_str(pc, "qemu");
     if (hostcmd_which(qemu, path, sizeof path)) {
         snprintf(why, whylen, "vm: %s not found; apt-get install qemu-system-x86", qemu);
         return -1;
@@ -355,7 +361,7 @@ static int vm_describe(const platform_conf *pc, platform_info *info, char *err, 
     if (is_ssh(pc)) return vmssh_describe(pc, info, err, errlen);
     char accel[8], why[256], khex[65], ihex[65];
     if (resolve_accel(pc, accel, why, sizeof why, err, errlen)) return -1;
-    const char *qemu = opt_or(pc, "qemu", "qemu-system-x86_64");
+    const char *qemu = platform_opt_str(pc, "qemu");
     const char *ver[] = {qemu, "--version", NULL};
     if (hostcmd_run(ver, 20000, &r, e, sizeof e) || r.status != 0) {
         snprintf(err, errlen, "vm: %s --version: %s", qemu, r.errout[0] ? r.errout : e);
@@ -371,14 +377,14 @@ static int vm_describe(const platform_conf *pc, platform_info *info, char *err, 
         return -1;
     }
     snprintf(info->image_id, sizeof info->image_id, "initrd sha256:%s kernel sha256:%s", ihex, khex);
-    long vcpus = platform_opt_long(pc, "vcpus", 0);
+    long vcpus = platform_opt_long(pc, "vcpus");
     char vc[32];
     if (vcpus > 0)
         snprintf(vc, sizeof vc, "%ld", vcpus);
     else
         snprintf(vc, sizeof vc, "cpu-set-size");
     snprintf(info->detail, sizeof info->detail, "accel=%s (%.120s); vcpus=%s memory_mb=%ld cpu=%.30s", accel, why, vc,
-             platform_opt_long(pc, "memory_mb", 1024), opt_or(pc, "cpu", strcmp(accel, "kvm") ? "max" : "host"));
+             platform_opt_long(pc, "memory_mb"), opt_or(pc, "cpu", strcmp(accel, "kvm") ? "max" : "host"));
     return 0;
 }
 

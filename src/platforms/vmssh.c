@@ -27,7 +27,7 @@ static const char *opt_or(const platform_conf *pc, const char *key, const char *
     return v && *v ? v : fallback;
 }
 
-static int is_copy(const platform_conf *pc) { return strcmp(opt_or(pc, "transfer", "copy"), "copy") == 0; }
+static int is_copy(const platform_conf *pc) { return strcmp(platform_opt_str(pc, "transfer"), "copy") == 0; }
 
 /* ---- a growing string, for remote shell commands ---------------------------------------- */
 
@@ -87,10 +87,10 @@ static void sb_q2(sbuf *b, const char *a, const char *c) {
 
 /* 0 if the ssh options make sense; else -1 with the reason. */
 static int validate(const platform_conf *pc, char *err, size_t n) {
-    const char *host = opt_or(pc, "ssh_host", ""), *t = opt_or(pc, "transfer", "copy");
-    const char *strict = opt_or(pc, "strict_host_key", "yes"), *kh = opt_or(pc, "known_hosts", "");
-    const char *rdir = opt_or(pc, "remote_dir", "/tmp/platbench");
-    long port = platform_opt_long(pc, "ssh_port", 0);
+    const char *host = platform_opt_str(pc, "ssh_host"), *t = platform_opt_str(pc, "transfer");
+    const char *strict = platform_opt_str(pc, "strict_host_key"), *kh = platform_opt_str(pc, "known_hosts");
+    const char *rdir = platform_opt_str(pc, "remote_dir");
+    long port = platform_opt_long(pc, "ssh_port");
     if (!*host || host[0] == '-' || strpbrk(host, " \t\n'\"\\")) {
         snprintf(err, n, "vm: mode ssh needs ssh_host = \"[user@]host\" (not starting with '-', no spaces or quotes)");
         return -1;
@@ -118,34 +118,41 @@ static int validate(const platform_conf *pc, char *err, size_t n) {
     return 0;
 }
 
-/* Appends "ssh OPTIONS -- HOST" to out. */
+/* Appends "ssh OPTIONS -- HOST" to out; 0, or -1 if out has failed (sticky). */
 static int push_ssh(const platform_conf *pc, strv *out) {
-    const char *kh = opt_or(pc, "known_hosts", ""), *id = opt_or(pc, "identity", "");
-    const char *user = opt_or(pc, "ssh_user", "");
-    long port = platform_opt_long(pc, "ssh_port", 0), ct = platform_opt_long(pc, "connect_timeout", 10);
-    int rc = strv_push(out, opt_or(pc, "ssh", "ssh")) || strv_push(out, "-o") || strv_push(out, "BatchMode=yes") ||
-             strv_push(out, "-o") || strv_pushf(out, "ConnectTimeout=%ld", ct > 0 ? ct : 10) ||
-             strv_push(out, "-o") || strv_pushf(out, "StrictHostKeyChecking=%s", opt_or(pc, "strict_host_key", "yes")) ||
-             /* a node that stops answering DURING a run (hung, paused, gone) ends it after
-              * 3 unanswered keep-alives instead of at the campaign's timeout */
-             strv_push(out, "-o") || strv_pushf(out, "ServerAliveInterval=%ld", ct > 0 ? ct : 10) ||
-             strv_push(out, "-o") || strv_push(out, "ServerAliveCountMax=3");
-    if (!rc && *kh) rc = strv_push(out, "-o") || strv_pushf(out, "UserKnownHostsFile=%s", kh);
-    if (!rc && *id) rc = strv_push(out, "-i") || strv_push(out, id) || strv_push(out, "-o") ||
-                         strv_push(out, "IdentitiesOnly=yes");
-    if (!rc && port > 0) rc = strv_push(out, "-p") || strv_pushf(out, "%ld", port);
-    if (!rc && *user) rc = strv_push(out, "-l") || strv_push(out, user);
-    if (!rc) rc = strv_push(out, "--") || strv_push(out, opt_or(pc, "ssh_host", ""));
-    return rc;
+    const char *kh = platform_opt_str(pc, "known_hosts"), *id = platform_opt_str(pc, "identity");
+    const char *user = platform_opt_str(pc, "ssh_user");
+    long port = platform_opt_long(pc, "ssh_port"), ct = platform_opt_long(pc, "connect_timeout");
+    strv_pushl(out, platform_opt_str(pc, "ssh"), "-o", "BatchMode=yes", "-o", NULL);
+    strv_pushf(out, "ConnectTimeout=%ld", ct > 0 ? ct : 10);
+    strv_push(out, "-o");
+    strv_pushf(out, "StrictHostKeyChecking=%s", platform_opt_str(pc, "strict_host_key"));
+    /* a node that stops answering DURING a run (hung, paused, gone) ends it after
+     * 3 unanswered keep-alives instead of at the campaign's timeout */
+    strv_push(out, "-o");
+    strv_pushf(out, "ServerAliveInterval=%ld", ct > 0 ? ct : 10);
+    strv_pushl(out, "-o", "ServerAliveCountMax=3", NULL);
+    if (*kh) {
+        strv_push(out, "-o");
+        strv_pushf(out, "UserKnownHostsFile=%s", kh);
+    }
+    if (*id) strv_pushl(out, "-i", id, "-o", "IdentitiesOnly=yes", NULL);
+    if (port > 0) {
+        strv_push(out, "-p");
+        strv_pushf(out, "%ld", port);
+    }
+    if (*user) strv_pushl(out, "-l", user, NULL);
+    strv_pushl(out, "--", platform_opt_str(pc, "ssh_host"), NULL);
+    return strv_failed(out) ? -1 : 0;
 }
 
 /* "HOST" or "HOST port N", for messages. */
 static void target(const platform_conf *pc, char *buf, size_t n) {
-    long port = platform_opt_long(pc, "ssh_port", 0);
+    long port = platform_opt_long(pc, "ssh_port");
     if (port > 0)
-        snprintf(buf, n, "%s port %ld", opt_or(pc, "ssh_host", ""), port);
+        snprintf(buf, n, "%s port %ld", platform_opt_str(pc, "ssh_host"), port);
     else
-        snprintf(buf, n, "%s", opt_or(pc, "ssh_host", ""));
+        snprintf(buf, n, "%s", platform_opt_str(pc, "ssh_host"));
 }
 
 /* Last non-empty line of text into out. */
@@ -203,7 +210,8 @@ static int ssh_run(const platform_conf *pc, const char *doing, const char *cmd, 
     strv_init(&argv);
     char e[512] = "";
     int rc = -1;
-    if (push_ssh(pc, &argv) || strv_push(&argv, cmd)) {
+    push_ssh(pc, &argv);
+    if (strv_push(&argv, cmd)) {
         snprintf(err, n, "vm: out of memory building the ssh command");
         goto done;
     }
@@ -233,7 +241,7 @@ done:
 
 int vmssh_check(const platform_conf *pc, char *why, size_t whylen) {
     char path[4096], e[1024];
-    const char *ssh = opt_or(pc, "ssh", "ssh"), *id = opt_or(pc, "identity", "");
+    const char *ssh = platform_opt_str(pc, "ssh"), *id = platform_opt_str(pc, "identity");
     hostcmd_result r;
     if (validate(pc, why, whylen)) return -1;
     if (hostcmd_which(ssh, path, sizeof path)) {
@@ -247,13 +255,13 @@ int vmssh_check(const platform_conf *pc, char *why, size_t whylen) {
     sbuf cmd = {0};
     if (is_copy(pc)) { /* the copies go there: it must be writable */
         sb_raw(&cmd, "mkdir -p");
-        sb_q2(&cmd, opt_or(pc, "remote_dir", "/tmp/platbench"), "/cache");
+        sb_q2(&cmd, platform_opt_str(pc, "remote_dir"), "/cache");
         sb_raw(&cmd, " && test -w");
-        sb_q2(&cmd, opt_or(pc, "remote_dir", "/tmp/platbench"), "/cache");
+        sb_q2(&cmd, platform_opt_str(pc, "remote_dir"), "/cache");
     } else {
         sb_raw(&cmd, "true");
     }
-    long ct = platform_opt_long(pc, "connect_timeout", 10);
+    long ct = platform_opt_long(pc, "connect_timeout");
     int rc = cmd.oom ? -1 : ssh_run(pc, "vm: check", cmd.s, -1, -1, (int)(ct > 0 ? ct : 10) * 1000 + 20000, &r, e, sizeof e);
     if (cmd.oom) snprintf(e, sizeof e, "vm: out of memory");
     if (rc) snprintf(why, whylen, "%s", e);
@@ -272,7 +280,7 @@ int vmssh_describe(const platform_conf *pc, platform_info *info, char *err, size
     }
     target(pc, where, sizeof where);
     snprintf(info->runtime_version, sizeof info->runtime_version, "ssh to %.100s (%.120s)", where, r.out);
-    snprintf(info->detail, sizeof info->detail, "mode ssh; transfer %s; workload %.150s", opt_or(pc, "transfer", "copy"),
+    snprintf(info->detail, sizeof info->detail, "mode ssh; transfer %s; workload %.150s", platform_opt_str(pc, "transfer"),
              opt_or(pc, "exe", is_copy(pc) ? "(copied from the host)" : "(host path)"));
     return 0;
 }
@@ -282,7 +290,7 @@ int vmssh_describe(const platform_conf *pc, platform_info *info, char *err, size
 /* REMOTE/run/ID into buf; -1 if it does not fit or the id is not name-safe. */
 static int run_dir(const platform_conf *pc, const launch_request *rq, char *buf, size_t n) {
     if (!rq->id || !*rq->id || strchr(rq->id, '/') || strcmp(rq->id, "..") == 0 || strcmp(rq->id, ".") == 0) return -1;
-    return snprintf(buf, n, "%s/run/%s", opt_or(pc, "remote_dir", "/tmp/platbench"), rq->id) >= (int)n ? -1 : 0;
+    return snprintf(buf, n, "%s/run/%s", platform_opt_str(pc, "remote_dir"), rq->id) >= (int)n ? -1 : 0;
 }
 
 static const char *base_name(const char *p) {
@@ -324,8 +332,8 @@ int vmssh_build_argv(const platform_conf *pc, const launch_request *rq, strv *ou
         snprintf(err, errlen, "vm: launch id \"%s\" is not name-safe", rq->id ? rq->id : "");
         return -1;
     }
-    if (*opt_or(pc, "exe", ""))
-        snprintf(exe, sizeof exe, "%s", opt_or(pc, "exe", ""));
+    if (*platform_opt_str(pc, "exe"))
+        snprintf(exe, sizeof exe, "%s", platform_opt_str(pc, "exe"));
     else if (copy)
         snprintf(exe, sizeof exe, "%s/bin/%s", run, base_name(rq->workload_argv[0]));
     else
@@ -417,7 +425,10 @@ static int add_file(stage_list *l, const char *local, const char *remote, char *
         return -1;
     }
     if (file_sha256(local, &st, hex, err, n)) return -1;
-    if (strv_push(&l->local, local) || strv_push(&l->remote, remote) || strv_push(&l->hash, hex)) {
+    strv_push(&l->local, local);
+    strv_push(&l->remote, remote);
+    strv_push(&l->hash, hex);
+    if (strv_failed(&l->local) || strv_failed(&l->remote) || strv_failed(&l->hash)) {
         snprintf(err, n, "vm: out of memory");
         return -1;
     }
@@ -470,16 +481,91 @@ static void stage_list_free(stage_list *l) {
     strv_free(&l->dirs);
 }
 
+/* Lists what a launch copies: the run's folders, every file of the read paths and, unless
+ * option exe names one in the VM, the workload. 0, or -1 with the reason in err. */
+static int stage_collect(const platform_conf *pc, const launch_request *rq, const char *run, stage_list *l,
+                         char *err, size_t errlen) {
+    char remote[8400];
+    strv_pushf(&l->dirs, "%s/w", run);
+    strv_pushf(&l->dirs, "%s/bin", run);
+    for (int k = 0; rq->read_paths && rq->read_paths[k]; k++) {
+        snprintf(remote, sizeof remote, "%s/r%d/%s", run, k, base_name(rq->read_paths[k]));
+        strv_pushf(&l->dirs, "%s/r%d", run, k);
+        if (add_path(l, rq->read_paths[k], remote, 0, err, errlen)) return -1;
+    }
+    if (!*platform_opt_str(pc, "exe")) {
+        snprintf(remote, sizeof remote, "%s/bin/%s", run, base_name(rq->workload_argv[0]));
+        if (add_file(l, rq->workload_argv[0], remote, err, errlen)) return -1;
+    }
+    if (strv_failed(&l->dirs)) {
+        snprintf(err, errlen, "vm: out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* One remote command: the folders, links (to cache entries that may not exist yet), and the
+ * checksums the cache lacks, at most 50 per answer (hostcmd keeps 4 KiB of output). */
+static void stage_cache_cmd(const stage_list *l, const char *cache, sbuf *cmd) {
+    char remote[8400];
+    sb_raw(cmd, "mkdir -p");
+    sb_q(cmd, cache);
+    for (size_t i = 0; i < l->dirs.len; i++) sb_q(cmd, l->dirs.items[i]);
+    for (size_t i = 0; i < l->local.len; i++) {
+        sb_raw(cmd, " && ln -sf");
+        snprintf(remote, sizeof remote, "%s/%s", cache, l->hash.items[i]);
+        sb_q(cmd, remote);
+        sb_q(cmd, l->remote.items[i]);
+    }
+    sb_raw(cmd, " && cd");
+    sb_q(cmd, cache);
+    sb_raw(cmd, " && n=0 && for h in");
+    for (size_t i = 0; i < l->hash.len; i++) sb_q(cmd, l->hash.items[i]);
+    sb_raw(cmd, "; do [ -f \"$h\" ] || { echo \"$h\"; n=$((n+1)); [ $n -lt 50 ] || break; }; done");
+}
+
+/* Copies host file local into the VM's cache as HASH: cat > cache/HASH.part-ID, then renamed.
+ * 0, or -1 with the reason in err. */
+static int stage_copy(const platform_conf *pc, const launch_request *rq, const char *cache, const char *local,
+                      const char *h, int ct_ms, char *err, size_t errlen) {
+    struct stat st;
+    hostcmd_result r;
+    int fd = open(local, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "%s: %s", local, strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    char part[4400], final[4400], doing[4300];
+    snprintf(part, sizeof part, "%s/%s.part-%s", cache, h, rq->id);
+    snprintf(final, sizeof final, "%s/%s", cache, h);
+    snprintf(doing, sizeof doing, "copying %s", local);
+    sbuf up = {0};
+    sb_raw(&up, "cat >");
+    sb_q(&up, part);
+    sb_raw(&up, " && chmod 755");
+    sb_q(&up, part);
+    sb_raw(&up, " && mv -f");
+    sb_q(&up, part);
+    sb_q(&up, final);
+    /* a generous transfer budget: at least 256 KiB/s */
+    int limit = ct_ms + 60000 + (int)(st.st_size / 262);
+    int bad = up.oom || ssh_run(pc, doing, up.s, fd, -1, limit, &r, err, errlen);
+    close(fd);
+    if (up.oom) snprintf(err, errlen, "vm: out of memory");
+    free(up.s);
+    return bad ? -1 : 0;
+}
+
 int vmssh_stage_in(const platform_conf *pc, const launch_request *rq, char *err, size_t errlen) {
     if (!is_copy(pc)) return 0;
     if (validate(pc, err, errlen)) return -1;
-    const char *rdir = opt_or(pc, "remote_dir", "/tmp/platbench");
-    char run[4096], remote[8400], cache[4200];
+    char run[4096], cache[4200];
     if (run_dir(pc, rq, run, sizeof run)) {
         snprintf(err, errlen, "vm: launch id \"%s\" is not name-safe", rq->id ? rq->id : "");
         return -1;
     }
-    snprintf(cache, sizeof cache, "%s/cache", rdir);
+    snprintf(cache, sizeof cache, "%s/cache", platform_opt_str(pc, "remote_dir"));
     stage_list l;
     memset(&l, 0, sizeof l);
     strv_init(&l.local);
@@ -489,87 +575,40 @@ int vmssh_stage_in(const platform_conf *pc, const launch_request *rq, char *err,
     sbuf cmd = {0};
     strv missing; /* checksums the VM's cache lacks */
     strv_init(&missing);
-    int rc = -1;
     hostcmd_result r;
-    long ct = platform_opt_long(pc, "connect_timeout", 10);
-    int ct_ms = (int)(ct > 0 ? ct : 10) * 1000;
-    if (strv_pushf(&l.dirs, "%s/w", run) || strv_pushf(&l.dirs, "%s/bin", run)) goto oom;
-    for (int k = 0; rq->read_paths && rq->read_paths[k]; k++) {
-        snprintf(remote, sizeof remote, "%s/r%d/%s", run, k, base_name(rq->read_paths[k]));
-        if (strv_pushf(&l.dirs, "%s/r%d", run, k)) goto oom;
-        if (add_path(&l, rq->read_paths[k], remote, 0, err, errlen)) goto done;
-    }
-    if (!*opt_or(pc, "exe", "")) {
-        snprintf(remote, sizeof remote, "%s/bin/%s", run, base_name(rq->workload_argv[0]));
-        if (add_file(&l, rq->workload_argv[0], remote, err, errlen)) goto done;
-    }
-    /* one call: folders, links (to cache entries that may not exist yet), missing checksums */
-    sb_raw(&cmd, "mkdir -p");
-    sb_q(&cmd, cache);
-    for (size_t i = 0; i < l.dirs.len; i++) sb_q(&cmd, l.dirs.items[i]);
-    for (size_t i = 0; i < l.local.len; i++) {
-        sb_raw(&cmd, " && ln -sf");
-        snprintf(remote, sizeof remote, "%s/%s", cache, l.hash.items[i]);
-        sb_q(&cmd, remote);
-        sb_q(&cmd, l.remote.items[i]);
-    }
-    sb_raw(&cmd, " && cd");
-    sb_q(&cmd, cache);
-    sb_raw(&cmd, " && n=0 && for h in");
-    for (size_t i = 0; i < l.hash.len; i++) sb_q(&cmd, l.hash.items[i]);
-    /* at most 50 names per answer (hostcmd keeps 4 KiB of output): then list again */
-    sb_raw(&cmd, "; do [ -f \"$h\" ] || { echo \"$h\"; n=$((n+1)); [ $n -lt 50 ] || break; }; done");
-    if (cmd.oom) goto oom;
-list:
-    strv_free(&missing);
-    if (ssh_run(pc, "checking the cache on the VM", cmd.s, -1, -1, ct_ms + 60000, &r, err, errlen)) goto done;
-    /* copy each missing file once: cat > cache/HASH.part-ID, then renamed */
-    for (char *save = NULL, *h = strtok_r(r.out, "\n", &save); h; h = strtok_r(NULL, "\n", &save))
-        if (strv_push(&missing, h)) goto oom;
-    for (size_t m = 0; m < missing.len; m++) {
-        const char *h = missing.items[m];
-        size_t i = 0;
-        while (i < l.hash.len && strcmp(l.hash.items[i], h) != 0) i++;
-        size_t dup = 0;
-        while (dup < m && strcmp(missing.items[dup], h) != 0) dup++;
-        if (i == l.hash.len || dup < m) continue; /* not ours / two files with the same content */
-        struct stat st;
-        int fd = open(l.local.items[i], O_RDONLY | O_CLOEXEC);
-        if (fd < 0 || fstat(fd, &st) != 0) {
-            snprintf(err, errlen, "%s: %s", l.local.items[i], strerror(errno));
-            if (fd >= 0) close(fd);
-            goto done;
+    long ct = platform_opt_long(pc, "connect_timeout");
+    int ct_ms = (int)(ct > 0 ? ct : 10) * 1000, rc = stage_collect(pc, rq, run, &l, err, errlen);
+    if (rc == 0) {
+        stage_cache_cmd(&l, cache, &cmd);
+        if (cmd.oom) {
+            snprintf(err, errlen, "vm: out of memory building the stage-in command");
+            rc = -1;
         }
-        char part[4400], final[4400], doing[4300];
-        snprintf(part, sizeof part, "%s/%s.part-%s", cache, h, rq->id);
-        snprintf(final, sizeof final, "%s/%s", cache, h);
-        snprintf(doing, sizeof doing, "copying %s", l.local.items[i]);
-        sbuf up = {0};
-        sb_raw(&up, "cat >");
-        sb_q(&up, part);
-        sb_raw(&up, " && chmod 755");
-        sb_q(&up, part);
-        sb_raw(&up, " && mv -f");
-        sb_q(&up, part);
-        sb_q(&up, final);
-        /* a generous transfer budget: at least 256 KiB/s */
-        int limit = ct_ms + 60000 + (int)(st.st_size / 262);
-        int bad = up.oom || ssh_run(pc, doing, up.s, fd, -1, limit, &r, err, errlen);
-        close(fd);
-        if (up.oom) snprintf(err, errlen, "vm: out of memory");
-        free(up.s);
-        if (bad) goto done;
     }
-    if (missing.len >= 50) goto list;
-    rc = 0;
-    goto done;
-oom:
-    snprintf(err, errlen, "vm: out of memory building the stage-in command");
-done:
+    do { /* list what the cache lacks, copy each missing file once; again while 50 came back */
+        strv_free(&missing);
+        if (rc || (rc = ssh_run(pc, "checking the cache on the VM", cmd.s, -1, -1, ct_ms + 60000, &r, err,
+                                errlen)))
+            break;
+        for (char *save = NULL, *h = strtok_r(r.out, "\n", &save); h; h = strtok_r(NULL, "\n", &save))
+            strv_push(&missing, h);
+        if (strv_failed(&missing)) {
+            snprintf(err, errlen, "vm: out of memory building the stage-in command");
+            rc = -1;
+        }
+        for (size_t m = 0; rc == 0 && m < missing.len; m++) {
+            const char *h = missing.items[m];
+            size_t i = 0, dup = 0;
+            while (i < l.hash.len && strcmp(l.hash.items[i], h) != 0) i++;
+            while (dup < m && strcmp(missing.items[dup], h) != 0) dup++;
+            if (i == l.hash.len || dup < m) continue; /* not ours / two files with the same content */
+            rc = stage_copy(pc, rq, cache, l.local.items[i], h, ct_ms, err, errlen);
+        }
+    } while (rc == 0 && missing.len >= 50);
     stage_list_free(&l);
     strv_free(&missing);
     free(cmd.s);
-    return rc;
+    return rc ? -1 : 0;
 }
 
 /* ---- stage out --------------------------------------------------------------------------- */
@@ -617,7 +656,7 @@ int vmssh_stage_out(const platform_conf *pc, const launch_request *rq, char *err
         return -1;
     }
     hostcmd_result r;
-    long ct = platform_opt_long(pc, "connect_timeout", 10);
+    long ct = platform_opt_long(pc, "connect_timeout");
     int rc = ssh_run(pc, "fetching the write folder", cmd.s, -1, p[1], (int)(ct > 0 ? ct : 10) * 1000 + 600000, &r, err, errlen);
     close(p[1]);
     int st = 0;

@@ -12,22 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/opttype.h"
 #include "../common/rng.h"
 #include "../common/workload_contract.h"
 
 #include "hostlist.h"
-
-typedef enum opt_type {
-    OPT_STR,     /* any string */
-    OPT_PATH,    /* existing file or folder; relative to the config's folder */
-    OPT_EXE,     /* executable: a path, or a bare name searched next to platbench, then PATH */
-    OPT_INT,     /* int */
-    OPT_INT64,   /* 64-bit int */
-    OPT_FLOAT,   /* number */
-    OPT_ENUM,    /* one of `choices` (comma-separated), stored as its index */
-    OPT_STRLIST, /* list or array of strings */
-    OPT_BOOL     /* true / false, stored as int 0 / 1 */
-} opt_type;
 
 typedef struct campaign_option {
     const char *key;       /* dotted path in the config, e.g. "workload.steps" */
@@ -99,21 +88,6 @@ static const campaign_option campaign_options[] = {
 #undef F
 
 static const char *const campaign_groups[] = {"campaign", "workload", "seed", NULL};
-
-static const char *type_name(opt_type t) {
-    switch (t) {
-    case OPT_STR: return "a string";
-    case OPT_PATH: return "a path (string)";
-    case OPT_EXE: return "an executable (string)";
-    case OPT_INT: return "an integer";
-    case OPT_INT64: return "an integer";
-    case OPT_FLOAT: return "a number";
-    case OPT_ENUM: return "a string";
-    case OPT_STRLIST: return "a list of strings, e.g. [\"--max-images\", \"2000\"]";
-    case OPT_BOOL: return "a boolean (true or false)";
-    }
-    return "?";
-}
 
 static const char *setting_type_name(const config_setting_t *s) {
     switch (config_setting_type(s)) {
@@ -261,21 +235,8 @@ static int number_check(campaign *c, const campaign_option *o, double v, int lin
                         size_t errlen) {
     if (o->min == NOMIN) return 0;
     if (o->min_exclusive ? v > o->min : v >= o->min) return 0;
-    ERR_AT(line, "%s: expected %s %s %g, got %g", o->key, type_name(o->type),
+    ERR_AT(line, "%s: expected %s %s %g, got %g", o->key, opt_type_phrase(o->type),
            o->min_exclusive ? ">" : ">=", o->min, v);
-    return -1;
-}
-
-static int enum_index(const char *choices, const char *v) {
-    int i = 0;
-    size_t vl = strlen(v);
-    for (const char *p = choices; *p; i++) {
-        const char *e = strchr(p, ',');
-        size_t l = e ? (size_t)(e - p) : strlen(p);
-        if (l == vl && strncmp(p, v, l) == 0) return i;
-        if (!e) break;
-        p = e + 1;
-    }
     return -1;
 }
 
@@ -284,7 +245,7 @@ static int store_string(campaign *c, const campaign_option *o, const char *v, in
                         char *err, size_t errlen) {
     void *field = (char *)c + o->offset;
     if (o->type == OPT_ENUM) {
-        int idx = enum_index(o->choices, v);
+        int idx = opt_enum_index(o->choices, v);
         if (idx < 0) {
             ERR_AT(line, "%s: \"%s\" is not one of %s", o->key, v, o->choices);
             return -1;
@@ -392,10 +353,11 @@ static int store_setting(campaign *c, const campaign_option *o, const config_set
                        i, setting_type_name(e));
                 return -1;
             }
-            if (strv_push(v, config_setting_get_string(e))) {
-                ERR_AT(line, "out of memory");
-                return -1;
-            }
+            strv_push(v, config_setting_get_string(e));
+        }
+        if (strv_failed(v)) {
+            ERR_AT(line, "out of memory");
+            return -1;
         }
         return 0;
     }
@@ -407,7 +369,7 @@ static int store_setting(campaign *c, const campaign_option *o, const config_set
         ERR_AT(line, "%s: expected one of %s (a string), got %s", o->key, o->choices,
                setting_type_name(s));
     else
-        ERR_AT(line, "%s: expected %s, got %s%s", o->key, type_name(o->type), setting_type_name(s),
+        ERR_AT(line, "%s: expected %s, got %s%s", o->key, opt_type_phrase(o->type), setting_type_name(s),
                t == CONFIG_TYPE_STRING && o->type != OPT_STRLIST ? "; hint: remove the quotes" : "");
     return -1;
 }
@@ -494,45 +456,35 @@ static void kinds_list(char *buf, size_t n) {
     }
 }
 
-static int opt_value_text(const config_setting_t *s, platform_opt_type t, char *buf, size_t n) {
-    int ct = config_setting_type(s);
-    switch (t) {
-    case PLATFORM_OPT_STRING:
-        if (ct != CONFIG_TYPE_STRING) return -1;
-        snprintf(buf, n, "%s", config_setting_get_string(s));
-        return 0;
-    case PLATFORM_OPT_INT:
-        if (ct != CONFIG_TYPE_INT && ct != CONFIG_TYPE_INT64) return -1;
+/* The text of a kind option's setting s, checked against its row o: -1 when the setting's
+ * type does not fit, -2 when an ENUM's value is not one of its choices. */
+static int opt_value_text(const config_setting_t *s, const platform_option *o, char *buf, size_t n) {
+    int ct = config_setting_type(s), is_int = ct == CONFIG_TYPE_INT || ct == CONFIG_TYPE_INT64;
+    switch (o->type) {
+    case OPT_INT:
+        if (!is_int) return -1;
         snprintf(buf, n, "%lld", config_setting_get_int64(s));
         return 0;
-    case PLATFORM_OPT_FLOAT:
+    case OPT_FLOAT:
         if (ct == CONFIG_TYPE_FLOAT) snprintf(buf, n, "%.17g", config_setting_get_float(s));
-        else if (ct == CONFIG_TYPE_INT || ct == CONFIG_TYPE_INT64)
-            snprintf(buf, n, "%lld", config_setting_get_int64(s));
+        else if (is_int) snprintf(buf, n, "%lld", config_setting_get_int64(s));
         else return -1;
         return 0;
-    case PLATFORM_OPT_BOOL:
+    case OPT_BOOL:
         if (ct != CONFIG_TYPE_BOOL) return -1;
         snprintf(buf, n, "%s", config_setting_get_bool(s) ? "true" : "false");
         return 0;
+    default:
+        if (ct != CONFIG_TYPE_STRING) return -1;
+        snprintf(buf, n, "%s", config_setting_get_string(s));
+        return o->type == OPT_ENUM && opt_enum_index(o->choices, buf) < 0 ? -2 : 0;
     }
-    return -1;
 }
 
-static const char *popt_type_name(platform_opt_type t) {
-    switch (t) {
-    case PLATFORM_OPT_STRING: return "a string";
-    case PLATFORM_OPT_INT: return "an integer";
-    case PLATFORM_OPT_FLOAT: return "a number";
-    case PLATFORM_OPT_BOOL: return "true or false";
-    }
-    return "?";
-}
-
-static int parse_platform(campaign *c, const config_setting_t *g, campaign_platform *p, char *err,
-                          size_t errlen) {
+/* Phase 1 of a platform group: its shape, name, kind and hosts, checked and kept in p. */
+static int platform_identity(campaign *c, const config_setting_t *g, campaign_platform *p, char *err,
+                             size_t errlen) {
     int line = setting_line(g);
-    p->line = line;
     if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
         ERR_AT(line, "platforms: each entry must be a group { name = \"...\"; kind = \"...\"; }, "
                "got %s", setting_type_name(g));
@@ -554,9 +506,9 @@ static int parse_platform(campaign *c, const config_setting_t *g, campaign_platf
         }
         kind = config_setting_get_string(s);
     }
+    char kinds[256];
+    kinds_list(kinds, sizeof kinds);
     if (!kind) {
-        char kinds[256];
-        kinds_list(kinds, sizeof kinds);
         ERR_AT(line, "platform%s%s%s: missing kind; expected kind = one of %s", name ? " \"" : "",
                name ? name : "", name ? "\"" : "", kinds);
         return -1;
@@ -569,8 +521,6 @@ static int parse_platform(campaign *c, const config_setting_t *g, campaign_platf
     }
     p->ops = platform_find(kind);
     if (!p->ops) {
-        char kinds[256];
-        kinds_list(kinds, sizeof kinds);
         ERR_AT(setting_line(config_setting_get_member(g, "kind")),
                "platform \"%s\": unknown kind \"%s\"; expected one of %s", name, kind, kinds);
         return -1;
@@ -589,55 +539,86 @@ static int parse_platform(campaign *c, const config_setting_t *g, campaign_platf
             return -1;
         }
     }
-    /* unknown keys */
-    const platform_option *opts = p->ops->options;
+    p->conf.name = keep(p, name);
+    p->conf.kind = keep(p, kind);
+    p->conf.hosts = hosts ? keep(p, hosts) : NULL;
+    if (!p->conf.name || !p->conf.kind || (hosts && !p->conf.hosts)) {
+        ERR_AT(line, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* Phase 2: every key of the group is name, kind, hosts or one of the kind's options. */
+static int platform_known_keys(campaign *c, const config_setting_t *g, const campaign_platform *p, char *err,
+                               size_t errlen) {
     for (int i = 0; i < config_setting_length(g); i++) {
         const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
         const char *k = config_setting_name(m);
         if (!strcmp(k, "name") || !strcmp(k, "kind") || !strcmp(k, "hosts")) continue;
-        int known = 0;
-        for (const platform_option *o = opts; o && o->key; o++)
-            if (!strcmp(o->key, k)) known = 1;
-        if (!known) {
-            char keys[512] = "name, kind, hosts";
-            size_t used = strlen(keys);
-            for (const platform_option *o = opts; o && o->key && used + 1 < sizeof keys; o++) {
-                int w = snprintf(keys + used, sizeof keys - used, ", %s", o->key);
-                if (w < 0) break;
-                used += (size_t)w;
-            }
-            ERR_AT(setting_line(m), "platform \"%s\" (kind %s): unknown key \"%s\"; expected one of "
-                   "%s (see `platbench help platforms`)", name, kind, k, keys);
-            return -1;
+        if (platform_option_find(p->ops, k)) continue;
+        char keys[512] = "name, kind, hosts";
+        size_t used = strlen(keys);
+        for (const platform_option *o = p->ops->options; o && o->key && used + 1 < sizeof keys; o++) {
+            int w = snprintf(keys + used, sizeof keys - used, ", %s", o->key);
+            if (w < 0) break;
+            used += (size_t)w;
         }
+        ERR_AT(setting_line(m), "platform \"%s\" (kind %s): unknown key \"%s\"; expected one of "
+               "%s (see `platbench help platforms`)", p->conf.name, p->conf.kind, k, keys);
+        return -1;
     }
-    p->conf.name = keep(p, name);
-    p->conf.kind = keep(p, kind);
-    p->conf.hosts = hosts ? keep(p, hosts) : NULL;
-    if (!p->conf.name || !p->conf.kind || (hosts && !p->conf.hosts)) goto oom;
-    for (const platform_option *o = opts; o && o->key; o++) {
+    return 0;
+}
+
+/* The value of option o in group g as text into val (or its table default, or NULL when
+ * neither is there); 0, or -1 with the reason and the setting's line in err. */
+static int platform_value(campaign *c, const config_setting_t *g, const campaign_platform *p,
+                          const platform_option *o, char *val, size_t n, const char **v, char *err,
+                          size_t errlen) {
+    const char *name = p->conf.name;
+    const config_setting_t *s = config_setting_get_member(g, o->key);
+    *v = o->default_val;
+    if (!s) {
+        if (!o->required) return 0;
+        ERR_AT(p->line, "platform \"%s\" (kind %s): missing %s (%s); expected %s = ...;", name,
+               p->conf.kind, o->key, o->help ? o->help : "", o->key);
+        return -1;
+    }
+    int bad = opt_value_text(s, o, val, n);
+    if (bad == -2) {
+        ERR_AT(setting_line(s), "platform \"%s\": %s = \"%s\": expected one of %s", name, o->key, val,
+               o->choices);
+        return -1;
+    }
+    if (bad) {
+        if (o->type == OPT_ENUM)
+            ERR_AT(setting_line(s), "platform \"%s\": %s: expected one of %s (a string), got %s", name,
+                   o->key, o->choices, setting_type_name(s));
+        else
+            ERR_AT(setting_line(s), "platform \"%s\": %s: expected %s, got %s", name, o->key,
+                   opt_type_phrase(o->type), setting_type_name(s));
+        return -1;
+    }
+    *v = val;
+    return 0;
+}
+
+/* Phase 3: every option of the kind, from the group or its default, into p->conf. */
+static int platform_values(campaign *c, const config_setting_t *g, campaign_platform *p, char *err,
+                           size_t errlen) {
+    for (const platform_option *o = p->ops->options; o && o->key; o++) {
         if (p->conf.n_opts >= PLATFORM_MAX_OPTIONS) break;
         char val[1024];
-        const char *v = o->default_val;
-        if ((s = config_setting_get_member(g, o->key))) {
-            if (opt_value_text(s, o->type, val, sizeof val)) {
-                ERR_AT(setting_line(s), "platform \"%s\": %s: expected %s, got %s", name, o->key,
-                       popt_type_name(o->type), setting_type_name(s));
-                return -1;
-            }
-            v = val;
-        } else if (o->required) {
-            ERR_AT(line, "platform \"%s\" (kind %s): missing %s (%s); expected %s = ...;", name,
-                   kind, o->key, o->help ? o->help : "", o->key);
-            return -1;
-        }
+        const char *v;
+        if (platform_value(c, g, p, o, val, sizeof val, &v, err, errlen)) return -1;
         if (!v) continue;
         /* a relative string value naming something next to the config (an image, a kernel)
            is made absolute, like every other path of the config */
         char *abs = NULL;
         struct stat st;
-        if (o->type == PLATFORM_OPT_STRING && *v && v[0] != '/' &&
-            (abs = path_join(c->config_dir, v)) && stat(abs, &st) == 0) {
+        if (o->type == OPT_STR && *v && v[0] != '/' && (abs = path_join(c->config_dir, v)) &&
+            stat(abs, &st) == 0) {
             char *canon = realpath(abs, NULL);
             snprintf(val, sizeof val, "%s", canon ? canon : abs);
             free(canon);
@@ -647,13 +628,21 @@ static int parse_platform(campaign *c, const config_setting_t *g, campaign_platf
         int k = p->conf.n_opts;
         p->conf.keys[k] = keep(p, o->key);
         p->conf.values[k] = keep(p, v);
-        if (!p->conf.keys[k] || !p->conf.values[k]) goto oom;
+        if (!p->conf.keys[k] || !p->conf.values[k]) {
+            ERR_AT(p->line, "out of memory");
+            return -1;
+        }
         p->conf.n_opts++;
     }
     return 0;
-oom:
-    ERR_AT(line, "out of memory");
-    return -1;
+}
+
+static int parse_platform(campaign *c, const config_setting_t *g, campaign_platform *p, char *err,
+                          size_t errlen) {
+    p->line = setting_line(g);
+    if (platform_identity(c, g, p, err, errlen)) return -1;
+    if (platform_known_keys(c, g, p, err, errlen)) return -1;
+    return platform_values(c, g, p, err, errlen);
 }
 
 static int parse_platforms(campaign *c, const config_t *cfg, char *err, size_t errlen) {
@@ -846,7 +835,7 @@ int campaign_load(campaign *c, const char *path, char *err, size_t errlen) {
         if (!s) {
             if (!o->def) {
                 ERR_AT(path_line(&cfg, o->key), "missing %s; expected %s (%s)", o->key,
-                       type_name(o->type), o->help);
+                       opt_type_phrase(o->type), o->help);
                 goto done;
             }
             if (store_default(c, o, err, errlen)) {
@@ -942,14 +931,7 @@ void campaign_help(FILE *fp) {
                 "folder unless absolute.\n\n");
     fprintf(fp, "%-22s %-10s %-16s %s\n", "key", "type", "default", "meaning [recorded in]");
     for (const campaign_option *o = campaign_options; o->key; o++) {
-        const char *t = o->type == OPT_INT || o->type == OPT_INT64 ? "int"
-                        : o->type == OPT_FLOAT                      ? "number"
-                        : o->type == OPT_STRLIST                    ? "[strings]"
-                        : o->type == OPT_BOOL                       ? "bool"
-                        : o->type == OPT_ENUM                       ? "choice"
-                        : o->type == OPT_PATH                       ? "path"
-                        : o->type == OPT_EXE                        ? "executable"
-                                                                    : "string";
+        const char *t = opt_type_name(o->type);
         fprintf(fp, "%-22s %-10s %-16s %s%s%s [%s%s]\n", o->key, t,
                 o->def ? (*o->def ? o->def : "\"\"") : "(required)", o->help,
                 o->choices ? "; one of " : "", o->choices ? o->choices : "", o->recorded,

@@ -257,7 +257,7 @@ static int attempt_launch(run_ctx *x, attempt *a, int (*cb)(void *), void *cbarg
     strv_init(&wargv);
     strv_init(&argv);
     int rc = -1;
-    if (pb_mkdir_p(a->dir, 0755)) {
+    if (pb_mkdir_p(a->dir)) {
         int e = errno;
         snprintf(a->err, sizeof a->err, "cannot create work folder %.300s: %s", a->dir, strerror(e));
         a->nospace = fsspace_is_nospace(e);
@@ -848,7 +848,7 @@ static int create_results(run_ctx *x, const char *output, exp_row *rows, char *e
     }
     for (int i = 0; i < x->c->n_experiments; i++) initial_row(x, i, &rows[i]);
     /* the work folder first, so no rank launches into a missing folder */
-    if (x->rank == 0 && pb_mkdir_p(x->workdir, 0755))
+    if (x->rank == 0 && pb_mkdir_p(x->workdir))
         fprintf(stderr, "platbench: cannot create %s: %s\n", x->workdir, strerror(errno));
     if (rc == 0) rc = results_create(&x->res, output, x->comm, x->c, &prov, rows, err, errlen);
     provenance_free(&prov);
@@ -1057,7 +1057,7 @@ static int claim_file(run_ctx *x, const char *output, int flags) {
         char *parent = strdup(output), *slash = parent ? strrchr(parent, '/') : NULL;
         if (slash && slash != parent) {
             *slash = '\0';
-            if (pb_mkdir_p(parent, 0755))
+            if (pb_mkdir_p(parent))
                 fprintf(stderr, "platbench: cannot create %s: %s\n", parent, strerror(errno));
         }
         free(parent);

@@ -75,10 +75,9 @@ static void help_platforms(FILE *fp) {
         fprintf(fp, "\n%s: %s\n", (*k)->kind, (*k)->summary);
         int any = 0;
         for (const platform_option *o = (*k)->options; o && o->key; o++, any++) {
-            static const char *const tn[] = {"string", "int", "number", "bool"};
-            fprintf(fp, "  %-14s %-7s %-18s %s\n", o->key, tn[o->type],
+            fprintf(fp, "  %-14s %-7s %-18s %s%s%s\n", o->key, opt_type_name(o->type),
                     o->required ? "(required)" : o->default_val ? o->default_val : "(none)",
-                    o->help ? o->help : "");
+                    o->help ? o->help : "", o->choices ? "; one of " : "", o->choices ? o->choices : "");
         }
         if (!any) fprintf(fp, "  (no options)\n");
     }
