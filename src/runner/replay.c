@@ -15,13 +15,15 @@
 #include <unistd.h>
 
 #include "../common/h5diag.h"
+#include "../common/h5io.h"
+#include "../common/workload_contract.h"
 #include "campaign.h"
 #include "cpuset.h"
 #include "iosafe.h"
 #include "results.h"
 #include "run.h"
 
-#define REPLAY_N_CURVES 5 /* train_loss train_acc val_loss val_acc lr: results_curve_names[0..4] */
+#define REPLAY_N_CURVES 5 /* train_loss train_acc val_loss val_acc lr: wc_curve_names[0..4] */
 #define REPLAY_TEXT_MAX 65536
 
 typedef struct recorded {
@@ -48,7 +50,7 @@ static void recorded_free(recorded *r) {
 static int read_curves(hid_t f, int row, int steps, double **out) {
     for (int m = 0; m < REPLAY_N_CURVES; m++) {
         char name[64];
-        snprintf(name, sizeof name, "curves/%s", results_curve_names[m]);
+        snprintf(name, sizeof name, "curves/%s", wc_curve_names[m]);
         hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
         if (ds < 0) return -1;
         hid_t fs = H5Dget_space(ds);
@@ -104,8 +106,8 @@ static void read_kernels(const char *path, char *core, char *conv, size_t n) {
     if (access(path, R_OK) != 0) return;
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) return;
-    results_get_attr_text(f, "openblas_core", core, n);
-    results_get_attr_text(f, "conv_kernel", conv, n);
+    h5io_read_attr_str(f, "openblas_core", core, n);
+    h5io_read_attr_str(f, "conv_kernel", conv, n);
     H5Fclose(f);
 }
 
@@ -147,7 +149,7 @@ static int load_recorded(const char *file, int id, recorded *r, char *err, size_
     for (int m = 0; m < REPLAY_N_CURVES; m++) bad |= !r->curves[m];
     if (bad) {
         snprintf(err, errlen, "out of memory");
-    } else if (results_get_attr_text(f, "config_text", r->config_text, REPLAY_TEXT_MAX) ||
+    } else if (h5io_read_attr_str(f, "config_text", r->config_text, REPLAY_TEXT_MAX) ||
                !*r->config_text) {
         snprintf(err, errlen, "%s: no config_text attribute: the campaign's config was not "
                  "recorded; cannot replay", file);
@@ -155,8 +157,8 @@ static int load_recorded(const char *file, int id, recorded *r, char *err, size_
         snprintf(err, errlen, "%s: cannot read the curves of experiment %d (/curves)", file, id);
     } else {
         read_image_id(f, r->row.platform, r->image_id, sizeof r->image_id);
-        results_get_attr_text(f, "comparable_settings", r->comparable, REPLAY_TEXT_MAX);
-        results_get_attr_text(f, "config_hash", r->config_hash, sizeof r->config_hash);
+        h5io_read_attr_str(f, "comparable_settings", r->comparable, REPLAY_TEXT_MAX);
+        h5io_read_attr_str(f, "config_hash", r->config_hash, sizeof r->config_hash);
         rc = 0;
     }
     H5Fclose(f);
@@ -251,8 +253,8 @@ static int compare_curves(const recorded *r, double *const *now) {
             }
             if (rel > mrel) mrel = rel;
         }
-        if (f < 0) printf("  %-10s identical\n", results_curve_names[m]);
-        else printf("  %-10s %-10d %-12.4g %-12.4g %d\n", results_curve_names[m], f, mabs, mrel, at);
+        if (f < 0) printf("  %-10s identical\n", wc_curve_names[m]);
+        else printf("  %-10s %-10d %-12.4g %-12.4g %d\n", wc_curve_names[m], f, mabs, mrel, at);
     }
     return 1;
 }
