@@ -130,7 +130,7 @@ static int load_recorded(const char *file, int id, recorded *r, char *err, size_
     r->n = v.n;
     r->steps = v.steps;
     snprintf(r->config_file, sizeof r->config_file, "%s", v.config_file);
-    if (strcmp(r->row.status, "done") != 0) {
+    if (exp_row_status(&r->row) != EXP_DONE) {
         snprintf(err, errlen, "%s: experiment %d is \"%s\"%s%s: no recorded curves to compare a "
                  "replay with; replay a finished (done) experiment", file, id, r->row.status,
                  r->row.error[0] ? ": " : "", r->row.error);
@@ -431,7 +431,7 @@ int replay_main(int argc, char **argv) {
     int ok = results_load(out, &nv, err, sizeof err) == 0;
     if (!ok) {
         fprintf(stderr, "platbench replay: %s\n", err);
-    } else if (nv.n != 1 || strcmp(nv.rows[0].status, "done") != 0) {
+    } else if (nv.n != 1 || exp_row_status(&nv.rows[0]) != EXP_DONE) {
         printf("platbench replay: DIFFERENT: the replay did not finish (%s: %s); the recorded "
                "experiment did\n", nv.n ? nv.rows[0].status : "?", nv.n ? nv.rows[0].error : "");
         code = 1;
