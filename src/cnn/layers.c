@@ -3,6 +3,7 @@
 
 #include "cnn/conv_direct.h"
 #include "cnn/conv_winograd.h"
+#include "cnn/conv_wino4.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -26,7 +27,8 @@ static int g_blas512 = -1; /* OpenBLAS runs AVX-512 sgemm kernels (-1: not asked
 static int g_conv = LAYERS_CONV_AUTO;
 static int g_conv_env_read = 0;
 
-static const char *const conv_names[] = {"auto", "im2col", "direct", "naive", "winograd"};
+static const char *const conv_names[] = {"auto",     "im2col",   "direct",
+                                          "naive",    "winograd", "winograd4"};
 
 const char *layers_conv_name(int mode)
 {
@@ -43,7 +45,7 @@ int layers_conv_parse(const char *name)
 
 void layers_set_conv(int mode)
 {
-    g_conv = mode >= 0 && mode <= LAYERS_CONV_WINOGRAD ? mode : LAYERS_CONV_AUTO;
+    g_conv = mode >= 0 && mode <= LAYERS_CONV_WINOGRAD4 ? mode : LAYERS_CONV_AUTO;
     g_conv_env_read = 1;
 }
 
@@ -57,7 +59,7 @@ int layers_conv(void)
             if (m < 0)
                 fprintf(stderr,
                         "platbench: PLATBENCH_CONV=%s is not a conv kernel (expected auto, "
-                        "im2col, direct, winograd or naive); using auto\n",
+                        "im2col, direct, winograd, winograd4 or naive); using auto\n",
                         e);
             else g_conv = m;
         }
@@ -176,17 +178,53 @@ static int direct_for(int C, int K, int H, int W, int wgrad)
 #ifndef CONV_WINO_DW_MIN_C
 #define CONV_WINO_DW_MIN_C 16
 #endif
+/* F(4x4,3x3) (conv_wino4.c) in "auto": where it measured faster than F(2x2,3x3) (see
+ * wino4_for; H and W multiples of 4) */
+#ifndef CONV_WINO4_MIN_C
+#define CONV_WINO4_MIN_C 32
+#endif
+static int wino4_for(int C, int K, int H, int W, int pass)
+{
+    (void)pass;
+    return conv_wino4_usable(H, W) && C >= CONV_WINO4_MIN_C && K >= CONV_WINO4_MIN_C;
+}
+
+/* 0: no Winograd for this layer and pass, 2: F(2x2,3x3), 4: F(4x4,3x3) */
 static int wino_for(int C, int K, int H, int W, int pass)
 {
     const int m = layers_conv();
     if (!conv_wino_usable(H, W)) return 0;
-    if (m == LAYERS_CONV_WINOGRAD) return 1;
+    if (m == LAYERS_CONV_WINOGRAD) return 2;
+    if (m == LAYERS_CONV_WINOGRAD4) return conv_wino4_usable(H, W) ? 4 : 2;
     if (m != LAYERS_CONV_AUTO) return 0;
+    int use;
     if (pass == 0)
-        return C >= CONV_WINO_FWD_MIN_C && K >= CONV_WINO_FWD_MIN_C &&
-               (long)H * W <= CONV_WINO_FWD_MAX_HW;
-    if (pass == 2) return C >= CONV_WINO_DW_MIN_C && K >= CONV_WINO_DW_MIN_C;
-    return C >= CONV_WINO_BWD_MIN_C && K >= CONV_WINO_BWD_MIN_K;
+        use = C >= CONV_WINO_FWD_MIN_C && K >= CONV_WINO_FWD_MIN_C &&
+              (long)H * W <= CONV_WINO_FWD_MAX_HW;
+    else if (pass == 2) use = C >= CONV_WINO_DW_MIN_C && K >= CONV_WINO_DW_MIN_C;
+    else use = C >= CONV_WINO_BWD_MIN_C && K >= CONV_WINO_BWD_MIN_K;
+    return !use ? 0 : wino4_for(C, K, H, W, pass) ? 4 : 2;
+}
+
+/* the Winograd variant v (2 or 4) of the weight transform, forward and backward */
+static void wino_weights(int v, float *U, const float *w, int C, int K)
+{
+    if (v == 4) conv_wino4_weights(U, w, C, K);
+    else conv_wino_weights(U, w, C, K);
+}
+
+static void wino_forward(int v, float *out, const float *in, const float *b, float *buf, int N,
+                         int C, int H, int W, int K, int relu)
+{
+    if (v == 4) conv_wino4_forward(out, in, b, buf, N, C, H, W, K, relu);
+    else conv_wino_forward(out, in, b, buf, N, C, H, W, K, relu);
+}
+
+static void wino_backward(int v, float *din, float *dw, const float *dout, const float *in,
+                          float *buf, int N, int C, int H, int W, int K)
+{
+    if (v == 4) conv_wino4_backward(din, dw, dout, in, buf, N, C, H, W, K);
+    else conv_wino_backward(din, dw, dout, in, buf, N, C, H, W, K);
 }
 
 /* One thread's slice: a work area (a strip's im2col matrix of the input (9C x strip) or of
@@ -197,7 +235,9 @@ static size_t work_size(int C, int H, int W, int K)
 {
     size_t m = (size_t)(C > K ? C : K), a = m * 9 * strip_rows(H, W) * W,
            d = conv_direct_scratch(C, H, W, K),
-           wg = conv_wino_usable(H, W) ? conv_wino_scratch(C, H, W, K) : 0;
+           wg = conv_wino_usable(H, W) ? conv_wino_scratch(C, H, W, K) : 0,
+           w4 = conv_wino4_usable(H, W) ? conv_wino4_scratch(C, H, W, K) : 0;
+    if (w4 > wg) wg = w4;
     return a > d ? (a > wg ? a : wg) : (d > wg ? d : wg);
 }
 
@@ -262,9 +302,9 @@ void conv3x3_forward(float *out, const float *in, const float *w, const float *b
         float *wp = c + work + 2 * (size_t)K * CK + K;
         const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
         if (wino) {
-            conv_wino_weights(c, w, C, K);
-            conv_wino_forward(out + (size_t)n0 * K * HW, in + (size_t)n0 * C * HW, b, c, n1 - n0,
-                              C, H, W, K, relu);
+            wino_weights(wino, c, w, C, K);
+            wino_forward(wino, out + (size_t)n0 * K * HW, in + (size_t)n0 * C * HW, b, c,
+                         n1 - n0, C, H, W, K, relu);
         } else {
             if (direct) conv_direct_pack(wp, w, C, K, 0);
             for (int n = n0; n < n1; n++) {
@@ -316,7 +356,7 @@ void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const
     const int HW = H * W, CK = C * 9, T = conv_threads(N, ncol), R = strip_rows(H, W);
     const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K);
     /* wino: both gradients by Winograd (sharing its transforms); wino_dw: at least dw */
-    const int wino = wino_for(C, K, H, W, 1), wino_dw = wino || wino_for(C, K, H, W, 2),
+    const int wino = wino_for(C, K, H, W, 1), wino_dw = wino ? wino : wino_for(C, K, H, W, 2),
               direct_dw = !wino_dw && direct_for(C, K, H, W, 1),
               direct_din = !wino && direct_for(K, C, H, W, 0);
     if (N <= 0) {
@@ -339,10 +379,10 @@ void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const
         memset(pdw, 0, sizeof(float) * ((size_t)K * CK + K));
         const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
         if (wino_dw) {
-            if (wino && din) conv_wino_weights(c, w, C, K);
-            conv_wino_backward(wino && din ? din + (size_t)n0 * C * HW : NULL, pdw,
-                               dout + (size_t)n0 * K * HW, in + (size_t)n0 * C * HW, c, n1 - n0, C,
-                               H, W, K);
+            if (wino && din) wino_weights(wino_dw, c, w, C, K);
+            wino_backward(wino_dw, wino && din ? din + (size_t)n0 * C * HW : NULL, pdw,
+                          dout + (size_t)n0 * K * HW, in + (size_t)n0 * C * HW, c, n1 - n0, C, H,
+                          W, K);
         }
         /* The input gradient is a 3x3 SAME convolution of the output gradient with the
          * weights transposed (K<->C) and flipped: wt[c][k][2-ky][2-kx] = w[k][c][ky][kx].

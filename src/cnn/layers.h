@@ -1,6 +1,7 @@
 /* layers: the numerical kernels of the CNN, fp32, NCHW, one fast version (im2col +
  * cblas_sgemm, fused bias + ReLU; for convs with few channels a direct AVX2 kernel,
- * conv_direct.h; for convs with many channels Winograd F(2x2,3x3), conv_winograd.h) and one
+ * conv_direct.h; for convs with many channels Winograd F(2x2,3x3), conv_winograd.h, or
+ * F(4x4,3x3), conv_wino4.h) and one
  * naive reference version of each; the tests compare them and
  * check them against finite differences.
  *
@@ -49,10 +50,14 @@
  *                                   for the rest), _IM2COL (im2col + sgemm everywhere: the
  *                                   plain fp32 path, the reference), _DIRECT (direct wherever it
  *                                   applies: output channels % 4 == 0), _WINOGRAD (Winograd
- *                                   wherever it applies: even H and W), _NAIVE (the naive
- *                                   reference, single-threaded). The first call of
- *                                   layers_conv() or layers_set_threads() reads the environment
- *                                   variable PLATBENCH_CONV=auto|im2col|direct|winograd|naive
+ *                                   F(2x2,3x3) wherever it applies: even H and W), _WINOGRAD4
+ *                                   (F(4x4,3x3), conv_wino4.h, where H and W are multiples of 4,
+ *                                   else F(2x2,3x3) where even; auto takes F(4x4,3x3) for its
+ *                                   Winograd layers with 32+ channels: wino4_for in layers.c),
+ *                                   _NAIVE (the naive reference, single-threaded). The first call
+ *                                   of layers_conv() or layers_set_threads() reads the environment
+ *                                   variable PLATBENCH_CONV=auto|im2col|direct|winograd|
+ *                                   winograd4|naive
  *                                   (an unknown value: a message on stderr, auto)
  *   layers_conv_name(mode) / layers_conv_parse(name)   mode <-> "auto", ...; parse: -1 if unknown
  *   layers_set_threads(T)           threads for the kernels (OpenMP; OpenBLAS is set to 1 thread
@@ -72,7 +77,14 @@
 void layers_set_threads(int threads);
 int layers_threads(void);
 
-enum { LAYERS_CONV_AUTO, LAYERS_CONV_IM2COL, LAYERS_CONV_DIRECT, LAYERS_CONV_NAIVE, LAYERS_CONV_WINOGRAD };
+enum {
+    LAYERS_CONV_AUTO,
+    LAYERS_CONV_IM2COL,
+    LAYERS_CONV_DIRECT,
+    LAYERS_CONV_NAIVE,
+    LAYERS_CONV_WINOGRAD,
+    LAYERS_CONV_WINOGRAD4
+};
 int layers_conv(void);
 void layers_set_conv(int mode);
 const char *layers_conv_name(int mode);
