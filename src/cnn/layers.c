@@ -178,15 +178,31 @@ static int direct_for(int C, int K, int H, int W, int wgrad)
 #ifndef CONV_WINO_DW_MIN_C
 #define CONV_WINO_DW_MIN_C 16
 #endif
-/* F(4x4,3x3) (conv_wino4.c) in "auto": where it measured faster than F(2x2,3x3) (see
- * wino4_for; H and W multiples of 4) */
-#ifndef CONV_WINO4_MIN_C
-#define CONV_WINO4_MIN_C 32
+/* F(4x4,3x3) (conv_wino4.c) in "auto" wherever it applies (H and W multiples of 4) and
+ * the layer takes Winograd (wino_for), and also for the forward pass from 32 input and
+ * output channels on any size: it measured faster than F(2x2,3x3), the direct kernel
+ * and im2col on each of these (tests/cnn/bench_conv, 1 thread, batch 16, GFLOP per
+ * CPU-second on a busy machine, forward / backward, F(2x2) -> F(4x4)):
+ *   16->32@112: - / 106-111 -> 123-136     32->32@112: 109-116 -> 164-169 / 112-123 -> 151-155
+ *   32->64@56: 103-134 -> 150-155 / 115-135 -> 154-160
+ *   64->64@56: 158-163 -> 189-195 / 135-144 -> 160-189
+ *   64->128@28: 138-140 -> 171-173 / 130-132 -> 170-185
+ *   128->128@28: 143-147 -> 168-171 / 135-142 -> 173-185
+ *   16->16@224, the weight gradient alone (input gradient direct): 76-83 -> 86-95
+ * (the forward pass of 16->32@112 and 16->16@224 stays direct: 134 and 110 against
+ * F(4x4)'s 109-119 and 96-103). */
+#ifndef CONV_WINO4_FWD_MIN_C
+#define CONV_WINO4_FWD_MIN_C 32
+#endif
+#ifndef CONV_WINO4_DW_MIN_C
+#define CONV_WINO4_DW_MIN_C 16
 #endif
 static int wino4_for(int C, int K, int H, int W, int pass)
 {
-    (void)pass;
-    return conv_wino4_usable(H, W) && C >= CONV_WINO4_MIN_C && K >= CONV_WINO4_MIN_C;
+    if (!conv_wino4_usable(H, W)) return 0;
+    if (pass == 0) return C >= CONV_WINO4_FWD_MIN_C && K >= CONV_WINO4_FWD_MIN_C;
+    if (pass == 2) return C >= CONV_WINO4_DW_MIN_C && K >= CONV_WINO4_DW_MIN_C;
+    return 1;
 }
 
 /* 0: no Winograd for this layer and pass, 2: F(2x2,3x3), 4: F(4x4,3x3) */
@@ -198,6 +214,7 @@ static int wino_for(int C, int K, int H, int W, int pass)
     if (m == LAYERS_CONV_WINOGRAD4) return conv_wino4_usable(H, W) ? 4 : 2;
     if (m != LAYERS_CONV_AUTO) return 0;
     int use;
+    if (pass == 0 && wino4_for(C, K, H, W, 0)) return 4;
     if (pass == 0)
         use = C >= CONV_WINO_FWD_MIN_C && K >= CONV_WINO_FWD_MIN_C &&
               (long)H * W <= CONV_WINO_FWD_MAX_HW;

@@ -4,7 +4,8 @@
  *
  * usage: bench_conv [N] [T] [REPS] [FILTER] [KERNEL]   (default 32 images, 2 threads, 3
  *        repetitions; FILTER: only shapes whose "CxK@HxW" label contains it; KERNEL: only
- *        that kernel: im2col, direct, winograd (F(2x2,3x3)) or winograd4 (F(4x4,3x3)))
+ *        that kernel: im2col, direct, winograd (F(2x2,3x3)), winograd4 (F(4x4,3x3)) or auto
+ *        (layers.c's choice per shape and pass))
  * Prints, per shape and kernel, the median wall ms of forward and of backward (weight and
  * input gradient) and their GFLOP/s (2 x MACs), and the same per CPU-second (process CPU
  * time: on a busy machine the steadier figure). Not a test: timings, no assertions. */
@@ -42,7 +43,7 @@ int main(int argc, char **argv)
                                     {32, 64, 56},   {64, 64, 56},  {64, 128, 28}, {128, 128, 28},
                                     {128, 128, 14}};
     static const int modes[] = {LAYERS_CONV_IM2COL, LAYERS_CONV_DIRECT, LAYERS_CONV_WINOGRAD,
-                                LAYERS_CONV_WINOGRAD4};
+                                LAYERS_CONV_WINOGRAD4, LAYERS_CONV_AUTO};
     if (N < 1 || T < 1 || reps < 1) {
         fprintf(stderr, "usage: bench_conv [N] [T] [REPS] [FILTER] [KERNEL]\n");
         return 2;
@@ -73,6 +74,7 @@ int main(int argc, char **argv)
             if (only && strcmp(only, layers_conv_name(modes[m])) != 0) continue;
             layers_set_conv(modes[m]);
             if (modes[m] == LAYERS_CONV_DIRECT && !conv_direct_usable(K)) continue;
+            if (modes[m] == LAYERS_CONV_AUTO && !only) continue; /* auto: only when asked */
             double tf[16], tb[16], cf[16], cb[16];
             int R = reps < 16 ? reps : 16;
             for (int r = 0; r < R; r++) {
