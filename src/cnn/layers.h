@@ -19,6 +19,13 @@
  *   conv3x3_forward(out, in, w, b, col, ncol, N, C, H, W, K, relu)  3x3 SAME conv, stride 1
  *   conv3x3_backward(din, dw, db, dout, in, w, col, ncol, N, C, H, W, K)
  *   conv3x3_forward_naive / conv3x3_backward_naive                  direct loops, no scratch
+ *   conv3x3_pool_forward(out, arg, in, w, b, col, ncol, N, C, H, W, K, relu)   conv then
+ *                                  maxpool2x2_forward, fused: per thread, chunks of images
+ *                                  whose conv output fits the slice (never the whole tensor)
+ *   conv3x3_pool_backward(din, dw, db, dpool, arg, in, w, col, ncol, N, C, H, W, K, relu,
+ *                         din_relu)  maxpool2x2_backward then conv3x3_backward, fused alike;
+ *                                  din masked by the ReLU of the layer below if din_relu
+ *                                  (relu_backward fused), and may be `in` itself (in place)
  *   conv3x3_col_size(C, H, W, K)   floats of ONE thread's slice of the `col` scratch; col holds
  *                                  ncol slices and the kernels use min(threads, ncol, N) threads,
  *                                  each on a static block of images (single-threaded sgemm)
@@ -97,6 +104,17 @@ void conv3x3_forward(float *out, const float *in, const float *w, const float *b
 /* din (N,C,H,W) or NULL, dw (K,C,3,3), db (K), dout (N,K,H,W) (pre-activation gradient) */
 void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const float *in,
                       const float *w, float *col, int ncol, int N, int C, int H, int W, int K);
+/* conv + 2x2 max-pool fused (the conv's output is never stored): out (N,K,H/2,W/2) and arg
+ * as maxpool2x2_forward's of the conv's output */
+void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const float *w,
+                          const float *b, float *col, int ncol, int N, int C, int H, int W, int K,
+                          int relu);
+/* its backward: dpool (N,K,H/2,W/2) the pool's output gradient, arg the forward's; relu: the
+ * conv's ReLU; din (N,C,H,W) or NULL, masked by in > 0 if din_relu (in is a ReLU's output),
+ * and din may be in itself (overwritten chunk by chunk after its use) */
+void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool,
+                           const unsigned char *arg, const float *in, const float *w, float *col,
+                           int ncol, int N, int C, int H, int W, int K, int relu, int din_relu);
 void conv3x3_forward_naive(float *out, const float *in, const float *w, const float *b, int N,
                            int C, int H, int W, int K, int relu);
 void conv3x3_backward_naive(float *din, float *dw, float *db, const float *dout, const float *in,

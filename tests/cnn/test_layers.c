@@ -152,6 +152,55 @@ static void precision_case(int N, int C, int H, int W, int K)
     free(dw1), free(dw2), free(db1), free(db2);
 }
 
+/* conv + max-pool fused, forward and backward, against the naive conv and pool: the pooled
+ * maxima within 1e-5; the gradients from the fused forward's arg bytes (so that a near-tie
+ * that rounding decides differently cannot move a gradient), expanded by the max-pool
+ * backward (tested above against its naive version), then the naive conv backward and the
+ * ReLU mask of the layer below. Also: din in place over `in` gives the same bits, and a
+ * second run gives the same bits. */
+static void fused_case(int N, int C, int H, int W, int K, int relu)
+{
+    char what[112];
+    const int Ho = H / 2, Wo = W / 2;
+    size_t nin = (size_t)N * C * H * W, nout = (size_t)N * K * H * W, np = (size_t)N * K * Ho * Wo,
+           nw = (size_t)K * C * 9;
+    float *x = rnd(nin, 1), *w = rnd(nw, 0.5), *b = rnd(K, 0.5), *r = rnd(np, 1);
+    float *y = rnd(nout, 0), *g = rnd(nout, 0), *pr = rnd(np, 0), *pf = rnd(np, 0),
+          *pf2 = rnd(np, 0), *col = rnd(2 * conv3x3_col_size(C, H, W, K), 0);
+    float *dx1 = rnd(nin, 0), *dx2 = rnd(nin, 0), *xi = rnd(nin, 0), *dw1 = rnd(nw, 0),
+          *dw2 = rnd(nw, 0), *dw3 = rnd(nw, 0), *db1 = rnd(K, 0), *db2 = rnd(K, 0),
+          *db3 = rnd(K, 0);
+    unsigned char *arg = malloc(np + 1), *arg2 = malloc(np + 1);
+    for (size_t i = 0; i < nin; i++) x[i] = x[i] > -0.3f ? x[i] : 0.0f; /* a ReLU's output */
+    conv3x3_forward_naive(y, x, w, b, N, C, H, W, K, relu);
+    maxpool2x2_forward_naive(pr, y, N, K, H, W);
+    conv3x3_pool_forward(pf, arg, x, w, b, col, 2, N, C, H, W, K, relu);
+    snprintf(what, sizeof what, "conv+pool %dx%dx%dx%d->%d fwd%s", N, C, H, W, K, relu ? "+relu" : "");
+    check(what, pf, pr, np, 1e-5);
+    maxpool2x2_backward(g, r, NULL, arg, N, K, H, W, relu);
+    conv3x3_backward_naive(dx2, dw2, db2, g, x, w, N, C, H, W, K);
+    relu_backward(dx2, x, nin);
+    conv3x3_pool_backward(dx1, dw1, db1, r, arg, x, w, col, 2, N, C, H, W, K, relu, 1);
+    snprintf(what, sizeof what, "conv+pool %dx%dx%dx%d->%d bwd dx", N, C, H, W, K);
+    check(what, dx1, dx2, nin, 1e-5);
+    snprintf(what, sizeof what, "conv+pool %dx%dx%dx%d->%d bwd dw", N, C, H, W, K);
+    check(what, dw1, dw2, nw, 1e-5);
+    snprintf(what, sizeof what, "conv+pool %dx%dx%dx%d->%d bwd db", N, C, H, W, K);
+    check(what, db1, db2, K, 1e-5);
+    memcpy(xi, x, sizeof(float) * nin);
+    conv3x3_pool_forward(pf2, arg2, x, w, b, col, 2, N, C, H, W, K, relu);
+    conv3x3_pool_backward(xi, dw3, db3, r, arg, xi, w, col, 2, N, C, H, W, K, relu, 1);
+    if (memcmp(pf, pf2, sizeof(float) * np) || memcmp(arg, arg2, np) ||
+        memcmp(xi, dx1, sizeof(float) * nin) || memcmp(dw3, dw1, sizeof(float) * nw) ||
+        memcmp(db3, db1, sizeof(float) * K)) {
+        printf("conv+pool %dx%dx%dx%d->%d: in place or a second run differs: FAIL\n", N, C, H, W, K);
+        failures++;
+    }
+    free(x), free(w), free(b), free(r), free(y), free(g), free(pr), free(pf), free(pf2), free(col);
+    free(dx1), free(dx2), free(xi), free(dw1), free(dw2), free(dw3), free(db1), free(db2), free(db3);
+    free(arg), free(arg2);
+}
+
 /* ---- maxpool -------------------------------------------------------------------- */
 static void pool_case(int N, int C, int H, int W)
 {
@@ -400,6 +449,22 @@ int main(void)
         precision_case(1, 64, 16, 16, 128);
         precision_case(1, 128, 12, 12, 128);
     }
+    /* conv + max-pool fused: the chunk loop (4 MB of conv output per chunk: one image of
+     * 4x512x512, three of 32x96x96, so 2 and 1-2 chunks per thread), odd sizes (the pool's
+     * floor), each kernel selection */
+    static const int fmodes[] = {LAYERS_CONV_AUTO, LAYERS_CONV_IM2COL, LAYERS_CONV_WINOGRAD4,
+                                 LAYERS_CONV_NAIVE};
+    for (int m = 0; m < 4; m++) {
+        layers_set_conv(fmodes[m]);
+        layers_set_threads(2);
+        printf("-- conv + max-pool fused, conv kernel: %s, 2 threads\n", layers_conv_name(fmodes[m]));
+        fused_case(2, 3, 8, 12, 8, 1);
+        fused_case(3, 2, 7, 9, 3, 0);
+        if (fmodes[m] == LAYERS_CONV_NAIVE) continue;
+        fused_case(3, 4, 512, 512, 4, 1);
+        fused_case(7, 16, 96, 96, 32, 1);
+    }
+    layers_set_threads(1);
     layers_set_conv(LAYERS_CONV_AUTO);
     if (layers_conv_parse("direct") != LAYERS_CONV_DIRECT || layers_conv_parse("fast") != -1 ||
         layers_conv_parse("winograd") != LAYERS_CONV_WINOGRAD ||
