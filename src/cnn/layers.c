@@ -339,6 +339,25 @@ static conv_plan plan_for(int C, int H, int W, int K)
     return p;
 }
 
+static const char *plan_name(int wino, int direct)
+{
+    return wino == 4 ? "wino4" : wino == 2 ? "wino2" : direct ? "direct" : "im2col";
+}
+
+void layers_conv_plan(char *buf, size_t n, int C, int H, int W, int K, int has_din)
+{
+    const conv_plan p = plan_for(C, H, W, K);
+    if (layers_conv() == LAYERS_CONV_NAIVE) {
+        snprintf(buf, n, "naive");
+        return;
+    }
+    if (!has_din)
+        snprintf(buf, n, "%s/%s/-", plan_name(p.wino, p.direct), plan_name(p.wino_dw, p.direct_dw));
+    else
+        snprintf(buf, n, "%s/%s/%s", plan_name(p.wino, p.direct), plan_name(p.wino_dw, p.direct_dw),
+                 plan_name(p.wino_bwd, p.direct_din));
+}
+
 /* one thread's forward pass over N images (out, in at their first image); c: its slice,
  * whose weights part conv_fwd_prepare() filled */
 static void conv_fwd_prepare(const conv_plan *p, float *c, size_t work, const float *w, int C,

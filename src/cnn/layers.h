@@ -67,6 +67,10 @@
  *                                   winograd4|naive
  *                                   (an unknown value: a message on stderr, auto)
  *   layers_conv_name(mode) / layers_conv_parse(name)   mode <-> "auto", ...; parse: -1 if unknown
+ *   layers_conv_plan(buf, n, C, H, W, K, has_din)   the kernels the current mode gives a layer:
+ *                                   "forward/weight gradient/input gradient", each im2col,
+ *                                   direct, wino2 (F(2x2,3x3)) or wino4 (F(4x4,3x3)); "-": no
+ *                                   input gradient; "naive"
  *   layers_set_threads(T)           threads for the kernels (OpenMP; OpenBLAS is set to 1 thread
  *                                   and called from each of ours); results are
  *                                   bit-identical for a given T (static partitions, partial
@@ -98,6 +102,7 @@ const char *layers_conv_name(int mode);
 int layers_conv_parse(const char *name);
 
 size_t conv3x3_col_size(int C, int H, int W, int K);
+void layers_conv_plan(char *buf, size_t n, int C, int H, int W, int K, int has_din);
 /* out (N,K,H,W), in (N,C,H,W), w (K,C,3,3), b (K), col scratch ncol * conv3x3_col_size() */
 void conv3x3_forward(float *out, const float *in, const float *w, const float *b, float *col,
                      int ncol, int N, int C, int H, int W, int K, int relu);
