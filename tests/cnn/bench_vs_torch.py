@@ -13,7 +13,7 @@ the fraction of the 1024^3 sgemm peak platbench measured in the same run, and pe
 (the child's maxrss), and the median time of the validation pass (45 images, forward +
 loss, after each step); then the time ratios platbench / PyTorch of both. Without python3-torch the
 PyTorch half is skipped with a message. Not a ctest test (minutes at batch 288).
---conv sets PLATBENCH_CONV for platbench-cnn (auto, im2col, direct, naive).
+--conv sets PLATBENCH_CONV for platbench-cnn (auto, im2col, direct, winograd, winograd4, naive).
 """
 import os
 import re
