@@ -137,9 +137,11 @@ int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, 
             cpu_timed > 0 ? (f_train * batch + f_fwd * BENCH_EVAL_IMAGES) * steps / cpu_timed / 1e9
                           : 0.0);
     fprintf(out, "peak memory      %.1f MB (maxrss)\n", ru.ru_maxrss / 1024.0);
-    fprintf(out, "per layer        ms per training step (mean of %d), GFLOP/s:\n", steps);
-    fprintf(out, "  %-9s %-14s %9s %8s %9s %8s %6s\n", "layer", "shape", "fwd ms", "GFLOP/s",
-            "bwd ms", "GFLOP/s", "share");
+    fprintf(out, "per layer        ms per training step (mean of %d), GFLOP/s of direct-convolution "
+                 "FLOPs (2 x MACs, whatever the kernel); kernels forward/weight grad/input grad:\n",
+            steps);
+    fprintf(out, "  %-9s %-14s %9s %8s %9s %8s %6s  %s\n", "layer", "shape", "fwd ms", "GFLOP/s",
+            "bwd ms", "GFLOP/s", "share", "kernels");
     double t_layers = 0;
     for (int i = 0; i < m->n_layers; i++) t_layers += m->t_fwd[i] + m->t_bwd[i];
     for (int i = 0; i < m->n_layers; i++) {
@@ -147,17 +149,29 @@ int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, 
         double lf, lb, tf = m->t_fwd[i] / steps, tb = m->t_bwd[i] / steps;
         char shape[32];
         model_layer_flops(m, i, &lf, &lb);
+        char kern[64] = "";
         snprintf(shape, sizeof shape, "%d>%d@%dx%d", l->in_c, l->out_c, l->out_h, l->out_w);
-        fprintf(out, "  %-9s %-14s %9.1f %8.1f %9.1f %8.1f %5.1f%%\n", l->name, shape, tf * 1e3,
-                tf > 0 && lf > 0 ? lf * batch / tf / 1e9 : 0.0, tb * 1e3,
+        if (l->kind == LAYER_CONV) {
+            layers_conv_plan(kern, sizeof kern, l->in_c, l->in_h, l->in_w, l->out_c, i > 0);
+            if (i + 1 < m->n_layers && m->layers[i + 1].kind == LAYER_MAXPOOL)
+                strncat(kern, " + pool", sizeof kern - strlen(kern) - 1);
+        } else if (l->kind == LAYER_MAXPOOL && i > 0 && m->layers[i - 1].kind == LAYER_CONV) {
+            snprintf(kern, sizeof kern, "fused into %s", m->layers[i - 1].name);
+        }
+        fprintf(out, "  %-9s %-14s %9.1f %8.1f %9.1f %8.1f %5.1f%%  %s\n", l->name, shape,
+                tf * 1e3, tf > 0 && lf > 0 ? lf * batch / tf / 1e9 : 0.0, tb * 1e3,
                 tb > 0 && lb > 0 ? lb * batch / tb / 1e9 : 0.0,
-                t_layers > 0 ? 100.0 * (m->t_fwd[i] + m->t_bwd[i]) / t_layers : 0.0);
+                t_layers > 0 ? 100.0 * (m->t_fwd[i] + m->t_bwd[i]) / t_layers : 0.0, kern);
     }
     const char *ct = getenv("OPENBLAS_CORETYPE");
     const int isa = conv_direct_isa(0);
     fprintf(out, "kernels          conv %s (direct: %s); OpenBLAS core %s (OPENBLAS_CORETYPE %s)\n",
             layers_conv_name(layers_conv()), isa == 3 ? "AVX-512" : isa == 2 ? "AVX2" : "none",
             openblas_get_corename(), ct && *ct ? ct : "unset");
+    fprintf(out, "work split       each conv: the batch in %d contiguous blocks of images, one per "
+                 "thread (private scratch, single-threaded OpenBLAS; weight gradients summed in "
+                 "thread order); dense: blocks of outputs/inputs; pooling: blocks of planes\n",
+            layers_threads());
     rc = 0;
 cleanup:
     adam_free(&opt);

@@ -3,6 +3,7 @@
 
 #include "cnn/conv_direct.h"
 #include "cnn/conv_winograd.h"
+#include "cnn/conv_wino4.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -26,7 +27,8 @@ static int g_blas512 = -1; /* OpenBLAS runs AVX-512 sgemm kernels (-1: not asked
 static int g_conv = LAYERS_CONV_AUTO;
 static int g_conv_env_read = 0;
 
-static const char *const conv_names[] = {"auto", "im2col", "direct", "naive", "winograd"};
+static const char *const conv_names[] = {"auto",     "im2col",   "direct",
+                                          "naive",    "winograd", "winograd4"};
 
 const char *layers_conv_name(int mode)
 {
@@ -43,7 +45,7 @@ int layers_conv_parse(const char *name)
 
 void layers_set_conv(int mode)
 {
-    g_conv = mode >= 0 && mode <= LAYERS_CONV_WINOGRAD ? mode : LAYERS_CONV_AUTO;
+    g_conv = mode >= 0 && mode <= LAYERS_CONV_WINOGRAD4 ? mode : LAYERS_CONV_AUTO;
     g_conv_env_read = 1;
 }
 
@@ -57,7 +59,7 @@ int layers_conv(void)
             if (m < 0)
                 fprintf(stderr,
                         "platbench: PLATBENCH_CONV=%s is not a conv kernel (expected auto, "
-                        "im2col, direct, winograd or naive); using auto\n",
+                        "im2col, direct, winograd, winograd4 or naive); using auto\n",
                         e);
             else g_conv = m;
         }
@@ -176,17 +178,70 @@ static int direct_for(int C, int K, int H, int W, int wgrad)
 #ifndef CONV_WINO_DW_MIN_C
 #define CONV_WINO_DW_MIN_C 16
 #endif
+/* F(4x4,3x3) (conv_wino4.c) in "auto" wherever it applies (H and W multiples of 4) and
+ * the layer takes Winograd (wino_for), and also for the forward pass from 32 input and
+ * output channels on any size: it measured faster than F(2x2,3x3), the direct kernel
+ * and im2col on each of these (tests/cnn/bench_conv, 1 thread, batch 16, GFLOP per
+ * CPU-second on a busy machine, forward / backward, F(2x2) -> F(4x4)):
+ *   16->32@112: - / 106-111 -> 123-136     32->32@112: 109-116 -> 164-169 / 112-123 -> 151-155
+ *   32->64@56: 103-134 -> 150-155 / 115-135 -> 154-160
+ *   64->64@56: 158-163 -> 189-195 / 135-144 -> 160-189
+ *   64->128@28: 138-140 -> 171-173 / 130-132 -> 170-185
+ *   128->128@28: 143-147 -> 168-171 / 135-142 -> 173-185
+ *   16->16@224, the weight gradient alone (input gradient direct): 76-83 -> 86-95
+ * (the forward pass of 16->32@112 and 16->16@224 stays direct: 134 and 110 against
+ * F(4x4)'s 109-119 and 96-103). */
+#ifndef CONV_WINO4_FWD_MIN_C
+#define CONV_WINO4_FWD_MIN_C 32
+#endif
+#ifndef CONV_WINO4_DW_MIN_C
+#define CONV_WINO4_DW_MIN_C 16
+#endif
+static int wino4_for(int C, int K, int H, int W, int pass)
+{
+    if (!conv_wino4_usable(H, W)) return 0;
+    if (pass == 0) return C >= CONV_WINO4_FWD_MIN_C && K >= CONV_WINO4_FWD_MIN_C;
+    if (pass == 2) return C >= CONV_WINO4_DW_MIN_C && K >= CONV_WINO4_DW_MIN_C;
+    return 1;
+}
+
+/* 0: no Winograd for this layer and pass, 2: F(2x2,3x3), 4: F(4x4,3x3) */
 static int wino_for(int C, int K, int H, int W, int pass)
 {
     const int m = layers_conv();
     if (!conv_wino_usable(H, W)) return 0;
-    if (m == LAYERS_CONV_WINOGRAD) return 1;
+    if (m == LAYERS_CONV_WINOGRAD) return 2;
+    if (m == LAYERS_CONV_WINOGRAD4) return conv_wino4_usable(H, W) ? 4 : 2;
     if (m != LAYERS_CONV_AUTO) return 0;
+    int use;
+    if (pass == 0 && wino4_for(C, K, H, W, 0)) return 4;
     if (pass == 0)
-        return C >= CONV_WINO_FWD_MIN_C && K >= CONV_WINO_FWD_MIN_C &&
-               (long)H * W <= CONV_WINO_FWD_MAX_HW;
-    if (pass == 2) return C >= CONV_WINO_DW_MIN_C && K >= CONV_WINO_DW_MIN_C;
-    return C >= CONV_WINO_BWD_MIN_C && K >= CONV_WINO_BWD_MIN_K;
+        use = C >= CONV_WINO_FWD_MIN_C && K >= CONV_WINO_FWD_MIN_C &&
+              (long)H * W <= CONV_WINO_FWD_MAX_HW;
+    else if (pass == 2) use = C >= CONV_WINO_DW_MIN_C && K >= CONV_WINO_DW_MIN_C;
+    else use = C >= CONV_WINO_BWD_MIN_C && K >= CONV_WINO_BWD_MIN_K;
+    return !use ? 0 : wino4_for(C, K, H, W, pass) ? 4 : 2;
+}
+
+/* the Winograd variant v (2 or 4) of the weight transform, forward and backward */
+static void wino_weights(int v, float *U, const float *w, int C, int K)
+{
+    if (v == 4) conv_wino4_weights(U, w, C, K);
+    else conv_wino_weights(U, w, C, K);
+}
+
+static void wino_forward(int v, float *out, const float *in, const float *b, float *buf, int N,
+                         int C, int H, int W, int K, int relu)
+{
+    if (v == 4) conv_wino4_forward(out, in, b, buf, N, C, H, W, K, relu);
+    else conv_wino_forward(out, in, b, buf, N, C, H, W, K, relu);
+}
+
+static void wino_backward(int v, float *din, float *dw, const float *dout, const float *in,
+                          float *buf, int N, int C, int H, int W, int K)
+{
+    if (v == 4) conv_wino4_backward(din, dw, dout, in, buf, N, C, H, W, K);
+    else conv_wino_backward(din, dw, dout, in, buf, N, C, H, W, K);
 }
 
 /* One thread's slice: a work area (a strip's im2col matrix of the input (9C x strip) or of
@@ -197,13 +252,34 @@ static size_t work_size(int C, int H, int W, int K)
 {
     size_t m = (size_t)(C > K ? C : K), a = m * 9 * strip_rows(H, W) * W,
            d = conv_direct_scratch(C, H, W, K),
-           wg = conv_wino_usable(H, W) ? conv_wino_scratch(C, H, W, K) : 0;
+           wg = conv_wino_usable(H, W) ? conv_wino_scratch(C, H, W, K) : 0,
+           w4 = conv_wino4_usable(H, W) ? conv_wino4_scratch(C, H, W, K) : 0;
+    if (w4 > wg) wg = w4;
     return a > d ? (a > wg ? a : wg) : (d > wg ? d : wg);
+}
+
+/* The fused conv + max-pool passes (conv3x3_pool_forward/backward) work on chunks of
+ * images whose conv output (or output gradient) and input gradient fit a per-thread buffer
+ * of about CONV_CHUNK floats each (4 MB: L2/L3-sized, the full tensors are never stored). */
+#ifndef CONV_CHUNK
+#define CONV_CHUNK (1 << 20)
+#endif
+static int chunk_images(int C, int H, int W, int K)
+{
+    const size_t per = (size_t)(C > K ? C : K) * H * W, n = CONV_CHUNK / (per ? per : 1);
+    return n < 1 ? 1 : n > 4096 ? 4096 : (int)n;
+}
+
+/* a slice: the work area, private dw and db, the flipped or packed weights of the input
+ * gradient (backward) or the packed weights (forward), then two chunk buffers */
+static size_t chunk_floats(int C, int H, int W, int K)
+{
+    return (size_t)chunk_images(C, H, W, K) * (C > K ? C : K) * H * W;
 }
 
 size_t conv3x3_col_size(int C, int H, int W, int K)
 {
-    return work_size(C, H, W, K) + 3 * (size_t)K * C * 9 + (size_t)K;
+    return work_size(C, H, W, K) + 3 * (size_t)K * C * 9 + (size_t)K + 2 * chunk_floats(C, H, W, K);
 }
 
 /* col (C*9, (y1-y0)*W): row (c, ky, kx) holds in[c][y+ky-1][x+kx-1] (0 outside the image)
@@ -241,12 +317,98 @@ static int conv_threads(int N, int ncol)
     return t < N ? t : N;
 }
 
+/* which kernel each pass of a layer takes (layers_conv(), the shape): decided once per call */
+typedef struct conv_plan {
+    int wino;       /* forward: 0, 2 or 4 (Winograd variant) */
+    int direct;     /* forward: the direct kernel */
+    int wino_bwd;   /* both gradients by Winograd: 0, 2 or 4 */
+    int wino_dw;    /* the weight gradient by Winograd (= wino_bwd if set): 0, 2 or 4 */
+    int direct_dw;  /* the weight gradient by the direct kernel */
+    int direct_din; /* the input gradient by the direct kernel */
+} conv_plan;
+
+static conv_plan plan_for(int C, int H, int W, int K)
+{
+    conv_plan p;
+    p.wino = wino_for(C, K, H, W, 0);
+    p.direct = !p.wino && direct_for(C, K, H, W, 0);
+    p.wino_bwd = wino_for(C, K, H, W, 1);
+    p.wino_dw = p.wino_bwd ? p.wino_bwd : wino_for(C, K, H, W, 2);
+    p.direct_dw = !p.wino_dw && direct_for(C, K, H, W, 1);
+    p.direct_din = !p.wino_bwd && direct_for(K, C, H, W, 0);
+    return p;
+}
+
+static const char *plan_name(int wino, int direct)
+{
+    return wino == 4 ? "wino4" : wino == 2 ? "wino2" : direct ? "direct" : "im2col";
+}
+
+void layers_conv_plan(char *buf, size_t n, int C, int H, int W, int K, int has_din)
+{
+    const conv_plan p = plan_for(C, H, W, K);
+    if (layers_conv() == LAYERS_CONV_NAIVE) {
+        snprintf(buf, n, "naive");
+        return;
+    }
+    if (!has_din)
+        snprintf(buf, n, "%s/%s/-", plan_name(p.wino, p.direct), plan_name(p.wino_dw, p.direct_dw));
+    else
+        snprintf(buf, n, "%s/%s/%s", plan_name(p.wino, p.direct), plan_name(p.wino_dw, p.direct_dw),
+                 plan_name(p.wino_bwd, p.direct_din));
+}
+
+/* one thread's forward pass over N images (out, in at their first image); c: its slice,
+ * whose weights part conv_fwd_prepare() filled */
+static void conv_fwd_prepare(const conv_plan *p, float *c, size_t work, const float *w, int C,
+                             int K)
+{
+    if (p->wino) wino_weights(p->wino, c, w, C, K);
+    else if (p->direct) conv_direct_pack(c + work + 2 * (size_t)K * C * 9 + K, w, C, K, 0);
+}
+
+static void conv_fwd_range(const conv_plan *p, float *out, const float *in, const float *w,
+                           const float *b, float *c, size_t work, int N, int C, int H, int W,
+                           int K, int relu)
+{
+    const int HW = H * W, CK = C * 9, R = strip_rows(H, W);
+    const float *wp = c + work + 2 * (size_t)K * CK + K;
+    if (p->wino) {
+        wino_forward(p->wino, out, in, b, c, N, C, H, W, K, relu);
+        return;
+    }
+    for (int n = 0; n < N; n++) {
+        float *o = out + (size_t)n * K * HW;
+        if (p->direct) {
+            conv_direct_image(o, in + (size_t)n * C * HW, wp, b, c, C, H, W, K, relu);
+            continue;
+        }
+        for (int y0 = 0; y0 < H; y0 += R) {
+            const int y1 = y0 + R < H ? y0 + R : H, SW = (y1 - y0) * W;
+            im2col3x3(c, in + (size_t)n * C * HW, C, H, W, y0, y1);
+            /* o[:, strip] (K,SW) = w (K,CK) . col (CK,SW) */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, SW, CK, 1.0f, w, CK, c, SW,
+                        0.0f, o + (size_t)y0 * W, HW);
+        }
+        for (int k = 0; k < K; k++) { /* bias (+ ReLU) in one pass */
+            float *ok = o + (size_t)k * HW, bk = b[k];
+            if (relu)
+                for (int i = 0; i < HW; i++) {
+                    float v = ok[i] + bk;
+                    ok[i] = v > 0.0f ? v : 0.0f;
+                }
+            else
+                for (int i = 0; i < HW; i++) ok[i] += bk;
+        }
+    }
+}
+
 void conv3x3_forward(float *out, const float *in, const float *w, const float *b, float *col,
                      int ncol, int N, int C, int H, int W, int K, int relu)
 {
-    const int HW = H * W, CK = C * 9, T = conv_threads(N, ncol), R = strip_rows(H, W);
+    const int HW = H * W, T = conv_threads(N, ncol);
     const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K);
-    const int wino = wino_for(C, K, H, W, 0), direct = !wino && direct_for(C, K, H, W, 0);
+    const conv_plan p = plan_for(C, H, W, K);
     if (N <= 0) return;
     if (layers_conv() == LAYERS_CONV_NAIVE) {
         conv3x3_forward_naive(out, in, w, b, N, C, H, W, K, relu);
@@ -259,39 +421,10 @@ void conv3x3_forward(float *out, const float *in, const float *w, const float *b
         t = omp_get_thread_num();
 #endif
         float *c = col + (size_t)t * slice;
-        float *wp = c + work + 2 * (size_t)K * CK + K;
         const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
-        if (wino) {
-            conv_wino_weights(c, w, C, K);
-            conv_wino_forward(out + (size_t)n0 * K * HW, in + (size_t)n0 * C * HW, b, c, n1 - n0,
-                              C, H, W, K, relu);
-        } else {
-            if (direct) conv_direct_pack(wp, w, C, K, 0);
-            for (int n = n0; n < n1; n++) {
-                float *o = out + (size_t)n * K * HW;
-                if (direct) {
-                    conv_direct_image(o, in + (size_t)n * C * HW, wp, b, c, C, H, W, K, relu);
-                    continue;
-                }
-                for (int y0 = 0; y0 < H; y0 += R) {
-                    const int y1 = y0 + R < H ? y0 + R : H, SW = (y1 - y0) * W;
-                    im2col3x3(c, in + (size_t)n * C * HW, C, H, W, y0, y1);
-                    /* o[:, strip] (K,SW) = w (K,CK) . col (CK,SW) */
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, SW, CK, 1.0f, w, CK, c,
-                                SW, 0.0f, o + (size_t)y0 * W, HW);
-                }
-                for (int k = 0; k < K; k++) { /* bias (+ ReLU) in one pass */
-                    float *ok = o + (size_t)k * HW, bk = b[k];
-                    if (relu)
-                        for (int i = 0; i < HW; i++) {
-                            float v = ok[i] + bk;
-                            ok[i] = v > 0.0f ? v : 0.0f;
-                        }
-                    else
-                        for (int i = 0; i < HW; i++) ok[i] += bk;
-                }
-            }
-        }
+        conv_fwd_prepare(&p, c, work, w, C, K);
+        conv_fwd_range(&p, out + (size_t)n0 * K * HW, in + (size_t)n0 * C * HW, w, b, c, work,
+                       n1 - n0, C, H, W, K, relu);
     }
 }
 
@@ -310,17 +443,84 @@ static float sum_floats(const float *v, int n)
     return acc[0];
 }
 
+/* one thread's backward pass: the weights of the input gradient (flipped for im2col, packed
+ * for the direct kernel, transformed for Winograd) into its slice, once per call */
+static void conv_bwd_prepare(const conv_plan *p, float *c, size_t work, const float *w, int has_din,
+                             int C, int K)
+{
+    float *wt = c + work + (size_t)K * C * 9 + K;
+    if (!has_din) return;
+    if (p->wino_bwd) wino_weights(p->wino_bwd, c, w, C, K);
+    else if (p->direct_din) conv_direct_pack(wt, w, C, K, 1);
+    else /* the transposed (K<->C), flipped weights: wt[c][k][2-ky][2-kx] = w[k][c][ky][kx] */
+        for (int k = 0; k < K; k++)
+            for (int cc = 0; cc < C; cc++)
+                for (int q = 0; q < 9; q++)
+                    wt[((size_t)cc * K + k) * 9 + (8 - q)] = w[((size_t)k * C + cc) * 9 + q];
+}
+
+/* N images (din, dout, in at their first image): the weight and bias gradients added into
+ * the slice's private sums, din (or NULL) overwritten */
+static void conv_bwd_range(const conv_plan *p, float *din, const float *dout, const float *in,
+                           float *c, size_t work, int N, int C, int H, int W, int K)
+{
+    const int HW = H * W, CK = C * 9, R = strip_rows(H, W);
+    float *pdw = c + work, *pdb = pdw + (size_t)K * CK, *wt = pdb + K;
+    if (p->wino_dw)
+        wino_backward(p->wino_dw, p->wino_bwd ? din : NULL, pdw, dout, in, c, N, C, H, W, K);
+    for (int n = 0; n < N; n++) {
+        const float *g = dout + (size_t)n * K * HW;
+        for (int k = 0; k < K; k++) pdb[k] += sum_floats(g + (size_t)k * HW, HW);
+        if (p->wino_bwd) continue;
+        if (p->direct_dw) conv_direct_dw_image(pdw, g, in + (size_t)n * C * HW, c, C, H, W, K);
+        if (din && p->direct_din)
+            conv_direct_image(din + (size_t)n * C * HW, g, wt, NULL, c, K, H, W, C, 0);
+        if ((p->direct_dw || p->wino_dw) && (!din || p->direct_din)) continue;
+        for (int y0 = 0; y0 < H; y0 += R) {
+            const int y1 = y0 + R < H ? y0 + R : H, SW = (y1 - y0) * W;
+            if (!p->direct_dw && !p->wino_dw) {
+                im2col3x3(c, in + (size_t)n * C * HW, C, H, W, y0, y1);
+                /* dw (K,CK) += g[:, strip] (K,SW) . col^T (SW,CK) */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, CK, SW, 1.0f,
+                            g + (size_t)y0 * W, HW, c, SW, 1.0f, pdw, CK);
+            }
+            if (din && !p->direct_din) {
+                /* The input gradient is a 3x3 SAME convolution of the output gradient with
+                 * the flipped weights: din[:, strip] (C,SW) = wt (C,9K) . im2col(g) (9K,SW),
+                 * written straight into din (no col2im scatter) */
+                im2col3x3(c, g, K, H, W, y0, y1);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, SW, K * 9, 1.0f, wt,
+                            K * 9, c, SW, 0.0f, din + (size_t)n * C * HW + (size_t)y0 * W, HW);
+            }
+        }
+    }
+}
+
+/* dw, db = the threads' partial sums added in thread order: deterministic for a given T */
+static void conv_reduce(float *dw, float *db, const float *col, size_t slice, size_t work, int T,
+                        int C, int K)
+{
+    const size_t KC9 = (size_t)K * C * 9;
+    for (int t = 0; t < T; t++) {
+        const float *pdw = col + (size_t)t * slice + work, *pdb = pdw + KC9;
+        if (t == 0) {
+            memcpy(dw, pdw, sizeof(float) * KC9);
+            memcpy(db, pdb, sizeof(float) * K);
+        } else {
+            for (size_t i = 0; i < KC9; i++) dw[i] += pdw[i];
+            for (int k = 0; k < K; k++) db[k] += pdb[k];
+        }
+    }
+}
+
 void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const float *in,
                       const float *w, float *col, int ncol, int N, int C, int H, int W, int K)
 {
-    const int HW = H * W, CK = C * 9, T = conv_threads(N, ncol), R = strip_rows(H, W);
+    const int HW = H * W, T = conv_threads(N, ncol);
     const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K);
-    /* wino: both gradients by Winograd (sharing its transforms); wino_dw: at least dw */
-    const int wino = wino_for(C, K, H, W, 1), wino_dw = wino || wino_for(C, K, H, W, 2),
-              direct_dw = !wino_dw && direct_for(C, K, H, W, 1),
-              direct_din = !wino && direct_for(K, C, H, W, 0);
+    const conv_plan p = plan_for(C, H, W, K);
     if (N <= 0) {
-        memset(dw, 0, sizeof(float) * K * CK);
+        memset(dw, 0, sizeof(float) * K * C * 9);
         memset(db, 0, sizeof(float) * K);
         return;
     }
@@ -334,61 +534,14 @@ void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const
 #ifdef _OPENMP
         t = omp_get_thread_num();
 #endif
-        float *c = col + (size_t)t * slice, *pdw = c + work, *pdb = pdw + (size_t)K * CK,
-              *wt = pdb + K;
-        memset(pdw, 0, sizeof(float) * ((size_t)K * CK + K));
+        float *c = col + (size_t)t * slice;
         const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
-        if (wino_dw) {
-            if (wino && din) conv_wino_weights(c, w, C, K);
-            conv_wino_backward(wino && din ? din + (size_t)n0 * C * HW : NULL, pdw,
-                               dout + (size_t)n0 * K * HW, in + (size_t)n0 * C * HW, c, n1 - n0, C,
-                               H, W, K);
-        }
-        /* The input gradient is a 3x3 SAME convolution of the output gradient with the
-         * weights transposed (K<->C) and flipped: wt[c][k][2-ky][2-kx] = w[k][c][ky][kx].
-         * Computing it as im2col + GEMM writes din directly, with no col2im scatter. */
-        if (din && direct_din) conv_direct_pack(wt, w, C, K, 1);
-        else if (din && !wino)
-            for (int k = 0; k < K; k++)
-                for (int cc = 0; cc < C; cc++)
-                    for (int q = 0; q < 9; q++)
-                        wt[((size_t)cc * K + k) * 9 + (8 - q)] = w[((size_t)k * C + cc) * 9 + q];
-        for (int n = n0; n < n1; n++) {
-            const float *g = dout + (size_t)n * K * HW;
-            for (int k = 0; k < K; k++) pdb[k] += sum_floats(g + (size_t)k * HW, HW);
-            if (wino) continue;
-            if (direct_dw) conv_direct_dw_image(pdw, g, in + (size_t)n * C * HW, c, C, H, W, K);
-            if (din && direct_din)
-                conv_direct_image(din + (size_t)n * C * HW, g, wt, NULL, c, K, H, W, C, 0);
-            if ((direct_dw || wino_dw) && (!din || direct_din)) continue;
-            for (int y0 = 0; y0 < H; y0 += R) {
-                const int y1 = y0 + R < H ? y0 + R : H, SW = (y1 - y0) * W;
-                if (!direct_dw && !wino_dw) {
-                    im2col3x3(c, in + (size_t)n * C * HW, C, H, W, y0, y1);
-                    /* dw (K,CK) += g[:, strip] (K,SW) . col^T (SW,CK) */
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, CK, SW, 1.0f,
-                                g + (size_t)y0 * W, HW, c, SW, 1.0f, pdw, CK);
-                }
-                if (din && !direct_din) {
-                    /* din[:, strip] (C,SW) = wt (C,9K) . im2col(g) (9K,SW) */
-                    im2col3x3(c, g, K, H, W, y0, y1);
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, SW, K * 9, 1.0f, wt,
-                                K * 9, c, SW, 0.0f, din + (size_t)n * C * HW + (size_t)y0 * W, HW);
-                }
-            }
-        }
+        memset(c + work, 0, sizeof(float) * ((size_t)K * C * 9 + K));
+        conv_bwd_prepare(&p, c, work, w, din != NULL, C, K);
+        conv_bwd_range(&p, din ? din + (size_t)n0 * C * HW : NULL, dout + (size_t)n0 * K * HW,
+                       in + (size_t)n0 * C * HW, c, work, n1 - n0, C, H, W, K);
     }
-    /* partial sums in thread order: deterministic for a given thread count */
-    for (int t = 0; t < T; t++) {
-        const float *pdw = col + (size_t)t * slice + work, *pdb = pdw + (size_t)K * CK;
-        if (t == 0) {
-            memcpy(dw, pdw, sizeof(float) * K * CK);
-            memcpy(db, pdb, sizeof(float) * K);
-        } else {
-            for (size_t i = 0; i < (size_t)K * CK; i++) dw[i] += pdw[i];
-            for (int k = 0; k < K; k++) db[k] += pdb[k];
-        }
-    }
+    conv_reduce(dw, db, col, slice, work, T, C, K);
 }
 
 void conv3x3_forward_naive(float *out, const float *in, const float *w, const float *b, int N,
@@ -499,37 +652,41 @@ static inline void pool_fwd8(float *d, unsigned char *a, const float *r0, const 
 }
 #endif
 
+/* one plane (H x W) into d (H/2 x W/2) and, if ar, its arg bytes */
+static void pool_fwd_plane(float *d, unsigned char *ar, const float *s, int H, int W)
+{
+    const int Wo = W / 2;
+    for (int y = 0; y < H / 2; y++) {
+        const float *r0 = s + (size_t)(2 * y) * W, *r1 = r0 + W;
+        if (!ar) {
+            for (int x = 0; x < Wo; x++) {
+                float m = r0[2 * x];
+                if (r0[2 * x + 1] > m) m = r0[2 * x + 1];
+                if (r1[2 * x] > m) m = r1[2 * x];
+                if (r1[2 * x + 1] > m) m = r1[2 * x + 1];
+                d[(size_t)y * Wo + x] = m;
+            }
+            continue;
+        }
+        int x = 0;
+#if defined(__AVX2__)
+        for (; x + 8 <= Wo; x += 8)
+            pool_fwd8(d + (size_t)y * Wo + x, ar + (size_t)y * Wo + x, r0 + 2 * x, r1 + 2 * x);
+#endif
+        for (; x < Wo; x++)
+            ar[(size_t)y * Wo + x] = window_arg(r0[2 * x], r0[2 * x + 1], r1[2 * x],
+                                                r1[2 * x + 1], &d[(size_t)y * Wo + x]);
+    }
+}
+
 void maxpool2x2_forward(float *out, unsigned char *arg, const float *in, int N, int C, int H,
                         int W)
 {
     const int Ho = H / 2, Wo = W / 2;
 #pragma omp parallel for schedule(static) num_threads(g_threads) if ((long)N * C * H * W >= 65536)
-    for (long p = 0; p < (long)N * C; p++) {
-        const float *s = in + (size_t)p * H * W;
-        float *d = out + (size_t)p * Ho * Wo;
-        unsigned char *ar = arg ? arg + (size_t)p * Ho * Wo : NULL;
-        for (int y = 0; y < Ho; y++) {
-            const float *r0 = s + (size_t)(2 * y) * W, *r1 = r0 + W;
-            if (!ar) {
-                for (int x = 0; x < Wo; x++) {
-                    float m = r0[2 * x];
-                    if (r0[2 * x + 1] > m) m = r0[2 * x + 1];
-                    if (r1[2 * x] > m) m = r1[2 * x];
-                    if (r1[2 * x + 1] > m) m = r1[2 * x + 1];
-                    d[(size_t)y * Wo + x] = m;
-                }
-                continue;
-            }
-            int x = 0;
-#if defined(__AVX2__)
-            for (; x + 8 <= Wo; x += 8)
-                pool_fwd8(d + (size_t)y * Wo + x, ar + (size_t)y * Wo + x, r0 + 2 * x, r1 + 2 * x);
-#endif
-            for (; x < Wo; x++)
-                ar[(size_t)y * Wo + x] = window_arg(r0[2 * x], r0[2 * x + 1], r1[2 * x],
-                                                    r1[2 * x + 1], &d[(size_t)y * Wo + x]);
-        }
-    }
+    for (long p = 0; p < (long)N * C; p++)
+        pool_fwd_plane(out + (size_t)p * Ho * Wo, arg ? arg + (size_t)p * Ho * Wo : NULL,
+                       in + (size_t)p * H * W, H, W);
 }
 
 #if defined(__AVX2__)
@@ -569,50 +726,142 @@ static inline void pool_back8(float *d0, float *d1, const float *g, const unsign
 }
 #endif
 
+/* one plane: d (H x W) from the gradient g (H/2 x W/2) of the pooled plane; s: the forward
+ * input (if ar is NULL); nt: streaming stores (32-byte aligned rows, W % 8 == 0) */
+static void pool_bwd_plane(float *d, const float *g, const float *s, const unsigned char *ar,
+                           int H, int W, int relu, int nt)
+{
+    const int Wo = W / 2;
+    (void)nt;
+    /* one pass writing every element of din: each 2x2 window gets its gradient at its
+     * first maximum (the forward pass's arg, or found again in `in`), zeros elsewhere */
+    for (int y = 0; y < H / 2; y++) {
+        float *d0 = d + (size_t)(2 * y) * W, *d1 = d0 + W;
+        const float *gy = g + (size_t)y * Wo;
+        const unsigned char *ay = ar ? ar + (size_t)y * Wo : NULL;
+        const float *s0 = s ? s + (size_t)(2 * y) * W : NULL, *s1 = s0 ? s0 + W : NULL;
+        int x = 0;
+#if defined(__AVX2__)
+        if (ay)
+            for (; x + 8 <= Wo; x += 8) pool_back8(d0 + 2 * x, d1 + 2 * x, gy + x, ay + x, relu, nt);
+#endif
+        for (; x < Wo; x++) {
+            float m;
+            const unsigned char a =
+                ay ? ay[x] : window_arg(s0[2 * x], s0[2 * x + 1], s1[2 * x], s1[2 * x + 1], &m);
+            const int best = a & 3;
+            const float gv = relu && a >= 4 ? 0.0f : gy[x];
+            d0[2 * x] = best == 0 ? gv : 0.0f;
+            d0[2 * x + 1] = best == 1 ? gv : 0.0f;
+            d1[2 * x] = best == 2 ? gv : 0.0f;
+            d1[2 * x + 1] = best == 3 ? gv : 0.0f;
+        }
+        if (W % 2) d0[W - 1] = d1[W - 1] = 0.0f; /* the column the floor drops */
+    }
+    if (H % 2) memset(d + (size_t)(H - 1) * W, 0, sizeof(float) * W); /* likewise the row */
+}
+
 void maxpool2x2_backward(float *din, const float *dout, const float *in, const unsigned char *arg,
                          int N, int C, int H, int W, int relu)
 {
     const int Ho = H / 2, Wo = W / 2;
+    int nt = 0;
 #if defined(__AVX2__)
-    int nt = 1; /* streaming stores need every row 32-byte aligned */
-    if (((uintptr_t)din % 32) || W % 8) nt = 0;
+    nt = ((uintptr_t)din % 32) == 0 && W % 8 == 0; /* streaming stores: aligned rows */
 #endif
 #pragma omp parallel for schedule(static) num_threads(g_threads) if ((long)N * C * H * W >= 65536)
-    for (long p = 0; p < (long)N * C; p++) {
-        const float *s = in ? in + (size_t)p * H * W : NULL;
-        const float *g = dout + (size_t)p * Ho * Wo;
-        const unsigned char *ar = arg ? arg + (size_t)p * Ho * Wo : NULL;
-        float *d = din + (size_t)p * H * W;
-        /* one pass writing every element of din: each 2x2 window gets its gradient at its
-         * first maximum (the forward pass's arg, or found again in `in`), zeros elsewhere */
-        for (int y = 0; y < Ho; y++) {
-            float *d0 = d + (size_t)(2 * y) * W, *d1 = d0 + W;
-            const float *gy = g + (size_t)y * Wo;
-            const unsigned char *ay = ar ? ar + (size_t)y * Wo : NULL;
-            const float *s0 = s ? s + (size_t)(2 * y) * W : NULL, *s1 = s0 ? s0 + W : NULL;
-            int x = 0;
-#if defined(__AVX2__)
-            if (ay)
-                for (; x + 8 <= Wo; x += 8) pool_back8(d0 + 2 * x, d1 + 2 * x, gy + x, ay + x, relu, nt);
-#endif
-            for (; x < Wo; x++) {
-                float m;
-                const unsigned char a =
-                    ay ? ay[x] : window_arg(s0[2 * x], s0[2 * x + 1], s1[2 * x], s1[2 * x + 1], &m);
-                const int best = a & 3;
-                const float gv = relu && a >= 4 ? 0.0f : gy[x];
-                d0[2 * x] = best == 0 ? gv : 0.0f;
-                d0[2 * x + 1] = best == 1 ? gv : 0.0f;
-                d1[2 * x] = best == 2 ? gv : 0.0f;
-                d1[2 * x + 1] = best == 3 ? gv : 0.0f;
-            }
-            if (W % 2) d0[W - 1] = d1[W - 1] = 0.0f; /* the column the floor drops */
-        }
-        if (H % 2) memset(d + (size_t)(H - 1) * W, 0, sizeof(float) * W); /* likewise the row */
-    }
+    for (long p = 0; p < (long)N * C; p++)
+        pool_bwd_plane(din + (size_t)p * H * W, dout + (size_t)p * Ho * Wo,
+                       in ? in + (size_t)p * H * W : NULL, arg ? arg + (size_t)p * Ho * Wo : NULL,
+                       H, W, relu, nt);
 #if defined(__AVX2__)
     if (nt) _mm_sfence(); /* streaming stores visible before the next layer reads din */
 #endif
+}
+
+/* Fused conv + 2x2 max-pool: each thread takes its static block of images in chunks
+ * (chunk_images) and runs the conv kernels of conv3x3_forward/backward on a chunk into its
+ * slice's chunk buffer, then the pool on that buffer: the conv's full-size output and its
+ * gradient are never stored (the pool's arg bytes carry what the backward pass needs). */
+void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const float *w,
+                          const float *b, float *col, int ncol, int N, int C, int H, int W, int K,
+                          int relu)
+{
+    const int HW = H * W, PO = (H / 2) * (W / 2), G = chunk_images(C, H, W, K);
+    const int naive = layers_conv() == LAYERS_CONV_NAIVE, T = naive ? 1 : conv_threads(N, ncol);
+    const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K),
+                 cbuf = work + 3 * (size_t)K * C * 9 + K;
+    const conv_plan p = plan_for(C, H, W, K);
+    if (N <= 0) return;
+#pragma omp parallel num_threads(T) if (T > 1)
+    {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        float *c = col + (size_t)t * slice, *y = c + cbuf;
+        const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
+        if (!naive) conv_fwd_prepare(&p, c, work, w, C, K);
+        for (int a = n0; a < n1; a += G) {
+            const int g = a + G < n1 ? G : n1 - a;
+            if (naive) conv3x3_forward_naive(y, in + (size_t)a * C * HW, w, b, g, C, H, W, K, relu);
+            else conv_fwd_range(&p, y, in + (size_t)a * C * HW, w, b, c, work, g, C, H, W, K, relu);
+            for (long q = 0; q < (long)g * K; q++)
+                pool_fwd_plane(out + ((size_t)a * K + q) * PO, arg + ((size_t)a * K + q) * PO,
+                               y + (size_t)q * HW, H, W);
+        }
+    }
+}
+
+void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool,
+                           const unsigned char *arg, const float *in, const float *w, float *col,
+                           int ncol, int N, int C, int H, int W, int K, int relu, int din_relu)
+{
+    const int HW = H * W, PO = (H / 2) * (W / 2), G = chunk_images(C, H, W, K);
+    const int naive = layers_conv() == LAYERS_CONV_NAIVE, T = naive ? 1 : conv_threads(N, ncol);
+    const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K),
+                 cbuf = work + 3 * (size_t)K * C * 9 + K, KC9 = (size_t)K * C * 9;
+    const conv_plan p = plan_for(C, H, W, K);
+    if (N <= 0) {
+        memset(dw, 0, sizeof(float) * KC9);
+        memset(db, 0, sizeof(float) * K);
+        return;
+    }
+#pragma omp parallel num_threads(T) if (T > 1)
+    {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        float *c = col + (size_t)t * slice, *g = c + cbuf, *dx = g + chunk_floats(C, H, W, K);
+        float *pdw = c + work, *pdb = pdw + KC9;
+        const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
+        memset(pdw, 0, sizeof(float) * (KC9 + K));
+        if (!naive) conv_bwd_prepare(&p, c, work, w, din != NULL, C, K);
+        for (int a = n0; a < n1; a += G) {
+            const int n = a + G < n1 ? G : n1 - a;
+            const float *x = in + (size_t)a * C * HW;
+            for (long q = 0; q < (long)n * K; q++) /* the conv's output gradient, ReLU-masked */
+                pool_bwd_plane(g + (size_t)q * HW, dpool + ((size_t)a * K + q) * PO, NULL,
+                               arg + ((size_t)a * K + q) * PO, H, W, relu, 0);
+            if (naive) { /* the chunk's dw and db into the (unused) weight areas, then added */
+                float *ndb = pdb + K, *ndw = ndb + KC9;
+                conv3x3_backward_naive(din ? dx : NULL, ndw, ndb, g, x, w, n, C, H, W, K);
+                for (size_t i = 0; i < KC9; i++) pdw[i] += ndw[i];
+                for (int k = 0; k < K; k++) pdb[k] += ndb[k];
+            } else {
+                conv_bwd_range(&p, din ? dx : NULL, g, x, c, work, n, C, H, W, K);
+            }
+            if (!din) continue;
+            /* written after the chunk's weight gradient read x: din may be `in` itself */
+            float *d = din + (size_t)a * C * HW;
+            const size_t m = (size_t)n * C * HW;
+            if (din_relu)
+                for (size_t i = 0; i < m; i++) d[i] = x[i] > 0.0f ? dx[i] : 0.0f;
+            else memcpy(d, dx, sizeof(float) * m);
+        }
+    }
+    conv_reduce(dw, db, col, slice, work, T, C, K);
 }
 
 void maxpool2x2_forward_naive(float *out, const float *in, int N, int C, int H, int W)

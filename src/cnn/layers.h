@@ -1,6 +1,7 @@
 /* layers: the numerical kernels of the CNN, fp32, NCHW, one fast version (im2col +
  * cblas_sgemm, fused bias + ReLU; for convs with few channels a direct AVX2 kernel,
- * conv_direct.h; for convs with many channels Winograd F(2x2,3x3), conv_winograd.h) and one
+ * conv_direct.h; for convs with many channels Winograd F(2x2,3x3), conv_winograd.h, or
+ * F(4x4,3x3), conv_wino4.h) and one
  * naive reference version of each; the tests compare them and
  * check them against finite differences.
  *
@@ -18,6 +19,13 @@
  *   conv3x3_forward(out, in, w, b, col, ncol, N, C, H, W, K, relu)  3x3 SAME conv, stride 1
  *   conv3x3_backward(din, dw, db, dout, in, w, col, ncol, N, C, H, W, K)
  *   conv3x3_forward_naive / conv3x3_backward_naive                  direct loops, no scratch
+ *   conv3x3_pool_forward(out, arg, in, w, b, col, ncol, N, C, H, W, K, relu)   conv then
+ *                                  maxpool2x2_forward, fused: per thread, chunks of images
+ *                                  whose conv output fits the slice (never the whole tensor)
+ *   conv3x3_pool_backward(din, dw, db, dpool, arg, in, w, col, ncol, N, C, H, W, K, relu,
+ *                         din_relu)  maxpool2x2_backward then conv3x3_backward, fused alike;
+ *                                  din masked by the ReLU of the layer below if din_relu
+ *                                  (relu_backward fused), and may be `in` itself (in place)
  *   conv3x3_col_size(C, H, W, K)   floats of ONE thread's slice of the `col` scratch; col holds
  *                                  ncol slices and the kernels use min(threads, ncol, N) threads,
  *                                  each on a static block of images (single-threaded sgemm)
@@ -49,12 +57,20 @@
  *                                   for the rest), _IM2COL (im2col + sgemm everywhere: the
  *                                   plain fp32 path, the reference), _DIRECT (direct wherever it
  *                                   applies: output channels % 4 == 0), _WINOGRAD (Winograd
- *                                   wherever it applies: even H and W), _NAIVE (the naive
- *                                   reference, single-threaded). The first call of
- *                                   layers_conv() or layers_set_threads() reads the environment
- *                                   variable PLATBENCH_CONV=auto|im2col|direct|winograd|naive
+ *                                   F(2x2,3x3) wherever it applies: even H and W), _WINOGRAD4
+ *                                   (F(4x4,3x3), conv_wino4.h, where H and W are multiples of 4,
+ *                                   else F(2x2,3x3) where even; auto takes F(4x4,3x3) for its
+ *                                   Winograd layers with 32+ channels: wino4_for in layers.c),
+ *                                   _NAIVE (the naive reference, single-threaded). The first call
+ *                                   of layers_conv() or layers_set_threads() reads the environment
+ *                                   variable PLATBENCH_CONV=auto|im2col|direct|winograd|
+ *                                   winograd4|naive
  *                                   (an unknown value: a message on stderr, auto)
  *   layers_conv_name(mode) / layers_conv_parse(name)   mode <-> "auto", ...; parse: -1 if unknown
+ *   layers_conv_plan(buf, n, C, H, W, K, has_din)   the kernels the current mode gives a layer:
+ *                                   "forward/weight gradient/input gradient", each im2col,
+ *                                   direct, wino2 (F(2x2,3x3)) or wino4 (F(4x4,3x3)); "-": no
+ *                                   input gradient; "naive"
  *   layers_set_threads(T)           threads for the kernels (OpenMP; OpenBLAS is set to 1 thread
  *                                   and called from each of ours); results are
  *                                   bit-identical for a given T (static partitions, partial
@@ -72,19 +88,38 @@
 void layers_set_threads(int threads);
 int layers_threads(void);
 
-enum { LAYERS_CONV_AUTO, LAYERS_CONV_IM2COL, LAYERS_CONV_DIRECT, LAYERS_CONV_NAIVE, LAYERS_CONV_WINOGRAD };
+enum {
+    LAYERS_CONV_AUTO,
+    LAYERS_CONV_IM2COL,
+    LAYERS_CONV_DIRECT,
+    LAYERS_CONV_NAIVE,
+    LAYERS_CONV_WINOGRAD,
+    LAYERS_CONV_WINOGRAD4
+};
 int layers_conv(void);
 void layers_set_conv(int mode);
 const char *layers_conv_name(int mode);
 int layers_conv_parse(const char *name);
 
 size_t conv3x3_col_size(int C, int H, int W, int K);
+void layers_conv_plan(char *buf, size_t n, int C, int H, int W, int K, int has_din);
 /* out (N,K,H,W), in (N,C,H,W), w (K,C,3,3), b (K), col scratch ncol * conv3x3_col_size() */
 void conv3x3_forward(float *out, const float *in, const float *w, const float *b, float *col,
                      int ncol, int N, int C, int H, int W, int K, int relu);
 /* din (N,C,H,W) or NULL, dw (K,C,3,3), db (K), dout (N,K,H,W) (pre-activation gradient) */
 void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const float *in,
                       const float *w, float *col, int ncol, int N, int C, int H, int W, int K);
+/* conv + 2x2 max-pool fused (the conv's output is never stored): out (N,K,H/2,W/2) and arg
+ * as maxpool2x2_forward's of the conv's output */
+void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const float *w,
+                          const float *b, float *col, int ncol, int N, int C, int H, int W, int K,
+                          int relu);
+/* its backward: dpool (N,K,H/2,W/2) the pool's output gradient, arg the forward's; relu: the
+ * conv's ReLU; din (N,C,H,W) or NULL, masked by in > 0 if din_relu (in is a ReLU's output),
+ * and din may be in itself (overwritten chunk by chunk after its use) */
+void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool,
+                           const unsigned char *arg, const float *in, const float *w, float *col,
+                           int ncol, int N, int C, int H, int W, int K, int relu, int din_relu);
 void conv3x3_forward_naive(float *out, const float *in, const float *w, const float *b, int N,
                            int C, int H, int W, int K, int relu);
 void conv3x3_backward_naive(float *din, float *dw, float *db, const float *dout, const float *in,

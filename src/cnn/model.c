@@ -494,15 +494,35 @@ static float *alloc_aligned(size_t n)
     return p;
 }
 
+/* A conv followed by a max-pool runs fused with it (conv3x3_pool_forward/backward): its
+ * output and output gradient are never stored whole (the pool's arg bytes carry the
+ * maxima's places and the ReLU mask); out = NULL. A conv with ReLU whose next layer is such
+ * a fused conv receives its output gradient in place of its output (masked there by its
+ * ReLU): no gradient buffer of that size either. At batch 288 on the study's network the
+ * activations kept drop from 3.96 to 2.20 GB and the gradient buffers from 2 x 0.92 to
+ * 2 x 0.23 GB. */
+static int fused(const model *m, int i)
+{
+    return i >= 0 && i + 1 < m->n_layers && m->layers[i].kind == LAYER_CONV &&
+           m->layers[i + 1].kind == LAYER_MAXPOOL;
+}
+
+static int grad_in_place(const model *m, int i)
+{
+    return i >= 0 && m->layers[i].kind == LAYER_CONV && m->layers[i].relu && fused(m, i + 1);
+}
+
 int model_alloc(model *m, int max_batch, char *err, size_t errlen)
 {
     size_t acts = 0, gmax = 0, col = 1, args = 0;
     for (int i = 0; i < m->n_layers; i++) {
         layer *l = &m->layers[i];
-        acts += out_size(l);
+        if (!fused(m, i)) acts += out_size(l);
         if (l->kind == LAYER_MAXPOOL) args += out_size(l);
-        if (out_size(l) > gmax) gmax = out_size(l);
-        if (in_size(l) > gmax) gmax = in_size(l);
+        /* the gradients that live in gbuf: outputs' (unless fused or in place), inputs' */
+        if (!fused(m, i) && !grad_in_place(m, i) && out_size(l) > gmax) gmax = out_size(l);
+        if (i > 0 && !grad_in_place(m, i - 1) && !fused(m, i - 1) && in_size(l) > gmax)
+            gmax = in_size(l);
         if (l->kind == LAYER_CONV && conv3x3_col_size(l->in_c, l->in_h, l->in_w, l->out_c) > col)
             col = conv3x3_col_size(l->in_c, l->in_h, l->in_w, l->out_c);
     }
@@ -537,8 +557,8 @@ int model_alloc(model *m, int max_batch, char *err, size_t errlen)
         l->b = l->w + l->n_w;
         l->dw = m->grads + l->p_off;
         l->db = l->dw + l->n_w;
-        l->out = a;
-        a += out_size(l) * B;
+        l->out = fused(m, i) ? NULL : a;
+        if (!fused(m, i)) a += out_size(l) * B;
         l->arg = NULL;
         if (l->kind == LAYER_MAXPOOL) {
             l->arg = pa;
@@ -586,6 +606,15 @@ void model_forward(model *m, const float *x, int N)
     for (int i = 0; i < m->n_layers; i++) {
         layer *l = &m->layers[i];
         const double t0 = m->profile ? time_mono() : 0;
+        if (fused(m, i)) { /* conv i and pool i + 1 in one pass (the time counts as the conv's) */
+            layer *p = &m->layers[i + 1];
+            conv3x3_pool_forward(p->out, p->arg, in, l->w, l->b, m->col, m->col_slices, N, l->in_c,
+                                 l->in_h, l->in_w, l->out_c, l->relu);
+            if (m->profile) m->t_fwd[i] += time_mono() - t0;
+            in = p->out;
+            i++;
+            continue;
+        }
         switch (l->kind) {
         case LAYER_CONV:
             conv3x3_forward(l->out, in, l->w, l->b, m->col, m->col_slices, N, l->in_c, l->in_h, l->in_w, l->out_c,
@@ -620,14 +649,28 @@ double model_loss(model *m, const int *labels, int N, int *correct)
 
 void model_backward(model *m, const float *x, const int *labels, int N)
 {
-    float *d = m->gbuf[0], *dn = m->gbuf[1];
-    int masked = 0; /* d already carries this layer's ReLU mask (fused into the pool's pass) */
+    float *d = m->gbuf[0]; /* the gradient of the current layer's output */
+    int masked = 0; /* d already carries this layer's ReLU mask (fused into the pass above) */
     softmax_xent_backward(d, m->probs, labels, N, m->n_classes);
     for (int i = m->n_layers - 1; i >= 0; i--) {
         layer *l = &m->layers[i];
+        float *dn = d == m->gbuf[0] ? m->gbuf[1] : m->gbuf[0]; /* a gbuf not holding d */
+        const double t0 = m->profile ? time_mono() : 0;
+        if (fused(m, i - 1)) { /* pool i and conv i - 1 in one pass (timed as the conv's) */
+            layer *c = &m->layers[i - 1];
+            const int inplace = grad_in_place(m, i - 2);
+            const float *in = i >= 2 ? m->layers[i - 2].out : x;
+            float *din = i < 2 ? NULL : inplace ? m->layers[i - 2].out : dn;
+            conv3x3_pool_backward(din, c->dw, c->db, d, l->arg, in, c->w, m->col, m->col_slices, N,
+                                  c->in_c, c->in_h, c->in_w, c->out_c, c->relu, inplace);
+            if (m->profile) m->t_bwd[i - 1] += time_mono() - t0;
+            masked = inplace;
+            d = din;
+            i--;
+            continue;
+        }
         const float *in = i ? m->layers[i - 1].out : x;
         float *din = i ? dn : NULL;
-        const double t0 = m->profile ? time_mono() : 0;
         if (l->relu && !masked) relu_backward(d, l->out, out_size(l) * N);
         masked = 0;
         switch (l->kind) {
@@ -646,9 +689,7 @@ void model_backward(model *m, const float *x, const int *labels, int N)
             break;
         }
         if (m->profile) m->t_bwd[i] += time_mono() - t0;
-        float *t = d;
-        d = dn;
-        dn = t;
+        d = din;
     }
 }
 

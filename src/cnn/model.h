@@ -51,7 +51,8 @@ typedef struct layer {
     size_t p_off;            /* offset of the weight in params/grads; bias follows */
     float *w, *b;            /* into params */
     float *dw, *db;          /* into grads */
-    float *out;              /* activations (max_batch, out_c, out_h, out_w), into acts */
+    float *out;              /* activations (max_batch, out_c, out_h, out_w), into acts;
+                                NULL for a conv fused with the max-pool after it (model.c) */
     unsigned char *arg;      /* maxpool: each window's maximum (layers.h), into pool_args */
 } layer;
 

@@ -1,12 +1,14 @@
-/* bench_conv: each conv kernel (im2col + sgemm, direct, Winograd) on each conv shape of the
+/* bench_conv: each conv kernel (im2col + sgemm, direct, Winograd F2 and F4) on each conv shape of the
  * study's network, forward and backward, at the same batch and thread count as the training
  * step: the measurements behind the "auto" choice in layers.c (direct_for, wino_for).
  *
  * usage: bench_conv [N] [T] [REPS] [FILTER] [KERNEL]   (default 32 images, 2 threads, 3
  *        repetitions; FILTER: only shapes whose "CxK@HxW" label contains it; KERNEL: only
- *        that kernel: im2col, direct or winograd)
+ *        that kernel: im2col, direct, winograd (F(2x2,3x3)), winograd4 (F(4x4,3x3)) or auto
+ *        (layers.c's choice per shape and pass))
  * Prints, per shape and kernel, the median wall ms of forward and of backward (weight and
- * input gradient) and their GFLOP/s (2 x MACs). Not a test: timings, no assertions. */
+ * input gradient) and their GFLOP/s (2 x MACs), and the same per CPU-second (process CPU
+ * time: on a busy machine the steadier figure). Not a test: timings, no assertions. */
 #include "cnn/conv_direct.h"
 #include "cnn/layers.h"
 #include "common/timing.h"
@@ -14,6 +16,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* CPU seconds of the whole process (every thread): on a shared machine the work's cost,
+ * less disturbed by other processes than wall time */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -30,15 +42,16 @@ int main(int argc, char **argv)
                                     {3, 16, 224},   {16, 16, 224}, {16, 32, 112}, {32, 32, 112},
                                     {32, 64, 56},   {64, 64, 56},  {64, 128, 28}, {128, 128, 28},
                                     {128, 128, 14}};
-    static const int modes[] = {LAYERS_CONV_IM2COL, LAYERS_CONV_DIRECT, LAYERS_CONV_WINOGRAD};
+    static const int modes[] = {LAYERS_CONV_IM2COL, LAYERS_CONV_DIRECT, LAYERS_CONV_WINOGRAD,
+                                LAYERS_CONV_WINOGRAD4, LAYERS_CONV_AUTO};
     if (N < 1 || T < 1 || reps < 1) {
         fprintf(stderr, "usage: bench_conv [N] [T] [REPS] [FILTER] [KERNEL]\n");
         return 2;
     }
     layers_set_threads(T);
     printf("batch %d, %d threads, median of %d; ms and GFLOP/s\n", N, T, reps);
-    printf("%-16s %-9s %9s %8s %9s %8s\n", "shape", "kernel", "fwd ms", "GFLOP/s", "bwd ms",
-           "GFLOP/s");
+    printf("%-16s %-9s %9s %8s %9s %8s %9s %9s\n", "shape", "kernel", "fwd ms", "GFLOP/s",
+           "bwd ms", "GFLOP/s", "fwd/cpu-s", "bwd/cpu-s");
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
         const int C = shapes[s][0], K = shapes[s][1], H = shapes[s][2], W = H;
         char label[32];
@@ -61,22 +74,28 @@ int main(int argc, char **argv)
             if (only && strcmp(only, layers_conv_name(modes[m])) != 0) continue;
             layers_set_conv(modes[m]);
             if (modes[m] == LAYERS_CONV_DIRECT && !conv_direct_usable(K)) continue;
-            double tf[16], tb[16];
+            if (modes[m] == LAYERS_CONV_AUTO && !only) continue; /* auto: only when asked */
+            double tf[16], tb[16], cf[16], cb[16];
             int R = reps < 16 ? reps : 16;
             for (int r = 0; r < R; r++) {
-                double t0 = time_mono();
+                double t0 = time_mono(), c0 = cpu_now();
                 conv3x3_forward(y, x, w, b, col, T, N, C, H, W, K, 1);
-                double t1 = time_mono();
+                double t1 = time_mono(), c1 = cpu_now();
                 conv3x3_backward(C == 3 ? NULL : dx, dw, db, y, x, w, col, T, N, C, H, W, K);
-                double t2 = time_mono();
+                double t2 = time_mono(), c2 = cpu_now();
                 tf[r] = t1 - t0;
                 tb[r] = t2 - t1;
+                cf[r] = c1 - c0;
+                cb[r] = c2 - c1;
             }
             qsort(tf, R, sizeof *tf, cmp_double);
             qsort(tb, R, sizeof *tb, cmp_double);
-            const double f = tf[R / 2], bw = tb[R / 2];
-            printf("%-16s %-9s %9.1f %8.1f %9.1f %8.1f\n", label, layers_conv_name(modes[m]),
-                   f * 1e3, flop / f / 1e9, bw * 1e3, flop * (C == 3 ? 1 : 2) / bw / 1e9);
+            qsort(cf, R, sizeof *cf, cmp_double);
+            qsort(cb, R, sizeof *cb, cmp_double);
+            const double f = tf[R / 2], bw = tb[R / 2], fb = flop * (C == 3 ? 1 : 2);
+            printf("%-16s %-9s %9.1f %8.1f %9.1f %8.1f %9.1f %9.1f\n", label,
+                   layers_conv_name(modes[m]), f * 1e3, flop / f / 1e9, bw * 1e3, fb / bw / 1e9,
+                   flop / cf[R / 2] / 1e9, fb / cb[R / 2] / 1e9);
             fflush(stdout);
         }
         free(x), free(y), free(w), free(b), free(dx), free(dw), free(db), free(col);

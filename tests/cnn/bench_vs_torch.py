@@ -13,7 +13,7 @@ the fraction of the 1024^3 sgemm peak platbench measured in the same run, and pe
 (the child's maxrss), and the median time of the validation pass (45 images, forward +
 loss, after each step); then the time ratios platbench / PyTorch of both. Without python3-torch the
 PyTorch half is skipped with a message. Not a ctest test (minutes at batch 288).
---conv sets PLATBENCH_CONV for platbench-cnn (auto, im2col, direct, naive).
+--conv sets PLATBENCH_CONV for platbench-cnn (auto, im2col, direct, winograd, winograd4, naive).
 """
 import os
 import re
@@ -124,8 +124,8 @@ def main():
         ours.append((float(m.group(1)), rss, float(me.group(1))))
         for key, pat in (("gflop", r"train step\s+([0-9.]+) GFLOP per image"),
                          ("peak", r"sgemm 1024\^3\s+([0-9.]+) GFLOP/s peak"),
-                         ("kernels", r"kernels\s+(.*)")):
-            mm = re.search(pat, out)
+                         ("kernels", r"^kernels\s+(.*)")):
+            mm = re.search(pat, out, re.M)
             if mm:
                 info.setdefault(key, []).append(mm.group(1))
         print(f"round {r + 1}: platbench-cnn {ours[-1][0]:.1f} ms/step, eval {ours[-1][2]:.1f} ms, "

@@ -11,7 +11,8 @@ layers with 16 to 64 channels take the direct, Winograd and im2col kernels), sam
   noise       im2col, 2 threads: the same arithmetic with partial sums added in another
               order; how far the plain path drifts from itself is the yardstick
   candidates  auto (the default selection), winograd (Winograd F(2x2,3x3) wherever it
-              applies) and direct, each on 2 threads
+              applies), winograd4 (F(4x4,3x3) wherever it applies, F(2x2,3x3) on 14x14 and
+              other sizes that are even but not multiples of 4) and direct, each on 2 threads
 Training with Adam on raw 0..255 input is chaotic: rounding-level differences (another
 summation order, or Winograd's transforms, which leave 1e-7-relative residues where the
 plain path gives exact zeros, and Adam's g / sqrt(v) turns those into full steps) grow into
@@ -73,7 +74,7 @@ def main():
         print(f"     noise: im2col, 2 threads vs 1: mean |diff| {dn.mean():.4f}, max {dn.max():.4f}"
               f" -> tolerances: mean {tol_mean:.4f}, max {tol_max:.4f}")
         runs = {"noise": noise}
-        for conv in ("auto", "winograd", "direct"):
+        for conv in ("auto", "winograd", "winograd4", "direct"):
             c, kernel = train(conv, conv, 2)
             if conv == "direct" and "im2col" in kernel:
                 print(f"skip direct: this CPU has no AVX2, so the run took im2col ({kernel})")

@@ -69,6 +69,15 @@ static void conv_case(int N, int C, int H, int W, int K)
     check(what, dw1, dw2, nw, 1e-5);
     snprintf(what, sizeof what, "conv %dx%dx%dx%d->%d bwd db", N, C, H, W, K);
     check(what, db1, db2, K, 1e-5);
+    /* determinism: the same inputs and threads give the same bits (every kernel) */
+    conv3x3_forward(y2, x, w, b, col, 2, N, C, H, W, K, 1);
+    conv3x3_forward(y1, x, w, b, col, 2, N, C, H, W, K, 1);
+    conv3x3_backward(dx2, dw2, db2, r, x, w, col, 2, N, C, H, W, K);
+    if (memcmp(y1, y2, sizeof(float) * nout) || memcmp(dx1, dx2, sizeof(float) * nin) ||
+        memcmp(dw1, dw2, sizeof(float) * nw) || memcmp(db1, db2, sizeof(float) * K)) {
+        printf("conv %dx%dx%dx%d->%d: a second run differs: FAIL\n", N, C, H, W, K);
+        failures++;
+    }
     /* 2 threads (images split in two blocks): outputs and input gradients are per image, so
      * bit-identical; weight gradients add two partial sums, so equal within rounding */
     layers_set_threads(2);
@@ -76,7 +85,8 @@ static void conv_case(int N, int C, int H, int W, int K)
     conv3x3_backward(dx2, dw2, db2, r, x, w, col, 2, N, C, H, W, K);
     layers_set_threads(1);
     conv3x3_forward(y1, x, w, b, col, 2, N, C, H, W, K, 1);
-    if (layers_conv() == LAYERS_CONV_WINOGRAD || layers_conv() == LAYERS_CONV_AUTO) {
+    if (layers_conv() == LAYERS_CONV_WINOGRAD || layers_conv() == LAYERS_CONV_WINOGRAD4 ||
+        layers_conv() == LAYERS_CONV_AUTO) {
         /* Winograd (also in auto) runs its GEMMs over blocks of tiles that follow the thread
          * split, and OpenBLAS rounds a column differently at a different block width: equal
          * within rounding (bit-identical for a given thread count, test_conv_modes) */
@@ -115,6 +125,80 @@ static void conv_case(int N, int C, int H, int W, int K)
     check(what, an, fd, 48, 2e-3);
     free(x), free(w), free(b), free(r), free(y1), free(y2), free(col), free(dx1), free(dx2);
     free(dw1), free(dw2), free(db1), free(db2), free(fd), free(an);
+}
+
+/* fast against naive only (no finite differences: cheap enough for many channels), on
+ * inputs 0..255 like the study's first layer and weights of Glorot's scale */
+static void precision_case(int N, int C, int H, int W, int K)
+{
+    char what[96];
+    size_t nin = (size_t)N * C * H * W, nout = (size_t)N * K * H * W, nw = (size_t)K * C * 9;
+    float *x = rnd(nin, 1), *w = rnd(nw, sqrt(6.0 / (9.0 * (C + K)))), *b = rnd(K, 0.1),
+          *r = rnd(nout, 1), *y1 = rnd(nout, 0), *y2 = rnd(nout, 0),
+          *col = rnd(2 * conv3x3_col_size(C, H, W, K), 0), *dx1 = rnd(nin, 0), *dx2 = rnd(nin, 0),
+          *dw1 = rnd(nw, 0), *dw2 = rnd(nw, 0), *db1 = rnd(K, 0), *db2 = rnd(K, 0);
+    for (size_t i = 0; i < nin; i++) x[i] = 127.5f * (x[i] + 1.0f);
+    conv3x3_forward(y1, x, w, b, col, 2, N, C, H, W, K, 0);
+    conv3x3_forward_naive(y2, x, w, b, N, C, H, W, K, 0);
+    snprintf(what, sizeof what, "conv %dx%dx%dx%d->%d fwd", N, C, H, W, K);
+    check(what, y1, y2, nout, 1e-5);
+    conv3x3_backward(dx1, dw1, db1, r, x, w, col, 2, N, C, H, W, K);
+    conv3x3_backward_naive(dx2, dw2, db2, r, x, w, N, C, H, W, K);
+    snprintf(what, sizeof what, "conv %dx%dx%dx%d->%d bwd dx", N, C, H, W, K);
+    check(what, dx1, dx2, nin, 1e-5);
+    snprintf(what, sizeof what, "conv %dx%dx%dx%d->%d bwd dw", N, C, H, W, K);
+    check(what, dw1, dw2, nw, 1e-5);
+    free(x), free(w), free(b), free(r), free(y1), free(y2), free(col), free(dx1), free(dx2);
+    free(dw1), free(dw2), free(db1), free(db2);
+}
+
+/* conv + max-pool fused, forward and backward, against the naive conv and pool: the pooled
+ * maxima within 1e-5; the gradients from the fused forward's arg bytes (so that a near-tie
+ * that rounding decides differently cannot move a gradient), expanded by the max-pool
+ * backward (tested above against its naive version), then the naive conv backward and the
+ * ReLU mask of the layer below. Also: din in place over `in` gives the same bits, and a
+ * second run gives the same bits. */
+static void fused_case(int N, int C, int H, int W, int K, int relu)
+{
+    char what[112];
+    const int Ho = H / 2, Wo = W / 2;
+    size_t nin = (size_t)N * C * H * W, nout = (size_t)N * K * H * W, np = (size_t)N * K * Ho * Wo,
+           nw = (size_t)K * C * 9;
+    float *x = rnd(nin, 1), *w = rnd(nw, 0.5), *b = rnd(K, 0.5), *r = rnd(np, 1);
+    float *y = rnd(nout, 0), *g = rnd(nout, 0), *pr = rnd(np, 0), *pf = rnd(np, 0),
+          *pf2 = rnd(np, 0), *col = rnd(2 * conv3x3_col_size(C, H, W, K), 0);
+    float *dx1 = rnd(nin, 0), *dx2 = rnd(nin, 0), *xi = rnd(nin, 0), *dw1 = rnd(nw, 0),
+          *dw2 = rnd(nw, 0), *dw3 = rnd(nw, 0), *db1 = rnd(K, 0), *db2 = rnd(K, 0),
+          *db3 = rnd(K, 0);
+    unsigned char *arg = malloc(np + 1), *arg2 = malloc(np + 1);
+    for (size_t i = 0; i < nin; i++) x[i] = x[i] > -0.3f ? x[i] : 0.0f; /* a ReLU's output */
+    conv3x3_forward_naive(y, x, w, b, N, C, H, W, K, relu);
+    maxpool2x2_forward_naive(pr, y, N, K, H, W);
+    conv3x3_pool_forward(pf, arg, x, w, b, col, 2, N, C, H, W, K, relu);
+    snprintf(what, sizeof what, "conv+pool %dx%dx%dx%d->%d fwd%s", N, C, H, W, K, relu ? "+relu" : "");
+    check(what, pf, pr, np, 1e-5);
+    maxpool2x2_backward(g, r, NULL, arg, N, K, H, W, relu);
+    conv3x3_backward_naive(dx2, dw2, db2, g, x, w, N, C, H, W, K);
+    relu_backward(dx2, x, nin);
+    conv3x3_pool_backward(dx1, dw1, db1, r, arg, x, w, col, 2, N, C, H, W, K, relu, 1);
+    snprintf(what, sizeof what, "conv+pool %dx%dx%dx%d->%d bwd dx", N, C, H, W, K);
+    check(what, dx1, dx2, nin, 1e-5);
+    snprintf(what, sizeof what, "conv+pool %dx%dx%dx%d->%d bwd dw", N, C, H, W, K);
+    check(what, dw1, dw2, nw, 1e-5);
+    snprintf(what, sizeof what, "conv+pool %dx%dx%dx%d->%d bwd db", N, C, H, W, K);
+    check(what, db1, db2, K, 1e-5);
+    memcpy(xi, x, sizeof(float) * nin);
+    conv3x3_pool_forward(pf2, arg2, x, w, b, col, 2, N, C, H, W, K, relu);
+    conv3x3_pool_backward(xi, dw3, db3, r, arg, xi, w, col, 2, N, C, H, W, K, relu, 1);
+    if (memcmp(pf, pf2, sizeof(float) * np) || memcmp(arg, arg2, np) ||
+        memcmp(xi, dx1, sizeof(float) * nin) || memcmp(dw3, dw1, sizeof(float) * nw) ||
+        memcmp(db3, db1, sizeof(float) * K)) {
+        printf("conv+pool %dx%dx%dx%d->%d: in place or a second run differs: FAIL\n", N, C, H, W, K);
+        failures++;
+    }
+    free(x), free(w), free(b), free(r), free(y), free(g), free(pr), free(pf), free(pf2), free(col);
+    free(dx1), free(dx2), free(xi), free(dw1), free(dw2), free(dw3), free(db1), free(db2), free(db3);
+    free(arg), free(arg2);
 }
 
 /* ---- maxpool -------------------------------------------------------------------- */
@@ -289,8 +373,12 @@ static void relu_softmax_case(void)
     free(z);
 }
 
+char *openblas_get_corename(void); /* OpenBLAS extension */
+
 int main(void)
 {
+    const char *ct = getenv("OPENBLAS_CORETYPE");
+    printf("OpenBLAS core %s (OPENBLAS_CORETYPE %s)\n", openblas_get_corename(), ct ? ct : "unset");
     rng_seed(&R, 7);
     layers_set_threads(1);
     conv_case(3, 3, 7, 5, 4);
@@ -342,6 +430,45 @@ int main(void)
     conv_case(2, 32, 14, 14, 32); /* the study's deepest shape, scaled down in channels */
     conv_case(1, 1, 2, 2, 1);
     conv_case(3, 3, 7, 5, 4);     /* odd: im2col */
+    /* Winograd F(4x4,3x3) (H, W multiples of 4; else F(2x2,3x3) if even, else im2col) */
+    layers_set_conv(LAYERS_CONV_WINOGRAD4);
+    printf("-- conv kernel: winograd4\n");
+    conv_case(3, 5, 8, 12, 7);
+    conv_case(5, 3, 4, 4, 2);     /* one 1-tile image per row: one block holds all 5 */
+    conv_case(1, 2, 8, 1000, 3);  /* 250 tiles a row: one tile row per block */
+    conv_case(2, 32, 28, 28, 32); /* 7x7 tiles: blocks spanning two images */
+    conv_case(1, 1, 4, 4, 1);
+    conv_case(3, 3, 6, 10, 4);    /* even, not multiples of 4: F(2x2,3x3) */
+    conv_case(3, 3, 7, 5, 4);     /* odd: im2col */
+    /* the study's channel counts (the rounding of the transforms grows with them), against
+     * the naive reference only: each Winograd variant, and auto */
+    static const int wmodes[] = {LAYERS_CONV_WINOGRAD, LAYERS_CONV_WINOGRAD4, LAYERS_CONV_AUTO};
+    for (int m = 0; m < 3; m++) {
+        layers_set_conv(wmodes[m]);
+        printf("-- conv kernel: %s, the study's channels\n", layers_conv_name(wmodes[m]));
+        precision_case(2, 16, 32, 32, 32);
+        precision_case(1, 32, 32, 32, 32);
+        precision_case(1, 32, 24, 24, 64);
+        precision_case(1, 64, 16, 16, 64);
+        precision_case(1, 64, 16, 16, 128);
+        precision_case(1, 128, 12, 12, 128);
+    }
+    /* conv + max-pool fused: the chunk loop (4 MB of conv output per chunk: one image of
+     * 4x512x512, so 1-2 chunks per thread), Winograd's both gradients (16->32 in auto), odd
+     * sizes (the pool's floor), each kernel selection */
+    static const int fmodes[] = {LAYERS_CONV_AUTO, LAYERS_CONV_IM2COL, LAYERS_CONV_WINOGRAD4,
+                                 LAYERS_CONV_NAIVE};
+    for (int m = 0; m < 4; m++) {
+        layers_set_conv(fmodes[m]);
+        layers_set_threads(2);
+        printf("-- conv + max-pool fused, conv kernel: %s, 2 threads\n", layers_conv_name(fmodes[m]));
+        fused_case(2, 3, 8, 12, 8, 1);
+        fused_case(3, 2, 7, 9, 3, 0);
+        if (fmodes[m] == LAYERS_CONV_NAIVE) continue;
+        fused_case(3, 4, 512, 512, 4, 1);
+        fused_case(3, 16, 40, 40, 32, 1);
+    }
+    layers_set_threads(1);
     layers_set_conv(LAYERS_CONV_AUTO);
     if (layers_conv_parse("direct") != LAYERS_CONV_DIRECT || layers_conv_parse("fast") != -1 ||
         layers_conv_parse("winograd") != LAYERS_CONV_WINOGRAD ||
