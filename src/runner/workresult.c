@@ -68,6 +68,16 @@ static void read_attrs(hid_t f, exp_row *row, char *err, size_t errlen, int *n_b
     }
 }
 
+/* The name errors give the result file: its experiment folder and file name (eNNNN/result.h5),
+ * so the reason still fits the row's error column whatever the length of the campaign's path. */
+static const char *shown_path(const char *path) {
+    const char *last = strrchr(path, '/');
+    if (!last) return path;
+    const char *p = last;
+    while (p > path && p[-1] != '/') p--;
+    return p > path ? p : path;
+}
+
 int workresult_read(const char *path, exp_row *row, double *const *curves, int steps, char *err,
                     size_t errlen) {
     for (int m = 0; m < RESULTS_N_CURVES; m++)
@@ -76,26 +86,27 @@ int workresult_read(const char *path, exp_row *row, double *const *curves, int s
         snprintf(err, errlen, "workload wrote no result file %s", path);
         return -1;
     }
+    const char *shown = shown_path(path);
     h5diag_quiet(); /* our one line instead of HDF5's error stack */
     char why[400], what[600];
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) {
         h5diag_message(why, sizeof why);
         snprintf(err, errlen, "%s: cannot open as HDF5 (%s); expected the workload's result file (src/cnn/OUTPUT.md)",
-                 path, why);
+                 shown, why);
         return -1;
     }
     int rc = -1, n_bad = 0;
     char fmt[64] = "";
     if (h5io_read_attr_str(f, WC_ATTR_FORMAT, fmt, sizeof fmt) != 0 && (h5diag_message(why, sizeof why), *why)) {
-        snprintf(err, errlen, "%s: damaged: attribute \"" WC_ATTR_FORMAT "\" of /: unreadable (%s)", path, why);
+        snprintf(err, errlen, "%s: damaged: attribute \"" WC_ATTR_FORMAT "\" of /: unreadable (%s)", shown, why);
         goto done;
     }
     if (strcmp(fmt, WC_RESULT_FORMAT) != 0) {
-        snprintf(err, errlen, "%s: format \"%s\", expected " WC_RESULT_FORMAT, path, fmt);
+        snprintf(err, errlen, "%s: format \"%s\", expected " WC_RESULT_FORMAT, shown, fmt);
         goto done;
     }
-    snprintf(err, errlen, "%s: damaged: ", path);
+    snprintf(err, errlen, "%s: damaged: ", shown);
     read_attrs(f, row, err, errlen, &n_bad);
     for (int m = 0; m < RESULTS_N_CURVES; m++) {
         char name[64];
