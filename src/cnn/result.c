@@ -4,6 +4,7 @@
 #include "cnn/conv_direct.h"
 #include "cnn/h5io.h"
 #include "cnn/layers.h"
+#include "cnn/standin.h"
 
 #include <stdio.h>
 
@@ -22,6 +23,8 @@ int result_write(const char *path, const result_info *in, const train_result *r,
               h5io_attr_str(f, "model_name", in->model_name ? in->model_name : "") ||
               h5io_attr_str(f, "model_file", in->model_file ? in->model_file : "") ||
               h5io_attr_str(f, "data_dir", in->data_dir ? in->data_dir : "") ||
+              /* the stand-in's version (standin.h): 0 not a stand-in, 1 the first, else N */
+              h5io_attr_i32(f, "data_version", in->data_dir ? standin_version(in->data_dir) : 0) ||
               h5io_attr_i64(f, "seed", in->seed) || h5io_attr_i32(f, "threads", in->threads) ||
               h5io_attr_i32(f, "cpus_seen", in->cpus_seen) || h5io_attr_i32(f, "batch", r->batch) ||
               h5io_attr_i32(f, "iterations", r->iterations) ||

@@ -82,6 +82,7 @@ int workresult_read(const char *path, exp_row *row, double *const *curves, int s
         snprintf(what, sizeof what, "attribute \"iterations\" or \"cpus_seen\": %s", *why ? why : "missing");
         note(err, errlen, &n_bad, what);
     }
+    if (attr_num(f, "data_version", H5T_NATIVE_INT32, &row->data_version)) row->data_version = -1; /* older workload */
     for (int m = 0; m < RESULTS_N_CURVES; m++) {
         char name[64];
         snprintf(name, sizeof name, "curves/%s", results_curve_names[m]);
