@@ -108,6 +108,47 @@ demo_docker_down() {
     demo_dockerd_started=
 }
 
+# data/standin in the version this platbench writes (STANDIN_VERSION, src/cnn/standin.h):
+# a stand-in of another version (from an older platbench) is moved aside, not trained on.
+demo_standin() {
+    local dir=$here/data/standin want have old
+    want=$(sed -n 's/^#define STANDIN_VERSION \([0-9]*\).*/\1/p' "$here/src/cnn/standin.h")
+    if [ -f "$dir/classes.txt" ]; then
+        have=$(sed -n 's/^version = \([0-9]*\)$/\1/p' "$dir/standin.txt" 2>/dev/null || true)
+        [ "${have:-1}" = "$want" ] && return 0
+        old=$dir-v${have:-1}
+        [ -e "$old" ] && old=$old-$(date +%Y%m%d%H%M%S)
+        log "data/standin is stand-in version ${have:-1}, this platbench writes version $want: moving it to ${old#"$here"/}"
+        mv -T "$dir" "$old"
+    fi
+    log "writing the study's stand-in data set (version $want, from Fashion-MNIST) to data/standin"
+    "$build_dir/src/platbench-cnn" dataset --out "$dir"
+}
+
+# One line: did the campaign's runs learn? Their test accuracies against chance (1 in 4),
+# and the stand-in version they trained on when it is not the current one.
+demo_learned() {
+    local want
+    want=$(sed -n 's/^#define STANDIN_VERSION \([0-9]*\).*/\1/p' "$here/src/cnn/standin.h")
+    /usr/bin/python3 - "$1" "$want" <<'PY' >&2 || log "cannot read the test accuracies of $1"
+import sys, h5py
+exp = h5py.File(sys.argv[1], "r")["experiments"][:]
+done = [r for r in exp if r["status"] == b"done"]
+acc = sorted(float(r["test_acc"]) for r in done)
+if not acc:
+    print("setup: no run finished: nothing to say about learning")
+    sys.exit(0)
+chance = 0.25
+verdict = "the runs learned" if acc[0] >= 2 * chance else "the runs did NOT learn"
+line = "setup: %s: test accuracy %.2f-%.2f over %d runs (chance %.2f)" % (verdict, acc[0], acc[-1], len(acc), chance)
+versions = sorted({int(r["data_version"]) for r in done}) if "data_version" in exp.dtype.names else [-1]
+if versions != [int(sys.argv[2])]:
+    line += "; trained on stand-in version %s, not the current %s: remove %s and run the demo again" % (
+        ",".join(str(v) if v >= 0 else "unknown" for v in versions), sys.argv[2], sys.argv[1])
+print(line)
+PY
+}
+
 demo() {
     local docker_ok=1
     install_deps --demo || { install_deps && docker_ok=0; }
@@ -129,10 +170,7 @@ demo() {
     fi
     local np=${NP:-2}
     mkdir -p "$here/results"
-    if [ ! -f "$here/data/standin/classes.txt" ]; then
-        log "writing the study's stand-in data set (from Fashion-MNIST) to data/standin"
-        "$build_dir/src/platbench-cnn" dataset --out "$here/data/standin"
-    fi
+    demo_standin
     log "running the quick campaign on $np MPI ranks (jobs/quick.cfg)"
     local rc=0
     mpirun -n "$np" "$build_dir/src/platbench" run "$here/jobs/quick.cfg" -o "$here/results/quick.h5" || rc=$?
@@ -148,6 +186,7 @@ demo() {
     "$build_dir/src/platbench" report "$here/results/quick.h5"
     /usr/bin/python3 "$here/analysis/report.py" "$here/results/quick.h5" --out "$here/results/quick-report"
     demo_docker_down
+    demo_learned "$here/results/quick.h5"
     log "results: results/quick.h5   report: results/quick-report/index.html"
 }
 

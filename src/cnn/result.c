@@ -5,6 +5,7 @@
 #include "common/h5io.h"
 #include "common/workload_contract.h"
 #include "cnn/layers.h"
+#include "cnn/standin.h"
 
 #include <stdio.h>
 
@@ -23,6 +24,8 @@ int result_write(const char *path, const result_info *in, const train_result *r,
               h5io_attr_str(f, WC_ATTR_MODEL_NAME, in->model_name ? in->model_name : "") ||
               h5io_attr_str(f, WC_ATTR_MODEL_FILE, in->model_file ? in->model_file : "") ||
               h5io_attr_str(f, WC_ATTR_DATA_DIR, in->data_dir ? in->data_dir : "") ||
+              /* the stand-in's version (standin.h): 0 not a stand-in, 1 the first, else N */
+              h5io_attr_i32(f, WC_ATTR_DATA_VERSION, in->data_dir ? standin_version(in->data_dir) : 0) ||
               h5io_attr_i64(f, WC_ATTR_SEED, in->seed) || h5io_attr_i32(f, WC_ATTR_THREADS, in->threads) ||
               h5io_attr_i32(f, WC_ATTR_CPUS_SEEN, in->cpus_seen) || h5io_attr_i32(f, WC_ATTR_BATCH, r->batch) ||
               h5io_attr_i32(f, WC_ATTR_ITERATIONS, r->iterations) ||

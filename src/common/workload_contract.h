@@ -50,6 +50,7 @@ extern const char *const wc_curve_names[WC_CURVE_COUNT]; /* train_loss ... elaps
 #define WC_ATTR_MODEL_NAME "model_name"
 #define WC_ATTR_MODEL_FILE "model_file"
 #define WC_ATTR_DATA_DIR "data_dir"
+#define WC_ATTR_DATA_VERSION "data_version" /* the stand-in's version (standin.h); absent: older workload */
 #define WC_ATTR_SEED "seed"
 #define WC_ATTR_THREADS "threads"
 #define WC_ATTR_CPUS_SEEN "cpus_seen"

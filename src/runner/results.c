@@ -55,6 +55,7 @@ void exp_row_init(exp_row *row) {
     row->iterations = -1;
     row->cpus_seen = -1;
     row->threads = -1;
+    row->data_version = -1;
     row->oversubscribed = -1;
     double *d[] = {&row->start_unix, &row->end_unix, &row->wall_s, &row->user_s, &row->sys_s,
                    &row->startup_s, &row->workload_s, &row->teardown_s, &row->launch_overhead_s,
@@ -107,6 +108,7 @@ static hid_t make_row_type(void) {
     DBL(total_time_s);
     I32(cpus_seen);
     I32(threads);
+    I32(data_version);
     STR(cpu_list, s128);
     STR(cpu_source, s16);
     I32(oversubscribed);

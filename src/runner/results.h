@@ -103,6 +103,7 @@ typedef struct exp_row {
     double total_time_s;     /* the workload's own total */
     int32_t cpus_seen;       /* CPUs the workload saw */
     int32_t threads;         /* workload threads asked for (-1 unknown) */
+    int32_t data_version;    /* stand-in version trained on (standin.h; 0 not a stand-in, -1 unknown) */
     char cpu_list[128];      /* CPUs the experiment was confined to ("0-1"); "" unknown */
     char cpu_source[16];     /* affinity | split | campaign | remote (cpuset.h) */
     int32_t oversubscribed;  /* 1: threads > CPUs of the set, or the set shared with another rank */

@@ -108,6 +108,9 @@ int workresult_read(const char *path, exp_row *row, double *const *curves, int s
     }
     snprintf(err, errlen, "%s: damaged: ", shown);
     read_attrs(f, row, err, errlen, &n_bad);
+    /* optional: a workload older than the stand-in's versions writes none (-1: unknown) */
+    if (h5io_read_attr_num(f, WC_ATTR_DATA_VERSION, H5T_NATIVE_INT32, &row->data_version) != 0)
+        row->data_version = -1;
     for (int m = 0; m < RESULTS_N_CURVES; m++) {
         char name[64];
         snprintf(name, sizeof name, "curves/%s", wc_curve_names[m]);

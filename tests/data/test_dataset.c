@@ -3,6 +3,8 @@
  *   test_dataset standin IDX_DIR       writes the stand-in, checks layout, counts, balance,
  *                                      loads it at 224x224x3, 56x56x3 and 28x28x1
  *   test_dataset determinism IDX_DIR   same seed -> same bytes, other seed -> other bytes
+ *   test_dataset version IDX_DIR       a small stand-in's bytes are pinned per STANDIN_VERSION;
+ *                                      its manifest's version is what standin_version() reads
  *   test_dataset idx IDX_DIR           Fashion-MNIST IDX with caps; a synthetic IDX set
  *   test_dataset folder                a hand-made image folder: formats, sizes, channels,
  *                                      resizing, ordering, ignored hidden folders, dataset_batch
@@ -295,6 +297,77 @@ static int test_determinism(const char *idx_dir) {
     CHECK(standin_write(c, idx_dir, 7, &small, err, sizeof err) == 0, "%s", err);
     d_ac = diff_trees(a, c, &n_ac);
     CHECK(n_ac == 170 && d_ac == 0, "same seed, small write: %d of %d files differ", d_ac, n_ac);
+    return 0;
+}
+
+/* FNV-1a 64 of a file's bytes folded into h; -1 if it cannot be read. */
+static int hash_file(const char *path, uint64_t *h) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    int ch;
+    while ((ch = getc(f)) != EOF) *h = (*h ^ (uint64_t)ch) * 0x100000001b3ULL;
+    fclose(f);
+    return 0;
+}
+
+/* Writes a small stand-in and checks that what a seed draws is pinned per version: its
+ * classes.txt and images hash to the value recorded for STANDIN_VERSION (whoever changes
+ * the drawing bumps STANDIN_VERSION and records the new hash here, so data sets of
+ * different content never carry the same version), and that its manifest carries the
+ * version standin_version() reads back (0 without a manifest, 1 for a manifest of the
+ * first stand-in, which had no version line). */
+static int test_version(const char *idx_dir) {
+    static const struct {
+        int version;   /* STANDIN_VERSION */
+        uint64_t hash; /* of the small data set below */
+    } pinned[] = {{2, 0x39d0399d50f5491fULL}};
+    standin_spec small = {.train_per_class = 3, .valid = 4, .test = 4, .size = 48, .quality = 90};
+    char dir[4200], p[4400], err[1024];
+    uint64_t h = 0xcbf29ce484222325ULL;
+    pathf(dir, sizeof dir, "%s/small", scratch);
+    CHECK(standin_write(dir, idx_dir, 11, &small, err, sizeof err) == 0, "%s", err);
+    CHECK(hash_file(pathf(p, sizeof p, "%s/classes.txt", dir), &h) == 0, "%s: cannot read", p);
+    for (int s = 0; s < 3; s++)
+        for (int k = 1; k <= 4; k++) {
+            int n = count_files(pathf(p, sizeof p, "%s/%s/%d", dir, splits[s], k));
+            CHECK(n >= 1, "%s: %d files", p, n);
+            for (int i = 1; i <= n; i++)
+                CHECK(hash_file(pathf(p, sizeof p, "%s/%s/%d/%04d.jpg", dir, splits[s], k, i), &h) == 0,
+                      "%s: cannot read", p);
+        }
+    printf("stand-in version %d: small data set (seed 11) hashes to 0x%016llx\n", STANDIN_VERSION,
+           (unsigned long long)h);
+    int found = 0;
+    for (size_t i = 0; i < sizeof pinned / sizeof pinned[0]; i++)
+        if (pinned[i].version == STANDIN_VERSION) {
+            found = 1;
+            CHECK(pinned[i].hash == h, "version %d was pinned to 0x%016llx: what a seed draws changed; bump "
+                  "STANDIN_VERSION (src/cnn/standin.h) and pin the new hash here", STANDIN_VERSION,
+                  (unsigned long long)pinned[i].hash);
+        }
+    CHECK(found, "no hash pinned for STANDIN_VERSION %d: add {%d, 0x%016llxULL} to pinned[]", STANDIN_VERSION,
+          STANDIN_VERSION, (unsigned long long)h);
+    /* the manifest says the version, and standin_version reads it */
+    FILE *f = fopen(pathf(p, sizeof p, "%s/standin.txt", dir), "r");
+    CHECK(f, "%s: missing", p);
+    char line[512], want[64];
+    int has = 0;
+    snprintf(want, sizeof want, "version = %d\n", STANDIN_VERSION);
+    while (fgets(line, sizeof line, f)) has |= !strcmp(line, want);
+    fclose(f);
+    CHECK(has, "%s has no line \"version = %d\"", p, STANDIN_VERSION);
+    CHECK(standin_version(dir) == STANDIN_VERSION, "standin_version(%s) = %d, expected %d", dir,
+          standin_version(dir), STANDIN_VERSION);
+    /* a manifest without a version line is the first stand-in's; no manifest: not a stand-in */
+    f = fopen(p, "w");
+    CHECK(f, "%s: cannot write", p);
+    fputs("platbench stand-in data set (the study's images are not public)\nseed: 1\n", f);
+    fclose(f);
+    CHECK(standin_version(dir) == 1, "standin_version of a manifest without a version line = %d, expected 1",
+          standin_version(dir));
+    CHECK(unlink(p) == 0, "unlink %s", p);
+    CHECK(standin_version(dir) == 0, "standin_version without a manifest = %d, expected 0", standin_version(dir));
+    CHECK(standin_version(idx_dir) == 0, "standin_version(%s) = %d, expected 0", idx_dir, standin_version(idx_dir));
     return 0;
 }
 
@@ -796,7 +869,7 @@ static int test_bad_entries(void) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s standin|determinism|idx IDX_DIR | folder | errors | entries\n", argv[0]);
+        fprintf(stderr, "usage: %s standin|determinism|version|idx IDX_DIR | folder | errors | entries\n", argv[0]);
         return 2;
     }
     if (!strcmp(argv[1], "unreadable") && argc == 4) /* test_bad_entries' child, run as nobody */
@@ -811,6 +884,7 @@ int main(int argc, char **argv) {
     int rc;
     if (!strcmp(argv[1], "standin")) rc = test_standin(idx_dir);
     else if (!strcmp(argv[1], "determinism")) rc = test_determinism(idx_dir);
+    else if (!strcmp(argv[1], "version")) rc = test_version(idx_dir);
     else if (!strcmp(argv[1], "idx")) rc = test_idx(idx_dir);
     else if (!strcmp(argv[1], "folder")) rc = test_folder();
     else if (!strcmp(argv[1], "errors")) rc = test_errors();
