@@ -18,7 +18,7 @@
  * one more; a class short of images leaves its share to the others). A capped load
  * reads only the part of the images files it takes images from.
  */
-#include "dataset.h"
+#include "cnn/dataset.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -30,9 +30,9 @@
 #include <unistd.h>
 
 #include "common/strv.h"
-#include "idx_reader.h"
-#include "image_codec.h"
-#include "standin.h"
+#include "cnn/idx_reader.h"
+#include "cnn/image_codec.h"
+#include "cnn/standin.h"
 
 #define DATASET_MAX_SIDE 4096 /* largest h or w a model may ask for */
 

@@ -1,4 +1,4 @@
-#include "idx_reader.h"
+#include "cnn/idx_reader.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-#include "image_codec.h"
+#include "cnn/image_codec.h"
 
 #include <errno.h>
 #include <math.h>

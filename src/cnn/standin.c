@@ -1,5 +1,5 @@
 #define _GNU_SOURCE /* nftw's FTW_DEPTH / FTW_PHYS */
-#include "standin.h"
+#include "cnn/standin.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,8 +13,8 @@
 
 #include "common/rng.h"
 #include "common/timing.h"
-#include "idx_reader.h"
-#include "image_codec.h"
+#include "cnn/idx_reader.h"
+#include "cnn/image_codec.h"
 
 #define STANDIN_CLASSES 4
 #define NO_SOURCE (-1) /* the class shows no garment */

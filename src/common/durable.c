@@ -1,6 +1,6 @@
 /* durable: see durable.h. */
 #define _GNU_SOURCE
-#include "durable.h"
+#include "common/durable.h"
 
 #include <errno.h>
 #include <fcntl.h>

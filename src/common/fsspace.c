@@ -1,6 +1,6 @@
 /* fsspace: free space and out-of-space messages (see fsspace.h). */
 #define _GNU_SOURCE
-#include "fsspace.h"
+#include "common/fsspace.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "exit_codes.h" /* PB_EXIT_NOSPACE: "out of space", the status of every write path */
+#include "common/exit_codes.h" /* PB_EXIT_NOSPACE: "out of space", the status of every write path */
 
 typedef struct fsspace_info {
     char mount[1024];        /* mount point (the topmost folder on the same device) */

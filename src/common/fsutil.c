@@ -1,5 +1,5 @@
 /* fsutil: file-system helpers (see fsutil.h). */
-#include "fsutil.h"
+#include "common/fsutil.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* h5diag: see h5diag.h. */
-#include "h5diag.h"
+#include "common/h5diag.h"
 
 #include <hdf5.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* opttype: names of the config option types (see opttype.h). */
-#include "opttype.h"
+#include "common/opttype.h"
 
 #include <string.h>
 

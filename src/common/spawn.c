@@ -1,6 +1,6 @@
 /* spawn: start a host command without a shell and read its output (see spawn.h). */
 #define _GNU_SOURCE /* pipe2 */
-#include "spawn.h"
+#include "common/spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>

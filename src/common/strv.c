@@ -1,5 +1,5 @@
 #define _GNU_SOURCE /* vasprintf */
-#include "strv.h"
+#include "common/strv.h"
 
 #include <stdarg.h>
 #include <stdio.h>

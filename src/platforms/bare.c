@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "platform.h"
+#include "platforms/platform.h"
 
 static const platform_option bare_options[] = {PLATFORM_OPT_END};
 

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hostcmd.h"
-#include "pfutil.h"
-#include "platform.h"
+#include "platforms/hostcmd.h"
+#include "platforms/pfutil.h"
+#include "platforms/platform.h"
 
 static const platform_option docker_options[] = {
     PLATFORM_OPT_REQUIRED("image", "local image (tag or ID) holding the workload"),

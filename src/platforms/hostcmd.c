@@ -1,6 +1,6 @@
 /* hostcmd: run a short host command without a shell and capture its output (through spawn). */
 #define _GNU_SOURCE /* GNU/POSIX extensions beyond -std=gnu11 */
-#include "hostcmd.h"
+#include "platforms/hostcmd.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/spawn.h"
+#include "common/spawn.h"
 
 static long long now_ms(void) {
     struct timespec ts;

@@ -1,6 +1,6 @@
 /* pfutil: helpers shared by the docker, singularity and vm platforms. */
 #define _GNU_SOURCE /* GNU/POSIX extensions (pipe2, memmem) beyond -std=gnu11 */
-#include "pfutil.h"
+#include "platforms/pfutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -35,7 +35,7 @@
 #define PB_PFUTIL_H
 #include <stddef.h>
 
-#include "platform.h"
+#include "platforms/platform.h"
 
 /* How a container runtime's CLI spells "expose host path P at P": FLAG PRE P MID P [RO]. */
 typedef struct pfutil_mount_syntax {

@@ -29,8 +29,8 @@
 #define PB_PLATFORM_H
 #include <stddef.h>
 
-#include "../common/opttype.h"
-#include "../common/strv.h"
+#include "common/opttype.h"
+#include "common/strv.h"
 
 #define PLATFORM_MAX_OPTIONS 32
 

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "platform.h"
+#include "platforms/platform.h"
 
 extern const platform_ops platform_bare;
 extern const platform_ops platform_docker;

@@ -31,9 +31,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hostcmd.h"
-#include "pfutil.h"
-#include "platform.h"
+#include "platforms/hostcmd.h"
+#include "platforms/pfutil.h"
+#include "platforms/platform.h"
 
 static const platform_option singularity_options[] = {
     PLATFORM_OPT_REQUIRED("image", "SIF file holding the workload"),

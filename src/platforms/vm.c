@@ -43,10 +43,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hostcmd.h"
-#include "pfutil.h"
-#include "platform.h"
-#include "vmssh.h"
+#include "platforms/hostcmd.h"
+#include "platforms/pfutil.h"
+#include "platforms/platform.h"
+#include "platforms/vmssh.h"
 
 static const platform_option vm_options[] = {
     PLATFORM_OPT_ENUM("mode", "qemu", "qemu,ssh", "qemu (boot a local VM per launch) or ssh (run on host ssh_host)"),

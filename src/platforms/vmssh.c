@@ -1,6 +1,6 @@
 /* vmssh: the vm platform's ssh mode, with or without copying the data (see vmssh.h). */
 #define _GNU_SOURCE /* GNU/POSIX extensions (pipe2) beyond -std=gnu11 */
-#include "vmssh.h"
+#include "platforms/vmssh.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hostcmd.h"
-#include "pfutil.h"
+#include "platforms/hostcmd.h"
+#include "platforms/pfutil.h"
 
 extern char **environ;
 

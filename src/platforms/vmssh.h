@@ -39,7 +39,7 @@
 #define PB_VMSSH_H
 #include <stddef.h>
 
-#include "platform.h"
+#include "platforms/platform.h"
 
 int vmssh_check(const platform_conf *pc, char *why, size_t whylen);
 int vmssh_describe(const platform_conf *pc, platform_info *info, char *err, size_t errlen);

@@ -1,6 +1,6 @@
 /* campaign: parse, validate and expand a campaign config (see campaign.h). */
 #define _GNU_SOURCE
-#include "campaign.h"
+#include "runner/campaign.h"
 
 #include <errno.h>
 #include <libconfig.h>
@@ -12,11 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../common/opttype.h"
-#include "../common/rng.h"
-#include "../common/workload_contract.h"
+#include "common/opttype.h"
+#include "common/rng.h"
+#include "common/workload_contract.h"
 
-#include "hostlist.h"
+#include "runner/hostlist.h"
 
 typedef struct campaign_option {
     const char *key;       /* dotted path in the config, e.g. "workload.steps" */

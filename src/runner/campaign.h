@@ -24,8 +24,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../common/strv.h"
-#include "../platforms/platform.h"
+#include "common/strv.h"
+#include "platforms/platform.h"
 
 typedef enum seed_policy {
     SEED_PER_TEST,       /* seed = base + test: every platform of one test gets the same seed */

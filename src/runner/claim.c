@@ -1,6 +1,6 @@
 /* claim: one campaign per results file at a time (see claim.h). */
 #define _GNU_SOURCE
-#include "claim.h"
+#include "runner/claim.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/timing.h"
-#include "launch.h"
+#include "common/timing.h"
+#include "runner/launch.h"
 
 extern char **environ;
 

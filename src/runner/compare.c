@@ -1,6 +1,6 @@
 /* compare: runs analysis/compare.py for `platbench compare` (see compare.h). */
 #define _GNU_SOURCE
-#include "compare.h"
+#include "runner/compare.h"
 
 #include <errno.h>
 #include <libgen.h>

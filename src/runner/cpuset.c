@@ -1,6 +1,6 @@
 /* cpuset: per-rank CPU sets and per-experiment host noise (see cpuset.h). */
 #define _GNU_SOURCE
-#include "cpuset.h"
+#include "runner/cpuset.h"
 
 #include <errno.h>
 #include <math.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../common/mpi_check.h"
+#include "common/mpi_check.h"
 
 void cpus_format(const cpu_set_t *set, char *buf, size_t n) {
     size_t o = 0;

@@ -1,6 +1,6 @@
 /* iosafe: MPI-IO / HDF5 settings for shared file systems (see iosafe.h). */
 #define _GNU_SOURCE
-#include "iosafe.h"
+#include "runner/iosafe.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* launch: spawn, watch, time and reap one experiment's command (see launch.h). */
 #define _GNU_SOURCE
-#include "launch.h"
+#include "runner/launch.h"
 
 #include <math.h>
 #include <signal.h>
@@ -10,8 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../common/spawn.h"
-#include "../common/timing.h"
+#include "common/spawn.h"
+#include "common/timing.h"
 
 extern char **environ;
 

@@ -27,7 +27,7 @@
 #define PB_LAUNCH_H
 #include <stddef.h>
 
-#include "../common/strv.h"
+#include "common/strv.h"
 
 #define LAUNCH_TAIL 2048
 

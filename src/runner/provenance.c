@@ -1,6 +1,6 @@
 /* provenance: gather and broadcast the run's provenance strings (see provenance.h). */
 #define _GNU_SOURCE
-#include "provenance.h"
+#include "runner/provenance.h"
 
 #include <dlfcn.h>
 #include <hdf5.h>
@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "iosafe.h"
-#include "../common/mpi_check.h"
+#include "runner/iosafe.h"
+#include "common/mpi_check.h"
 
 int provenance_add(provenance *p, const char *key, const char *value) {
     if (p->n >= PROVENANCE_MAX) return -1;

@@ -1,6 +1,6 @@
 /* replay: rerun one recorded experiment, compare its curves (see replay.h). */
 #define _GNU_SOURCE
-#include "replay.h"
+#include "runner/replay.h"
 
 #include <errno.h>
 #include <hdf5.h>
@@ -14,14 +14,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../common/h5diag.h"
-#include "../common/h5io.h"
-#include "../common/workload_contract.h"
-#include "campaign.h"
-#include "cpuset.h"
-#include "iosafe.h"
-#include "results.h"
-#include "run.h"
+#include "common/h5diag.h"
+#include "common/h5io.h"
+#include "common/workload_contract.h"
+#include "runner/campaign.h"
+#include "runner/cpuset.h"
+#include "runner/iosafe.h"
+#include "runner/results.h"
+#include "runner/run.h"
 
 #define REPLAY_N_CURVES 5 /* train_loss train_acc val_loss val_acc lr: wc_curve_names[0..4] */
 #define REPLAY_TEXT_MAX 65536

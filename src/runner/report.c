@@ -1,6 +1,6 @@
 /* report: status and summary tables of a results file (see report.h). */
 #define _GNU_SOURCE
-#include "report.h"
+#include "runner/report.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "results.h"
+#include "runner/results.h"
 
 /* Platforms in order of first appearance. */
 static int platform_list(const results_view *v, const char **names, const char **kinds, int max) {

@@ -1,6 +1,6 @@
 /* results: the parallel-HDF5 campaign results file (see results.h, analysis/SCHEMA.md). */
 #define _GNU_SOURCE
-#include "results.h"
+#include "runner/results.h"
 
 #include <errno.h>
 #include <math.h>
@@ -11,13 +11,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../common/durable.h"
-#include "../common/h5diag.h"
-#include "../common/h5io.h"
-#include "../common/mpi_check.h"
-#include "../common/timing.h"
-#include "launch.h"
-#include "../common/fsspace.h"
+#include "common/durable.h"
+#include "common/h5diag.h"
+#include "common/h5io.h"
+#include "common/mpi_check.h"
+#include "common/timing.h"
+#include "runner/launch.h"
+#include "common/fsspace.h"
 
 enum { STATE_SIZE = 16 }; /* the root attribute "state": fixed, rewritten in place */
 

@@ -47,9 +47,9 @@
 #include <mpi.h>
 #include <stdint.h>
 
-#include "../common/workload_contract.h"
-#include "campaign.h"
-#include "provenance.h"
+#include "common/workload_contract.h"
+#include "runner/campaign.h"
+#include "runner/provenance.h"
 
 #define RESULTS_N_CURVES WC_CURVE_COUNT /* /curves/<wc_curve_names[m]>, the workload's curves */
 #define RESULTS_NOSPACE (-2) /* results_create: out of space (ENOSPC, EDQUOT) */

@@ -1,6 +1,6 @@
 /* run: the campaign's MPI schedule, launches and results rows (see run.h). */
 #define _GNU_SOURCE
-#include "run.h"
+#include "runner/run.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,19 +12,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../common/fsspace.h"
-#include "../common/fsutil.h"
-#include "../common/mpi_check.h"
-#include "../common/timing.h"
-#include "claim.h"
-#include "cpuset.h"
-#include "launch.h"
-#include "provenance.h"
-#include "results.h"
-#include "space.h"
-#include "workresult.h"
+#include "common/fsspace.h"
+#include "common/fsutil.h"
+#include "common/mpi_check.h"
+#include "common/timing.h"
+#include "runner/claim.h"
+#include "runner/cpuset.h"
+#include "runner/launch.h"
+#include "runner/provenance.h"
+#include "runner/results.h"
+#include "runner/space.h"
+#include "runner/workresult.h"
 
-#include "hostlist.h"
+#include "runner/hostlist.h"
 
 /* The one piece of process state a signal handler may touch. */
 static volatile sig_atomic_t run_stop_signal;

@@ -40,8 +40,8 @@
 #define PB_RUN_H
 #include <mpi.h>
 
-#include "campaign.h"
-#include "../common/exit_codes.h"
+#include "runner/campaign.h"
+#include "common/exit_codes.h"
 
 enum { /* common/exit_codes.h; run keeps its documented codes (sbatch scripts test them) */
     RUN_EXIT_OK = PB_EXIT_OK,                   /* every experiment this allocation can run is

@@ -1,6 +1,6 @@
 /* runner: the platbench CLI (see runner.h). */
 #define _GNU_SOURCE
-#include "runner.h"
+#include "runner/runner.h"
 
 #include <mpi.h>
 #include <stdio.h>
@@ -10,19 +10,19 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "campaign.h"
-#include "claim.h"
-#include "compare.h"
-#include "cpuset.h"
-#include "hostlist.h"
-#include "iosafe.h"
-#include "replay.h"
-#include "report.h"
-#include "space.h"
-#include "../common/exit_codes.h"
-#include "../common/fsspace.h"
-#include "../common/mpi_check.h"
-#include "run.h"
+#include "runner/campaign.h"
+#include "runner/claim.h"
+#include "runner/compare.h"
+#include "runner/cpuset.h"
+#include "runner/hostlist.h"
+#include "runner/iosafe.h"
+#include "runner/replay.h"
+#include "runner/report.h"
+#include "runner/space.h"
+#include "common/exit_codes.h"
+#include "common/fsspace.h"
+#include "common/mpi_check.h"
+#include "runner/run.h"
 
 static void usage(FILE *fp) {
     fprintf(fp,

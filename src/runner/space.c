@@ -1,11 +1,11 @@
 /* space: free-space check before a campaign (see space.h). */
 #define _GNU_SOURCE
-#include "space.h"
+#include "runner/space.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "../common/fsspace.h"
+#include "common/fsspace.h"
 
 uint64_t space_results_bytes(const campaign *c) {
     uint64_t text = (c->config_text ? strlen(c->config_text) : 0) +

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "campaign.h"
+#include "runner/campaign.h"
 
 uint64_t space_results_bytes(const campaign *c);
 uint64_t space_work_bytes(const campaign *c);

@@ -1,6 +1,6 @@
 /* workresult: ingest the workload's RESULT.h5 (see workresult.h). */
 #define _GNU_SOURCE
-#include "workresult.h"
+#include "runner/workresult.h"
 
 #include <hdf5.h>
 #include <math.h>
@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../common/h5diag.h"
-#include "../common/h5io.h"
-#include "../common/workload_contract.h"
+#include "common/h5diag.h"
+#include "common/h5io.h"
+#include "common/workload_contract.h"
 
 /* Appends "; WHAT" to err (the first damaged object in full, then a count of the others). */
 static void note(char *err, size_t errlen, int *n_bad, const char *what) {

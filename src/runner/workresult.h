@@ -14,7 +14,7 @@
 #define PB_WORKRESULT_H
 #include <stddef.h>
 
-#include "results.h"
+#include "runner/results.h"
 
 int workresult_read(const char *path, exp_row *row, double *const *curves, int steps, char *err,
                     size_t errlen);

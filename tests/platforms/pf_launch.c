@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../src/platforms/platform.h"
+#include "platforms/platform.h"
 
 extern char **environ;
 

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../src/platforms/platform.h"
+#include "platforms/platform.h"
 
 static int fails;
 #define CHECK(cond, ...)                                                                          \
