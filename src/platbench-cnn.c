@@ -42,7 +42,6 @@
 #include <omp.h>
 #endif
 
-
 enum { CMD_TRAIN = 1, CMD_CLASSIFY = 2, CMD_DATASET = 4, CMD_BENCH = 8 };
 typedef enum { OPT_STR, OPT_INT, OPT_U64 } opt_type;
 
@@ -83,8 +82,8 @@ typedef struct cli_opt {
 
 #define F(x) offsetof(cli, x)
 static const cli_opt options[] = {
-    {"model", OPT_STR, F(model), CMD_TRAIN | CMD_CLASSIFY, CMD_TRAIN | CMD_CLASSIFY, "FILE", NULL,
-     NULL, 0, "model file (libconfig, jobs/models/*.cfg)"},
+    {"model", OPT_STR, F(model), CMD_TRAIN | CMD_CLASSIFY, CMD_TRAIN | CMD_CLASSIFY, "FILE", NULL, NULL, 0,
+     "model file (libconfig, jobs/models/*.cfg)"},
     {"model", OPT_STR, F(model), CMD_BENCH, 0, "FILE", NULL, "the study's network, built in", 0,
      "model file (libconfig, jobs/models/*.cfg)"},
     {"data", OPT_STR, F(data), CMD_TRAIN, CMD_TRAIN, "DIR", NULL, NULL, 0,
@@ -94,16 +93,14 @@ static const cli_opt options[] = {
     {"out", OPT_STR, F(out), CMD_TRAIN, CMD_TRAIN, "PATH", NULL, NULL, 0,
      "result file (HDF5, see src/cnn/OUTPUT.md)"},
     {"out", OPT_STR, F(out), CMD_DATASET, CMD_DATASET, "PATH", NULL, NULL, 0, "output folder"},
-    {"steps", OPT_INT, F(steps), CMD_TRAIN, 0, "N", NULL, "the model's train.steps", 1,
-     "optimizer steps"},
+    {"steps", OPT_INT, F(steps), CMD_TRAIN, 0, "N", NULL, "the model's train.steps", 1, "optimizer steps"},
     {"steps", OPT_INT, F(steps), CMD_BENCH, 0, "N", "3", NULL, 1, "timed steps"},
     {"batch", OPT_INT, F(batch), CMD_TRAIN | CMD_BENCH, 0, "N", NULL, "the model's train.batch", 1,
      "images per step"},
     {"threads", OPT_INT, F(threads), CMD_TRAIN | CMD_BENCH, 0, "T", NULL,
      "CPUs in the affinity mask, also for 0", 0,
      "threads of the kernels, each calling single-threaded OpenBLAS"},
-    {"threads", OPT_INT, F(threads), CMD_CLASSIFY, 0, "T", "1", NULL, 0,
-     "threads of the kernels"},
+    {"threads", OPT_INT, F(threads), CMD_CLASSIFY, 0, "T", "1", NULL, 0, "threads of the kernels"},
     {"seed", OPT_U64, F(seed), CMD_TRAIN, 0, "S", NULL, "the model's train.seed", 0,
      "seed of the initialisation and the batches"},
     {"seed", OPT_U64, F(seed), CMD_DATASET, 0, "S", "1", NULL, 0, "seed of the stand-in images"},
@@ -113,8 +110,8 @@ static const cli_opt options[] = {
      "IDX data: at most N images per split (0: all)"},
     {"weights", OPT_STR, F(weights), CMD_CLASSIFY, CMD_CLASSIFY, "W.h5", NULL, NULL, 0,
      "weights written by train --save-weights"},
-    {"classes", OPT_STR, F(classes), CMD_CLASSIFY, 0, "a,b,c", NULL, "those stored in the weights",
-     0, "class names in label order"},
+    {"classes", OPT_STR, F(classes), CMD_CLASSIFY, 0, "a,b,c", NULL, "those stored in the weights", 0,
+     "class names in label order"},
     {"idx", OPT_STR, F(idx), CMD_DATASET, 0, "DIR", "/usr/share/datasets/fashion-mnist", NULL, 0,
      "Fashion-MNIST IDX files"},
     {"warmup", OPT_INT, F(warmup), CMD_BENCH, 0, "W", "1", NULL, 0, "untimed steps first"},
@@ -140,25 +137,23 @@ static const char exit_help[] =
     "exit status: 0 ok, 1 runtime failure, 2 bad usage or model file, 4 out of space\n"
     "(disk full or quota hit writing an output file: free space and run again)\n";
 
-static void usage(FILE *f)
-{
+static void usage(FILE *f) {
     fprintf(f, "usage: platbench-cnn COMMAND [options]   (platbench %s, %s)\n", PLATBENCH_VERSION,
             PLATBENCH_GIT_COMMIT);
-    for (size_t i = 0; i < N_COMMANDS; i++)
-        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+    for (size_t i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "platbench-cnn COMMAND --help shows the command's options.\n%s", exit_help);
 }
 
-static void command_help(FILE *f, size_t c)
-{
-    fprintf(f, "usage: platbench-cnn %s [options] %s\n%s\n\noptions:\n", commands[c].name,
-            commands[c].args, commands[c].help);
+static void command_help(FILE *f, size_t c) {
+    fprintf(f, "usage: platbench-cnn %s [options] %s\n%s\n\noptions:\n", commands[c].name, commands[c].args,
+            commands[c].help);
     for (size_t i = 0; i < N_OPTIONS; i++) {
         const cli_opt *o = &options[i];
         if (!(o->cmds & commands[c].bit)) continue;
         char lhs[64], def[160] = "";
         snprintf(lhs, sizeof lhs, "--%s %s", o->name, o->metavar);
-        if (o->required & commands[c].bit) snprintf(def, sizeof def, " (required)");
+        if (o->required & commands[c].bit)
+            snprintf(def, sizeof def, " (required)");
         else if (o->def || o->unset)
             snprintf(def, sizeof def, " (default: %s)", o->def ? o->def : o->unset);
         fprintf(f, "  %-22s %s%s\n", lhs, o->help, def);
@@ -167,8 +162,7 @@ static void command_help(FILE *f, size_t c)
 }
 
 /* Stores val (text) into o's field of cl; 0, or -1 with the message printed. */
-static int store_value(size_t c, const cli_opt *o, const char *val, cli *cl)
-{
+static int store_value(size_t c, const cli_opt *o, const char *val, cli *cl) {
     char *field = (char *)cl + o->offset, *end = NULL;
     errno = 0;
     if (o->type == OPT_STR) {
@@ -176,21 +170,21 @@ static int store_value(size_t c, const cli_opt *o, const char *val, cli *cl)
     } else if (o->type == OPT_INT) {
         long v = strtol(val, &end, 10);
         if (errno || end == val || *end || v < 0 || v > INT_MAX) {
-            fprintf(stderr, "platbench-cnn %s: --%s %s: expected a non-negative integer\n",
-                    commands[c].name, o->name, val);
+            fprintf(stderr, "platbench-cnn %s: --%s %s: expected a non-negative integer\n", commands[c].name,
+                    o->name, val);
             return -1;
         }
         if (v < o->min) {
-            fprintf(stderr, "platbench-cnn %s: --%s %s: expected an integer >= %ld\n",
-                    commands[c].name, o->name, val, o->min);
+            fprintf(stderr, "platbench-cnn %s: --%s %s: expected an integer >= %ld\n", commands[c].name,
+                    o->name, val, o->min);
             return -1;
         }
         *(long *)field = v;
     } else {
         unsigned long long v = strtoull(val, &end, 10);
         if (errno || end == val || *end || val[0] == '-') {
-            fprintf(stderr, "platbench-cnn %s: --%s %s: expected a non-negative integer\n",
-                    commands[c].name, o->name, val);
+            fprintf(stderr, "platbench-cnn %s: --%s %s: expected a non-negative integer\n", commands[c].name,
+                    o->name, val);
             return -1;
         }
         *(unsigned long long *)field = v;
@@ -200,8 +194,7 @@ static int store_value(size_t c, const cli_opt *o, const char *val, cli *cl)
 }
 
 /* Every option of subcommand c at its table default (or its "none": -1, NULL, unset). */
-static int apply_defaults(size_t c, cli *cl)
-{
+static int apply_defaults(size_t c, cli *cl) {
     for (size_t k = 0; k < N_OPTIONS; k++) {
         const cli_opt *o = &options[k];
         if (!(o->cmds & commands[c].bit)) continue;
@@ -215,8 +208,7 @@ static int apply_defaults(size_t c, cli *cl)
 }
 
 /* The row of option `name` (nl bytes) for subcommand c, or NULL. */
-static const cli_opt *find_option(size_t c, const char *name, size_t nl)
-{
+static const cli_opt *find_option(size_t c, const char *name, size_t nl) {
     for (size_t k = 0; k < N_OPTIONS; k++)
         if (strlen(options[k].name) == nl && strncmp(options[k].name, name, nl) == 0 &&
             (options[k].cmds & commands[c].bit))
@@ -226,18 +218,17 @@ static const cli_opt *find_option(size_t c, const char *name, size_t nl)
 
 /* After parsing: positional arguments only where the subcommand takes them, every required
  * option given. 0, or -1 with the message printed. */
-static int check_args(size_t c, const cli *cl)
-{
+static int check_args(size_t c, const cli *cl) {
     if (cl->n_args > 0 && commands[c].args[0] == 0) {
-        fprintf(stderr, "platbench-cnn %s: unexpected argument \"%s\" (see --help)\n",
-                commands[c].name, cl->args[0]);
+        fprintf(stderr, "platbench-cnn %s: unexpected argument \"%s\" (see --help)\n", commands[c].name,
+                cl->args[0]);
         return -1;
     }
     for (size_t k = 0; k < N_OPTIONS; k++) {
         if (!(options[k].required & commands[c].bit)) continue;
         if (!*(const char *const *)((const char *)cl + options[k].offset)) {
-            fprintf(stderr, "platbench-cnn %s: --%s %s is required (see --help)\n",
-                    commands[c].name, options[k].name, options[k].metavar);
+            fprintf(stderr, "platbench-cnn %s: --%s %s is required (see --help)\n", commands[c].name,
+                    options[k].name, options[k].metavar);
             return -1;
         }
     }
@@ -246,8 +237,7 @@ static int check_args(size_t c, const cli *cl)
 
 /* Parses argv[2..] for subcommand c into cl (defaults first). 0, 1 (--help shown) or -1
  * (message printed). */
-static int parse_args(int argc, char **argv, size_t c, cli *cl)
-{
+static int parse_args(int argc, char **argv, size_t c, cli *cl) {
     if (apply_defaults(c, cl)) return -1;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
@@ -266,15 +256,16 @@ static int parse_args(int argc, char **argv, size_t c, cli *cl)
         const char *name = a + 2, *eq = strchr(name, '='), *val = NULL;
         const cli_opt *o = find_option(c, name, eq ? (size_t)(eq - name) : strlen(name));
         if (!o) {
-            fprintf(stderr, "platbench-cnn %s: unknown option %s (see --help)\n", commands[c].name,
-                    a);
+            fprintf(stderr, "platbench-cnn %s: unknown option %s (see --help)\n", commands[c].name, a);
             return -1;
         }
-        if (eq) val = eq + 1;
-        else if (i + 1 < argc) val = argv[++i];
+        if (eq)
+            val = eq + 1;
+        else if (i + 1 < argc)
+            val = argv[++i];
         else {
-            fprintf(stderr, "platbench-cnn %s: --%s needs a value (%s)\n", commands[c].name,
-                    o->name, o->metavar);
+            fprintf(stderr, "platbench-cnn %s: --%s needs a value (%s)\n", commands[c].name, o->name,
+                    o->metavar);
             return -1;
         }
         if (store_value(c, o, val, cl)) return -1;
@@ -282,46 +273,40 @@ static int parse_args(int argc, char **argv, size_t c, cli *cl)
     return check_args(c, cl);
 }
 
-static int cpus_seen(void)
-{
+static int cpus_seen(void) {
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
     return 1;
 }
 
-static void set_threads(int t)
-{
+static void set_threads(int t) {
     layers_set_threads(t); /* sets OpenBLAS to 1 thread: the kernels run T of their own */
 #ifdef _OPENMP
     omp_set_num_threads(t);
 #endif
 }
 
-static long peak_rss_kb(void)
-{
+static long peak_rss_kb(void) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_maxrss;
 }
 
 /* names -> "a,b,c" */
-static void join_names(char *buf, size_t n, char *const *names, int count)
-{
+static void join_names(char *buf, size_t n, char *const *names, int count) {
     buf[0] = 0;
     for (int i = 0; i < count; i++)
         snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", i ? "," : "", names[i] ? names[i] : "");
 }
 
 /* The output files of train (--out, --save-weights; NULL when not asked for). */
-static void train_outputs(const cli *cl, const char *outs[2])
-{
+static void train_outputs(const cli *cl, const char *outs[2]) {
     outs[0] = cl->out;
     outs[1] = cl->save_weights;
 }
 
 /* Fail now, not after a training that may take an hour, if an output cannot be written. */
-static int check_outputs_writable(const cli *cl)
-{
+static int check_outputs_writable(const cli *cl) {
     const char *outs[2];
     train_outputs(cl, outs);
     for (int i = 0; i < 2; i++) {
@@ -332,8 +317,8 @@ static int check_outputs_writable(const cli *cl)
         if (slash) *slash = '\0';
         const char *d = slash ? (dir[0] ? dir : "/") : ".";
         if (access(d, W_OK | X_OK) != 0) {
-            fprintf(stderr, "platbench-cnn train: %s: cannot write into folder %s (%s)\n",
-                    outs[i], d, strerror(errno));
+            fprintf(stderr, "platbench-cnn train: %s: cannot write into folder %s (%s)\n", outs[i], d,
+                    strerror(errno));
             return PB_EXIT_USAGE;
         }
     }
@@ -343,8 +328,7 @@ static int check_outputs_writable(const cli *cl)
 /* ... nor if the outputs cannot fit: the weights are 4 bytes per parameter, the result about
    8 KiB plus 40 bytes per step (measured with tiny.cfg: 7.5 KiB for 3 steps, 11.3 KiB for
    100; weights 113 KiB for 26500 parameters) */
-static int check_outputs_space(const cli *cl, const model *m, int steps)
-{
+static int check_outputs_space(const cli *cl, const model *m, int steps) {
     const char *outs[2];
     train_outputs(cl, outs);
     for (int i = 0; i < 2; i++) {
@@ -359,8 +343,10 @@ static int check_outputs_space(const cli *cl, const model *m, int steps)
             char fs[1200], nb[32];
             fsspace_describe(outs[i], fs, sizeof fs);
             fsspace_bytes(need, nb, sizeof nb);
-            fprintf(stderr, "platbench-cnn train: out of space: %s needs about %s for %s; free "
-                    "space and run again\n", fs, nb, outs[i]);
+            fprintf(stderr,
+                    "platbench-cnn train: out of space: %s needs about %s for %s; free "
+                    "space and run again\n",
+                    fs, nb, outs[i]);
             return PB_EXIT_NOSPACE;
         }
     }
@@ -368,8 +354,7 @@ static int check_outputs_space(const cli *cl, const model *m, int steps)
 }
 
 /* The model's train settings with --steps, --batch, --seed applied where given. */
-static train_settings train_settings_of(const cli *cl, const model *m)
-{
+static train_settings train_settings_of(const cli *cl, const model *m) {
     train_settings ts = m->train;
     if (cl->steps >= 0) ts.steps = (int)cl->steps;
     if (cl->batch >= 0) ts.batch = (int)cl->batch;
@@ -378,20 +363,22 @@ static train_settings train_settings_of(const cli *cl, const model *m)
 }
 
 /* Loads --data for model m into ds; *load_s its time. 0, or -1 with the message printed. */
-static int train_load_data(const cli *cl, const model *m, dataset *ds, double *load_s)
-{
+static int train_load_data(const cli *cl, const model *m, dataset *ds, double *load_s) {
     char err[1024];
     double tl = time_mono();
-    dataset_options dopt = {.c = m->in_c, .h = m->in_h, .w = m->in_w,
-                            .max_per_split = (int)cl->max_images, .idx_classes = m->n_classes};
+    dataset_options dopt = {.c = m->in_c,
+                            .h = m->in_h,
+                            .w = m->in_w,
+                            .max_per_split = (int)cl->max_images,
+                            .idx_classes = m->n_classes};
     if (dataset_load(ds, cl->data, &dopt, err, sizeof err)) {
         fprintf(stderr, "platbench-cnn train: %s\n", err);
         return -1;
     }
     *load_s = time_mono() - tl;
     if (ds->n_classes != m->n_classes) {
-        fprintf(stderr, "platbench-cnn train: %s has %d classes; model %s (%s) has %d outputs\n",
-                cl->data, ds->n_classes, m->name, cl->model, m->n_classes);
+        fprintf(stderr, "platbench-cnn train: %s has %d classes; model %s (%s) has %d outputs\n", cl->data,
+                ds->n_classes, m->name, cl->model, m->n_classes);
         return -1;
     }
     return 0;
@@ -399,9 +386,8 @@ static int train_load_data(const cli *cl, const model *m, dataset *ds, double *l
 
 /* Writes --save-weights, then --out with the times up to then in info. 0, PB_EXIT_FAILURE or
  * PB_EXIT_NOSPACE (message printed). */
-static int train_write(const cli *cl, model *m, const char *names, double t_start,
-                       result_info *info, const train_result *r)
-{
+static int train_write(const cli *cl, model *m, const char *names, double t_start, result_info *info,
+                       const train_result *r) {
     char err[1024];
     int wrc = 0;
     if (cl->save_weights) wrc = weights_save(m, cl->save_weights, names, err, sizeof err);
@@ -415,18 +401,17 @@ static int train_write(const cli *cl, model *m, const char *names, double t_star
 
 /* The study's end-of-run table on stdout. */
 static void train_print(const cli *cl, const model *m, const dataset *ds, const train_result *r,
-                        const result_info *info)
-{
-    printf("platbench-cnn train: model %s, data %s (%s), seed %llu\n", m->name, cl->data,
-           ds->source, (unsigned long long)info->seed);
+                        const result_info *info) {
+    printf("platbench-cnn train: model %s, data %s (%s), seed %llu\n", m->name, cl->data, ds->source,
+           (unsigned long long)info->seed);
     printf("  # iterations        %d (batch %d)\n", r->iterations, r->batch);
     printf("  final rate          %.8f\n", r->final_rate);
     printf("  final error         %.6f\n", r->final_error);
     printf("  train accuracy      %.4f\n", r->train_acc);
     printf("  validation accuracy %.4f (%d images)\n", r->val_acc, ds->valid.n);
     printf("  test accuracy       %.4f (%d images)\n", r->test_acc, ds->test.n);
-    printf("  training time       %.3f s (%dm%02ds)\n", r->training_time_s,
-           (int)(r->training_time_s / 60), (int)r->training_time_s % 60);
+    printf("  training time       %.3f s (%dm%02ds)\n", r->training_time_s, (int)(r->training_time_s / 60),
+           (int)r->training_time_s % 60);
     printf("  time split          data loading %.3f s, training %.3f s, evaluation %.3f s\n",
            info->load_time_s, r->train_compute_s, r->eval_time_s);
     printf("  CPUs seen %d, threads %d, peak memory %.1f MB\n", info->cpus_seen, info->threads,
@@ -436,8 +421,7 @@ static void train_print(const cli *cl, const model *m, const dataset *ds, const 
 
 /* train: model, checks before the work (outputs writable and fitting), data, training,
  * outputs, the table. */
-static int cmd_train(cli *cl, double t_start)
-{
+static int cmd_train(cli *cl, double t_start) {
     char err[1024], names[1024];
     model m;
     dataset ds;
@@ -464,8 +448,8 @@ static int cmd_train(cli *cl, double t_start)
     fprintf(stderr,
             "platbench-cnn train: model %s (%zu parameters), data %s (%s: %d train, %d valid, %d "
             "test, %.2f s), %d steps of %d, %d threads\n",
-            m.name, m.n_params, cl->data, ds.source, ds.train.n, ds.valid.n, ds.test.n, load_s,
-            ts.steps, ts.batch, threads);
+            m.name, m.n_params, cl->data, ds.source, ds.train.n, ds.valid.n, ds.test.n, load_s, ts.steps,
+            ts.batch, threads);
     if (train_run(&m, &ds, &ts, 1, &r, err, sizeof err)) {
         fprintf(stderr, "platbench-cnn train: %s\n", err);
         goto done;
@@ -491,8 +475,7 @@ done:
 }
 
 /* Class names for classify: --classes, else --data's classes.txt / data set, else the weights'. */
-static int class_list(const cli *cl, const model *m, const char *stored, char *out, size_t n)
-{
+static int class_list(const cli *cl, const model *m, const char *stored, char *out, size_t n) {
     char err[1024];
     if (cl->classes) {
         snprintf(out, n, "%s", cl->classes);
@@ -501,8 +484,8 @@ static int class_list(const cli *cl, const model *m, const char *stored, char *o
     if (cl->data) {
         dataset ds;
         memset(&ds, 0, sizeof ds);
-        dataset_options o = {.c = m->in_c, .h = m->in_h, .w = m->in_w, .max_per_split = 1,
-                             .idx_classes = m->n_classes};
+        dataset_options o = {
+            .c = m->in_c, .h = m->in_h, .w = m->in_w, .max_per_split = 1, .idx_classes = m->n_classes};
         if (dataset_load(&ds, cl->data, &o, err, sizeof err)) {
             fprintf(stderr, "platbench-cnn classify: %s\n", err);
             return -1;
@@ -515,8 +498,7 @@ static int class_list(const cli *cl, const model *m, const char *stored, char *o
     return 0;
 }
 
-static int cmd_classify(cli *cl)
-{
+static int cmd_classify(cli *cl) {
     char err[8192], stored[1024], names[1024];
     char *name_v[DATASET_MAX_CLASSES] = {0};
     model m;
@@ -539,8 +521,7 @@ static int cmd_classify(cli *cl)
     }
     if (class_list(cl, &m, stored, names, sizeof names)) goto done;
     int nn = 0;
-    for (char *s = names, *tok; nn < DATASET_MAX_CLASSES && (tok = strsep(&s, ","));)
-        name_v[nn++] = tok;
+    for (char *s = names, *tok; nn < DATASET_MAX_CLASSES && (tok = strsep(&s, ","));) name_v[nn++] = tok;
     if (names[0] == 0) nn = 0;
     x = malloc(sizeof(float) * m.in_c * m.in_h * m.in_w);
     if (!x) goto done;
@@ -558,8 +539,7 @@ static int cmd_classify(cli *cl)
         for (int k = 0; k < m.n_classes; k++) {
             char fallback[32];
             snprintf(fallback, sizeof fallback, "class%d", k + 1);
-            printf("%s%s: %.2f%%", k ? " - " : "", k < nn ? name_v[k] : fallback,
-                   100.0 * m.probs[k]);
+            printf("%s%s: %.2f%%", k ? " - " : "", k < nn ? name_v[k] : fallback, 100.0 * m.probs[k]);
         }
         printf("\n");
     }
@@ -570,8 +550,7 @@ done:
     return rc;
 }
 
-static int cmd_dataset(cli *cl)
-{
+static int cmd_dataset(cli *cl) {
     char err[1024];
     if (dataset_write_standin(cl->out, cl->idx, cl->seed, err, sizeof err)) {
         fprintf(stderr, "platbench-cnn dataset: %s\n", err);
@@ -580,13 +559,11 @@ static int cmd_dataset(cli *cl)
     return 0;
 }
 
-static int cmd_bench(cli *cl)
-{
+static int cmd_bench(cli *cl) {
     char err[1024];
     model m;
     int rc = cl->model ? model_load(&m, cl->model, err, sizeof err)
-                       : model_load_string(&m, paper_model_cfg, "paper.cfg (built in)", err,
-                                           sizeof err);
+                       : model_load_string(&m, paper_model_cfg, "paper.cfg (built in)", err, sizeof err);
     if (rc) {
         fprintf(stderr, "platbench-cnn bench: %s\n", err);
         return PB_EXIT_USAGE;
@@ -595,8 +572,9 @@ static int cmd_bench(cli *cl)
     int batch = cl->batch > 0 ? (int)cl->batch : m.train.batch;
     int steps = (int)cl->steps, warmup = (int)cl->warmup;
     set_threads(threads);
-    fprintf(stderr, "platbench-cnn bench: model %s, batch %d, threads %d (CPUs seen %d), %d steps "
-                    "after %d warm-up\n",
+    fprintf(stderr,
+            "platbench-cnn bench: model %s, batch %d, threads %d (CPUs seen %d), %d steps "
+            "after %d warm-up\n",
             m.name, batch, threads, cpus_seen(), steps, warmup);
     rc = bench_run(&m, batch, steps, warmup, stdout, err, sizeof err);
     if (rc) fprintf(stderr, "platbench-cnn bench: %s\n", err);
@@ -605,14 +583,12 @@ static int cmd_bench(cli *cl)
     return rc ? PB_EXIT_FAILURE : 0;
 }
 
-static int run(int argc, char **argv, double t_start)
-{
+static int run(int argc, char **argv, double t_start) {
     if (argc < 2) {
         usage(stderr);
         return PB_EXIT_USAGE;
     }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         usage(stdout);
         return 0;
     }
@@ -628,11 +604,16 @@ static int run(int argc, char **argv, double t_start)
     cl.args = calloc((size_t)argc, sizeof(char *));
     if (!cl.args) return PB_EXIT_FAILURE;
     int p = parse_args(argc, argv, c, &cl), rc;
-    if (p) rc = p > 0 ? 0 : PB_EXIT_USAGE;
-    else if (commands[c].bit == CMD_TRAIN) rc = cmd_train(&cl, t_start);
-    else if (commands[c].bit == CMD_CLASSIFY) rc = cmd_classify(&cl);
-    else if (commands[c].bit == CMD_DATASET) rc = cmd_dataset(&cl);
-    else rc = cmd_bench(&cl);
+    if (p)
+        rc = p > 0 ? 0 : PB_EXIT_USAGE;
+    else if (commands[c].bit == CMD_TRAIN)
+        rc = cmd_train(&cl, t_start);
+    else if (commands[c].bit == CMD_CLASSIFY)
+        rc = cmd_classify(&cl);
+    else if (commands[c].bit == CMD_DATASET)
+        rc = cmd_dataset(&cl);
+    else
+        rc = cmd_bench(&cl);
     free(cl.args);
     return rc;
 }
@@ -640,8 +621,7 @@ static int run(int argc, char **argv, double t_start)
 /* Whether to print the PLATBENCH_MARK lines: only when the runner asks for them
  * (PLATBENCH_MARKERS=1 in the environment), and never for --help or `dataset`, which
  * are no workload. */
-static int want_markers(int argc, char **argv)
-{
+static int want_markers(int argc, char **argv) {
     const char *v = getenv("PLATBENCH_MARKERS");
     if (!v || strcmp(v, "1") != 0 || argc < 2 || !strcmp(argv[1], "dataset")) return 0;
     for (int i = 1; i < argc; i++)
@@ -649,8 +629,7 @@ static int want_markers(int argc, char **argv)
     return 1;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     int markers = want_markers(argc, argv);
     if (markers) {
         fprintf(stderr, "PLATBENCH_MARK workload_start\n");

@@ -16,30 +16,26 @@
 
 /* CPU seconds (user + system) of the whole process: on a shared machine, wall time per
  * step / CPU time per step shows how much of a core-second the step really got. */
-static double cpu_seconds(void)
-{
+static double cpu_seconds(void) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + 1e-6 * (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
+static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
 
-static double median(double *v, int n)
-{
+static double median(double *v, int n) {
     qsort(v, n, sizeof *v, cmp_double);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 void openblas_set_num_threads(int num_threads); /* OpenBLAS extension */
-char *openblas_get_corename(void);               /* OpenBLAS extension */
+char *openblas_get_corename(void);              /* OpenBLAS extension */
 
-double bench_sgemm_peak(int reps)
-{
+double bench_sgemm_peak(int reps) {
     const int n = 1024;
     float *a = malloc(sizeof(float) * n * n), *b = malloc(sizeof(float) * n * n),
           *c = malloc(sizeof(float) * n * n);
@@ -48,8 +44,7 @@ double bench_sgemm_peak(int reps)
         for (int i = 0; i < n * n; i++) a[i] = b[i] = (float)((i % 17) - 8) / 8.0f;
         for (int r = 0; r < reps + 1; r++) {
             double t = time_mono();
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f,
-                        c, n);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
             t = time_mono() - t;
             double g = 2.0 * n * n * n / t / 1e9;
             if (r > 0 && g > best) best = g; /* r = 0 warms up */
@@ -61,8 +56,7 @@ double bench_sgemm_peak(int reps)
     return best;
 }
 
-int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, size_t errlen)
-{
+int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, size_t errlen) {
     int rc = -1, cap = batch > BENCH_EVAL_IMAGES ? batch : BENCH_EVAL_IMAGES;
     size_t img = (size_t)m->in_c * m->in_h * m->in_w;
     float *x = NULL;
@@ -103,9 +97,8 @@ int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, 
             es[s] = t2 - t1;
             cpu_timed += cpu_seconds() - c0;
         }
-        fprintf(stderr, "bench: %s step %d: train %.1f ms, eval %.1f ms\n",
-                s < 0 ? "warm-up" : "timed", s < 0 ? s + warmup + 1 : s + 1, (t1 - t0) * 1e3,
-                (t2 - t1) * 1e3);
+        fprintf(stderr, "bench: %s step %d: train %.1f ms, eval %.1f ms\n", s < 0 ? "warm-up" : "timed",
+                s < 0 ? s + warmup + 1 : s + 1, (t1 - t0) * 1e3, (t2 - t1) * 1e3);
     }
     double f_fwd, f_train;
     model_flops(m, &f_fwd, &f_train);
@@ -119,29 +112,29 @@ int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, 
     openblas_set_num_threads(1);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    fprintf(out, "%.1f ms/step  (median of %d, min %.1f; batch %d; %.1f images/s; %.1f GFLOP/s)\n",
-            tm * 1e3, steps, tmin * 1e3, batch, batch / tm, g_train);
-    fprintf(out, "model            %s (%zu parameters, input %dx%dx%d)\n", m->name, m->n_params,
-            m->in_c, m->in_h, m->in_w);
-    fprintf(out, "train step       %.3f GFLOP per image (forward %.3f)\n", f_train / 1e9,
-            f_fwd / 1e9);
-    fprintf(out, "eval %d images   %.1f ms  (%.1f images/s; %.1f GFLOP/s)\n", BENCH_EVAL_IMAGES,
-            em * 1e3, BENCH_EVAL_IMAGES / em, g_eval);
+    fprintf(out, "%.1f ms/step  (median of %d, min %.1f; batch %d; %.1f images/s; %.1f GFLOP/s)\n", tm * 1e3,
+            steps, tmin * 1e3, batch, batch / tm, g_train);
+    fprintf(out, "model            %s (%zu parameters, input %dx%dx%d)\n", m->name, m->n_params, m->in_c,
+            m->in_h, m->in_w);
+    fprintf(out, "train step       %.3f GFLOP per image (forward %.3f)\n", f_train / 1e9, f_fwd / 1e9);
+    fprintf(out, "eval %d images   %.1f ms  (%.1f images/s; %.1f GFLOP/s)\n", BENCH_EVAL_IMAGES, em * 1e3,
+            BENCH_EVAL_IMAGES / em, g_eval);
     fprintf(out, "sgemm 1024^3     %.1f GFLOP/s peak; train step at %.1f%% of it\n", peak,
             peak > 0 ? 100.0 * g_train / peak : 0.0);
     double wall_timed = 0;
     for (int s = 0; s < steps; s++) wall_timed += ts[s] + es[s];
-    fprintf(out, "CPU use          %.2f cores busy on average over the timed steps (of %d threads); "
-                 "%.1f GFLOP per CPU-second\n",
+    fprintf(out,
+            "CPU use          %.2f cores busy on average over the timed steps (of %d threads); "
+            "%.1f GFLOP per CPU-second\n",
             wall_timed > 0 ? cpu_timed / wall_timed : 0.0, layers_threads(),
-            cpu_timed > 0 ? (f_train * batch + f_fwd * BENCH_EVAL_IMAGES) * steps / cpu_timed / 1e9
-                          : 0.0);
+            cpu_timed > 0 ? (f_train * batch + f_fwd * BENCH_EVAL_IMAGES) * steps / cpu_timed / 1e9 : 0.0);
     fprintf(out, "peak memory      %.1f MB (maxrss)\n", ru.ru_maxrss / 1024.0);
-    fprintf(out, "per layer        ms per training step (mean of %d), GFLOP/s of direct-convolution "
-                 "FLOPs (2 x MACs, whatever the kernel); kernels forward/weight grad/input grad:\n",
+    fprintf(out,
+            "per layer        ms per training step (mean of %d), GFLOP/s of direct-convolution "
+            "FLOPs (2 x MACs, whatever the kernel); kernels forward/weight grad/input grad:\n",
             steps);
-    fprintf(out, "  %-9s %-14s %9s %8s %9s %8s %6s  %s\n", "layer", "shape", "fwd ms", "GFLOP/s",
-            "bwd ms", "GFLOP/s", "share", "kernels");
+    fprintf(out, "  %-9s %-14s %9s %8s %9s %8s %6s  %s\n", "layer", "shape", "fwd ms", "GFLOP/s", "bwd ms",
+            "GFLOP/s", "share", "kernels");
     double t_layers = 0;
     for (int i = 0; i < m->n_layers; i++) t_layers += m->t_fwd[i] + m->t_bwd[i];
     for (int i = 0; i < m->n_layers; i++) {
@@ -158,19 +151,23 @@ int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, 
         } else if (l->kind == LAYER_MAXPOOL && i > 0 && m->layers[i - 1].kind == LAYER_CONV) {
             snprintf(kern, sizeof kern, "fused into %s", m->layers[i - 1].name);
         }
-        fprintf(out, "  %-9s %-14s %9.1f %8.1f %9.1f %8.1f %5.1f%%  %s\n", l->name, shape,
-                tf * 1e3, tf > 0 && lf > 0 ? lf * batch / tf / 1e9 : 0.0, tb * 1e3,
+        fprintf(out, "  %-9s %-14s %9.1f %8.1f %9.1f %8.1f %5.1f%%  %s\n", l->name, shape, tf * 1e3,
+                tf > 0 && lf > 0 ? lf * batch / tf / 1e9 : 0.0, tb * 1e3,
                 tb > 0 && lb > 0 ? lb * batch / tb / 1e9 : 0.0,
                 t_layers > 0 ? 100.0 * (m->t_fwd[i] + m->t_bwd[i]) / t_layers : 0.0, kern);
     }
     const char *ct = getenv("OPENBLAS_CORETYPE");
     const int isa = conv_direct_isa(0);
     fprintf(out, "kernels          conv %s (direct: %s); OpenBLAS core %s (OPENBLAS_CORETYPE %s)\n",
-            layers_conv_name(layers_conv()), isa == 3 ? "AVX-512" : isa == 2 ? "AVX2" : "none",
+            layers_conv_name(layers_conv()),
+            isa == 3   ? "AVX-512"
+            : isa == 2 ? "AVX2"
+                       : "none",
             openblas_get_corename(), ct && *ct ? ct : "unset");
-    fprintf(out, "work split       each conv: the batch in %d contiguous blocks of images, one per "
-                 "thread (private scratch, single-threaded OpenBLAS; weight gradients summed in "
-                 "thread order); dense: blocks of outputs/inputs; pooling: blocks of planes\n",
+    fprintf(out,
+            "work split       each conv: the batch in %d contiguous blocks of images, one per "
+            "thread (private scratch, single-threaded OpenBLAS; weight gradients summed in "
+            "thread order); dense: blocks of outputs/inputs; pooling: blocks of planes\n",
             layers_threads());
     rc = 0;
 cleanup:

@@ -9,7 +9,7 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define CONV_DIRECT_SIMD 1
-#define T256 __attribute__((target("avx2,fma")))
+#define T256             __attribute__((target("avx2,fma")))
 #else
 #define CONV_DIRECT_SIMD 0
 #define T256
@@ -42,20 +42,17 @@
  * that every vector load of the kernels stays inside the row */
 static int pad_w(int W) { return ((W + 15) / 16) * 16 + 16; }
 
-static int strip_rows(int C, int H, int W)
-{
+static int strip_rows(int C, int H, int W) {
     int r = CONV_DIRECT_STRIP_FLOATS / (C * pad_w(W));
     return r < 1 ? 1 : (r > H ? H : r);
 }
-
 
 /* the instruction set of the kernels: -1 not yet chosen, 0 none, 2 AVX2+FMA, 3 AVX-512F */
 #if CONV_DIRECT_SIMD
 static int g_isa = -1;
 #endif
 
-int conv_direct_isa(int max_isa)
-{
+int conv_direct_isa(int max_isa) {
 #if CONV_DIRECT_SIMD
     if (max_isa <= 0 && g_isa >= 0) return g_isa;
     int best = 0;
@@ -64,8 +61,10 @@ int conv_direct_isa(int max_isa)
 #ifndef CONV_DIRECT_NO_AVX512
     if (best == 2 && __builtin_cpu_supports("avx512f")) best = 3;
 #endif
-    if (max_isa > 0 && best > 0) g_isa = max_isa < best ? (max_isa < 2 ? 2 : max_isa) : best;
-    else if (g_isa < 0 || max_isa <= 0) g_isa = best;
+    if (max_isa > 0 && best > 0)
+        g_isa = max_isa < best ? (max_isa < 2 ? 2 : max_isa) : best;
+    else if (g_isa < 0 || max_isa <= 0)
+        g_isa = best;
     return g_isa;
 #else
     (void)max_isa;
@@ -75,21 +74,18 @@ int conv_direct_isa(int max_isa)
 
 int conv_direct_usable(int K) { return K > 0 && K % 4 == 0 && conv_direct_isa(0) >= 2; }
 
-size_t conv_direct_scratch(int C, int H, int W, int K)
-{
+size_t conv_direct_scratch(int C, int H, int W, int K) {
     size_t a = (size_t)C * (strip_rows(C, H, W) + 2) * pad_w(W);
     size_t b = (size_t)K * (strip_rows(K, H, W) + 2) * pad_w(W);
     return a > b ? a : b;
 }
 
-void conv_direct_pack(float *wp, const float *w, int C, int K, int flip)
-{
+void conv_direct_pack(float *wp, const float *w, int C, int K, int flip) {
     if (!flip) {
         for (int k = 0; k < K; k++)
             for (int c = 0; c < C; c++)
                 for (int q = 0; q < 9; q++)
-                    wp[(((size_t)(k / 4) * C + c) * 9 + q) * 4 + k % 4] =
-                        w[((size_t)k * C + c) * 9 + q];
+                    wp[(((size_t)(k / 4) * C + c) * 9 + q) * 4 + k % 4] = w[((size_t)k * C + c) * 9 + q];
     } else { /* output channels c (C), input channels k (K): wt[c][k][q] = w[k][c][8-q] */
         for (int k = 0; k < K; k++)
             for (int c = 0; c < C; c++)
@@ -101,8 +97,7 @@ void conv_direct_pack(float *wp, const float *w, int C, int K, int flip)
 
 #if CONV_DIRECT_SIMD
 /* buf (C, rows = y1-y0+2, Wp): buf[c][r][xx] = in[c][y0-1+r][xx-1], 0 outside the image */
-static void pad_strip(float *buf, const float *in, int C, int H, int W, int y0, int y1)
-{
+static void pad_strip(float *buf, const float *in, int C, int H, int W, int y0, int y1) {
     const int Wp = pad_w(W), rows = y1 - y0 + 2;
     for (int c = 0; c < C; c++)
         for (int r = 0; r < rows; r++) {
@@ -120,8 +115,7 @@ static void pad_strip(float *buf, const float *in, int C, int H, int W, int y0, 
 #endif
 
 #if CONV_DIRECT_SIMD
-static inline T256 __m256i tail_mask(int n)
-{
+static inline T256 __m256i tail_mask(int n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
@@ -129,10 +123,10 @@ static inline T256 __m256i tail_mask(int n)
  * (k0, y, x0); src: padded buffer at (channel 0, top tap row, x0); wk: packed weights of
  * the 4 channels of k0's block (C, 9, 4), of which lanes j0.. are used; the last vector
  * stores `tail` lanes (8: all). */
-static inline __attribute__((always_inline)) T256 void
-fwd_block(float *o, size_t HW, const float *src, size_t cstride, int Wp, const float *wk, int C,
-          const float *b4, int relu, const int KB, const int XV, int tail)
-{
+static inline __attribute__((always_inline)) T256 void fwd_block(float *o, size_t HW, const float *src,
+                                                                 size_t cstride, int Wp, const float *wk,
+                                                                 int C, const float *b4, int relu,
+                                                                 const int KB, const int XV, int tail) {
     __m256 acc[4][6];
     for (int j = 0; j < KB; j++)
         for (int v = 0; v < XV; v++) acc[j][v] = b4 ? _mm256_set1_ps(b4[j]) : _mm256_setzero_ps();
@@ -141,8 +135,7 @@ fwd_block(float *o, size_t HW, const float *src, size_t cstride, int Wp, const f
         for (int ky = 0; ky < 3; ky++)
             for (int kx = 0; kx < 3; kx++) {
                 __m256 wv[4];
-                for (int j = 0; j < KB; j++)
-                    wv[j] = _mm256_broadcast_ss(wc + (ky * 3 + kx) * 4 + j);
+                for (int j = 0; j < KB; j++) wv[j] = _mm256_broadcast_ss(wc + (ky * 3 + kx) * 4 + j);
                 for (int v = 0; v < XV; v++) {
                     __m256 x = _mm256_loadu_ps(s + ky * Wp + kx + 8 * v);
                     for (int j = 0; j < KB; j++) acc[j][v] = _mm256_fmadd_ps(wv[j], x, acc[j][v]);
@@ -155,13 +148,14 @@ fwd_block(float *o, size_t HW, const float *src, size_t cstride, int Wp, const f
         for (int v = 0; v < XV; v++) {
             __m256 a = relu ? _mm256_max_ps(acc[j][v], zero) : acc[j][v];
             float *p = o + (size_t)j * HW + 8 * v;
-            if (v == XV - 1 && tail < 8) _mm256_maskstore_ps(p, m, a);
-            else _mm256_storeu_ps(p, a);
+            if (v == XV - 1 && tail < 8)
+                _mm256_maskstore_ps(p, m, a);
+            else
+                _mm256_storeu_ps(p, a);
         }
 }
 
-static inline T256 float hsum(__m256 v)
-{
+static inline T256 float hsum(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
@@ -171,13 +165,13 @@ static inline T256 float hsum(__m256 v)
 
 #if CONV_DIRECT_SIMD && !defined(CONV_DIRECT_NO_AVX512)
 #define CONV_DIRECT_HAVE512 1
-#define T512 __attribute__((target("avx512f")))
+#define T512                __attribute__((target("avx512f")))
 /* AVX-512 forward block: 4 output channels x XV vectors of 16 pixels (32 registers: room
  * for 16 accumulators); the broadcast weights fold into the FMAs' memory operands */
-static inline __attribute__((always_inline)) T512 void
-fwd_block512(float *o, size_t HW, const float *src, size_t cstride, int Wp, const float *wk, int C,
-             const float *b4, int relu, const int XV, __mmask16 last)
-{
+static inline __attribute__((always_inline)) T512 void fwd_block512(float *o, size_t HW, const float *src,
+                                                                    size_t cstride, int Wp, const float *wk,
+                                                                    int C, const float *b4, int relu,
+                                                                    const int XV, __mmask16 last) {
     __m512 acc[4][4];
     for (int j = 0; j < 4; j++)
         for (int v = 0; v < XV; v++) acc[j][v] = b4 ? _mm512_set1_ps(b4[j]) : _mm512_setzero_ps();
@@ -198,14 +192,15 @@ fwd_block512(float *o, size_t HW, const float *src, size_t cstride, int Wp, cons
         for (int v = 0; v < XV; v++) {
             __m512 a = relu ? _mm512_max_ps(acc[j][v], zero) : acc[j][v];
             float *p = o + (size_t)j * HW + 16 * v;
-            if (v == XV - 1) _mm512_mask_storeu_ps(p, last, a);
-            else _mm512_storeu_ps(p, a);
+            if (v == XV - 1)
+                _mm512_mask_storeu_ps(p, last, a);
+            else
+                _mm512_storeu_ps(p, a);
         }
 }
 
-static T512 void image512(float *out, const float *in, const float *wp, const float *b,
-                          float *buf, int C, int H, int W, int K, int relu)
-{
+static T512 void image512(float *out, const float *in, const float *wp, const float *b, float *buf, int C,
+                          int H, int W, int K, int relu) {
     const int Wp = pad_w(W), NV = (W + 15) / 16, tail = W - (NV - 1) * 16, R = strip_rows(C, H, W);
     const __mmask16 last = (__mmask16)((1u << tail) - 1), full = (__mmask16)0xffff;
     const size_t HW = (size_t)H * W;
@@ -219,16 +214,22 @@ static T512 void image512(float *out, const float *in, const float *wp, const fl
                 const float *src = buf + (size_t)(y - y0) * Wp;
                 float *o = out + (size_t)kb * 4 * HW + (size_t)y * W;
                 int v = 0;
-#define FWD512(xv, m)                                                                            \
-    fwd_block512(o + 16 * v, HW, src + 16 * v, cstride, Wp, wk, C, b4, relu, xv, m)
+#define FWD512(xv, m) fwd_block512(o + 16 * v, HW, src + 16 * v, cstride, Wp, wk, C, b4, relu, xv, m)
                 for (; v + FWD_XV512 <= NV; v += FWD_XV512)
                     FWD512(FWD_XV512, v + FWD_XV512 == NV ? last : full);
                 switch (NV - v) { /* the remaining vectors: fewer than FWD_XV512 */
-                case 1: FWD512(1, last); break;
-                case 2: FWD512(2, last); break;
-                case 3: FWD512(3, last); break;
+                    case 1:
+                        FWD512(1, last);
+                        break;
+                    case 2:
+                        FWD512(2, last);
+                        break;
+                    case 3:
+                        FWD512(3, last);
+                        break;
 #undef FWD512
-                default: break;
+                    default:
+                        break;
                 }
             }
     }
@@ -238,9 +239,8 @@ static T512 void image512(float *out, const float *in, const float *wp, const fl
 #define CONV_DIRECT_HAVE512 0
 #endif
 
-T256 void conv_direct_image(float *out, const float *in, const float *wp, const float *b,
-                            float *buf, int C, int H, int W, int K, int relu)
-{
+T256 void conv_direct_image(float *out, const float *in, const float *wp, const float *b, float *buf, int C,
+                            int H, int W, int K, int relu) {
 #if CONV_DIRECT_SIMD
 #if CONV_DIRECT_HAVE512
     if (conv_direct_isa(0) == 3) {
@@ -263,31 +263,38 @@ T256 void conv_direct_image(float *out, const float *in, const float *wp, const 
                     const float *wh = wk + h, *bh = b4 ? b4 + h : NULL;
                     float *oh = o + (size_t)h * HW;
                     int v = 0;
-#define FWD256(xv, t)                                                                            \
-    fwd_block(oh + 8 * v, HW, src + 8 * v, cstride, Wp, wh, C, bh, relu, FWD_KB, xv, t)
-                    for (; v + FWD_XV <= NV; v += FWD_XV)
-                        FWD256(FWD_XV, v + FWD_XV == NV ? tail : 8);
+#define FWD256(xv, t) fwd_block(oh + 8 * v, HW, src + 8 * v, cstride, Wp, wh, C, bh, relu, FWD_KB, xv, t)
+                    for (; v + FWD_XV <= NV; v += FWD_XV) FWD256(FWD_XV, v + FWD_XV == NV ? tail : 8);
                     switch (NV - v) { /* the remaining vectors: fewer than FWD_XV */
-                    case 1: FWD256(1, tail); break;
-                    case 2: FWD256(2, tail); break;
-                    case 3: FWD256(3, tail); break;
-                    case 4: FWD256(4, tail); break;
-                    case 5: FWD256(5, tail); break;
+                        case 1:
+                            FWD256(1, tail);
+                            break;
+                        case 2:
+                            FWD256(2, tail);
+                            break;
+                        case 3:
+                            FWD256(3, tail);
+                            break;
+                        case 4:
+                            FWD256(4, tail);
+                            break;
+                        case 5:
+                            FWD256(5, tail);
+                            break;
 #undef FWD256
-                    default: break;
+                        default:
+                            break;
                     }
                 }
             }
     }
 #else
-    (void)out, (void)in, (void)wp, (void)b, (void)buf, (void)C, (void)H, (void)W, (void)K,
-        (void)relu;
+    (void)out, (void)in, (void)wp, (void)b, (void)buf, (void)C, (void)H, (void)W, (void)K, (void)relu;
 #endif
 }
 
-T256 void conv_direct_dw_image(float *dw, const float *dout, const float *in, float *buf, int C,
-                               int H, int W, int K)
-{
+T256 void conv_direct_dw_image(float *dw, const float *dout, const float *in, float *buf, int C, int H, int W,
+                               int K) {
 #if CONV_DIRECT_SIMD
     const int Wp = pad_w(W), NV = (W + 7) / 8, tail = W - (NV - 1) * 8, R = strip_rows(C, H, W);
     const size_t HW = (size_t)H * W;
@@ -306,8 +313,7 @@ T256 void conv_direct_dw_image(float *dw, const float *dout, const float *in, fl
                         const float *s = buf + ((size_t)c * rows + (y - y0) + ky) * Wp;
                         const float *g = dout + (size_t)kb * DW_KB * HW + (size_t)y * W;
                         for (int v = 0; v < NV; v++) {
-                            __m256 x0 = _mm256_loadu_ps(s + 8 * v),
-                                   x1 = _mm256_loadu_ps(s + 8 * v + 1),
+                            __m256 x0 = _mm256_loadu_ps(s + 8 * v), x1 = _mm256_loadu_ps(s + 8 * v + 1),
                                    x2 = _mm256_loadu_ps(s + 8 * v + 2);
                             const int full = v < NV - 1 || tail == 8;
                             for (int j = 0; j < DW_KB; j++) {
@@ -321,8 +327,7 @@ T256 void conv_direct_dw_image(float *dw, const float *dout, const float *in, fl
                     }
                     for (int j = 0; j < DW_KB; j++)
                         for (int kx = 0; kx < 3; kx++)
-                            dw[((size_t)(kb * DW_KB + j) * C + c) * 9 + ky * 3 + kx] +=
-                                hsum(acc[j][kx]);
+                            dw[((size_t)(kb * DW_KB + j) * C + c) * 9 + ky * 3 + kx] += hsum(acc[j][kx]);
                 }
     }
 #else

@@ -37,9 +37,9 @@ int conv_direct_isa(int max_isa);
 int conv_direct_usable(int K);
 size_t conv_direct_scratch(int C, int H, int W, int K);
 void conv_direct_pack(float *wp, const float *w, int C, int K, int flip);
-void conv_direct_image(float *out, const float *in, const float *wp, const float *b, float *buf,
-                       int C, int H, int W, int K, int relu);
-void conv_direct_dw_image(float *dw, const float *dout, const float *in, float *buf, int C, int H,
-                          int W, int K);
+void conv_direct_image(float *out, const float *in, const float *wp, const float *b, float *buf, int C, int H,
+                       int W, int K, int relu);
+void conv_direct_dw_image(float *dw, const float *dout, const float *in, float *buf, int C, int H, int W,
+                          int K);
 
 #endif

@@ -14,8 +14,7 @@
 
 int conv_wino4_usable(int H, int W) { return H >= 4 && W >= 4 && H % 4 == 0 && W % 4 == 0; }
 
-static int block_rows(int W)
-{
+static int block_rows(int W) {
     const int tw = W / 4, r = WINO4_TILES / tw;
     return r < 1 ? 1 : r;
 }
@@ -26,8 +25,7 @@ typedef struct wino4_layout {
     size_t total;                 /* floats */
 } wino4_layout;
 
-static wino4_layout layout(int C, int W, int K)
-{
+static wino4_layout layout(int C, int W, int K) {
     const size_t P = (size_t)block_rows(W) * (W / 4), KC = (size_t)K * C, L = (size_t)W / 4 + 1;
     wino4_layout l;
     l.U = 0;
@@ -40,8 +38,7 @@ static wino4_layout layout(int C, int W, int K)
     return l;
 }
 
-size_t conv_wino4_scratch(int C, int H, int W, int K)
-{
+size_t conv_wino4_scratch(int C, int H, int W, int K) {
     (void)H; /* blocks are whole tile rows: only the width sets their size */
     return layout(C, W, K).total;
 }
@@ -52,10 +49,9 @@ size_t conv_wino4_scratch(int C, int H, int W, int K)
 
 /* o = B^T d: 4d0-5d2+d4, (d3+d4)-4(d1+d2), (d4-d3)+4(d1-d2), (d4-d2)+2(d3-d1),
  * (d4-d2)-2(d3-d1), 4d1-5d3+d5 */
-static inline void bt6(float *o0, float *o1, float *o2, float *o3, float *o4, float *o5,
-                       const float *d0, const float *d1, const float *d2, const float *d3,
-                       const float *d4, const float *d5, int n)
-{
+static inline void bt6(float *o0, float *o1, float *o2, float *o3, float *o4, float *o5, const float *d0,
+                       const float *d1, const float *d2, const float *d3, const float *d4, const float *d5,
+                       int n) {
 #pragma GCC ivdep
     for (int i = 0; i < n; i++) {
         const float a = d0[i], b = d1[i], c = d2[i], d = d3[i], e = d4[i], f = d5[i];
@@ -69,14 +65,11 @@ static inline void bt6(float *o0, float *o1, float *o2, float *o3, float *o4, fl
 }
 
 /* o = A^T m: m0+(m1+m2)+(m3+m4), (m1-m2)+2(m3-m4), (m1+m2)+4(m3+m4), (m1-m2)+8(m3-m4)+m5 */
-static inline void at4(float *o0, float *o1, float *o2, float *o3, const float *m0,
-                       const float *m1, const float *m2, const float *m3, const float *m4,
-                       const float *m5, int n)
-{
+static inline void at4(float *o0, float *o1, float *o2, float *o3, const float *m0, const float *m1,
+                       const float *m2, const float *m3, const float *m4, const float *m5, int n) {
 #pragma GCC ivdep
     for (int i = 0; i < n; i++) {
-        const float p12 = m1[i] + m2[i], d12 = m1[i] - m2[i], p34 = m3[i] + m4[i],
-                    d34 = m3[i] - m4[i];
+        const float p12 = m1[i] + m2[i], d12 = m1[i] - m2[i], p34 = m3[i] + m4[i], d34 = m3[i] - m4[i];
         o0[i] = m0[i] + p12 + p34;
         o1[i] = d12 + 2.0f * d34;
         o2[i] = p12 + 4.0f * p34;
@@ -86,9 +79,8 @@ static inline void at4(float *o0, float *o1, float *o2, float *o3, const float *
 
 /* o = A v (the adjoint of at4): v0, (v0+v2)+(v1+v3), (v0+v2)-(v1+v3), (v0+4v2)+(2v1+8v3),
  * (v0+4v2)-(2v1+8v3), v3 */
-static inline void a6(float *o0, float *o1, float *o2, float *o3, float *o4, float *o5,
-                      const float *v0, const float *v1, const float *v2, const float *v3, int n)
-{
+static inline void a6(float *o0, float *o1, float *o2, float *o3, float *o4, float *o5, const float *v0,
+                      const float *v1, const float *v2, const float *v3, int n) {
 #pragma GCC ivdep
     for (int i = 0; i < n; i++) {
         const float e = v0[i] + v2[i], od = v1[i] + v3[i], e4 = v0[i] + 4.0f * v2[i],
@@ -104,10 +96,9 @@ static inline void a6(float *o0, float *o1, float *o2, float *o3, float *o4, flo
 
 /* o = B z (the adjoint of bt6): 4z0, 4(z2-z1)+2(z4-z3)+4z5, -5z0-4(z1+z2)-(z3+z4),
  * (z1-z2)+2(z3-z4)-5z5, z0+z1+z2+z3+z4, z5 */
-static inline void b6(float *o0, float *o1, float *o2, float *o3, float *o4, float *o5,
-                      const float *z0, const float *z1, const float *z2, const float *z3,
-                      const float *z4, const float *z5, int n)
-{
+static inline void b6(float *o0, float *o1, float *o2, float *o3, float *o4, float *o5, const float *z0,
+                      const float *z1, const float *z2, const float *z3, const float *z4, const float *z5,
+                      int n) {
 #pragma GCC ivdep
     for (int i = 0; i < n; i++) {
         const float a = z0[i], b = z1[i], c = z2[i], d = z3[i], e = z4[i], f = z5[i];
@@ -121,8 +112,7 @@ static inline void b6(float *o0, float *o1, float *o2, float *o3, float *o4, flo
 }
 
 /* U[xi][k][c] = (G g G^T)[xi] for g = w[k][c]; xi = 6 row + column */
-static void g6(float u[6], float x0, float x1, float x2)
-{
+static void g6(float u[6], float x0, float x1, float x2) {
     u[0] = x0 / 4.0f;
     u[1] = -(x0 + x1 + x2) / 6.0f;
     u[2] = -(x0 - x1 + x2) / 6.0f;
@@ -131,8 +121,7 @@ static void g6(float u[6], float x0, float x1, float x2)
     u[5] = x2;
 }
 
-void conv_wino4_weights(float *U, const float *w, int C, int K)
-{
+void conv_wino4_weights(float *U, const float *w, int C, int K) {
     const size_t KC = (size_t)K * C;
     for (int k = 0; k < K; k++)
         for (int c = 0; c < C; c++) {
@@ -154,9 +143,7 @@ void conv_wino4_weights(float *U, const float *w, int C, int K)
  * (m = 0 .. TW; 0 outside the image). The 6-wide patch of tile tx covers padded columns
  * 4tx .. 4tx+5 = Ph0[tx], Ph1[tx], Ph2[tx], Ph3[tx], Ph0[tx+1], Ph1[tx+1]: every
  * transform reads contiguous lanes. */
-static void split_row4(float *P0, float *P1, float *P2, float *P3, const float *plane, int H,
-                       int W, int y)
-{
+static void split_row4(float *P0, float *P1, float *P2, float *P3, const float *plane, int H, int W, int y) {
     const int TW = W / 4, L = TW + 1;
     if (y < 0 || y >= H) {
         memset(P0, 0, sizeof(float) * L), memset(P1, 0, sizeof(float) * L);
@@ -178,9 +165,7 @@ static void split_row4(float *P0, float *P1, float *P2, float *P3, const float *
 /* V[6j+a][c][p] = (B^T d B)[j][a] for the 6x6 patch d of each tile of tile rows r0..r1
  * (global row r = n * TH + ty): B^T over the patch rows (on the phases), then over the
  * columns. rows: scratch of 48 (TW + 1) floats. */
-static void input_transform(float *V, float *rows, const float *in, int C, int H, int W, int r0,
-                            int r1)
-{
+static void input_transform(float *V, float *rows, const float *in, int C, int H, int W, int r0, int r1) {
     const int TH = H / 4, TW = W / 4, L = TW + 1;
     const size_t P = (size_t)(r1 - r0) * TW, CP = (size_t)C * P;
     float *ph[6][4], *t[6][4];
@@ -196,22 +181,21 @@ static void input_transform(float *V, float *rows, const float *in, int C, int H
             for (int i = 0; i < 6; i++)
                 split_row4(ph[i][0], ph[i][1], ph[i][2], ph[i][3], plane, H, W, 4 * ty - 1 + i);
             for (int p = 0; p < 4; p++) /* t = B^T d, per phase */
-                bt6(t[0][p], t[1][p], t[2][p], t[3][p], t[4][p], t[5][p], ph[0][p], ph[1][p],
-                    ph[2][p], ph[3][p], ph[4][p], ph[5][p], L);
+                bt6(t[0][p], t[1][p], t[2][p], t[3][p], t[4][p], t[5][p], ph[0][p], ph[1][p], ph[2][p],
+                    ph[3][p], ph[4][p], ph[5][p], L);
             float *v = V + (size_t)c * P + (size_t)(r - r0) * TW;
             for (int j = 0; j < 6; j++) { /* V[j] = t[j] B over the patch columns */
                 float *o = v + (size_t)6 * j * CP;
-                bt6(o, o + CP, o + 2 * CP, o + 3 * CP, o + 4 * CP, o + 5 * CP, t[j][0], t[j][1],
-                    t[j][2], t[j][3], t[j][0] + 1, t[j][1] + 1, TW);
+                bt6(o, o + CP, o + 2 * CP, o + 3 * CP, o + 4 * CP, o + 5 * CP, t[j][0], t[j][1], t[j][2],
+                    t[j][3], t[j][0] + 1, t[j][1] + 1, TW);
             }
         }
 }
 
 /* out[n][k] tile (4x4) = A^T M A + b[k] (ReLU): A^T over the rows of M, then over the
  * columns, interleaved into the four output rows. rows: scratch of 28 TW floats. */
-static void output_transform(float *out, const float *M, const float *b, float *rows, int K,
-                             int H, int W, int r0, int r1, int relu)
-{
+static void output_transform(float *out, const float *M, const float *b, float *rows, int K, int H, int W,
+                             int r0, int r1, int relu) {
     const int TH = H / 4, TW = W / 4;
     const size_t P = (size_t)(r1 - r0) * TW, KP = (size_t)K * P;
     float *s[4][6], *y[4];
@@ -225,9 +209,8 @@ static void output_transform(float *out, const float *M, const float *b, float *
             const int n = r / TH, ty = r % TH;
             const float *m = M + (size_t)k * P + (size_t)(r - r0) * TW;
             for (int j = 0; j < 6; j++) /* s = A^T M, column j */
-                at4(s[0][j], s[1][j], s[2][j], s[3][j], m + (size_t)j * KP,
-                    m + (size_t)(6 + j) * KP, m + (size_t)(12 + j) * KP,
-                    m + (size_t)(18 + j) * KP, m + (size_t)(24 + j) * KP,
+                at4(s[0][j], s[1][j], s[2][j], s[3][j], m + (size_t)j * KP, m + (size_t)(6 + j) * KP,
+                    m + (size_t)(12 + j) * KP, m + (size_t)(18 + j) * KP, m + (size_t)(24 + j) * KP,
                     m + (size_t)(30 + j) * KP, TW);
             for (int a = 0; a < 4; a++) { /* output row 4ty + a = s[a] A */
                 float *o = out + (((size_t)n * K + k) * H + 4 * ty + a) * W;
@@ -236,8 +219,7 @@ static void output_transform(float *out, const float *M, const float *b, float *
                 if (relu) {
 #pragma GCC ivdep
                     for (int tx = 0; tx < TW; tx++) {
-                        const float v0 = y0[tx] + bk, v1 = y1[tx] + bk, v2 = y2[tx] + bk,
-                                    v3 = y3[tx] + bk;
+                        const float v0 = y0[tx] + bk, v1 = y1[tx] + bk, v2 = y2[tx] + bk, v3 = y3[tx] + bk;
                         o[4 * tx] = v0 > 0.0f ? v0 : 0.0f;
                         o[4 * tx + 1] = v1 > 0.0f ? v1 : 0.0f;
                         o[4 * tx + 2] = v2 > 0.0f ? v2 : 0.0f;
@@ -259,9 +241,7 @@ static void output_transform(float *out, const float *M, const float *b, float *
 
 /* Gt[6i+j][k][p] = (A dY A^T)[i][j] for the 4x4 output-gradient tile dY: A over the
  * columns of each dY row (deinterleaved), then over the rows. rows: 28 TW floats. */
-static void grad_transform(float *Gt, const float *dout, float *rows, int K, int H, int W, int r0,
-                           int r1)
-{
+static void grad_transform(float *Gt, const float *dout, float *rows, int K, int H, int W, int r0, int r1) {
     const int TH = H / 4, TW = W / 4;
     const size_t P = (size_t)(r1 - r0) * TW, KP = (size_t)K * P;
     float *h[4][6], *g[4];
@@ -287,8 +267,8 @@ static void grad_transform(float *Gt, const float *dout, float *rows, int K, int
             }
             for (int j = 0; j < 6; j++) /* Gt[:, j] = A h[:, j] */
                 a6(gt + (size_t)j * KP, gt + (size_t)(6 + j) * KP, gt + (size_t)(12 + j) * KP,
-                   gt + (size_t)(18 + j) * KP, gt + (size_t)(24 + j) * KP,
-                   gt + (size_t)(30 + j) * KP, h[0][j], h[1][j], h[2][j], h[3][j], TW);
+                   gt + (size_t)(18 + j) * KP, gt + (size_t)(24 + j) * KP, gt + (size_t)(30 + j) * KP,
+                   h[0][j], h[1][j], h[2][j], h[3][j], TW);
         }
 }
 
@@ -297,9 +277,8 @@ static void grad_transform(float *Gt, const float *dout, float *rows, int K, int
  * 4tx .. 4tx+5 (phases as in split_row4). An element of din gets at most two contributions
  * per direction and a sum of two terms does not depend on their order: a row is stored the
  * first time a tile row reaches it and added to the second time. rows: 48 (TW + 1) floats. */
-static void input_grad_transform(float *din, const float *dV, float *rows, int C, int H, int W,
-                                 int r0, int r1)
-{
+static void input_grad_transform(float *din, const float *dV, float *rows, int C, int H, int W, int r0,
+                                 int r1) {
     const int TH = H / 4, TW = W / 4, L = TW + 1;
     const size_t P = (size_t)(r1 - r0) * TW, CP = (size_t)C * P;
     float *z[6][6], *dd[6], *E0 = rows + (size_t)42 * L, *E1 = E0 + L;
@@ -319,8 +298,8 @@ static void input_grad_transform(float *din, const float *dV, float *rows, int C
             for (int k = 0; k < 6; k++) { /* patch row k: input row y */
                 const int y = 4 * ty - 1 + k;
                 if (y < 0 || y >= H) continue;
-                b6(dd[0], dd[1], dd[2], dd[3], dd[4], dd[5], z[k][0], z[k][1], z[k][2], z[k][3],
-                   z[k][4], z[k][5], TW);
+                b6(dd[0], dd[1], dd[2], dd[3], dd[4], dd[5], z[k][0], z[k][1], z[k][2], z[k][3], z[k][4],
+                   z[k][5], TW);
                 const float *d0 = dd[0], *d1 = dd[1], *d4 = dd[4], *d5 = dd[5];
                 E0[0] = d0[0]; /* phase 0: padded column 4m (x = 4m-1), phase 1: 4m+1 (x = 4m) */
                 E1[0] = d1[0];
@@ -354,9 +333,8 @@ static void input_grad_transform(float *din, const float *dV, float *rows, int C
         }
 }
 
-void conv_wino4_forward(float *out, const float *in, const float *b, float *buf, int N, int C,
-                        int H, int W, int K, int relu)
-{
+void conv_wino4_forward(float *out, const float *in, const float *b, float *buf, int N, int C, int H, int W,
+                        int K, int relu) {
     const wino4_layout L = layout(C, W, K);
     const int TH = H / 4, TW = W / 4, R = block_rows(W), rows = N * TH;
     const size_t KC = (size_t)K * C;
@@ -364,16 +342,14 @@ void conv_wino4_forward(float *out, const float *in, const float *b, float *buf,
         const int r1 = r0 + R < rows ? r0 + R : rows, P = (r1 - r0) * TW;
         input_transform(buf + L.V, buf + L.rows, in, C, H, W, r0, r1);
         for (int xi = 0; xi < 36; xi++) /* M[xi] (K,P) = U[xi] (K,C) . V[xi] (C,P) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, P, C, 1.0f,
-                        buf + L.U + xi * KC, C, buf + L.V + (size_t)xi * C * P, P, 0.0f,
-                        buf + L.M + (size_t)xi * K * P, P);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, P, C, 1.0f, buf + L.U + xi * KC, C,
+                        buf + L.V + (size_t)xi * C * P, P, 0.0f, buf + L.M + (size_t)xi * K * P, P);
         output_transform(out, buf + L.M, b, buf + L.rows, K, H, W, r0, r1, relu);
     }
 }
 
-void conv_wino4_backward(float *din, float *dw, const float *dout, const float *in, float *buf,
-                         int N, int C, int H, int W, int K)
-{
+void conv_wino4_backward(float *din, float *dw, const float *dout, const float *in, float *buf, int N, int C,
+                         int H, int W, int K) {
     const wino4_layout L = layout(C, W, K);
     const int TH = H / 4, TW = W / 4, R = block_rows(W), rows = N * TH;
     const size_t KC = (size_t)K * C;
@@ -385,14 +361,12 @@ void conv_wino4_backward(float *din, float *dw, const float *dout, const float *
         input_transform(V, buf + L.rows, in, C, H, W, r0, r1);
         grad_transform(Gt, dout, buf + L.rows, K, H, W, r0, r1);
         for (int xi = 0; xi < 36; xi++) /* dU[xi] (K,C) += Gt[xi] (K,P) . V[xi]^T (P,C) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, P, 1.0f,
-                        Gt + (size_t)xi * K * P, P, V + (size_t)xi * C * P, P, 1.0f,
-                        dU + xi * KC, C);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, P, 1.0f, Gt + (size_t)xi * K * P, P,
+                        V + (size_t)xi * C * P, P, 1.0f, dU + xi * KC, C);
         if (!din) continue;
         for (int xi = 0; xi < 36; xi++) /* dV[xi] (C,P) = U[xi]^T (C,K) . Gt[xi] (K,P) */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C, P, K, 1.0f,
-                        buf + L.U + xi * KC, C, Gt + (size_t)xi * K * P, P, 0.0f,
-                        dV + (size_t)xi * C * P, P);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C, P, K, 1.0f, buf + L.U + xi * KC, C,
+                        Gt + (size_t)xi * K * P, P, 0.0f, dV + (size_t)xi * C * P, P);
         input_grad_transform(din, dV, buf + L.rows, C, H, W, r0, r1);
     }
     /* dw[k][c] += G^T dU G, (G^T u)_j: u0/4 - (u1+u2)/6 + (u3+u4)/24,

@@ -16,8 +16,7 @@
 
 int conv_wino_usable(int H, int W) { return H >= 2 && W >= 2 && H % 2 == 0 && W % 2 == 0; }
 
-static int block_rows(int W)
-{
+static int block_rows(int W) {
     const int tw = W / 2, r = WINO_TILES / tw;
     return r < 1 ? 1 : r;
 }
@@ -28,8 +27,7 @@ typedef struct wino_layout {
     size_t total;                 /* floats */
 } wino_layout;
 
-static wino_layout layout(int C, int W, int K)
-{
+static wino_layout layout(int C, int W, int K) {
     const size_t P = (size_t)block_rows(W) * (W / 2), KC = (size_t)K * C;
     wino_layout l;
     l.U = 0;
@@ -42,15 +40,13 @@ static wino_layout layout(int C, int W, int K)
     return l;
 }
 
-size_t conv_wino_scratch(int C, int H, int W, int K)
-{
+size_t conv_wino_scratch(int C, int H, int W, int K) {
     (void)H; /* blocks are whole tile rows: only the width sets their size */
     return layout(C, W, K).total;
 }
 
 /* U[xi][k][c] = (G g G^T)[xi] for g = w[k][c] (3x3); G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1] */
-void conv_wino_weights(float *U, const float *w, int C, int K)
-{
+void conv_wino_weights(float *U, const float *w, int C, int K) {
     const size_t KC = (size_t)K * C;
     for (int k = 0; k < K; k++)
         for (int c = 0; c < C; c++) {
@@ -82,8 +78,7 @@ void conv_wino_weights(float *U, const float *w, int C, int K)
  * the same additions in the same order as its scalar formula (written next to it). */
 
 /* E, O (TW + 1 each) of input row y of plane, or zeros outside the image */
-static void split_row(float *E, float *O, const float *plane, int H, int W, int y)
-{
+static void split_row(float *E, float *O, const float *plane, int H, int W, int y) {
     const int TW = W / 2;
     if (y < 0 || y >= H) {
         memset(E, 0, sizeof(float) * (TW + 1));
@@ -92,7 +87,7 @@ static void split_row(float *E, float *O, const float *plane, int H, int W, int 
     }
     const float *s = plane + (size_t)y * W;
     E[0] = 0.0f;
-    #pragma GCC ivdep
+#pragma GCC ivdep
     for (int m = 0; m < TW; m++) {
         O[m] = s[2 * m];
         E[m + 1] = s[2 * m + 1];
@@ -104,9 +99,7 @@ static void split_row(float *E, float *O, const float *plane, int H, int W, int 
  * (global row r = n * TH + ty); B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]:
  * t = B^T d (rows: d0-d2, d1+d2, d2-d1, d1-d3), then V = t B (columns likewise).
  * rows: scratch of 16 (TW + 1) floats. */
-static void input_transform(float *V, float *rows, const float *in, int C, int H, int W, int r0,
-                            int r1)
-{
+static void input_transform(float *V, float *rows, const float *in, int C, int H, int W, int r0, int r1) {
     const int TH = H / 2, TW = W / 2, L = TW + 1;
     const size_t P = (size_t)(r1 - r0) * TW, CP = (size_t)C * P;
     float *E[4], *O[4], *tE[4], *tO[4];
@@ -121,7 +114,7 @@ static void input_transform(float *V, float *rows, const float *in, int C, int H
             const int n = r / TH, ty = r % TH;
             const float *plane = in + ((size_t)n * C + c) * H * W;
             for (int i = 0; i < 4; i++) split_row(E[i], O[i], plane, H, W, 2 * ty - 1 + i);
-            #pragma GCC ivdep
+#pragma GCC ivdep
             for (int m = 0; m < L; m++) { /* t = B^T d */
                 tE[0][m] = E[0][m] - E[2][m];
                 tO[0][m] = O[0][m] - O[2][m];
@@ -135,9 +128,9 @@ static void input_transform(float *V, float *rows, const float *in, int C, int H
             float *v = V + (size_t)c * P + (size_t)(r - r0) * TW;
             for (int i = 0; i < 4; i++) { /* V = t B: t0-t2, t1+t2, t2-t1, t1-t3 */
                 const float *te = tE[i], *to = tO[i];
-                float *v0 = v + (4 * i + 0) * CP, *v1 = v + (4 * i + 1) * CP,
-                      *v2 = v + (4 * i + 2) * CP, *v3 = v + (4 * i + 3) * CP;
-                #pragma GCC ivdep
+                float *v0 = v + (4 * i + 0) * CP, *v1 = v + (4 * i + 1) * CP, *v2 = v + (4 * i + 2) * CP,
+                      *v3 = v + (4 * i + 3) * CP;
+#pragma GCC ivdep
                 for (int tx = 0; tx < TW; tx++) {
                     v0[tx] = te[tx] - te[tx + 1];
                     v1[tx] = to[tx] + te[tx + 1];
@@ -150,9 +143,8 @@ static void input_transform(float *V, float *rows, const float *in, int C, int H
 
 /* out[n][k] tile (2x2) = A^T M A + b[k] (ReLU), A^T = [1 1 1 0; 0 1 -1 -1]: s = A^T M
  * (rows m0+m1+m2, m1-m2-m3), then y = s A (columns likewise) + b. rows: 4 TW floats. */
-static void output_transform(float *out, const float *M, const float *b, float *rows, int K,
-                             int H, int W, int r0, int r1, int relu)
-{
+static void output_transform(float *out, const float *M, const float *b, float *rows, int K, int H, int W,
+                             int r0, int r1, int relu) {
     const int TH = H / 2, TW = W / 2;
     const size_t P = (size_t)(r1 - r0) * TW, KP = (size_t)K * P;
     float *y00 = rows, *y01 = rows + TW, *y10 = rows + 2 * TW, *y11 = rows + 3 * TW;
@@ -162,7 +154,7 @@ static void output_transform(float *out, const float *M, const float *b, float *
             const int n = r / TH, ty = r % TH;
             float *o0 = out + (((size_t)n * K + k) * H + 2 * ty) * W, *o1 = o0 + W;
             const float *m = M + (size_t)k * P + (size_t)(r - r0) * TW;
-            #pragma GCC ivdep
+#pragma GCC ivdep
             for (int tx = 0; tx < TW; tx++) {
                 float s0[4], s1[4];
                 for (int j = 0; j < 4; j++) {
@@ -184,7 +176,7 @@ static void output_transform(float *out, const float *M, const float *b, float *
                 y10[tx] = c;
                 y11[tx] = d;
             }
-            #pragma GCC ivdep
+#pragma GCC ivdep
             for (int tx = 0; tx < TW; tx++) { /* interleave into the two output rows */
                 o0[2 * tx] = y00[tx];
                 o0[2 * tx + 1] = y01[tx];
@@ -198,9 +190,7 @@ static void output_transform(float *out, const float *M, const float *b, float *
 /* Gt[xi][k][p] = (A dY A^T)[xi] for the 2x2 output-gradient tile dY = (a b; c d);
  * A = [1 0; 1 1; 1 -1; 0 -1]: s = A dY (rows (a b), (a+c b+d), (a-c b-d), (-c -d)), then
  * s A^T per row (s0, s0+s1, s0-s1, -s1). rows: 4 TW floats. */
-static void grad_transform(float *Gt, const float *dout, float *rows, int K, int H, int W, int r0,
-                           int r1)
-{
+static void grad_transform(float *Gt, const float *dout, float *rows, int K, int H, int W, int r0, int r1) {
     const int TH = H / 2, TW = W / 2;
     const size_t P = (size_t)(r1 - r0) * TW, KP = (size_t)K * P;
     float *ga = rows, *gb = rows + TW, *gc = rows + 2 * TW, *gd = rows + 3 * TW;
@@ -209,7 +199,7 @@ static void grad_transform(float *Gt, const float *dout, float *rows, int K, int
             const int n = r / TH, ty = r % TH;
             const float *g0 = dout + (((size_t)n * K + k) * H + 2 * ty) * W, *g1 = g0 + W;
             float *gt = Gt + (size_t)k * P + (size_t)(r - r0) * TW;
-            #pragma GCC ivdep
+#pragma GCC ivdep
             for (int tx = 0; tx < TW; tx++) { /* deinterleave the two rows */
                 ga[tx] = g0[2 * tx];
                 gb[tx] = g0[2 * tx + 1];
@@ -217,9 +207,9 @@ static void grad_transform(float *Gt, const float *dout, float *rows, int K, int
                 gd[tx] = g1[2 * tx + 1];
             }
             for (int i = 0; i < 4; i++) {
-                float *q0 = gt + (4 * i + 0) * KP, *q1 = gt + (4 * i + 1) * KP,
-                      *q2 = gt + (4 * i + 2) * KP, *q3 = gt + (4 * i + 3) * KP;
-                #pragma GCC ivdep
+                float *q0 = gt + (4 * i + 0) * KP, *q1 = gt + (4 * i + 1) * KP, *q2 = gt + (4 * i + 2) * KP,
+                      *q3 = gt + (4 * i + 3) * KP;
+#pragma GCC ivdep
                 for (int tx = 0; tx < TW; tx++) {
                     const float a = ga[tx], bb = gb[tx], c = gc[tx], d = gd[tx];
                     const float s0 = i == 0 ? a : i == 1 ? a + c : i == 2 ? a - c : -c;
@@ -240,14 +230,12 @@ static void grad_transform(float *Gt, const float *dout, float *rows, int K, int
  * contributions per direction, and a sum of two terms does not depend on their order: a
  * row is stored the first time a tile row reaches it and added to the second time.
  * rows: scratch of 9 (TW + 1) floats. */
-static void input_grad_transform(float *din, const float *dV, float *rows, int C, int H, int W,
-                                 int r0, int r1)
-{
+static void input_grad_transform(float *din, const float *dV, float *rows, int C, int H, int W, int r0,
+                                 int r1) {
     const int TH = H / 2, TW = W / 2, L = TW + 1;
     const size_t P = (size_t)(r1 - r0) * TW, CP = (size_t)C * P;
     float *z[4] = {rows, rows + L, rows + 2 * L, rows + 3 * L};
-    float *pp = rows + 4 * L, *qq = rows + 5 * L, *n3 = rows + 6 * L, *E = rows + 7 * L,
-          *O = rows + 8 * L;
+    float *pp = rows + 4 * L, *qq = rows + 5 * L, *n3 = rows + 6 * L, *E = rows + 7 * L, *O = rows + 8 * L;
     for (int c = 0; c < C; c++)
         for (int r = r0; r < r1; r++) {
             const int n = r / TH, ty = r % TH;
@@ -261,24 +249,24 @@ static void input_grad_transform(float *din, const float *dV, float *rows, int C
                                 *d2 = v + (size_t)(8 + b) * CP, *d3 = v + (size_t)(12 + b) * CP;
                     float *zb = z[b];
                     switch (i) {
-                    case 0:
-                        #pragma GCC ivdep
-                        for (int tx = 0; tx < TW; tx++) zb[tx] = d0[tx];
-                        break;
-                    case 1:
-                        #pragma GCC ivdep
-                        for (int tx = 0; tx < TW; tx++) zb[tx] = d1[tx] - d2[tx] + d3[tx];
-                        break;
-                    case 2:
-                        #pragma GCC ivdep
-                        for (int tx = 0; tx < TW; tx++) zb[tx] = d1[tx] + d2[tx] - d0[tx];
-                        break;
-                    default:
-                        #pragma GCC ivdep
-                        for (int tx = 0; tx < TW; tx++) zb[tx] = -d3[tx];
+                        case 0:
+#pragma GCC ivdep
+                            for (int tx = 0; tx < TW; tx++) zb[tx] = d0[tx];
+                            break;
+                        case 1:
+#pragma GCC ivdep
+                            for (int tx = 0; tx < TW; tx++) zb[tx] = d1[tx] - d2[tx] + d3[tx];
+                            break;
+                        case 2:
+#pragma GCC ivdep
+                            for (int tx = 0; tx < TW; tx++) zb[tx] = d1[tx] + d2[tx] - d0[tx];
+                            break;
+                        default:
+#pragma GCC ivdep
+                            for (int tx = 0; tx < TW; tx++) zb[tx] = -d3[tx];
                     }
                 }
-                #pragma GCC ivdep
+#pragma GCC ivdep
                 for (int tx = 0; tx < TW; tx++) {
                     pp[tx] = z[1][tx] - z[2][tx] + z[3][tx];
                     qq[tx] = z[1][tx] + z[2][tx] - z[0][tx];
@@ -286,7 +274,7 @@ static void input_grad_transform(float *din, const float *dV, float *rows, int C
                 }
                 E[0] = z[0][0]; /* padded columns 2m (x = 2m-1), 2m+1 (x = 2m) */
                 O[0] = pp[0];
-                #pragma GCC ivdep
+#pragma GCC ivdep
                 for (int m = 1; m < TW; m++) {
                     E[m] = z[0][m] + qq[m - 1];
                     O[m] = pp[m] + n3[m - 1];
@@ -295,13 +283,13 @@ static void input_grad_transform(float *din, const float *dV, float *rows, int C
                 float *d = plane + (size_t)y * W;
                 const int first = i >= 2 || (i == 1 && ty == 0); /* first touch of row y */
                 if (first)
-                    #pragma GCC ivdep
+#pragma GCC ivdep
                     for (int m = 0; m < TW; m++) {
                         d[2 * m] = O[m];
                         d[2 * m + 1] = E[m + 1];
                     }
                 else
-                    #pragma GCC ivdep
+#pragma GCC ivdep
                     for (int m = 0; m < TW; m++) {
                         d[2 * m] += O[m];
                         d[2 * m + 1] += E[m + 1];
@@ -310,9 +298,8 @@ static void input_grad_transform(float *din, const float *dV, float *rows, int C
         }
 }
 
-void conv_wino_forward(float *out, const float *in, const float *b, float *buf, int N, int C,
-                       int H, int W, int K, int relu)
-{
+void conv_wino_forward(float *out, const float *in, const float *b, float *buf, int N, int C, int H, int W,
+                       int K, int relu) {
     const wino_layout L = layout(C, W, K);
     const int TH = H / 2, TW = W / 2, R = block_rows(W), rows = N * TH;
     const size_t KC = (size_t)K * C;
@@ -320,16 +307,14 @@ void conv_wino_forward(float *out, const float *in, const float *b, float *buf, 
         const int r1 = r0 + R < rows ? r0 + R : rows, P = (r1 - r0) * TW;
         input_transform(buf + L.V, buf + L.rows, in, C, H, W, r0, r1);
         for (int xi = 0; xi < 16; xi++) /* M[xi] (K,P) = U[xi] (K,C) . V[xi] (C,P) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, P, C, 1.0f,
-                        buf + L.U + xi * KC, C, buf + L.V + (size_t)xi * C * P, P, 0.0f,
-                        buf + L.M + (size_t)xi * K * P, P);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, P, C, 1.0f, buf + L.U + xi * KC, C,
+                        buf + L.V + (size_t)xi * C * P, P, 0.0f, buf + L.M + (size_t)xi * K * P, P);
         output_transform(out, buf + L.M, b, buf + L.rows, K, H, W, r0, r1, relu);
     }
 }
 
-void conv_wino_backward(float *din, float *dw, const float *dout, const float *in, float *buf,
-                        int N, int C, int H, int W, int K)
-{
+void conv_wino_backward(float *din, float *dw, const float *dout, const float *in, float *buf, int N, int C,
+                        int H, int W, int K) {
     const wino_layout L = layout(C, W, K);
     const int TH = H / 2, TW = W / 2, R = block_rows(W), rows = N * TH;
     const size_t KC = (size_t)K * C;
@@ -341,14 +326,12 @@ void conv_wino_backward(float *din, float *dw, const float *dout, const float *i
         input_transform(V, buf + L.rows, in, C, H, W, r0, r1);
         grad_transform(Gt, dout, buf + L.rows, K, H, W, r0, r1);
         for (int xi = 0; xi < 16; xi++) /* dU[xi] (K,C) += Gt[xi] (K,P) . V[xi]^T (P,C) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, P, 1.0f,
-                        Gt + (size_t)xi * K * P, P, V + (size_t)xi * C * P, P, 1.0f,
-                        dU + xi * KC, C);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, P, 1.0f, Gt + (size_t)xi * K * P, P,
+                        V + (size_t)xi * C * P, P, 1.0f, dU + xi * KC, C);
         if (!din) continue;
         for (int xi = 0; xi < 16; xi++) /* dV[xi] (C,P) = U[xi]^T (C,K) . Gt[xi] (K,P) */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C, P, K, 1.0f,
-                        buf + L.U + xi * KC, C, Gt + (size_t)xi * K * P, P, 0.0f,
-                        dV + (size_t)xi * C * P, P);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C, P, K, 1.0f, buf + L.U + xi * KC, C,
+                        Gt + (size_t)xi * K * P, P, 0.0f, dV + (size_t)xi * C * P, P);
         input_grad_transform(din, dV, buf + L.rows, C, H, W, r0, r1);
     }
     /* dw[k][c] += G^T dU G, G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1] */

@@ -40,9 +40,9 @@
 int conv_wino_usable(int H, int W);
 size_t conv_wino_scratch(int C, int H, int W, int K);
 void conv_wino_weights(float *U, const float *w, int C, int K);
-void conv_wino_forward(float *out, const float *in, const float *b, float *buf, int N, int C,
-                       int H, int W, int K, int relu);
-void conv_wino_backward(float *din, float *dw, const float *dout, const float *in, float *buf,
-                        int N, int C, int H, int W, int K);
+void conv_wino_forward(float *out, const float *in, const float *b, float *buf, int N, int C, int H, int W,
+                       int K, int relu);
+void conv_wino_backward(float *din, float *dw, const float *dout, const float *in, float *buf, int N, int C,
+                        int H, int W, int K);
 
 #endif

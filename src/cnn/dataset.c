@@ -41,7 +41,9 @@ static const char *const split_names[3] = {"train", "valid", "test"};
 static const char *const fashion_names[10] = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                                               "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
 
-static dataset_split *split_of(dataset *ds, int s) { return s == 0 ? &ds->train : s == 1 ? &ds->valid : &ds->test; }
+static dataset_split *split_of(dataset *ds, int s) {
+    return s == 0 ? &ds->train : s == 1 ? &ds->valid : &ds->test;
+}
 
 static int is_dir(const char *p) {
     struct stat st;
@@ -299,7 +301,8 @@ static int list_class_folders(const char *root, strv classes[3], char *names, si
     for (int s = 0; s < 3; s++) {
         snprintf(dir, sizeof dir, "%s/%s", root, split_names[s]);
         if (!is_dir(dir)) {
-            snprintf(err, errlen, "%s: missing split folder; expected %s/{train,valid,test}/<class>/*.{jpg,png}", dir,
+            snprintf(err, errlen,
+                     "%s: missing split folder; expected %s/{train,valid,test}/<class>/*.{jpg,png}", dir,
                      root);
             return -1;
         }
@@ -319,14 +322,18 @@ static int list_class_folders(const char *root, strv classes[3], char *names, si
     for (int s = 1; s < 3; s++) {
         for (size_t i = 0; i < classes[s].len; i++)
             if (strv_find(&classes[0], classes[s].items[i]) < 0) {
-                snprintf(err, errlen, "%s/%s/%s: class folder not in %s/train (which has %s); every split needs the "
-                         "same class folders", root, split_names[s], classes[s].items[i], root, names);
+                snprintf(err, errlen,
+                         "%s/%s/%s: class folder not in %s/train (which has %s); every split needs the "
+                         "same class folders",
+                         root, split_names[s], classes[s].items[i], root, names);
                 return -1;
             }
         for (size_t i = 0; i < classes[0].len; i++)
             if (strv_find(&classes[s], classes[0].items[i]) < 0) {
-                snprintf(err, errlen, "%s/%s: no class folder \"%s\" (%s/train has %s); every split needs the same "
-                         "class folders", root, split_names[s], classes[0].items[i], root, names);
+                snprintf(err, errlen,
+                         "%s/%s: no class folder \"%s\" (%s/train has %s); every split needs the same "
+                         "class folders",
+                         root, split_names[s], classes[0].items[i], root, names);
                 return -1;
             }
     }
@@ -334,16 +341,18 @@ static int list_class_folders(const char *root, strv classes[3], char *names, si
 }
 
 /* ds->class_names and n_classes: root/classes.txt (one per folder), else the folder names. */
-static int folder_class_names(dataset *ds, const char *root, const strv *folders, const char *names, char *err,
-                              size_t errlen) {
+static int folder_class_names(dataset *ds, const char *root, const strv *folders, const char *names,
+                              char *err, size_t errlen) {
     char path[4096];
     int n_cls = (int)folders->len;
     snprintf(path, sizeof path, "%s/classes.txt", root);
     int n_names = read_class_names(path, ds->class_names, err, errlen);
     if (n_names < 0) return -1;
     if (n_names > 0 && n_names != n_cls) {
-        snprintf(err, errlen, "%s: %d class name%s but %d class folders (%s); expected one name per line, in the "
-                 "order of the sorted folder names", path, n_names, n_names == 1 ? "" : "s", n_cls, names);
+        snprintf(err, errlen,
+                 "%s: %d class name%s but %d class folders (%s); expected one name per line, in the "
+                 "order of the sorted folder names",
+                 path, n_names, n_names == 1 ? "" : "s", n_cls, names);
         return -1;
     }
     if (n_names == 0)
@@ -365,23 +374,24 @@ static int load_folder_split(dataset *ds, const char *root, int s, const strv *f
         snprintf(dir, sizeof dir, "%s/%s/%s", root, split_names[s], folders->items[k]);
         if (list_dir(dir, 0, &files[k], err, errlen)) return -1;
         if (files[k].len == 0) {
-            snprintf(err, errlen, "%s: no images (*.jpg, *.jpeg, *.png); every class folder needs at least one",
-                     dir);
+            snprintf(err, errlen,
+                     "%s: no images (*.jpg, *.jpeg, *.png); every class folder needs at least one", dir);
             return -1;
         }
         total += (int)files[k].len;
     }
     dataset_split *sp = split_of(ds, s);
     if (split_alloc(sp, total, opt)) {
-        snprintf(err, errlen, "%s/%s: out of memory for %d images of %d x %d x %d", root, split_names[s], total,
-                 opt->c, opt->h, opt->w);
+        snprintf(err, errlen, "%s/%s: out of memory for %d images of %d x %d x %d", root, split_names[s],
+                 total, opt->c, opt->h, opt->w);
         return -1;
     }
     int i = 0;
     for (int k = 0; k < n_cls; k++)
         for (size_t f = 0; f < files[k].len; f++, i++) {
             char path[4096];
-            snprintf(path, sizeof path, "%s/%s/%s/%s", root, split_names[s], folders->items[k], files[k].items[f]);
+            snprintf(path, sizeof path, "%s/%s/%s/%s", root, split_names[s], folders->items[k],
+                     files[k].items[f]);
             if (!(sp->paths[i] = strdup(path))) {
                 snprintf(err, errlen, "out of memory");
                 return -1;
@@ -392,7 +402,8 @@ static int load_folder_split(dataset *ds, const char *root, int s, const strv *f
 }
 
 /* An image folder in the study's layout: class folders, class names, then each split. */
-static int load_image_folder(dataset *ds, const char *root, const dataset_options *opt, char *err, size_t errlen) {
+static int load_image_folder(dataset *ds, const char *root, const dataset_options *opt, char *err,
+                             size_t errlen) {
     strv classes[3], files[3][DATASET_MAX_CLASSES];
     memset(classes, 0, sizeof classes);
     memset(files, 0, sizeof files);
@@ -450,19 +461,23 @@ static int select_balanced(const uint8_t *labels, int lo, int hi, int k, int cap
 
 /* Finds the images and labels files of one pair (prefix "train" or "t10k") and reads
  * the labels. 0 or -1 + err. */
-static int read_idx_labels(const char *root, const char *prefix, char *ip, char *lp, size_t plen, idx_array *lab,
-                           char *err, size_t errlen) {
+static int read_idx_labels(const char *root, const char *prefix, char *ip, char *lp, size_t plen,
+                           idx_array *lab, char *err, size_t errlen) {
     char base[64];
     snprintf(base, sizeof base, "%s-images-idx3-ubyte", prefix);
     if (idx_find(root, base, ip, plen)) {
-        snprintf(err, errlen, "%s[.gz]: missing; expected the Fashion-MNIST IDX files %s/{train,t10k}-{images-idx3,"
-                 "labels-idx1}-ubyte[.gz]", ip, root);
+        snprintf(err, errlen,
+                 "%s[.gz]: missing; expected the Fashion-MNIST IDX files %s/{train,t10k}-{images-idx3,"
+                 "labels-idx1}-ubyte[.gz]",
+                 ip, root);
         return -1;
     }
     snprintf(base, sizeof base, "%s-labels-idx1-ubyte", prefix);
     if (idx_find(root, base, lp, plen)) {
-        snprintf(err, errlen, "%s[.gz]: missing; expected the Fashion-MNIST IDX files %s/{train,t10k}-{images-idx3,"
-                 "labels-idx1}-ubyte[.gz]", lp, root);
+        snprintf(err, errlen,
+                 "%s[.gz]: missing; expected the Fashion-MNIST IDX files %s/{train,t10k}-{images-idx3,"
+                 "labels-idx1}-ubyte[.gz]",
+                 lp, root);
         return -1;
     }
     if (idx_read(lp, 1, 0, lab, err, errlen)) return -1;
@@ -472,8 +487,8 @@ static int read_idx_labels(const char *root, const char *prefix, char *ip, char 
     }
     for (uint32_t i = 0; i < lab->dims[0]; i++)
         if (lab->data[i] > 9) {
-            snprintf(err, errlen, "%s: label %u of item %u; expected 0..9 (Fashion-MNIST classes)", lp, lab->data[i],
-                     i);
+            snprintf(err, errlen, "%s: label %u of item %u; expected 0..9 (Fashion-MNIST classes)", lp,
+                     lab->data[i], i);
             return -1;
         }
     return 0;
@@ -481,12 +496,12 @@ static int read_idx_labels(const char *root, const char *prefix, char *ip, char 
 
 /* Reads the images file ip up to item max_items - 1 (a capped load needs only a prefix:
  * a few hundred images instead of 47 MB) and checks it matches the labels file lp. */
-static int read_idx_images(const char *ip, const char *lp, const idx_array *lab, uint32_t max_items, idx_array *img,
-                           char *err, size_t errlen) {
+static int read_idx_images(const char *ip, const char *lp, const idx_array *lab, uint32_t max_items,
+                           idx_array *img, char *err, size_t errlen) {
     if (idx_read(ip, 3, max_items, img, err, errlen)) return -1;
     if (img->dims[0] != lab->dims[0]) {
-        snprintf(err, errlen, "%s: %u labels but %s has %u images; expected one label per image", lp, lab->dims[0],
-                 ip, img->dims[0]);
+        snprintf(err, errlen, "%s: %u labels but %s has %u images; expected one label per image", lp,
+                 lab->dims[0], ip, img->dims[0]);
         return -1;
     }
     return 0;
@@ -497,8 +512,10 @@ static int load_idx(dataset *ds, const char *root, const dataset_options *opt, c
     int *sel[3] = {NULL, NULL, NULL}, nsel[3] = {0, 0, 0}, rc = -1;
     char ip[2][4096], lp[2][4096];
     if (opt->max_per_split < 0 || opt->idx_classes < 0 || opt->idx_classes > 10) {
-        snprintf(err, errlen, "%s: Fashion-MNIST IDX files with max_per_split %d and idx_classes %d; expected "
-                 "max_per_split >= 0 and idx_classes 0..10", root, opt->max_per_split, opt->idx_classes);
+        snprintf(err, errlen,
+                 "%s: Fashion-MNIST IDX files with max_per_split %d and idx_classes %d; expected "
+                 "max_per_split >= 0 and idx_classes 0..10",
+                 root, opt->max_per_split, opt->idx_classes);
         return -1;
     }
     int k = opt->idx_classes > 0 ? opt->idx_classes : 10;
@@ -518,8 +535,8 @@ static int load_idx(dataset *ds, const char *root, const dataset_options *opt, c
             goto done;
         }
         if (nsel[s] == 0) {
-            snprintf(err, errlen, "%s: no images with labels < %d for the %s split (%s items %d..%d)", lp[f], k,
-                     split_names[s], f ? "t10k" : "train", lo, hi - 1);
+            snprintf(err, errlen, "%s: no images with labels < %d for the %s split (%s items %d..%d)", lp[f],
+                     k, split_names[s], f ? "t10k" : "train", lo, hi - 1);
             goto done;
         }
         if ((uint32_t)sel[s][nsel[s] - 1] + 1 > need[f]) need[f] = (uint32_t)sel[s][nsel[s] - 1] + 1;
@@ -538,8 +555,9 @@ static int load_idx(dataset *ds, const char *root, const dataset_options *opt, c
         int f = s == 0 ? 0 : 1, n = nsel[s];
         dataset_split *sp = split_of(ds, s);
         if (split_alloc(sp, n, opt)) {
-            snprintf(err, errlen, "%s: out of memory for %d images of %d x %d x %d (%s split); lower max_per_split",
-                     root, n, opt->c, opt->h, opt->w, split_names[s]);
+            snprintf(err, errlen,
+                     "%s: out of memory for %d images of %d x %d x %d (%s split); lower max_per_split", root,
+                     n, opt->c, opt->h, opt->w, split_names[s]);
             goto done;
         }
         int rows = (int)img[f].dims[1], cols = (int)img[f].dims[2];
@@ -572,13 +590,17 @@ int dataset_load(dataset *ds, const char *path, const dataset_options *opt, char
     }
     if (!opt || (opt->c != 1 && opt->c != 3) || opt->h < 1 || opt->w < 1 || opt->h > DATASET_MAX_SIDE ||
         opt->w > DATASET_MAX_SIDE) {
-        snprintf(err, errlen, "%s: cannot load images as %d x %d x %d; expected 1 or 3 channels and 1..%d pixels a "
-                 "side", path, opt ? opt->c : 0, opt ? opt->h : 0, opt ? opt->w : 0, DATASET_MAX_SIDE);
+        snprintf(err, errlen,
+                 "%s: cannot load images as %d x %d x %d; expected 1 or 3 channels and 1..%d pixels a "
+                 "side",
+                 path, opt ? opt->c : 0, opt ? opt->h : 0, opt ? opt->w : 0, DATASET_MAX_SIDE);
         return -1;
     }
     if (!is_dir(path)) {
-        snprintf(err, errlen, "%s: not a folder; expected a data set folder (%s/{train,valid,test}/<class>/*.jpg or "
-                 "Fashion-MNIST IDX files)", path, path);
+        snprintf(err, errlen,
+                 "%s: not a folder; expected a data set folder (%s/{train,valid,test}/<class>/*.jpg or "
+                 "Fashion-MNIST IDX files)",
+                 path, path);
         return -1;
     }
     char probe[4096];
@@ -594,8 +616,10 @@ int dataset_load(dataset *ds, const char *path, const dataset_options *opt, char
                !idx_find(path, "t10k-images-idx3-ubyte", probe, sizeof probe)) {
         rc = load_idx(ds, path, opt, err, errlen);
     } else {
-        snprintf(err, errlen, "%s: neither data set layout; expected an image folder %s/{train,valid,test}/<class>/"
-                 "*.{jpg,jpeg,png} or Fashion-MNIST IDX files %s/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]",
+        snprintf(err, errlen,
+                 "%s: neither data set layout; expected an image folder %s/{train,valid,test}/<class>/"
+                 "*.{jpg,jpeg,png} or Fashion-MNIST IDX files "
+                 "%s/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]",
                  path, path, path);
         rc = -1;
     }
@@ -630,8 +654,9 @@ void dataset_batch(const dataset_split *split, const int *idx, int n, float *out
 
 int dataset_load_image(const char *path, int c, int h, int w, float *out, char *err, size_t errlen) {
     if ((c != 1 && c != 3) || h < 1 || w < 1 || h > DATASET_MAX_SIDE || w > DATASET_MAX_SIDE) {
-        snprintf(err, errlen, "%s: cannot load as %d x %d x %d; expected 1 or 3 channels and 1..%d pixels a side",
-                 path, c, h, w, DATASET_MAX_SIDE);
+        snprintf(err, errlen,
+                 "%s: cannot load as %d x %d x %d; expected 1 or 3 channels and 1..%d pixels a side", path, c,
+                 h, w, DATASET_MAX_SIDE);
         return -1;
     }
     size_t chw = (size_t)c * h * w;

@@ -19,24 +19,24 @@
 #define DATASET_MAX_CLASSES 64
 
 typedef struct dataset_split {
-    int n;             /* number of images */
-    int c, h, w;       /* shape of one image (same for every split) */
-    uint8_t *pixels;   /* (n, c, h, w), raw 0..255; owned */
-    int *labels;       /* (n,), 0..n_classes-1; owned */
-    char **paths;      /* (n,) source file of each image (NULL entries for IDX data); owned */
+    int n;           /* number of images */
+    int c, h, w;     /* shape of one image (same for every split) */
+    uint8_t *pixels; /* (n, c, h, w), raw 0..255; owned */
+    int *labels;     /* (n,), 0..n_classes-1; owned */
+    char **paths;    /* (n,) source file of each image (NULL entries for IDX data); owned */
 } dataset_split;
 
 typedef struct dataset {
-    dataset_split train, valid, test; /* the three splits of the study */
-    int n_classes;                    /* number of classes */
+    dataset_split train, valid, test;       /* the three splits of the study */
+    int n_classes;                          /* number of classes */
     char *class_names[DATASET_MAX_CLASSES]; /* label -> name; owned */
-    char source[32];                  /* "image-folder" or "idx" */
+    char source[32];                        /* "image-folder" or "idx" */
 } dataset;
 
 typedef struct dataset_options {
-    int c, h, w;         /* shape the model wants; images are resized/converted to it */
-    int max_per_split;   /* IDX only: cap on images per split (0: all); image folders load all */
-    int idx_classes;     /* IDX only: keep labels < idx_classes (0: all 10) */
+    int c, h, w;       /* shape the model wants; images are resized/converted to it */
+    int max_per_split; /* IDX only: cap on images per split (0: all); image folders load all */
+    int idx_classes;   /* IDX only: keep labels < idx_classes (0: all 10) */
 } dataset_options;
 
 /* Loads the data set at path (folder of either kind, detected by its contents).
@@ -59,7 +59,6 @@ int dataset_load_image(const char *path, int c, int h, int w, float *out, char *
  * classes), 1440 train / 45 valid / 45 test 224x224 RGB JPEGs in out_dir's
  * {train,valid,test}/{1,2,3,4}/ layout. Deterministic for a given seed.
  * Prints progress to stderr. 0 or non-zero + err. */
-int dataset_write_standin(const char *out_dir, const char *idx_dir, uint64_t seed, char *err,
-                          size_t errlen);
+int dataset_write_standin(const char *out_dir, const char *idx_dir, uint64_t seed, char *err, size_t errlen);
 
 #endif

@@ -70,7 +70,8 @@ int idx_read(const char *path, int ndims, uint32_t max_items, idx_array *arr, ch
     }
     uint32_t magic = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 | (uint32_t)head[2] << 8 | head[3];
     if (magic != want_magic) {
-        snprintf(err, errlen, "%s: bad IDX magic 0x%08x; expected 0x%08x (unsigned bytes, %d dimension%s: %s)", path,
+        snprintf(err, errlen,
+                 "%s: bad IDX magic 0x%08x; expected 0x%08x (unsigned bytes, %d dimension%s: %s)", path,
                  magic, want_magic, ndims, ndims > 1 ? "s" : "", ndims == 1 ? "labels" : "images");
         goto done;
     }
@@ -117,8 +118,8 @@ int idx_read(const char *path, int ndims, uint32_t max_items, idx_array *arr, ch
     }
     got = (long long)have;
     if ((size_t)got < total) {
-        snprintf(err, errlen, "%s: truncated IDX data: %lld of %zu bytes after the header (%u items)", path, got,
-                 total, arr->n_read);
+        snprintf(err, errlen, "%s: truncated IDX data: %lld of %zu bytes after the header (%u items)", path,
+                 got, total, arr->n_read);
         goto done;
     }
     rc = 0;

@@ -19,11 +19,11 @@
 #define IDX_MAX_DIMS 4
 
 typedef struct idx_array {
-    int ndims;                 /* number of dimensions */
+    int ndims;                   /* number of dimensions */
     uint32_t dims[IDX_MAX_DIMS]; /* size of each dimension, dims[0] = number of items */
-    uint32_t n_read;           /* items read into data: dims[0], or fewer when capped */
-    size_t n_bytes;            /* bytes in data: n_read times the size of one item */
-    uint8_t *data;             /* row-major elements; owned, free with idx_free() */
+    uint32_t n_read;             /* items read into data: dims[0], or fewer when capped */
+    size_t n_bytes;              /* bytes in data: n_read times the size of one item */
+    uint8_t *data;               /* row-major elements; owned, free with idx_free() */
 } idx_array;
 
 int idx_find(const char *dir, const char *base, char *out, size_t outlen);

@@ -68,8 +68,8 @@ static uint32_t be32(const uint8_t *p) {
  * class/id byte (class 0 or 1, id 0..3), 16 code counts, then as many symbols as the
  * counts sum to, at most 256. stb_image 2.27 trusts that sum and writes past its tables
  * when it is larger (fixed upstream in 2.28), so this check runs before it. 0 or -1 + err. */
-static int check_jpeg_dht(const char *path, const uint8_t *b, size_t n, size_t at, unsigned *defined, char *err,
-                          size_t errlen) {
+static int check_jpeg_dht(const char *path, const uint8_t *b, size_t n, size_t at, unsigned *defined,
+                          char *err, size_t errlen) {
     size_t pos = 0;
     while (pos < n) {
         if (n - pos < 17 || (b[pos] >> 4) > 1 || (b[pos] & 15) > 3) {
@@ -79,8 +79,9 @@ static int check_jpeg_dht(const char *path, const uint8_t *b, size_t n, size_t a
         size_t symbols = 0;
         for (int i = 1; i <= 16; i++) symbols += b[pos + i];
         if (symbols > 256 || n - pos - 17 < symbols) {
-            snprintf(err, errlen, "%s: corrupt JPEG: Huffman table at byte %zu has %zu symbols; expected at most %s",
-                     path, at + pos, symbols, symbols > 256 ? "256" : "what its segment holds");
+            snprintf(err, errlen,
+                     "%s: corrupt JPEG: Huffman table at byte %zu has %zu symbols; expected at most %s", path,
+                     at + pos, symbols, symbols > 256 ? "256" : "what its segment holds");
             return -1;
         }
         *defined |= 1u << ((b[pos] >> 4) * 4 + (b[pos] & 15));
@@ -95,22 +96,25 @@ static int check_jpeg_dht(const char *path, const uint8_t *b, size_t n, size_t a
  * read found by fuzzing; upstream 2.28 zeroes them). A DC table is used by a scan that
  * starts at coefficient 0 and is not a refinement (Ah = 0), an AC table by one that
  * reaches past coefficient 0. 0 or -1 + err. */
-static int check_jpeg_sos(const char *path, const uint8_t *b, size_t n, size_t at, unsigned defined, char *err,
-                          size_t errlen) {
+static int check_jpeg_sos(const char *path, const uint8_t *b, size_t n, size_t at, unsigned defined,
+                          char *err, size_t errlen) {
     unsigned ns = n ? b[0] : 0;
     if (ns < 1 || ns > 4 || n != 4 + 2 * (size_t)ns) {
-        snprintf(err, errlen, "%s: corrupt JPEG: scan header at byte %zu of %zu bytes for %u components", path, at,
-                 n, ns);
+        snprintf(err, errlen, "%s: corrupt JPEG: scan header at byte %zu of %zu bytes for %u components",
+                 path, at, n, ns);
         return -1;
     }
     unsigned ss = b[1 + 2 * ns], se = b[2 + 2 * ns], ah = b[3 + 2 * ns] >> 4;
     for (unsigned i = 0; i < ns; i++) {
         unsigned td = b[2 + 2 * i] >> 4, ta = b[2 + 2 * i] & 15;
         int need_dc = ss == 0 && ah == 0, need_ac = se > 0;
-        if ((need_dc && (td > 3 || !(defined & 1u << td))) || (need_ac && (ta > 3 || !(defined & 1u << (4 + ta))))) {
-            snprintf(err, errlen, "%s: corrupt JPEG: the scan at byte %zu uses Huffman table %s%u, which no table "
-                     "definition (DHT) before it defines", path, at, need_dc && (td > 3 || !(defined & 1u << td))
-                     ? "DC " : "AC ", need_dc && (td > 3 || !(defined & 1u << td)) ? td : ta);
+        if ((need_dc && (td > 3 || !(defined & 1u << td))) ||
+            (need_ac && (ta > 3 || !(defined & 1u << (4 + ta))))) {
+            snprintf(err, errlen,
+                     "%s: corrupt JPEG: the scan at byte %zu uses Huffman table %s%u, which no table "
+                     "definition (DHT) before it defines",
+                     path, at, need_dc && (td > 3 || !(defined & 1u << td)) ? "DC " : "AC ",
+                     need_dc && (td > 3 || !(defined & 1u << td)) ? td : ta);
             return -1;
         }
     }
@@ -143,9 +147,10 @@ static int check_jpeg(const char *path, const uint8_t *b, size_t n, char *err, s
              * shorter scan data means a damaged file; stb_image would decode it anyway,
              * padding with zeros, after allocating and working through all those pixels. */
             if (scan_bytes < (blocks + 7) / 8) {
-                snprintf(err, errlen, "%s: corrupt JPEG: %zu bytes of compressed data cannot hold %u x %u pixels "
-                         "(%zu blocks of 8x8 need at least %zu bytes)", path, scan_bytes, pixels_w, pixels_h,
-                         blocks, (blocks + 7) / 8);
+                snprintf(err, errlen,
+                         "%s: corrupt JPEG: %zu bytes of compressed data cannot hold %u x %u pixels "
+                         "(%zu blocks of 8x8 need at least %zu bytes)",
+                         path, scan_bytes, pixels_w, pixels_h, blocks, (blocks + 7) / 8);
                 return -1;
             }
             return 0;
@@ -168,22 +173,26 @@ static int check_jpeg(const char *path, const uint8_t *b, size_t n, char *err, s
                 snprintf(err, errlen, "%s: corrupt JPEG: frame header too short", path);
                 return -1;
             }
-            unsigned hgt = (unsigned)b[pos + 3] << 8 | b[pos + 4], wid = (unsigned)b[pos + 5] << 8 | b[pos + 6];
+            unsigned hgt = (unsigned)b[pos + 3] << 8 | b[pos + 4],
+                     wid = (unsigned)b[pos + 5] << 8 | b[pos + 6];
             if (wid == 0 || hgt == 0) {
-                snprintf(err, errlen, "%s: JPEG of %u x %u pixels; expected width and height > 0", path, wid, hgt);
+                snprintf(err, errlen, "%s: JPEG of %u x %u pixels; expected width and height > 0", path, wid,
+                         hgt);
                 return -1;
             }
             unsigned ncomp = b[pos + 7], hmax = 1, vmax = 1;
             if (ncomp == 0 || len < 8 + 3 * (size_t)ncomp) {
-                snprintf(err, errlen, "%s: corrupt JPEG: frame header of %zu bytes for %u components", path, len,
-                         ncomp);
+                snprintf(err, errlen, "%s: corrupt JPEG: frame header of %zu bytes for %u components", path,
+                         len, ncomp);
                 return -1;
             }
             for (unsigned i = 0; i < ncomp; i++) {
                 unsigned hs = b[pos + 9 + 3 * i] >> 4, vs = b[pos + 9 + 3 * i] & 15;
                 if (hs < 1 || hs > 4 || vs < 1 || vs > 4) {
-                    snprintf(err, errlen, "%s: corrupt JPEG: component %u has sampling factors %u x %u; "
-                             "expected 1..4", path, i + 1, hs, vs);
+                    snprintf(err, errlen,
+                             "%s: corrupt JPEG: component %u has sampling factors %u x %u; "
+                             "expected 1..4",
+                             path, i + 1, hs, vs);
                     return -1;
                 }
                 hmax = hs > hmax ? hs : hmax;
@@ -215,7 +224,10 @@ static int check_jpeg(const char *path, const uint8_t *b, size_t n, char *err, s
             if (pos + 1 >= n) break;
         }
     }
-    snprintf(err, errlen, "%s: truncated JPEG: the file (%zu bytes) ends before its end-of-image marker; expected a whole JPEG file (a copy cut short?)", path, n);
+    snprintf(err, errlen,
+             "%s: truncated JPEG: the file (%zu bytes) ends before its end-of-image marker; expected a whole "
+             "JPEG file (a copy cut short?)",
+             path, n);
     return -1;
 }
 
@@ -229,23 +241,27 @@ static int check_png(const char *path, const uint8_t *b, size_t n, char *err, si
         char name[5] = {0};
         for (int i = 0; i < 4; i++) name[i] = (type[i] >= 32 && type[i] < 127) ? (char)type[i] : '?';
         if (len > 0x7FFFFFFFu || pos + 12 + (size_t)len > n) {
-            snprintf(err, errlen, "%s: truncated PNG: chunk \"%s\" at byte %zu needs %u bytes, the file has %zu", path,
+            snprintf(err, errlen,
+                     "%s: truncated PNG: chunk \"%s\" at byte %zu needs %u bytes, the file has %zu", path,
                      name, pos, len, n - pos - 12);
             return -1;
         }
         uint32_t crc = (uint32_t)crc32(0L, type, (uInt)len + 4);
         if (crc != be32(b + pos + 8 + len)) {
-            snprintf(err, errlen, "%s: corrupt PNG: CRC mismatch in chunk \"%s\" at byte %zu", path, name, pos);
+            snprintf(err, errlen, "%s: corrupt PNG: CRC mismatch in chunk \"%s\" at byte %zu", path, name,
+                     pos);
             return -1;
         }
         if (first) {
             if (memcmp(type, "IHDR", 4) != 0 || len != 13) {
-                snprintf(err, errlen, "%s: corrupt PNG: expected the IHDR chunk first, found \"%s\"", path, name);
+                snprintf(err, errlen, "%s: corrupt PNG: expected the IHDR chunk first, found \"%s\"", path,
+                         name);
                 return -1;
             }
             uint32_t wid = be32(b + pos + 8), hgt = be32(b + pos + 12);
             if (wid == 0 || hgt == 0) {
-                snprintf(err, errlen, "%s: PNG of %u x %u pixels; expected width and height > 0", path, wid, hgt);
+                snprintf(err, errlen, "%s: PNG of %u x %u pixels; expected width and height > 0", path, wid,
+                         hgt);
                 return -1;
             }
             first = 0;
@@ -253,7 +269,10 @@ static int check_png(const char *path, const uint8_t *b, size_t n, char *err, si
         if (memcmp(type, "IEND", 4) == 0) return 0;
         pos += 12 + (size_t)len;
     }
-    snprintf(err, errlen, "%s: truncated PNG: the file (%zu bytes) ends before its IEND chunk; expected a whole PNG file (a copy cut short?)", path, n);
+    snprintf(err, errlen,
+             "%s: truncated PNG: the file (%zu bytes) ends before its IEND chunk; expected a whole PNG file "
+             "(a copy cut short?)",
+             path, n);
     return -1;
 }
 
@@ -263,7 +282,8 @@ static int read_file(const char *path, uint8_t **out, size_t *nout, char *err, s
     *nout = 0;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s; expected a readable JPEG or PNG image", path, strerror(errno));
+        snprintf(err, errlen, "%s: cannot open: %s; expected a readable JPEG or PNG image", path,
+                 strerror(errno));
         return -1;
     }
     struct stat st;
@@ -315,9 +335,10 @@ int image_decode_file(const char *path, image *img, char *err, size_t errlen) {
     } else if (n >= 8 && memcmp(buf, png_sig, 8) == 0) {
         rc = check_png(path, buf, n, err, errlen);
     } else {
-        snprintf(err, errlen, "%s: not a JPEG or PNG image (first bytes %02x %02x %02x %02x); expected JPEG (ff d8 ff) "
-                 "or PNG (89 50 4e 47) content", path, buf[0], n > 1 ? buf[1] : 0, n > 2 ? buf[2] : 0,
-                 n > 3 ? buf[3] : 0);
+        snprintf(err, errlen,
+                 "%s: not a JPEG or PNG image (first bytes %02x %02x %02x %02x); expected JPEG (ff d8 ff) "
+                 "or PNG (89 50 4e 47) content",
+                 path, buf[0], n > 1 ? buf[1] : 0, n > 2 ? buf[2] : 0, n > 3 ? buf[3] : 0);
     }
     if (rc) goto done;
     rc = -1;
@@ -331,8 +352,9 @@ int image_decode_file(const char *path, image *img, char *err, size_t errlen) {
         goto done;
     }
     if (w <= 0 || h <= 0 || (long)w * h > IMAGE_MAX_PIXELS) {
-        snprintf(err, errlen, "%s: image of %d x %d pixels; expected width and height > 0 and at most %ld pixels",
-                 path, w, h, IMAGE_MAX_PIXELS);
+        snprintf(err, errlen,
+                 "%s: image of %d x %d pixels; expected width and height > 0 and at most %ld pixels", path, w,
+                 h, IMAGE_MAX_PIXELS);
         goto done;
     }
     img->pixels = stbi_load_from_memory(buf, (int)n, &img->w, &img->h, &img->c, 0);
@@ -376,10 +398,10 @@ void image_convert_channels(const uint8_t *src, size_t n, int sc, uint8_t *dst, 
 /* Per output index along one axis: the first input index, how many follow, and their
  * weights (taps of them per output, zero-padded). */
 typedef struct axis_weights {
-    int *first;   /* (out,) first contributing input index */
-    int *count;   /* (out,) number of contributing inputs */
-    float *w;     /* (out, taps) weights, summing to 1 per output */
-    int taps;     /* maximum contributing inputs per output */
+    int *first; /* (out,) first contributing input index */
+    int *count; /* (out,) number of contributing inputs */
+    float *w;   /* (out, taps) weights, summing to 1 per output */
+    int taps;   /* maximum contributing inputs per output */
 } axis_weights;
 
 static void axis_free(axis_weights *a) {

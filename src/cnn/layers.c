@@ -27,30 +27,24 @@ static int g_blas512 = -1; /* OpenBLAS runs AVX-512 sgemm kernels (-1: not asked
 static int g_conv = LAYERS_CONV_AUTO;
 static int g_conv_env_read = 0;
 
-static const char *const conv_names[] = {"auto",     "im2col",   "direct",
-                                          "naive",    "winograd", "winograd4"};
+static const char *const conv_names[] = {"auto", "im2col", "direct", "naive", "winograd", "winograd4"};
 
-const char *layers_conv_name(int mode)
-{
-    return mode >= 0 && mode < (int)(sizeof conv_names / sizeof *conv_names) ? conv_names[mode]
-                                                                              : "?";
+const char *layers_conv_name(int mode) {
+    return mode >= 0 && mode < (int)(sizeof conv_names / sizeof *conv_names) ? conv_names[mode] : "?";
 }
 
-int layers_conv_parse(const char *name)
-{
+int layers_conv_parse(const char *name) {
     for (int i = 0; i < (int)(sizeof conv_names / sizeof *conv_names); i++)
         if (strcmp(name, conv_names[i]) == 0) return i;
     return -1;
 }
 
-void layers_set_conv(int mode)
-{
+void layers_set_conv(int mode) {
     g_conv = mode >= 0 && mode <= LAYERS_CONV_WINOGRAD4 ? mode : LAYERS_CONV_AUTO;
     g_conv_env_read = 1;
 }
 
-int layers_conv(void)
-{
+int layers_conv(void) {
     if (!g_conv_env_read) {
         const char *e = getenv("PLATBENCH_CONV");
         g_conv_env_read = 1;
@@ -61,16 +55,16 @@ int layers_conv(void)
                         "platbench: PLATBENCH_CONV=%s is not a conv kernel (expected auto, "
                         "im2col, direct, winograd, winograd4 or naive); using auto\n",
                         e);
-            else g_conv = m;
+            else
+                g_conv = m;
         }
     }
     return g_conv;
 }
 
-void layers_set_threads(int threads)
-{
+void layers_set_threads(int threads) {
     g_threads = threads > 0 ? threads : 1;
-    (void)layers_conv();     /* read PLATBENCH_CONV now, outside any parallel region */
+    (void)layers_conv();      /* read PLATBENCH_CONV now, outside any parallel region */
     (void)conv_direct_isa(0); /* likewise the CPU check of the direct kernels */
     g_blas512 = -1;           /* OpenBLAS's core type: asked again at the next conv */
     /* Our threads split the work (images, output blocks) and each calls a single-threaded
@@ -88,8 +82,7 @@ int layers_threads(void) { return g_threads; }
 #define CONV_STRIP 4096
 #endif
 
-static int strip_rows(int H, int W)
-{
+static int strip_rows(int H, int W) {
     int r = CONV_STRIP / W;
     return r < 1 ? 1 : (r > H ? H : r);
 }
@@ -118,8 +111,7 @@ static int strip_rows(int H, int W)
 #endif
 char *openblas_get_corename(void); /* OpenBLAS extension */
 
-static int blas_has_avx512(void)
-{
+static int blas_has_avx512(void) {
     static const char *const names[] = {"cooperlake", "skylakex", "sapphirerapids"};
     const char *c = openblas_get_corename();
     for (int i = 0; c && i < 3; i++)
@@ -128,8 +120,7 @@ static int blas_has_avx512(void)
 }
 
 /* wgrad: the weight gradient (dw), else forward or input gradient */
-static int direct_for(int C, int K, int H, int W, int wgrad)
-{
+static int direct_for(int C, int K, int H, int W, int wgrad) {
     const int m = layers_conv();
     const long hw = (long)H * W;
     if (!conv_direct_usable(K)) return 0;
@@ -145,14 +136,13 @@ static int direct_for(int C, int K, int H, int W, int wgrad)
          * such a VM then chose different kernels and their results parted at rounding.) */
         if (!g_blas512 && conv_direct_isa(0) == 3) conv_direct_isa(2);
     }
-    if (wgrad)
-        return hw >= CONV_DIRECT_MIN_HW && C <= CONV_DIRECT_DW_MAX_C && K <= CONV_DIRECT_DW_MAX_C;
+    if (wgrad) return hw >= CONV_DIRECT_MIN_HW && C <= CONV_DIRECT_DW_MAX_C && K <= CONV_DIRECT_DW_MAX_C;
     return hw >= CONV_DIRECT_MIN_HW && C <= CONV_DIRECT_MAX_C && K <= CONV_DIRECT_MAX_C;
 }
 
 /* Winograd F(2x2,3x3) (conv_winograd.c) for the forward pass (pass 0), both gradients
- * (pass 1) or the weight gradient alone (pass 2) of a layer. In "auto" where it measured faster than the direct and im2col
- * kernels (tests/cnn/bench_conv, Zen 4, 2 threads, batch 64, GFLOP/s of the direct
+ * (pass 1) or the weight gradient alone (pass 2) of a layer. In "auto" where it measured faster than the
+ * direct and im2col kernels (tests/cnn/bench_conv, Zen 4, 2 threads, batch 64, GFLOP/s of the direct
  * algorithm's FLOPs, forward / backward, best other -> Winograd):
  *   32->64@56: 320 -> 377 / 221 -> 328    64->64@56: 312 -> 445 / 224 -> 370
  *   64->128@28: 316 -> 390 / 227 -> 370   128->128@28: 305 -> 430 / 283 -> 410
@@ -197,8 +187,7 @@ static int direct_for(int C, int K, int H, int W, int wgrad)
 #ifndef CONV_WINO4_DW_MIN_C
 #define CONV_WINO4_DW_MIN_C 16
 #endif
-static int wino4_for(int C, int K, int H, int W, int pass)
-{
+static int wino4_for(int C, int K, int H, int W, int pass) {
     if (!conv_wino4_usable(H, W)) return 0;
     if (pass == 0) return C >= CONV_WINO4_FWD_MIN_C && K >= CONV_WINO4_FWD_MIN_C;
     if (pass == 2) return C >= CONV_WINO4_DW_MIN_C && K >= CONV_WINO4_DW_MIN_C;
@@ -206,8 +195,7 @@ static int wino4_for(int C, int K, int H, int W, int pass)
 }
 
 /* 0: no Winograd for this layer and pass, 2: F(2x2,3x3), 4: F(4x4,3x3) */
-static int wino_for(int C, int K, int H, int W, int pass)
-{
+static int wino_for(int C, int K, int H, int W, int pass) {
     const int m = layers_conv();
     if (!conv_wino_usable(H, W)) return 0;
     if (m == LAYERS_CONV_WINOGRAD) return 2;
@@ -216,42 +204,44 @@ static int wino_for(int C, int K, int H, int W, int pass)
     int use;
     if (pass == 0 && wino4_for(C, K, H, W, 0)) return 4;
     if (pass == 0)
-        use = C >= CONV_WINO_FWD_MIN_C && K >= CONV_WINO_FWD_MIN_C &&
-              (long)H * W <= CONV_WINO_FWD_MAX_HW;
-    else if (pass == 2) use = C >= CONV_WINO_DW_MIN_C && K >= CONV_WINO_DW_MIN_C;
-    else use = C >= CONV_WINO_BWD_MIN_C && K >= CONV_WINO_BWD_MIN_K;
+        use = C >= CONV_WINO_FWD_MIN_C && K >= CONV_WINO_FWD_MIN_C && (long)H * W <= CONV_WINO_FWD_MAX_HW;
+    else if (pass == 2)
+        use = C >= CONV_WINO_DW_MIN_C && K >= CONV_WINO_DW_MIN_C;
+    else
+        use = C >= CONV_WINO_BWD_MIN_C && K >= CONV_WINO_BWD_MIN_K;
     return !use ? 0 : wino4_for(C, K, H, W, pass) ? 4 : 2;
 }
 
 /* the Winograd variant v (2 or 4) of the weight transform, forward and backward */
-static void wino_weights(int v, float *U, const float *w, int C, int K)
-{
-    if (v == 4) conv_wino4_weights(U, w, C, K);
-    else conv_wino_weights(U, w, C, K);
+static void wino_weights(int v, float *U, const float *w, int C, int K) {
+    if (v == 4)
+        conv_wino4_weights(U, w, C, K);
+    else
+        conv_wino_weights(U, w, C, K);
 }
 
-static void wino_forward(int v, float *out, const float *in, const float *b, float *buf, int N,
-                         int C, int H, int W, int K, int relu)
-{
-    if (v == 4) conv_wino4_forward(out, in, b, buf, N, C, H, W, K, relu);
-    else conv_wino_forward(out, in, b, buf, N, C, H, W, K, relu);
+static void wino_forward(int v, float *out, const float *in, const float *b, float *buf, int N, int C, int H,
+                         int W, int K, int relu) {
+    if (v == 4)
+        conv_wino4_forward(out, in, b, buf, N, C, H, W, K, relu);
+    else
+        conv_wino_forward(out, in, b, buf, N, C, H, W, K, relu);
 }
 
-static void wino_backward(int v, float *din, float *dw, const float *dout, const float *in,
-                          float *buf, int N, int C, int H, int W, int K)
-{
-    if (v == 4) conv_wino4_backward(din, dw, dout, in, buf, N, C, H, W, K);
-    else conv_wino_backward(din, dw, dout, in, buf, N, C, H, W, K);
+static void wino_backward(int v, float *din, float *dw, const float *dout, const float *in, float *buf, int N,
+                          int C, int H, int W, int K) {
+    if (v == 4)
+        conv_wino4_backward(din, dw, dout, in, buf, N, C, H, W, K);
+    else
+        conv_wino_backward(din, dw, dout, in, buf, N, C, H, W, K);
 }
 
 /* One thread's slice: a work area (a strip's im2col matrix of the input (9C x strip) or of
  * the output gradient (9K x strip), or the direct kernel's padded strip), then private dw
  * (K x 9C) and db (K) partial sums, the flipped weights (C x 9K) and the packed weights
  * of the direct kernel (K x 9C). */
-static size_t work_size(int C, int H, int W, int K)
-{
-    size_t m = (size_t)(C > K ? C : K), a = m * 9 * strip_rows(H, W) * W,
-           d = conv_direct_scratch(C, H, W, K),
+static size_t work_size(int C, int H, int W, int K) {
+    size_t m = (size_t)(C > K ? C : K), a = m * 9 * strip_rows(H, W) * W, d = conv_direct_scratch(C, H, W, K),
            wg = conv_wino_usable(H, W) ? conv_wino_scratch(C, H, W, K) : 0,
            w4 = conv_wino4_usable(H, W) ? conv_wino4_scratch(C, H, W, K) : 0;
     if (w4 > wg) wg = w4;
@@ -264,28 +254,24 @@ static size_t work_size(int C, int H, int W, int K)
 #ifndef CONV_CHUNK
 #define CONV_CHUNK (1 << 20)
 #endif
-static int chunk_images(int C, int H, int W, int K)
-{
+static int chunk_images(int C, int H, int W, int K) {
     const size_t per = (size_t)(C > K ? C : K) * H * W, n = CONV_CHUNK / (per ? per : 1);
     return n < 1 ? 1 : n > 4096 ? 4096 : (int)n;
 }
 
 /* a slice: the work area, private dw and db, the flipped or packed weights of the input
  * gradient (backward) or the packed weights (forward), then two chunk buffers */
-static size_t chunk_floats(int C, int H, int W, int K)
-{
+static size_t chunk_floats(int C, int H, int W, int K) {
     return (size_t)chunk_images(C, H, W, K) * (C > K ? C : K) * H * W;
 }
 
-size_t conv3x3_col_size(int C, int H, int W, int K)
-{
+size_t conv3x3_col_size(int C, int H, int W, int K) {
     return work_size(C, H, W, K) + 3 * (size_t)K * C * 9 + (size_t)K + 2 * chunk_floats(C, H, W, K);
 }
 
 /* col (C*9, (y1-y0)*W): row (c, ky, kx) holds in[c][y+ky-1][x+kx-1] (0 outside the image)
  * for output rows y0 <= y < y1. in (C,H,W). */
-static void im2col3x3(float *col, const float *in, int C, int H, int W, int y0, int y1)
-{
+static void im2col3x3(float *col, const float *in, int C, int H, int W, int y0, int y1) {
     const int HW = H * W, SW = (y1 - y0) * W;
     for (int r = 0; r < C * 9; r++) {
         const int c = r / 9, ky = (r % 9) / 3, kx = r % 3;
@@ -311,8 +297,7 @@ static void im2col3x3(float *col, const float *in, int C, int H, int W, int y0, 
  * slice of `col` (conv3x3_col_size floats) and calls a single-threaded sgemm. Strips and
  * images are visited in a fixed order and partial weight gradients are added in thread
  * order, so results depend on the thread count only, never on timing. */
-static int conv_threads(int N, int ncol)
-{
+static int conv_threads(int N, int ncol) {
     int t = g_threads < ncol ? g_threads : ncol;
     return t < N ? t : N;
 }
@@ -327,8 +312,7 @@ typedef struct conv_plan {
     int direct_din; /* the input gradient by the direct kernel */
 } conv_plan;
 
-static conv_plan plan_for(int C, int H, int W, int K)
-{
+static conv_plan plan_for(int C, int H, int W, int K) {
     conv_plan p;
     p.wino = wino_for(C, K, H, W, 0);
     p.direct = !p.wino && direct_for(C, K, H, W, 0);
@@ -339,13 +323,11 @@ static conv_plan plan_for(int C, int H, int W, int K)
     return p;
 }
 
-static const char *plan_name(int wino, int direct)
-{
+static const char *plan_name(int wino, int direct) {
     return wino == 4 ? "wino4" : wino == 2 ? "wino2" : direct ? "direct" : "im2col";
 }
 
-void layers_conv_plan(char *buf, size_t n, int C, int H, int W, int K, int has_din)
-{
+void layers_conv_plan(char *buf, size_t n, int C, int H, int W, int K, int has_din) {
     const conv_plan p = plan_for(C, H, W, K);
     if (layers_conv() == LAYERS_CONV_NAIVE) {
         snprintf(buf, n, "naive");
@@ -360,17 +342,15 @@ void layers_conv_plan(char *buf, size_t n, int C, int H, int W, int K, int has_d
 
 /* one thread's forward pass over N images (out, in at their first image); c: its slice,
  * whose weights part conv_fwd_prepare() filled */
-static void conv_fwd_prepare(const conv_plan *p, float *c, size_t work, const float *w, int C,
-                             int K)
-{
-    if (p->wino) wino_weights(p->wino, c, w, C, K);
-    else if (p->direct) conv_direct_pack(c + work + 2 * (size_t)K * C * 9 + K, w, C, K, 0);
+static void conv_fwd_prepare(const conv_plan *p, float *c, size_t work, const float *w, int C, int K) {
+    if (p->wino)
+        wino_weights(p->wino, c, w, C, K);
+    else if (p->direct)
+        conv_direct_pack(c + work + 2 * (size_t)K * C * 9 + K, w, C, K, 0);
 }
 
-static void conv_fwd_range(const conv_plan *p, float *out, const float *in, const float *w,
-                           const float *b, float *c, size_t work, int N, int C, int H, int W,
-                           int K, int relu)
-{
+static void conv_fwd_range(const conv_plan *p, float *out, const float *in, const float *w, const float *b,
+                           float *c, size_t work, int N, int C, int H, int W, int K, int relu) {
     const int HW = H * W, CK = C * 9, R = strip_rows(H, W);
     const float *wp = c + work + 2 * (size_t)K * CK + K;
     if (p->wino) {
@@ -387,8 +367,8 @@ static void conv_fwd_range(const conv_plan *p, float *out, const float *in, cons
             const int y1 = y0 + R < H ? y0 + R : H, SW = (y1 - y0) * W;
             im2col3x3(c, in + (size_t)n * C * HW, C, H, W, y0, y1);
             /* o[:, strip] (K,SW) = w (K,CK) . col (CK,SW) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, SW, CK, 1.0f, w, CK, c, SW,
-                        0.0f, o + (size_t)y0 * W, HW);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, SW, CK, 1.0f, w, CK, c, SW, 0.0f,
+                        o + (size_t)y0 * W, HW);
         }
         for (int k = 0; k < K; k++) { /* bias (+ ReLU) in one pass */
             float *ok = o + (size_t)k * HW, bk = b[k];
@@ -403,9 +383,8 @@ static void conv_fwd_range(const conv_plan *p, float *out, const float *in, cons
     }
 }
 
-void conv3x3_forward(float *out, const float *in, const float *w, const float *b, float *col,
-                     int ncol, int N, int C, int H, int W, int K, int relu)
-{
+void conv3x3_forward(float *out, const float *in, const float *w, const float *b, float *col, int ncol, int N,
+                     int C, int H, int W, int K, int relu) {
     const int HW = H * W, T = conv_threads(N, ncol);
     const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K);
     const conv_plan p = plan_for(C, H, W, K);
@@ -423,16 +402,15 @@ void conv3x3_forward(float *out, const float *in, const float *w, const float *b
         float *c = col + (size_t)t * slice;
         const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
         conv_fwd_prepare(&p, c, work, w, C, K);
-        conv_fwd_range(&p, out + (size_t)n0 * K * HW, in + (size_t)n0 * C * HW, w, b, c, work,
-                       n1 - n0, C, H, W, K, relu);
+        conv_fwd_range(&p, out + (size_t)n0 * K * HW, in + (size_t)n0 * C * HW, w, b, c, work, n1 - n0, C, H,
+                       W, K, relu);
     }
 }
 
 /* sum of v[0..n): 16 interleaved partial sums (vectorized; one chain of dependent adds
  * was latency-bound: ~130 ms per step for the bias gradient of each 224x224 layer), then
  * added pairwise. A fixed order: the same bits for the same input. */
-static float sum_floats(const float *v, int n)
-{
+static float sum_floats(const float *v, int n) {
     float acc[16] = {0};
     int i = 0;
     for (; i + 16 <= n; i += 16)
@@ -445,13 +423,14 @@ static float sum_floats(const float *v, int n)
 
 /* one thread's backward pass: the weights of the input gradient (flipped for im2col, packed
  * for the direct kernel, transformed for Winograd) into its slice, once per call */
-static void conv_bwd_prepare(const conv_plan *p, float *c, size_t work, const float *w, int has_din,
-                             int C, int K)
-{
+static void conv_bwd_prepare(const conv_plan *p, float *c, size_t work, const float *w, int has_din, int C,
+                             int K) {
     float *wt = c + work + (size_t)K * C * 9 + K;
     if (!has_din) return;
-    if (p->wino_bwd) wino_weights(p->wino_bwd, c, w, C, K);
-    else if (p->direct_din) conv_direct_pack(wt, w, C, K, 1);
+    if (p->wino_bwd)
+        wino_weights(p->wino_bwd, c, w, C, K);
+    else if (p->direct_din)
+        conv_direct_pack(wt, w, C, K, 1);
     else /* the transposed (K<->C), flipped weights: wt[c][k][2-ky][2-kx] = w[k][c][ky][kx] */
         for (int k = 0; k < K; k++)
             for (int cc = 0; cc < C; cc++)
@@ -461,45 +440,41 @@ static void conv_bwd_prepare(const conv_plan *p, float *c, size_t work, const fl
 
 /* N images (din, dout, in at their first image): the weight and bias gradients added into
  * the slice's private sums, din (or NULL) overwritten */
-static void conv_bwd_range(const conv_plan *p, float *din, const float *dout, const float *in,
-                           float *c, size_t work, int N, int C, int H, int W, int K)
-{
+static void conv_bwd_range(const conv_plan *p, float *din, const float *dout, const float *in, float *c,
+                           size_t work, int N, int C, int H, int W, int K) {
     const int HW = H * W, CK = C * 9, R = strip_rows(H, W);
     float *pdw = c + work, *pdb = pdw + (size_t)K * CK, *wt = pdb + K;
-    if (p->wino_dw)
-        wino_backward(p->wino_dw, p->wino_bwd ? din : NULL, pdw, dout, in, c, N, C, H, W, K);
+    if (p->wino_dw) wino_backward(p->wino_dw, p->wino_bwd ? din : NULL, pdw, dout, in, c, N, C, H, W, K);
     for (int n = 0; n < N; n++) {
         const float *g = dout + (size_t)n * K * HW;
         for (int k = 0; k < K; k++) pdb[k] += sum_floats(g + (size_t)k * HW, HW);
         if (p->wino_bwd) continue;
         if (p->direct_dw) conv_direct_dw_image(pdw, g, in + (size_t)n * C * HW, c, C, H, W, K);
-        if (din && p->direct_din)
-            conv_direct_image(din + (size_t)n * C * HW, g, wt, NULL, c, K, H, W, C, 0);
+        if (din && p->direct_din) conv_direct_image(din + (size_t)n * C * HW, g, wt, NULL, c, K, H, W, C, 0);
         if ((p->direct_dw || p->wino_dw) && (!din || p->direct_din)) continue;
         for (int y0 = 0; y0 < H; y0 += R) {
             const int y1 = y0 + R < H ? y0 + R : H, SW = (y1 - y0) * W;
             if (!p->direct_dw && !p->wino_dw) {
                 im2col3x3(c, in + (size_t)n * C * HW, C, H, W, y0, y1);
                 /* dw (K,CK) += g[:, strip] (K,SW) . col^T (SW,CK) */
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, CK, SW, 1.0f,
-                            g + (size_t)y0 * W, HW, c, SW, 1.0f, pdw, CK);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, CK, SW, 1.0f, g + (size_t)y0 * W, HW,
+                            c, SW, 1.0f, pdw, CK);
             }
             if (din && !p->direct_din) {
                 /* The input gradient is a 3x3 SAME convolution of the output gradient with
                  * the flipped weights: din[:, strip] (C,SW) = wt (C,9K) . im2col(g) (9K,SW),
                  * written straight into din (no col2im scatter) */
                 im2col3x3(c, g, K, H, W, y0, y1);
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, SW, K * 9, 1.0f, wt,
-                            K * 9, c, SW, 0.0f, din + (size_t)n * C * HW + (size_t)y0 * W, HW);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, C, SW, K * 9, 1.0f, wt, K * 9, c, SW,
+                            0.0f, din + (size_t)n * C * HW + (size_t)y0 * W, HW);
             }
         }
     }
 }
 
 /* dw, db = the threads' partial sums added in thread order: deterministic for a given T */
-static void conv_reduce(float *dw, float *db, const float *col, size_t slice, size_t work, int T,
-                        int C, int K)
-{
+static void conv_reduce(float *dw, float *db, const float *col, size_t slice, size_t work, int T, int C,
+                        int K) {
     const size_t KC9 = (size_t)K * C * 9;
     for (int t = 0; t < T; t++) {
         const float *pdw = col + (size_t)t * slice + work, *pdb = pdw + KC9;
@@ -513,9 +488,8 @@ static void conv_reduce(float *dw, float *db, const float *col, size_t slice, si
     }
 }
 
-void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const float *in,
-                      const float *w, float *col, int ncol, int N, int C, int H, int W, int K)
-{
+void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const float *in, const float *w,
+                      float *col, int ncol, int N, int C, int H, int W, int K) {
     const int HW = H * W, T = conv_threads(N, ncol);
     const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K);
     const conv_plan p = plan_for(C, H, W, K);
@@ -544,9 +518,8 @@ void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const
     conv_reduce(dw, db, col, slice, work, T, C, K);
 }
 
-void conv3x3_forward_naive(float *out, const float *in, const float *w, const float *b, int N,
-                           int C, int H, int W, int K, int relu)
-{
+void conv3x3_forward_naive(float *out, const float *in, const float *w, const float *b, int N, int C, int H,
+                           int W, int K, int relu) {
     for (int n = 0; n < N; n++)
         for (int k = 0; k < K; k++)
             for (int y = 0; y < H; y++)
@@ -566,8 +539,7 @@ void conv3x3_forward_naive(float *out, const float *in, const float *w, const fl
 }
 
 void conv3x3_backward_naive(float *din, float *dw, float *db, const float *dout, const float *in,
-                            const float *w, int N, int C, int H, int W, int K)
-{
+                            const float *w, int N, int C, int H, int W, int K) {
     for (int k = 0; k < K; k++) {
         double s = 0;
         for (int n = 0; n < N; n++)
@@ -608,8 +580,7 @@ void conv3x3_backward_naive(float *din, float *dw, float *db, const float *dout,
 
 /* first maximum of a 2x2 window in scan order (as PyTorch's CPU kernel picks it): its
  * index 0..3 (dy * 2 + dx), + 4 if it is <= 0 (a ReLU's output: no gradient through it) */
-static inline unsigned char window_arg(float a, float b, float c, float e, float *max)
-{
+static inline unsigned char window_arg(float a, float b, float c, float e, float *max) {
     float m = a;
     int best = 0;
     if (b > m) m = b, best = 1;
@@ -622,18 +593,14 @@ static inline unsigned char window_arg(float a, float b, float c, float e, float
 #if defined(__AVX2__)
 #include <immintrin.h>
 /* the even (e) and odd (o) columns of 16 floats at r */
-static inline void split16(__m256 *e, __m256 *o, const float *r)
-{
+static inline void split16(__m256 *e, __m256 *o, const float *r) {
     const __m256 u = _mm256_loadu_ps(r), v = _mm256_loadu_ps(r + 8);
-    *e = _mm256_castpd_ps(
-        _mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(u, v, 0x88)), 0xD8));
-    *o = _mm256_castpd_ps(
-        _mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(u, v, 0xDD)), 0xD8));
+    *e = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(u, v, 0x88)), 0xD8));
+    *o = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(u, v, 0xDD)), 0xD8));
 }
 
 /* window_arg() for 8 windows of rows r0, r1 (16 floats each): maxima into d, args into a */
-static inline void pool_fwd8(float *d, unsigned char *a, const float *r0, const float *r1)
-{
+static inline void pool_fwd8(float *d, unsigned char *a, const float *r0, const float *r1) {
     __m256 w[4];
     split16(&w[0], &w[1], r0);
     split16(&w[2], &w[3], r1);
@@ -653,8 +620,7 @@ static inline void pool_fwd8(float *d, unsigned char *a, const float *r0, const 
 #endif
 
 /* one plane (H x W) into d (H/2 x W/2) and, if ar, its arg bytes */
-static void pool_fwd_plane(float *d, unsigned char *ar, const float *s, int H, int W)
-{
+static void pool_fwd_plane(float *d, unsigned char *ar, const float *s, int H, int W) {
     const int Wo = W / 2;
     for (int y = 0; y < H / 2; y++) {
         const float *r0 = s + (size_t)(2 * y) * W, *r1 = r0 + W;
@@ -674,14 +640,12 @@ static void pool_fwd_plane(float *d, unsigned char *ar, const float *s, int H, i
             pool_fwd8(d + (size_t)y * Wo + x, ar + (size_t)y * Wo + x, r0 + 2 * x, r1 + 2 * x);
 #endif
         for (; x < Wo; x++)
-            ar[(size_t)y * Wo + x] = window_arg(r0[2 * x], r0[2 * x + 1], r1[2 * x],
-                                                r1[2 * x + 1], &d[(size_t)y * Wo + x]);
+            ar[(size_t)y * Wo + x] =
+                window_arg(r0[2 * x], r0[2 * x + 1], r1[2 * x], r1[2 * x + 1], &d[(size_t)y * Wo + x]);
     }
 }
 
-void maxpool2x2_forward(float *out, unsigned char *arg, const float *in, int N, int C, int H,
-                        int W)
-{
+void maxpool2x2_forward(float *out, unsigned char *arg, const float *in, int N, int C, int H, int W) {
     const int Ho = H / 2, Wo = W / 2;
 #pragma omp parallel for schedule(static) num_threads(g_threads) if ((long)N * C * H * W >= 65536)
     for (long p = 0; p < (long)N * C; p++)
@@ -695,19 +659,17 @@ void maxpool2x2_forward(float *out, unsigned char *arg, const float *in, int N, 
  * whole, with streaming stores when nt (32-byte aligned rows: din is far larger than the
  * caches and read back only by the next layer, so skipping the read-for-ownership of its
  * lines saves a third of the pass's memory traffic) */
-static inline void pool_back8(float *d0, float *d1, const float *g, const unsigned char *a,
-                              int relu, int nt)
-{
+static inline void pool_back8(float *d0, float *d1, const float *g, const unsigned char *a, int relu,
+                              int nt) {
     __m256 gv = _mm256_loadu_ps(g);
     const __m256i ai = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)a));
     const __m256i idx = _mm256_and_si256(ai, _mm256_set1_epi32(3));
     if (relu)
-        gv = _mm256_and_ps(gv, _mm256_castsi256_ps(_mm256_cmpgt_epi32(
-                                   _mm256_set1_epi32(4), ai))); /* arg < 4: maximum > 0 */
+        gv = _mm256_and_ps(
+            gv, _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32(4), ai))); /* arg < 4: maximum > 0 */
     __m256 v[4];
     for (int q = 0; q < 4; q++)
-        v[q] = _mm256_and_ps(gv, _mm256_castsi256_ps(
-                                     _mm256_cmpeq_epi32(idx, _mm256_set1_epi32(q))));
+        v[q] = _mm256_and_ps(gv, _mm256_castsi256_ps(_mm256_cmpeq_epi32(idx, _mm256_set1_epi32(q))));
     const __m256 l0 = _mm256_unpacklo_ps(v[0], v[1]), h0 = _mm256_unpackhi_ps(v[0], v[1]),
                  l1 = _mm256_unpacklo_ps(v[2], v[3]), h1 = _mm256_unpackhi_ps(v[2], v[3]);
     const __m256 r00 = _mm256_permute2f128_ps(l0, h0, 0x20), r01 = _mm256_permute2f128_ps(l0, h0, 0x31),
@@ -728,9 +690,8 @@ static inline void pool_back8(float *d0, float *d1, const float *g, const unsign
 
 /* one plane: d (H x W) from the gradient g (H/2 x W/2) of the pooled plane; s: the forward
  * input (if ar is NULL); nt: streaming stores (32-byte aligned rows, W % 8 == 0) */
-static void pool_bwd_plane(float *d, const float *g, const float *s, const unsigned char *ar,
-                           int H, int W, int relu, int nt)
-{
+static void pool_bwd_plane(float *d, const float *g, const float *s, const unsigned char *ar, int H, int W,
+                           int relu, int nt) {
     const int Wo = W / 2;
     (void)nt;
     /* one pass writing every element of din: each 2x2 window gets its gradient at its
@@ -761,9 +722,8 @@ static void pool_bwd_plane(float *d, const float *g, const float *s, const unsig
     if (H % 2) memset(d + (size_t)(H - 1) * W, 0, sizeof(float) * W); /* likewise the row */
 }
 
-void maxpool2x2_backward(float *din, const float *dout, const float *in, const unsigned char *arg,
-                         int N, int C, int H, int W, int relu)
-{
+void maxpool2x2_backward(float *din, const float *dout, const float *in, const unsigned char *arg, int N,
+                         int C, int H, int W, int relu) {
     const int Ho = H / 2, Wo = W / 2;
     int nt = 0;
 #if defined(__AVX2__)
@@ -772,8 +732,8 @@ void maxpool2x2_backward(float *din, const float *dout, const float *in, const u
 #pragma omp parallel for schedule(static) num_threads(g_threads) if ((long)N * C * H * W >= 65536)
     for (long p = 0; p < (long)N * C; p++)
         pool_bwd_plane(din + (size_t)p * H * W, dout + (size_t)p * Ho * Wo,
-                       in ? in + (size_t)p * H * W : NULL, arg ? arg + (size_t)p * Ho * Wo : NULL,
-                       H, W, relu, nt);
+                       in ? in + (size_t)p * H * W : NULL, arg ? arg + (size_t)p * Ho * Wo : NULL, H, W, relu,
+                       nt);
 #if defined(__AVX2__)
     if (nt) _mm_sfence(); /* streaming stores visible before the next layer reads din */
 #endif
@@ -783,10 +743,8 @@ void maxpool2x2_backward(float *din, const float *dout, const float *in, const u
  * (chunk_images) and runs the conv kernels of conv3x3_forward/backward on a chunk into its
  * slice's chunk buffer, then the pool on that buffer: the conv's full-size output and its
  * gradient are never stored (the pool's arg bytes carry what the backward pass needs). */
-void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const float *w,
-                          const float *b, float *col, int ncol, int N, int C, int H, int W, int K,
-                          int relu)
-{
+void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const float *w, const float *b,
+                          float *col, int ncol, int N, int C, int H, int W, int K, int relu) {
     const int HW = H * W, PO = (H / 2) * (W / 2), G = chunk_images(C, H, W, K);
     const int naive = layers_conv() == LAYERS_CONV_NAIVE, T = naive ? 1 : conv_threads(N, ncol);
     const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K),
@@ -804,8 +762,10 @@ void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const
         if (!naive) conv_fwd_prepare(&p, c, work, w, C, K);
         for (int a = n0; a < n1; a += G) {
             const int g = a + G < n1 ? G : n1 - a;
-            if (naive) conv3x3_forward_naive(y, in + (size_t)a * C * HW, w, b, g, C, H, W, K, relu);
-            else conv_fwd_range(&p, y, in + (size_t)a * C * HW, w, b, c, work, g, C, H, W, K, relu);
+            if (naive)
+                conv3x3_forward_naive(y, in + (size_t)a * C * HW, w, b, g, C, H, W, K, relu);
+            else
+                conv_fwd_range(&p, y, in + (size_t)a * C * HW, w, b, c, work, g, C, H, W, K, relu);
             for (long q = 0; q < (long)g * K; q++)
                 pool_fwd_plane(out + ((size_t)a * K + q) * PO, arg + ((size_t)a * K + q) * PO,
                                y + (size_t)q * HW, H, W);
@@ -813,10 +773,9 @@ void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const
     }
 }
 
-void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool,
-                           const unsigned char *arg, const float *in, const float *w, float *col,
-                           int ncol, int N, int C, int H, int W, int K, int relu, int din_relu)
-{
+void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool, const unsigned char *arg,
+                           const float *in, const float *w, float *col, int ncol, int N, int C, int H, int W,
+                           int K, int relu, int din_relu) {
     const int HW = H * W, PO = (H / 2) * (W / 2), G = chunk_images(C, H, W, K);
     const int naive = layers_conv() == LAYERS_CONV_NAIVE, T = naive ? 1 : conv_threads(N, ncol);
     const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K),
@@ -858,14 +817,14 @@ void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool,
             const size_t m = (size_t)n * C * HW;
             if (din_relu)
                 for (size_t i = 0; i < m; i++) d[i] = x[i] > 0.0f ? dx[i] : 0.0f;
-            else memcpy(d, dx, sizeof(float) * m);
+            else
+                memcpy(d, dx, sizeof(float) * m);
         }
     }
     conv_reduce(dw, db, col, slice, work, T, C, K);
 }
 
-void maxpool2x2_forward_naive(float *out, const float *in, int N, int C, int H, int W)
-{
+void maxpool2x2_forward_naive(float *out, const float *in, int N, int C, int H, int W) {
     const int Ho = H / 2, Wo = W / 2;
     for (int n = 0; n < N; n++)
         for (int c = 0; c < C; c++)
@@ -881,9 +840,7 @@ void maxpool2x2_forward_naive(float *out, const float *in, int N, int C, int H, 
                 }
 }
 
-void maxpool2x2_backward_naive(float *din, const float *dout, const float *in, int N, int C, int H,
-                               int W)
-{
+void maxpool2x2_backward_naive(float *din, const float *dout, const float *in, int N, int C, int H, int W) {
     const int Ho = H / 2, Wo = W / 2;
     memset(din, 0, sizeof(float) * N * C * H * W);
     for (int n = 0; n < N; n++)
@@ -909,8 +866,7 @@ void maxpool2x2_backward_naive(float *din, const float *dout, const float *in, i
 static int dense_threads(int n) { return g_threads < n ? g_threads : (n > 0 ? n : 1); }
 
 void dense_forward(float *out, const float *in, const float *w, const float *b, int N, int C, int O,
-                   int relu)
-{
+                   int relu) {
     const int T = dense_threads(O);
 #pragma omp parallel num_threads(T) if (T > 1)
     {
@@ -933,9 +889,8 @@ void dense_forward(float *out, const float *in, const float *w, const float *b, 
     }
 }
 
-void dense_backward(float *din, float *dw, float *db, const float *dout, const float *in,
-                    const float *w, int N, int C, int O)
-{
+void dense_backward(float *din, float *dw, float *db, const float *dout, const float *in, const float *w,
+                    int N, int C, int O) {
     const int T = dense_threads(O > C ? O : C);
 #pragma omp parallel num_threads(T) if (T > 1)
     {
@@ -951,19 +906,18 @@ void dense_backward(float *din, float *dw, float *db, const float *dout, const f
         }
         /* dw[o0:o1] (o,C) = dout[:, o0:o1]^T (o,N) . in (N,C) */
         if (o1 > o0)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o1 - o0, C, N, 1.0f, dout + o0, O,
-                        in, C, 0.0f, dw + (size_t)o0 * C, C);
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o1 - o0, C, N, 1.0f, dout + o0, O, in, C,
+                        0.0f, dw + (size_t)o0 * C, C);
         /* din[:, c0:c1] (N,c) = dout (N,O) . w[:, c0:c1] (O,c) */
         const int c0 = (int)((long)C * t / T), c1 = (int)((long)C * (t + 1) / T);
         if (din && c1 > c0)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, c1 - c0, O, 1.0f, dout, O,
-                        w + c0, C, 0.0f, din + c0, C);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, c1 - c0, O, 1.0f, dout, O, w + c0, C,
+                        0.0f, din + c0, C);
     }
 }
 
-void dense_forward_naive(float *out, const float *in, const float *w, const float *b, int N, int C,
-                         int O, int relu)
-{
+void dense_forward_naive(float *out, const float *in, const float *w, const float *b, int N, int C, int O,
+                         int relu) {
     for (int n = 0; n < N; n++)
         for (int o = 0; o < O; o++) {
             double s = b[o];
@@ -974,8 +928,7 @@ void dense_forward_naive(float *out, const float *in, const float *w, const floa
 }
 
 void dense_backward_naive(float *din, float *dw, float *db, const float *dout, const float *in,
-                          const float *w, int N, int C, int O)
-{
+                          const float *w, int N, int C, int O) {
     for (int o = 0; o < O; o++) {
         double s = 0;
         for (int n = 0; n < N; n++) s += dout[(size_t)n * O + o];
@@ -995,15 +948,13 @@ void dense_backward_naive(float *din, float *dw, float *db, const float *dout, c
         }
 }
 
-void relu_backward(float *d, const float *y, size_t n)
-{
+void relu_backward(float *d, const float *y, size_t n) {
 #pragma omp parallel for schedule(static) num_threads(g_threads) if (g_threads > 1 && n >= 65536)
     for (size_t i = 0; i < n; i++)
         if (!(y[i] > 0.0f)) d[i] = 0.0f;
 }
 
-double softmax_xent_forward(float *probs, const float *logits, const int *labels, int N, int K)
-{
+double softmax_xent_forward(float *probs, const float *logits, const int *labels, int N, int K) {
     double loss = 0;
     for (int n = 0; n < N; n++) {
         const float *z = logits + (size_t)n * K;
@@ -1019,11 +970,9 @@ double softmax_xent_forward(float *probs, const float *logits, const int *labels
     return loss;
 }
 
-void softmax_xent_backward(float *dlogits, const float *probs, const int *labels, int N, int K)
-{
+void softmax_xent_backward(float *dlogits, const float *probs, const int *labels, int N, int K) {
     const float inv = 1.0f / (float)N;
     for (int n = 0; n < N; n++)
         for (int k = 0; k < K; k++)
-            dlogits[(size_t)n * K + k] =
-                (probs[(size_t)n * K + k] - (k == labels[n] ? 1.0f : 0.0f)) * inv;
+            dlogits[(size_t)n * K + k] = (probs[(size_t)n * K + k] - (k == labels[n] ? 1.0f : 0.0f)) * inv;
 }

@@ -104,45 +104,42 @@ int layers_conv_parse(const char *name);
 size_t conv3x3_col_size(int C, int H, int W, int K);
 void layers_conv_plan(char *buf, size_t n, int C, int H, int W, int K, int has_din);
 /* out (N,K,H,W), in (N,C,H,W), w (K,C,3,3), b (K), col scratch ncol * conv3x3_col_size() */
-void conv3x3_forward(float *out, const float *in, const float *w, const float *b, float *col,
-                     int ncol, int N, int C, int H, int W, int K, int relu);
+void conv3x3_forward(float *out, const float *in, const float *w, const float *b, float *col, int ncol, int N,
+                     int C, int H, int W, int K, int relu);
 /* din (N,C,H,W) or NULL, dw (K,C,3,3), db (K), dout (N,K,H,W) (pre-activation gradient) */
-void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const float *in,
-                      const float *w, float *col, int ncol, int N, int C, int H, int W, int K);
+void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const float *in, const float *w,
+                      float *col, int ncol, int N, int C, int H, int W, int K);
 /* conv + 2x2 max-pool fused (the conv's output is never stored): out (N,K,H/2,W/2) and arg
  * as maxpool2x2_forward's of the conv's output */
-void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const float *w,
-                          const float *b, float *col, int ncol, int N, int C, int H, int W, int K,
-                          int relu);
+void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const float *w, const float *b,
+                          float *col, int ncol, int N, int C, int H, int W, int K, int relu);
 /* its backward: dpool (N,K,H/2,W/2) the pool's output gradient, arg the forward's; relu: the
  * conv's ReLU; din (N,C,H,W) or NULL, masked by in > 0 if din_relu (in is a ReLU's output),
  * and din may be in itself (overwritten chunk by chunk after its use) */
-void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool,
-                           const unsigned char *arg, const float *in, const float *w, float *col,
-                           int ncol, int N, int C, int H, int W, int K, int relu, int din_relu);
-void conv3x3_forward_naive(float *out, const float *in, const float *w, const float *b, int N,
-                           int C, int H, int W, int K, int relu);
+void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool, const unsigned char *arg,
+                           const float *in, const float *w, float *col, int ncol, int N, int C, int H, int W,
+                           int K, int relu, int din_relu);
+void conv3x3_forward_naive(float *out, const float *in, const float *w, const float *b, int N, int C, int H,
+                           int W, int K, int relu);
 void conv3x3_backward_naive(float *din, float *dw, float *db, const float *dout, const float *in,
                             const float *w, int N, int C, int H, int W, int K);
 
 /* out (N,C,H/2,W/2), arg (N,C,H/2,W/2) or NULL, in (N,C,H,W) */
-void maxpool2x2_forward(float *out, unsigned char *arg, const float *in, int N, int C, int H,
-                        int W);
+void maxpool2x2_forward(float *out, unsigned char *arg, const float *in, int N, int C, int H, int W);
 /* din (N,C,H,W), dout (N,C,H/2,W/2), in (N,C,H,W) the forward input, arg the forward's or NULL */
-void maxpool2x2_backward(float *din, const float *dout, const float *in, const unsigned char *arg,
-                         int N, int C, int H, int W, int relu);
+void maxpool2x2_backward(float *din, const float *dout, const float *in, const unsigned char *arg, int N,
+                         int C, int H, int W, int relu);
 void maxpool2x2_forward_naive(float *out, const float *in, int N, int C, int H, int W);
-void maxpool2x2_backward_naive(float *din, const float *dout, const float *in, int N, int C, int H,
-                               int W);
+void maxpool2x2_backward_naive(float *din, const float *dout, const float *in, int N, int C, int H, int W);
 
 /* out (N,O), in (N,C), w (O,C), b (O) */
 void dense_forward(float *out, const float *in, const float *w, const float *b, int N, int C, int O,
                    int relu);
 /* din (N,C) or NULL, dw (O,C), db (O), dout (N,O) (pre-activation gradient) */
-void dense_backward(float *din, float *dw, float *db, const float *dout, const float *in,
-                    const float *w, int N, int I, int O);
-void dense_forward_naive(float *out, const float *in, const float *w, const float *b, int N, int C,
-                         int O, int relu);
+void dense_backward(float *din, float *dw, float *db, const float *dout, const float *in, const float *w,
+                    int N, int I, int O);
+void dense_forward_naive(float *out, const float *in, const float *w, const float *b, int N, int C, int O,
+                         int relu);
 void dense_backward_naive(float *din, float *dw, float *db, const float *dout, const float *in,
                           const float *w, int N, int I, int O);
 

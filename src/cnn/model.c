@@ -14,32 +14,37 @@
 
 /* ---- model file parsing --------------------------------------------------------- */
 
-static const char *type_name(int t)
-{
+static const char *type_name(int t) {
     switch (t) {
-    case CONFIG_TYPE_GROUP: return "a group { ... }";
-    case CONFIG_TYPE_INT:
-    case CONFIG_TYPE_INT64: return "an integer";
-    case CONFIG_TYPE_FLOAT: return "a number";
-    case CONFIG_TYPE_STRING: return "a string";
-    case CONFIG_TYPE_BOOL: return "true or false";
-    case CONFIG_TYPE_ARRAY: return "an array [ ... ]";
-    case CONFIG_TYPE_LIST: return "a list ( ... )";
-    default: return "nothing";
+        case CONFIG_TYPE_GROUP:
+            return "a group { ... }";
+        case CONFIG_TYPE_INT:
+        case CONFIG_TYPE_INT64:
+            return "an integer";
+        case CONFIG_TYPE_FLOAT:
+            return "a number";
+        case CONFIG_TYPE_STRING:
+            return "a string";
+        case CONFIG_TYPE_BOOL:
+            return "true or false";
+        case CONFIG_TYPE_ARRAY:
+            return "an array [ ... ]";
+        case CONFIG_TYPE_LIST:
+            return "a list ( ... )";
+        default:
+            return "nothing";
     }
 }
 
 /* file:line prefix of a setting */
-static void where(const model *m, const config_setting_t *s, char *buf, size_t n)
-{
+static void where(const model *m, const config_setting_t *s, char *buf, size_t n) {
     const char *f = config_setting_source_file(s);
     snprintf(buf, n, "%s:%u", f ? f : m->path, config_setting_source_line(s));
 }
 
 /* Rejects any member of group g not in allowed (NULL-terminated). */
-static int check_keys(const model *m, const config_setting_t *g, const char *const *allowed,
-                      const char *what, char *err, size_t errlen)
-{
+static int check_keys(const model *m, const config_setting_t *g, const char *const *allowed, const char *what,
+                      char *err, size_t errlen) {
     for (int i = 0; i < config_setting_length(g); i++) {
         config_setting_t *s = config_setting_get_elem(g, i);
         const char *name = config_setting_name(s);
@@ -53,8 +58,8 @@ static int check_keys(const model *m, const config_setting_t *g, const char *con
                 strncat(list, *a, sizeof list - strlen(list) - 1);
                 if (a[1]) strncat(list, ", ", sizeof list - strlen(list) - 1);
             }
-            snprintf(err, errlen, "%s: unknown key \"%s\" in %s; expected one of: %s", w,
-                     name ? name : "?", what, list);
+            snprintf(err, errlen, "%s: unknown key \"%s\" in %s; expected one of: %s", w, name ? name : "?",
+                     what, list);
             return -1;
         }
     }
@@ -62,9 +67,8 @@ static int check_keys(const model *m, const config_setting_t *g, const char *con
 }
 
 /* Integer member `key` of g into *out, within [lo, hi]; missing: *out unchanged unless required. */
-static int get_int(const model *m, const config_setting_t *g, const char *key, int required, long lo,
-                   long hi, int *out, char *err, size_t errlen)
-{
+static int get_int(const model *m, const config_setting_t *g, const char *key, int required, long lo, long hi,
+                   int *out, char *err, size_t errlen) {
     char w[600];
     config_setting_t *s = config_setting_get_member(g, key);
     if (!s) {
@@ -81,25 +85,25 @@ static int get_int(const model *m, const config_setting_t *g, const char *key, i
     }
     long long v = config_setting_get_int64(s);
     if (v < lo || v > hi) {
-        snprintf(err, errlen, "%s: \"%s\" = %lld is out of range; expected %ld..%ld", w, key, v, lo,
-                 hi);
+        snprintf(err, errlen, "%s: \"%s\" = %lld is out of range; expected %ld..%ld", w, key, v, lo, hi);
         return -1;
     }
     *out = (int)v;
     return 0;
 }
 
-static int get_double(const model *m, const config_setting_t *g, const char *key, double lo,
-                      double hi, double *out, char *err, size_t errlen)
-{
+static int get_double(const model *m, const config_setting_t *g, const char *key, double lo, double hi,
+                      double *out, char *err, size_t errlen) {
     char w[600];
     config_setting_t *s = config_setting_get_member(g, key);
     if (!s) return 0;
     where(m, s, w, sizeof w);
     int t = config_setting_type(s);
     double v;
-    if (t == CONFIG_TYPE_FLOAT) v = config_setting_get_float(s);
-    else if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) v = (double)config_setting_get_int64(s);
+    if (t == CONFIG_TYPE_FLOAT)
+        v = config_setting_get_float(s);
+    else if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+        v = (double)config_setting_get_int64(s);
     else {
         snprintf(err, errlen, "%s: \"%s\" must be a number, not %s", w, key, type_name(t));
         return -1;
@@ -114,9 +118,8 @@ static int get_double(const model *m, const config_setting_t *g, const char *key
 
 /* Member `key` of g into *s when it has type t (0); absent: *s NULL and 0, or an error when
  * required (-1); of another type: an error naming its file:line (-1). */
-static int typed_member(const model *m, const config_setting_t *g, const char *key, int t,
-                        int required, config_setting_t **s, char *err, size_t errlen)
-{
+static int typed_member(const model *m, const config_setting_t *g, const char *key, int t, int required,
+                        config_setting_t **s, char *err, size_t errlen) {
     char w[600];
     *s = config_setting_get_member(g, key);
     if (!*s) {
@@ -135,8 +138,7 @@ static int typed_member(const model *m, const config_setting_t *g, const char *k
 }
 
 static int get_bool(const model *m, const config_setting_t *g, const char *key, int *out, char *err,
-                    size_t errlen)
-{
+                    size_t errlen) {
     config_setting_t *s;
     if (typed_member(m, g, key, CONFIG_TYPE_BOOL, 0, &s, err, errlen)) return -1;
     if (s) *out = config_setting_get_bool(s);
@@ -144,8 +146,7 @@ static int get_bool(const model *m, const config_setting_t *g, const char *key, 
 }
 
 static int get_string(const model *m, const config_setting_t *g, const char *key, int required,
-                      const char **out, char *err, size_t errlen)
-{
+                      const char **out, char *err, size_t errlen) {
     config_setting_t *s;
     if (typed_member(m, g, key, CONFIG_TYPE_STRING, required, &s, err, errlen)) return -1;
     if (s) *out = config_setting_get_string(s);
@@ -154,8 +155,7 @@ static int get_string(const model *m, const config_setting_t *g, const char *key
 
 /* Group member `key` of the root: must exist and be a group. */
 static config_setting_t *get_group(const model *m, const config_setting_t *root, const char *key,
-                                   int required, char *err, size_t errlen)
-{
+                                   int required, char *err, size_t errlen) {
     config_setting_t *s = config_setting_get_member(root, key);
     if (!s) {
         if (required) snprintf(err, errlen, "%s:1: missing \"%s\" (a group { ... })", m->path, key);
@@ -165,8 +165,7 @@ static config_setting_t *get_group(const model *m, const config_setting_t *root,
     return s;
 }
 
-static void train_defaults(train_settings *t)
-{
+static void train_defaults(train_settings *t) {
     t->steps = 100;
     t->batch = 288;
     t->lr = 0.001;
@@ -179,10 +178,9 @@ static void train_defaults(train_settings *t)
     t->seed = 1;
 }
 
-static int parse_train(model *m, const config_setting_t *g, char *err, size_t errlen)
-{
-    static const char *const keys[] = {"steps", "batch", "lr", "decay_rate", "decay_steps",
-                                       "staircase", "beta1", "beta2", "epsilon", "seed", NULL};
+static int parse_train(model *m, const config_setting_t *g, char *err, size_t errlen) {
+    static const char *const keys[] = {"steps", "batch", "lr",      "decay_rate", "decay_steps", "staircase",
+                                       "beta1", "beta2", "epsilon", "seed",       NULL};
     train_settings *t = &m->train;
     int seed = -1;
     if (check_keys(m, g, keys, "the train group", err, errlen) ||
@@ -203,17 +201,15 @@ static int parse_train(model *m, const config_setting_t *g, char *err, size_t er
 
 /* The shape flowing through the layer list while it is parsed, and the naming counters. */
 typedef struct layer_walk {
-    int c, h, w;   /* the next layer's input: channels, height, width */
-    int flat;      /* a dense layer came already (no conv or maxpool after it) */
-    int block;     /* 1-based block number (a maxpool closes a block) */
-    int conv_i;    /* convs so far in this block */
-    int dense_i;   /* dense layers so far */
+    int c, h, w; /* the next layer's input: channels, height, width */
+    int flat;    /* a dense layer came already (no conv or maxpool after it) */
+    int block;   /* 1-based block number (a maxpool closes a block) */
+    int conv_i;  /* convs so far in this block */
+    int dense_i; /* dense layers so far */
 } layer_walk;
 
 /* The "layers" list's length: 1..MODEL_MAX_LAYERS. */
-static int check_layer_count(const model *m, const config_setting_t *list, int n, char *err,
-                             size_t errlen)
-{
+static int check_layer_count(const model *m, const config_setting_t *list, int n, char *err, size_t errlen) {
     char w[600];
     where(m, list, w, sizeof w);
     if (n < 1) {
@@ -229,12 +225,10 @@ static int check_layer_count(const model *m, const config_setting_t *list, int n
 
 /* A conv or maxpool layer (kind) at w: its window `what` = got must be the one supported
  * (want), and it must come before any dense layer (flat). */
-static int check_spatial(const char *w, const char *kind, const char *what, int got, int want,
-                         int flat, char *err, size_t errlen)
-{
+static int check_spatial(const char *w, const char *kind, const char *what, int got, int want, int flat,
+                         char *err, size_t errlen) {
     if (got != want) {
-        snprintf(err, errlen, "%s: %s %s %d is not supported; expected %d", w, kind, what, got,
-                 want);
+        snprintf(err, errlen, "%s: %s %s %d is not supported; expected %d", w, kind, what, got, want);
         return -1;
     }
     if (flat) {
@@ -245,9 +239,8 @@ static int check_spatial(const char *w, const char *kind, const char *what, int 
 }
 
 /* A conv layer at w (file:line) into l; advances the walk. */
-static int parse_conv(const model *m, const config_setting_t *s, const char *w, layer *l,
-                      layer_walk *k, char *err, size_t errlen)
-{
+static int parse_conv(const model *m, const config_setting_t *s, const char *w, layer *l, layer_walk *k,
+                      char *err, size_t errlen) {
     static const char *const keys[] = {"type", "out", "kernel", "relu", NULL};
     int kernel = 3;
     if (check_keys(m, s, keys, "a conv layer", err, errlen) ||
@@ -267,9 +260,8 @@ static int parse_conv(const model *m, const config_setting_t *s, const char *w, 
 }
 
 /* A maxpool layer at w into l; closes the block. */
-static int parse_maxpool(const model *m, const config_setting_t *s, const char *w, layer *l,
-                         layer_walk *k, char *err, size_t errlen)
-{
+static int parse_maxpool(const model *m, const config_setting_t *s, const char *w, layer *l, layer_walk *k,
+                         char *err, size_t errlen) {
     static const char *const keys[] = {"type", "size", NULL};
     int size = 2;
     if (check_keys(m, s, keys, "a maxpool layer", err, errlen) ||
@@ -277,8 +269,8 @@ static int parse_maxpool(const model *m, const config_setting_t *s, const char *
         return -1;
     if (check_spatial(w, "maxpool", "size", size, 2, k->flat, err, errlen)) return -1;
     if (k->h < 2 || k->w < 2) {
-        snprintf(err, errlen, "%s: maxpool on a %dx%d input is impossible; expected at least 2x2",
-                 w, k->h, k->w);
+        snprintf(err, errlen, "%s: maxpool on a %dx%d input is impossible; expected at least 2x2", w, k->h,
+                 k->w);
         return -1;
     }
     l->kind = LAYER_MAXPOOL;
@@ -295,9 +287,8 @@ static int parse_maxpool(const model *m, const config_setting_t *s, const char *
 }
 
 /* A dense layer at w into l: its input is the flattened (c, h, w). */
-static int parse_dense(const model *m, const config_setting_t *s, const char *w, layer *l,
-                       layer_walk *k, char *err, size_t errlen)
-{
+static int parse_dense(const model *m, const config_setting_t *s, const char *w, layer *l, layer_walk *k,
+                       char *err, size_t errlen) {
     static const char *const keys[] = {"type", "out", "relu", NULL};
     if (check_keys(m, s, keys, "a dense layer", err, errlen) ||
         get_int(m, s, "out", 1, 1, 1 << 24, &l->out_c, err, errlen) ||
@@ -322,9 +313,8 @@ static int parse_dense(const model *m, const config_setting_t *s, const char *w,
 }
 
 /* Layer i (0-based) of the list, element s, into l: its group, type and kind's keys. */
-static int parse_layer(const model *m, const config_setting_t *s, int i, layer *l, layer_walk *k,
-                       char *err, size_t errlen)
-{
+static int parse_layer(const model *m, const config_setting_t *s, int i, layer *l, layer_walk *k, char *err,
+                       size_t errlen) {
     char w[600];
     where(m, s, w, sizeof w);
     memset(l, 0, sizeof *l);
@@ -343,14 +333,12 @@ static int parse_layer(const model *m, const config_setting_t *s, int i, layer *
     if (strcmp(type, "conv") == 0) return parse_conv(m, s, w, l, k, err, errlen);
     if (strcmp(type, "maxpool") == 0) return parse_maxpool(m, s, w, l, k, err, errlen);
     if (strcmp(type, "dense") == 0) return parse_dense(m, s, w, l, k, err, errlen);
-    snprintf(err, errlen, "%s: unknown layer type \"%s\"; expected conv, maxpool or dense", w,
-             type);
+    snprintf(err, errlen, "%s: unknown layer type \"%s\"; expected conv, maxpool or dense", w, type);
     return -1;
 }
 
 /* The last layer gives the class logits: dense, no relu, at least 2 outputs. */
-static int check_last_layer(const model *m, const config_setting_t *list, char *err, size_t errlen)
-{
+static int check_last_layer(const model *m, const config_setting_t *list, char *err, size_t errlen) {
     char w[600];
     const layer *last = &m->layers[m->n_layers - 1];
     where(m, config_setting_get_elem(list, m->n_layers - 1), w, sizeof w);
@@ -360,8 +348,7 @@ static int check_last_layer(const model *m, const config_setting_t *list, char *
     }
     if (last->relu) {
         snprintf(err, errlen,
-                 "%s: the last layer gives the logits; expected relu = false (it defaults to true)",
-                 w);
+                 "%s: the last layer gives the logits; expected relu = false (it defaults to true)", w);
         return -1;
     }
     if (last->out_c < 2) {
@@ -373,16 +360,14 @@ static int check_last_layer(const model *m, const config_setting_t *list, char *
 }
 
 /* The "layers" list: each layer's shapes and parameter offsets, then the logits check. */
-static int parse_layers(model *m, const config_setting_t *list, char *err, size_t errlen)
-{
+static int parse_layers(model *m, const config_setting_t *list, char *err, size_t errlen) {
     layer_walk k = {.c = m->in_c, .h = m->in_h, .w = m->in_w, .block = 1};
     size_t off = 0;
     int n = config_setting_length(list);
     if (check_layer_count(m, list, n, err, errlen)) return -1;
     for (int i = 0; i < n; i++) {
         layer *l = &m->layers[i];
-        if (parse_layer(m, config_setting_get_elem(list, i), i, l, &k, err, errlen))
-            return -1;
+        if (parse_layer(m, config_setting_get_elem(list, i), i, l, &k, err, errlen)) return -1;
         l->p_off = off;
         off += l->n_w + l->n_b;
     }
@@ -393,8 +378,7 @@ static int parse_layers(model *m, const config_setting_t *list, char *err, size_
     return 0;
 }
 
-static int parse_config(model *m, config_t *cf, char *err, size_t errlen)
-{
+static int parse_config(model *m, config_t *cf, char *err, size_t errlen) {
     static const char *const root_keys[] = {"name", "input", "layers", "train", NULL};
     static const char *const input_keys[] = {"channels", "height", "width", NULL};
     config_setting_t *root = config_root_setting(cf), *g, *layers;
@@ -431,19 +415,16 @@ static int parse_config(model *m, config_t *cf, char *err, size_t errlen)
     return 0;
 }
 
-static int load_common(model *m, config_t *cf, int rc, char *err, size_t errlen)
-{
+static int load_common(model *m, config_t *cf, int rc, char *err, size_t errlen) {
     if (rc != CONFIG_TRUE) {
         const char *f = config_error_file(cf);
-        snprintf(err, errlen, "%s:%d: %s", f ? f : m->path, config_error_line(cf),
-                 config_error_text(cf));
+        snprintf(err, errlen, "%s:%d: %s", f ? f : m->path, config_error_line(cf), config_error_text(cf));
         return -1;
     }
     return parse_config(m, cf, err, errlen);
 }
 
-int model_load(model *m, const char *path, char *err, size_t errlen)
-{
+int model_load(model *m, const char *path, char *err, size_t errlen) {
     config_t cf;
     memset(m, 0, sizeof *m);
     snprintf(m->path, sizeof m->path, "%s", path);
@@ -459,8 +440,7 @@ int model_load(model *m, const char *path, char *err, size_t errlen)
     return rc;
 }
 
-int model_load_string(model *m, const char *text, const char *name, char *err, size_t errlen)
-{
+int model_load_string(model *m, const char *text, const char *name, char *err, size_t errlen) {
     config_t cf;
     memset(m, 0, sizeof *m);
     snprintf(m->path, sizeof m->path, "%s", name ? name : "<string>");
@@ -482,8 +462,7 @@ static size_t in_size(const layer *l) { return (size_t)l->in_c * l->in_h * l->in
  * 288, 2 threads): the first training step 30.6 s -> 14.6 s, later steps 4.7 s -> 4.1-4.4 s
  * (fewer TLB misses). */
 #define HUGE_PAGE (2u << 20)
-static float *alloc_aligned(size_t n)
-{
+static float *alloc_aligned(size_t n) {
     size_t bytes = (sizeof(float) * n + 63) / 64 * 64;
     if (bytes < 4 * (size_t)HUGE_PAGE) return aligned_alloc(64, bytes ? bytes : 64);
     bytes = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
@@ -501,19 +480,16 @@ static float *alloc_aligned(size_t n)
  * ReLU): no gradient buffer of that size either. At batch 288 on the study's network the
  * activations kept drop from 3.96 to 2.20 GB and the gradient buffers from 2 x 0.92 to
  * 2 x 0.23 GB. */
-static int fused(const model *m, int i)
-{
+static int fused(const model *m, int i) {
     return i >= 0 && i + 1 < m->n_layers && m->layers[i].kind == LAYER_CONV &&
            m->layers[i + 1].kind == LAYER_MAXPOOL;
 }
 
-static int grad_in_place(const model *m, int i)
-{
+static int grad_in_place(const model *m, int i) {
     return i >= 0 && m->layers[i].kind == LAYER_CONV && m->layers[i].relu && fused(m, i + 1);
 }
 
-int model_alloc(model *m, int max_batch, char *err, size_t errlen)
-{
+int model_alloc(model *m, int max_batch, char *err, size_t errlen) {
     size_t acts = 0, gmax = 0, col = 1, args = 0;
     for (int i = 0; i < m->n_layers; i++) {
         layer *l = &m->layers[i];
@@ -521,8 +497,7 @@ int model_alloc(model *m, int max_batch, char *err, size_t errlen)
         if (l->kind == LAYER_MAXPOOL) args += out_size(l);
         /* the gradients that live in gbuf: outputs' (unless fused or in place), inputs' */
         if (!fused(m, i) && !grad_in_place(m, i) && out_size(l) > gmax) gmax = out_size(l);
-        if (i > 0 && !grad_in_place(m, i - 1) && !fused(m, i - 1) && in_size(l) > gmax)
-            gmax = in_size(l);
+        if (i > 0 && !grad_in_place(m, i - 1) && !fused(m, i - 1) && in_size(l) > gmax) gmax = in_size(l);
         if (l->kind == LAYER_CONV && conv3x3_col_size(l->in_c, l->in_h, l->in_w, l->out_c) > col)
             col = conv3x3_col_size(l->in_c, l->in_h, l->in_w, l->out_c);
     }
@@ -537,13 +512,12 @@ int model_alloc(model *m, int max_batch, char *err, size_t errlen)
     m->gbuf[0] = alloc_aligned(gmax * B * 2);
     m->col = alloc_aligned(col);
     m->probs = malloc(sizeof(float) * m->n_classes * B);
-    if (!m->params || !m->grads || !m->acts || !m->pool_args || !m->gbuf[0] || !m->col ||
-        !m->probs) {
+    if (!m->params || !m->grads || !m->acts || !m->pool_args || !m->gbuf[0] || !m->col || !m->probs) {
         snprintf(err, errlen, "model %s: out of memory allocating %.1f MB for batch %d", m->name,
                  (4.0 * (2.0 * m->n_params + (acts + 2 * gmax) * B + col) + (double)args * B) / 1e6,
                  max_batch);
-        free(m->params), free(m->grads), free(m->acts), free(m->pool_args), free(m->gbuf[0]),
-            free(m->col), free(m->probs);
+        free(m->params), free(m->grads), free(m->acts), free(m->pool_args), free(m->gbuf[0]), free(m->col),
+            free(m->probs);
         m->params = m->grads = m->acts = m->gbuf[0] = m->col = m->probs = NULL;
         m->pool_args = NULL;
         return -1;
@@ -570,8 +544,7 @@ int model_alloc(model *m, int max_batch, char *err, size_t errlen)
     return 0;
 }
 
-void model_init_params(model *m, uint64_t seed)
-{
+void model_init_params(model *m, uint64_t seed) {
     rng r;
     rng_seed(&r, seed);
     for (int i = 0; i < m->n_layers; i++) {
@@ -586,8 +559,7 @@ void model_init_params(model *m, uint64_t seed)
     }
 }
 
-void model_free(model *m)
-{
+void model_free(model *m) {
     free(m->params);
     free(m->grads);
     free(m->acts);
@@ -600,38 +572,38 @@ void model_free(model *m)
 
 /* ---- passes ---------------------------------------------------------------------- */
 
-void model_forward(model *m, const float *x, int N)
-{
+void model_forward(model *m, const float *x, int N) {
     const float *in = x;
     for (int i = 0; i < m->n_layers; i++) {
         layer *l = &m->layers[i];
         const double t0 = m->profile ? time_mono() : 0;
         if (fused(m, i)) { /* conv i and pool i + 1 in one pass (the time counts as the conv's) */
             layer *p = &m->layers[i + 1];
-            conv3x3_pool_forward(p->out, p->arg, in, l->w, l->b, m->col, m->col_slices, N, l->in_c,
-                                 l->in_h, l->in_w, l->out_c, l->relu);
+            conv3x3_pool_forward(p->out, p->arg, in, l->w, l->b, m->col, m->col_slices, N, l->in_c, l->in_h,
+                                 l->in_w, l->out_c, l->relu);
             if (m->profile) m->t_fwd[i] += time_mono() - t0;
             in = p->out;
             i++;
             continue;
         }
         switch (l->kind) {
-        case LAYER_CONV:
-            conv3x3_forward(l->out, in, l->w, l->b, m->col, m->col_slices, N, l->in_c, l->in_h, l->in_w, l->out_c,
-                            l->relu);
-            break;
-        case LAYER_MAXPOOL: maxpool2x2_forward(l->out, l->arg, in, N, l->in_c, l->in_h, l->in_w); break;
-        case LAYER_DENSE:
-            dense_forward(l->out, in, l->w, l->b, N, l->in_c, l->out_c, l->relu);
-            break;
+            case LAYER_CONV:
+                conv3x3_forward(l->out, in, l->w, l->b, m->col, m->col_slices, N, l->in_c, l->in_h, l->in_w,
+                                l->out_c, l->relu);
+                break;
+            case LAYER_MAXPOOL:
+                maxpool2x2_forward(l->out, l->arg, in, N, l->in_c, l->in_h, l->in_w);
+                break;
+            case LAYER_DENSE:
+                dense_forward(l->out, in, l->w, l->b, N, l->in_c, l->out_c, l->relu);
+                break;
         }
         if (m->profile) m->t_fwd[i] += time_mono() - t0;
         in = l->out;
     }
 }
 
-double model_loss(model *m, const int *labels, int N, int *correct)
-{
+double model_loss(model *m, const int *labels, int N, int *correct) {
     double loss = softmax_xent_forward(m->probs, m->logits, labels, N, m->n_classes);
     if (correct) {
         int c = 0;
@@ -647,10 +619,9 @@ double model_loss(model *m, const int *labels, int N, int *correct)
     return loss;
 }
 
-void model_backward(model *m, const float *x, const int *labels, int N)
-{
+void model_backward(model *m, const float *x, const int *labels, int N) {
     float *d = m->gbuf[0]; /* the gradient of the current layer's output */
-    int masked = 0; /* d already carries this layer's ReLU mask (fused into the pass above) */
+    int masked = 0;        /* d already carries this layer's ReLU mask (fused into the pass above) */
     softmax_xent_backward(d, m->probs, labels, N, m->n_classes);
     for (int i = m->n_layers - 1; i >= 0; i--) {
         layer *l = &m->layers[i];
@@ -661,8 +632,8 @@ void model_backward(model *m, const float *x, const int *labels, int N)
             const int inplace = grad_in_place(m, i - 2);
             const float *in = i >= 2 ? m->layers[i - 2].out : x;
             float *din = i < 2 ? NULL : inplace ? m->layers[i - 2].out : dn;
-            conv3x3_pool_backward(din, c->dw, c->db, d, l->arg, in, c->w, m->col, m->col_slices, N,
-                                  c->in_c, c->in_h, c->in_w, c->out_c, c->relu, inplace);
+            conv3x3_pool_backward(din, c->dw, c->db, d, l->arg, in, c->w, m->col, m->col_slices, N, c->in_c,
+                                  c->in_h, c->in_w, c->out_c, c->relu, inplace);
             if (m->profile) m->t_bwd[i - 1] += time_mono() - t0;
             masked = inplace;
             d = din;
@@ -674,37 +645,36 @@ void model_backward(model *m, const float *x, const int *labels, int N)
         if (l->relu && !masked) relu_backward(d, l->out, out_size(l) * N);
         masked = 0;
         switch (l->kind) {
-        case LAYER_CONV:
-            conv3x3_backward(din, l->dw, l->db, d, in, l->w, m->col, m->col_slices, N, l->in_c, l->in_h, l->in_w,
-                             l->out_c);
-            break;
-        case LAYER_MAXPOOL:
-            /* the layer below's ReLU mask is applied here, in the same pass */
-            masked = din && m->layers[i - 1].relu;
-            if (din)
-                maxpool2x2_backward(din, d, in, l->arg, N, l->in_c, l->in_h, l->in_w, masked);
-            break;
-        case LAYER_DENSE:
-            dense_backward(din, l->dw, l->db, d, in, l->w, N, l->in_c, l->out_c);
-            break;
+            case LAYER_CONV:
+                conv3x3_backward(din, l->dw, l->db, d, in, l->w, m->col, m->col_slices, N, l->in_c, l->in_h,
+                                 l->in_w, l->out_c);
+                break;
+            case LAYER_MAXPOOL:
+                /* the layer below's ReLU mask is applied here, in the same pass */
+                masked = din && m->layers[i - 1].relu;
+                if (din) maxpool2x2_backward(din, d, in, l->arg, N, l->in_c, l->in_h, l->in_w, masked);
+                break;
+            case LAYER_DENSE:
+                dense_backward(din, l->dw, l->db, d, in, l->w, N, l->in_c, l->out_c);
+                break;
         }
         if (m->profile) m->t_bwd[i] += time_mono() - t0;
         d = din;
     }
 }
 
-void model_layer_flops(const model *m, int i, double *fwd, double *bwd)
-{
+void model_layer_flops(const model *m, int i, double *fwd, double *bwd) {
     const layer *l = &m->layers[i];
     double macs = 0;
-    if (l->kind == LAYER_CONV) macs = (double)l->n_w * l->out_h * l->out_w;
-    else if (l->kind == LAYER_DENSE) macs = (double)l->n_w;
+    if (l->kind == LAYER_CONV)
+        macs = (double)l->n_w * l->out_h * l->out_w;
+    else if (l->kind == LAYER_DENSE)
+        macs = (double)l->n_w;
     if (fwd) *fwd = 2 * macs;
     if (bwd) *bwd = 2 * macs * (i == 0 ? 1 : 2); /* dW always, dX except for the first layer */
 }
 
-void model_flops(const model *m, double *fwd, double *train)
-{
+void model_flops(const model *m, double *fwd, double *train) {
     double f = 0, b = 0;
     for (int i = 0; i < m->n_layers; i++) {
         double lf, lb;

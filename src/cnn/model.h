@@ -57,41 +57,41 @@ typedef struct layer {
 } layer;
 
 typedef struct train_settings {
-    int steps;          /* optimizer steps */
-    int batch;          /* images per step */
-    double lr;          /* initial learning rate */
-    double decay_rate;  /* lr multiplier per decay_steps */
-    int decay_steps;    /* steps per decay */
-    int staircase;      /* floor(step / decay_steps) if non-zero, else continuous */
-    double beta1;       /* Adam */
-    double beta2;       /* Adam */
-    double epsilon;     /* Adam */
-    uint64_t seed;      /* initialisation and batch sampling */
+    int steps;         /* optimizer steps */
+    int batch;         /* images per step */
+    double lr;         /* initial learning rate */
+    double decay_rate; /* lr multiplier per decay_steps */
+    int decay_steps;   /* steps per decay */
+    int staircase;     /* floor(step / decay_steps) if non-zero, else continuous */
+    double beta1;      /* Adam */
+    double beta2;      /* Adam */
+    double epsilon;    /* Adam */
+    uint64_t seed;     /* initialisation and batch sampling */
 } train_settings;
 
 typedef struct model {
-    char name[64];                    /* from the file */
-    char path[512];                   /* the file (or "<string>") */
-    int in_c, in_h, in_w;             /* input shape */
-    int n_classes;                    /* outputs of the last layer */
-    int n_layers;                     /* used entries of layers */
-    layer layers[MODEL_MAX_LAYERS];   /* in order */
-    train_settings train;             /* the file's train group, with defaults */
-    size_t n_params;                  /* total parameters */
-    int max_batch;                    /* images the buffers hold (0 before model_alloc) */
-    float *params;                    /* n_params, one allocation */
-    float *grads;                     /* n_params, one allocation */
-    float *acts;                      /* every layer's out, one allocation (64-byte aligned) */
-    unsigned char *pool_args;         /* every maxpool's arg, one allocation */
-    float *gbuf[2];                   /* ping-pong activation gradients, one allocation (64-byte
-                                         aligned: max-pool backward streams into them) */
-    float *col;                       /* im2col scratch: col_slices per-thread slices */
-    int col_slices;                   /* = layers_threads() at model_alloc */
-    float *logits;                    /* = last layer's out */
-    float *probs;                     /* (max_batch, n_classes) */
-    int profile;                      /* non-zero: passes add each layer's wall time below */
-    double t_fwd[MODEL_MAX_LAYERS];   /* seconds in each layer's forward (profile) */
-    double t_bwd[MODEL_MAX_LAYERS];   /* seconds in each layer's backward incl. its ReLU mask */
+    char name[64];                  /* from the file */
+    char path[512];                 /* the file (or "<string>") */
+    int in_c, in_h, in_w;           /* input shape */
+    int n_classes;                  /* outputs of the last layer */
+    int n_layers;                   /* used entries of layers */
+    layer layers[MODEL_MAX_LAYERS]; /* in order */
+    train_settings train;           /* the file's train group, with defaults */
+    size_t n_params;                /* total parameters */
+    int max_batch;                  /* images the buffers hold (0 before model_alloc) */
+    float *params;                  /* n_params, one allocation */
+    float *grads;                   /* n_params, one allocation */
+    float *acts;                    /* every layer's out, one allocation (64-byte aligned) */
+    unsigned char *pool_args;       /* every maxpool's arg, one allocation */
+    float *gbuf[2];                 /* ping-pong activation gradients, one allocation (64-byte
+                                       aligned: max-pool backward streams into them) */
+    float *col;                     /* im2col scratch: col_slices per-thread slices */
+    int col_slices;                 /* = layers_threads() at model_alloc */
+    float *logits;                  /* = last layer's out */
+    float *probs;                   /* (max_batch, n_classes) */
+    int profile;                    /* non-zero: passes add each layer's wall time below */
+    double t_fwd[MODEL_MAX_LAYERS]; /* seconds in each layer's forward (profile) */
+    double t_bwd[MODEL_MAX_LAYERS]; /* seconds in each layer's backward incl. its ReLU mask */
 } model;
 
 int model_load(model *m, const char *path, char *err, size_t errlen);

@@ -6,15 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-double optim_lr(const train_settings *t, long step)
-{
+double optim_lr(const train_settings *t, long step) {
     double e = (double)step / (double)t->decay_steps;
     if (t->staircase) e = floor(e);
     return t->lr * pow(t->decay_rate, e);
 }
 
-int adam_init(adam *a, size_t n, char *err, size_t errlen)
-{
+int adam_init(adam *a, size_t n, char *err, size_t errlen) {
     memset(a, 0, sizeof *a);
     a->m = calloc(n ? n : 1, sizeof(float));
     a->v = calloc(n ? n : 1, sizeof(float));
@@ -28,8 +26,7 @@ int adam_init(adam *a, size_t n, char *err, size_t errlen)
 }
 
 void adam_step(adam *a, float *params, const float *grads, double lr, double beta1, double beta2,
-               double eps)
-{
+               double eps) {
     a->t++;
     const float b1 = (float)beta1, b2 = (float)beta2;
     const float c1 = (float)(1.0 / (1.0 - pow(beta1, (double)a->t)));
@@ -44,8 +41,7 @@ void adam_step(adam *a, float *params, const float *grads, double lr, double bet
     }
 }
 
-void adam_free(adam *a)
-{
+void adam_free(adam *a) {
     free(a->m);
     free(a->v);
     memset(a, 0, sizeof *a);

@@ -27,16 +27,15 @@
 #include "cnn/model.h"
 
 typedef struct adam {
-    size_t n;  /* parameters */
-    float *m;  /* first moment (n) */
-    float *v;  /* second moment (n) */
-    long t;    /* steps done */
+    size_t n; /* parameters */
+    float *m; /* first moment (n) */
+    float *v; /* second moment (n) */
+    long t;   /* steps done */
 } adam;
 
 double optim_lr(const train_settings *t, long step);
 int adam_init(adam *a, size_t n, char *err, size_t errlen);
-void adam_step(adam *a, float *params, const float *grads, double lr, double beta1, double beta2,
-               double eps);
+void adam_step(adam *a, float *params, const float *grads, double lr, double beta1, double beta2, double eps);
 void adam_free(adam *a);
 
 #endif

@@ -17,7 +17,7 @@
 #include "cnn/image_codec.h"
 
 #define STANDIN_CLASSES 4
-#define NO_SOURCE (-1) /* the class shows no garment */
+#define NO_SOURCE       (-1) /* the class shows no garment */
 
 static const char *const standin_names[STANDIN_CLASSES] = {"face", "body", "hand", "nothing"};
 static const int standin_source[STANDIN_CLASSES] = {8, 1, 7, NO_SOURCE}; /* Bag, Trouser, Sneaker, none */
@@ -27,17 +27,17 @@ static const char *const idx_prefix[2] = {"train", "t10k"}; /* source file of tr
 
 /* Everything one standin_write holds; standin_free releases it whatever phase failed. */
 typedef struct standin_job {
-    const standin_spec *spec;              /* sizes */
-    uint64_t seed;                         /* data set seed */
-    const char *idx_dir;                   /* Fashion-MNIST IDX folder */
-    char out[4096];                        /* the data set folder, no trailing slash */
-    char tmp[4096 + 16];                   /* OUT.tmp-XXXXXX while being written */
-    int made_tmp;                          /* tmp exists and must go on failure */
-    idx_array img[2], lab[2];              /* [0] train-*, [1] t10k-* */
-    int *order[2][STANDIN_CLASSES];        /* per source file and class: its items, shuffled */
-    double t0;                             /* start, for progress */
-    char *err;                             /* caller's message buffer */
-    size_t errlen;                         /* its size */
+    const standin_spec *spec;       /* sizes */
+    uint64_t seed;                  /* data set seed */
+    const char *idx_dir;            /* Fashion-MNIST IDX folder */
+    char out[4096];                 /* the data set folder, no trailing slash */
+    char tmp[4096 + 16];            /* OUT.tmp-XXXXXX while being written */
+    int made_tmp;                   /* tmp exists and must go on failure */
+    idx_array img[2], lab[2];       /* [0] train-*, [1] t10k-* */
+    int *order[2][STANDIN_CLASSES]; /* per source file and class: its items, shuffled */
+    double t0;                      /* start, for progress */
+    char *err;                      /* caller's message buffer */
+    size_t errlen;                  /* its size */
 } standin_job;
 
 standin_spec standin_default_spec(void) {
@@ -84,13 +84,15 @@ static void draw_background(uint8_t *out, int size, rng *r) {
     for (int i = 0; i < nrect; i++) {
         int rw = size / 10 + (int)rng_below(r, (uint64_t)(size * 2 / 5));
         int rh = size / 10 + (int)rng_below(r, (uint64_t)(size * 2 / 5));
-        int rx = (int)rng_below(r, (uint64_t)(size - rw + 1)), ry = (int)rng_below(r, (uint64_t)(size - rh + 1));
+        int rx = (int)rng_below(r, (uint64_t)(size - rw + 1)),
+            ry = (int)rng_below(r, (uint64_t)(size - rh + 1));
         int col[3], a = 20 + (int)rng_below(r, 31);
         for (int ch = 0; ch < 3; ch++) col[ch] = (int)rng_below(r, 256);
         for (int y = ry; y < ry + rh; y++)
             for (int x = rx; x < rx + rw; x++) {
                 uint8_t *p = out + ((size_t)y * size + x) * 3;
-                for (int ch = 0; ch < 3; ch++) p[ch] = (uint8_t)((p[ch] * (255 - a) + col[ch] * a + 127) / 255);
+                for (int ch = 0; ch < 3; ch++)
+                    p[ch] = (uint8_t)((p[ch] * (255 - a) + col[ch] * a + 127) / 255);
             }
     }
 }
@@ -180,7 +182,8 @@ static int check_out(standin_job *j, const char *out_dir) {
         while (empty && (e = readdir(d))) empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
         closedir(d);
     }
-    if (!empty) return fail(j, "%s: already exists; remove it or choose another folder for the stand-in", j->out);
+    if (!empty)
+        return fail(j, "%s: already exists; remove it or choose another folder for the stand-in", j->out);
     return 0;
 }
 
@@ -190,16 +193,19 @@ static int load_sources(standin_job *j) {
     for (int f = 0; f < 2; f++) {
         snprintf(base, sizeof base, "%s-images-idx3-ubyte", idx_prefix[f]);
         if (idx_find(j->idx_dir, base, ip, sizeof ip))
-            return fail(j, "%s[.gz]: missing; the stand-in is made from Fashion-MNIST IDX files (Debian package "
-                        "dataset-fashion-mnist: /usr/share/datasets/fashion-mnist)", ip);
+            return fail(j,
+                        "%s[.gz]: missing; the stand-in is made from Fashion-MNIST IDX files (Debian package "
+                        "dataset-fashion-mnist: /usr/share/datasets/fashion-mnist)",
+                        ip);
         snprintf(base, sizeof base, "%s-labels-idx1-ubyte", idx_prefix[f]);
         if (idx_find(j->idx_dir, base, lp, sizeof lp))
             return fail(j, "%s[.gz]: missing; the stand-in is made from Fashion-MNIST IDX files", lp);
-        if (idx_read(ip, 3, 0, &j->img[f], j->err, j->errlen) || idx_read(lp, 1, 0, &j->lab[f], j->err, j->errlen))
+        if (idx_read(ip, 3, 0, &j->img[f], j->err, j->errlen) ||
+            idx_read(lp, 1, 0, &j->lab[f], j->err, j->errlen))
             return -1;
         if (j->img[f].dims[0] != j->lab[f].dims[0])
-            return fail(j, "%s: %u labels but %s has %u images; expected one label per image", lp, j->lab[f].dims[0],
-                        ip, j->img[f].dims[0]);
+            return fail(j, "%s: %u labels but %s has %u images; expected one label per image", lp,
+                        j->lab[f].dims[0], ip, j->img[f].dims[0]);
         if (j->img[f].dims[0] > (1u << 30)) return fail(j, "%s: too many images", ip);
     }
     return 0;
@@ -218,7 +224,8 @@ static int pick_sources(standin_job *j) {
             for (int i = 0; i < n; i++)
                 if (j->lab[f].data[i] == standin_source[k]) j->order[f][k][m++] = i;
             rng_shuffle(&sel, j->order[f][k], (size_t)m);
-            int need = f == 0 ? split_count(j->spec, 0, k) : split_count(j->spec, 1, k) + split_count(j->spec, 2, k);
+            int need =
+                f == 0 ? split_count(j->spec, 0, k) : split_count(j->spec, 1, k) + split_count(j->spec, 2, k);
             if (m < need)
                 return fail(j, "%s/%s-labels-idx1-ubyte: %d images of class %d (%s); the stand-in needs %d",
                             j->idx_dir, idx_prefix[f], m, standin_source[k], standin_source_names[k], need);
@@ -233,7 +240,8 @@ static int make_tree(standin_job *j) {
     for (char *p = buf + 1; *p; p++) { /* mkdir -p of every parent */
         if (*p != '/') continue;
         *p = 0;
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST) return fail(j, "%s: cannot create folder: %s", buf, strerror(errno));
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return fail(j, "%s: cannot create folder: %s", buf, strerror(errno));
         *p = '/';
     }
     snprintf(j->tmp, sizeof j->tmp, "%s.tmp-XXXXXX", j->out);
@@ -242,8 +250,10 @@ static int make_tree(standin_job *j) {
     chmod(j->tmp, 0755); /* mkdtemp makes it private; the data set is for any user or container */
     for (int s = 0; s < 3; s++)
         for (int k = -1; k < STANDIN_CLASSES; k++) {
-            if (k < 0) snprintf(path, sizeof path, "%s/%s", j->tmp, split_names[s]);
-            else snprintf(path, sizeof path, "%s/%s/%d", j->tmp, split_names[s], k + 1);
+            if (k < 0)
+                snprintf(path, sizeof path, "%s/%s", j->tmp, split_names[s]);
+            else
+                snprintf(path, sizeof path, "%s/%s/%d", j->tmp, split_names[s], k + 1);
             if (mkdir(path, 0755) != 0) return fail(j, "%s: cannot create folder: %s", path, strerror(errno));
         }
     return 0;
@@ -260,15 +270,19 @@ static int write_meta(standin_job *j) {
     snprintf(path, sizeof path, "%s/standin.txt", j->tmp);
     if (!(f = fopen(path, "w"))) return fail(j, "%s: cannot write: %s", path, strerror(errno));
     const standin_spec *s = j->spec;
-    fprintf(f, "platbench stand-in data set (the study's images are not public)\nversion = %d\nseed: %llu\n"
-               "source: Fashion-MNIST IDX files in %s (train split from train-*, valid and test from t10k-*)\n"
-               "classes (folder name: what it shows):\n",
+    fprintf(f,
+            "platbench stand-in data set (the study's images are not public)\nversion = %d\nseed: %llu\n"
+            "source: Fashion-MNIST IDX files in %s (train split from train-*, valid and test from t10k-*)\n"
+            "classes (folder name: what it shows):\n",
             STANDIN_VERSION, (unsigned long long)j->seed, j->idx_dir);
     for (int k = 0; k < STANDIN_CLASSES; k++)
-        if (standin_source[k] == NO_SOURCE) fprintf(f, "  %d %s: the background alone\n", k + 1, standin_names[k]);
-        else fprintf(f, "  %d %s: %s (label %d)\n", k + 1, standin_names[k], standin_source_names[k], standin_source[k]);
-    fprintf(f, "images: %d x %d RGB JPEG, quality %d; train %d, valid %d, test %d\n", s->size, s->size, s->quality,
-            s->train_per_class * STANDIN_CLASSES, s->valid, s->test);
+        if (standin_source[k] == NO_SOURCE)
+            fprintf(f, "  %d %s: the background alone\n", k + 1, standin_names[k]);
+        else
+            fprintf(f, "  %d %s: %s (label %d)\n", k + 1, standin_names[k], standin_source_names[k],
+                    standin_source[k]);
+    fprintf(f, "images: %d x %d RGB JPEG, quality %d; train %d, valid %d, test %d\n", s->size, s->size,
+            s->quality, s->train_per_class * STANDIN_CLASSES, s->valid, s->test);
     if ((ferror(f) | (fclose(f) != 0))) return fail(j, "%s: cannot write: %s", path, strerror(errno));
     return 0;
 }
@@ -330,16 +344,19 @@ static int write_images(standin_job *j) {
             }
             if (failed) return -1;
             done_n += n;
-            fprintf(stderr, "standin: %s %d/%d images (%.1f s)\n", split_names[s], done_n, total, time_mono() - j->t0);
+            fprintf(stderr, "standin: %s %d/%d images (%.1f s)\n", split_names[s], done_n, total,
+                    time_mono() - j->t0);
         }
     }
     return 0;
 }
 
 static int publish(standin_job *j) {
-    if (rename(j->tmp, j->out) != 0) return fail(j, "%s: cannot rename %s to it: %s", j->out, j->tmp, strerror(errno));
+    if (rename(j->tmp, j->out) != 0)
+        return fail(j, "%s: cannot rename %s to it: %s", j->out, j->tmp, strerror(errno));
     j->made_tmp = 0;
-    fprintf(stderr, "standin: wrote %s (version %d) in %.1f s\n", j->out, STANDIN_VERSION, time_mono() - j->t0);
+    fprintf(stderr, "standin: wrote %s (version %d) in %.1f s\n", j->out, STANDIN_VERSION,
+            time_mono() - j->t0);
     return 0;
 }
 
@@ -361,11 +378,12 @@ static void standin_free(standin_job *j) {
     }
 }
 
-int standin_write(const char *out_dir, const char *idx_dir, uint64_t seed, const standin_spec *spec, char *err,
-                  size_t errlen) {
-    standin_job j = {.spec = spec, .seed = seed, .idx_dir = idx_dir, .t0 = time_mono(), .err = err, .errlen = errlen};
-    int rc = check_spec(&j) || check_out(&j, out_dir) || load_sources(&j) || pick_sources(&j) || make_tree(&j) ||
-                     write_meta(&j) || write_images(&j) || publish(&j)
+int standin_write(const char *out_dir, const char *idx_dir, uint64_t seed, const standin_spec *spec,
+                  char *err, size_t errlen) {
+    standin_job j = {
+        .spec = spec, .seed = seed, .idx_dir = idx_dir, .t0 = time_mono(), .err = err, .errlen = errlen};
+    int rc = check_spec(&j) || check_out(&j, out_dir) || load_sources(&j) || pick_sources(&j) ||
+                     make_tree(&j) || write_meta(&j) || write_images(&j) || publish(&j)
                  ? -1
                  : 0;
     standin_free(&j);

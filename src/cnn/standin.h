@@ -56,8 +56,8 @@ typedef struct standin_spec {
 } standin_spec;
 
 standin_spec standin_default_spec(void);
-int standin_write(const char *out_dir, const char *idx_dir, uint64_t seed, const standin_spec *spec, char *err,
-                  size_t errlen);
+int standin_write(const char *out_dir, const char *idx_dir, uint64_t seed, const standin_spec *spec,
+                  char *err, size_t errlen);
 int standin_version(const char *dir);
 
 #endif

@@ -11,8 +11,7 @@
 #include <unistd.h>
 
 /* x (n, c, h, w) floats, raw 0..255, of images idx[0..n-1] of s (or 0..n-1 from `first`) */
-static void gather(float *x, int *labels, const dataset_split *s, const int *idx, int first, int n)
-{
+static void gather(float *x, int *labels, const dataset_split *s, const int *idx, int first, int n) {
     const size_t sz = (size_t)s->c * s->h * s->w;
     for (int i = 0; i < n; i++) {
         int j = idx ? idx[i] : first + i;
@@ -23,9 +22,7 @@ static void gather(float *x, int *labels, const dataset_split *s, const int *idx
     }
 }
 
-void train_evaluate(model *m, const dataset_split *s, float *x, int *labels, double *loss,
-                    double *acc)
-{
+void train_evaluate(model *m, const dataset_split *s, float *x, int *labels, double *loss, double *acc) {
     double sum = 0;
     int correct = 0;
     for (int i = 0; i < s->n; i += m->max_batch) {
@@ -39,27 +36,24 @@ void train_evaluate(model *m, const dataset_split *s, float *x, int *labels, dou
     *acc = s->n ? (double)correct / s->n : 0;
 }
 
-void train_result_free(train_result *r)
-{
+void train_result_free(train_result *r) {
     for (int i = 0; i < CURVE_COUNT; i++) free(r->curves[i]);
     memset(r, 0, sizeof *r);
 }
 
-static int check_shapes(const model *m, const dataset *ds, char *err, size_t errlen)
-{
+static int check_shapes(const model *m, const dataset *ds, char *err, size_t errlen) {
     const dataset_split *sp[3] = {&ds->train, &ds->valid, &ds->test};
     const char *nm[3] = {"train", "valid", "test"};
     for (int i = 0; i < 3; i++) {
-        if (sp[i]->n > 0 &&
-            (sp[i]->c != m->in_c || sp[i]->h != m->in_h || sp[i]->w != m->in_w)) {
-            snprintf(err, errlen, "data: %s images are %dx%dx%d; model %s expects %dx%dx%d", nm[i],
-                     sp[i]->c, sp[i]->h, sp[i]->w, m->name, m->in_c, m->in_h, m->in_w);
+        if (sp[i]->n > 0 && (sp[i]->c != m->in_c || sp[i]->h != m->in_h || sp[i]->w != m->in_w)) {
+            snprintf(err, errlen, "data: %s images are %dx%dx%d; model %s expects %dx%dx%d", nm[i], sp[i]->c,
+                     sp[i]->h, sp[i]->w, m->name, m->in_c, m->in_h, m->in_w);
             return -1;
         }
         for (int j = 0; j < sp[i]->n; j++)
             if (sp[i]->labels[j] < 0 || sp[i]->labels[j] >= m->n_classes) {
-                snprintf(err, errlen, "data: %s image %d has label %d; model %s has %d classes",
-                         nm[i], j, sp[i]->labels[j], m->name, m->n_classes);
+                snprintf(err, errlen, "data: %s image %d has label %d; model %s has %d classes", nm[i], j,
+                         sp[i]->labels[j], m->name, m->n_classes);
                 return -1;
             }
     }
@@ -71,8 +65,7 @@ static int check_shapes(const model *m, const dataset *ds, char *err, size_t err
 }
 
 /* idx[0..B) = the batch: partial Fisher-Yates over perm (kept between steps). */
-static void draw_batch(rng *r, int *perm, int n, int *idx, int B)
-{
+static void draw_batch(rng *r, int *perm, int n, int *idx, int B) {
     if (B > n) {
         for (int i = 0; i < B; i++) idx[i] = (int)rng_below(r, (uint64_t)n);
         return;
@@ -86,20 +79,17 @@ static void draw_batch(rng *r, int *perm, int n, int *idx, int B)
     }
 }
 
-static void progress_line(int tty, int step, int steps, const train_result *r, double elapsed)
-{
+static void progress_line(int tty, int step, int steps, const train_result *r, double elapsed) {
     int i = step - 1;
     double eta = step ? elapsed / step * (steps - step) : 0;
     fprintf(stderr, "%sstep %d/%d  loss %.4f  acc %.3f  val acc %.3f  elapsed %.1f s  ETA %.1f s%s",
-            tty ? "\r" : "", step, steps, r->curves[CURVE_TRAIN_LOSS][i],
-            r->curves[CURVE_TRAIN_ACC][i], r->curves[CURVE_VAL_ACC][i], elapsed, eta,
-            tty ? (step == steps ? "\n" : "") : "\n");
+            tty ? "\r" : "", step, steps, r->curves[CURVE_TRAIN_LOSS][i], r->curves[CURVE_TRAIN_ACC][i],
+            r->curves[CURVE_VAL_ACC][i], elapsed, eta, tty ? (step == steps ? "\n" : "") : "\n");
     fflush(stderr);
 }
 
-int train_run(model *m, const dataset *ds, const train_settings *ts, int progress, train_result *r,
-              char *err, size_t errlen)
-{
+int train_run(model *m, const dataset *ds, const train_settings *ts, int progress, train_result *r, char *err,
+              size_t errlen) {
     int rc = -1;
     float *x = NULL;
     int *labels = NULL, *perm = NULL, *idx = NULL;

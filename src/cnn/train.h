@@ -23,30 +23,36 @@
 #include "common/workload_contract.h"
 
 /* the curves in the order of their names (wc_curve_names, common/workload_contract.h) */
-enum { CURVE_TRAIN_LOSS, CURVE_TRAIN_ACC, CURVE_VAL_LOSS, CURVE_VAL_ACC, CURVE_LR, CURVE_ELAPSED,
-       CURVE_COUNT };
+enum {
+    CURVE_TRAIN_LOSS,
+    CURVE_TRAIN_ACC,
+    CURVE_VAL_LOSS,
+    CURVE_VAL_ACC,
+    CURVE_LR,
+    CURVE_ELAPSED,
+    CURVE_COUNT
+};
 _Static_assert(CURVE_COUNT == WC_CURVE_COUNT, "one curve per contract name");
 
 typedef struct train_result {
-    int iterations;          /* optimizer steps done */
-    int batch;               /* images per step */
-    double final_rate;       /* lr at global step = iterations (see optim.h) */
-    double final_error;      /* loss of the last training batch */
-    double train_acc;        /* accuracy of the last training batch */
-    double val_loss;         /* last validation */
-    double val_acc;          /* last validation */
-    double test_loss;        /* after training */
-    double test_acc;         /* after training */
-    double training_time_s;  /* the timed loop: training steps + per-step validation */
-    double train_compute_s;  /* forward/backward/update of the training steps */
-    double eval_time_s;      /* validation (per step) + the test evaluation */
+    int iterations;              /* optimizer steps done */
+    int batch;                   /* images per step */
+    double final_rate;           /* lr at global step = iterations (see optim.h) */
+    double final_error;          /* loss of the last training batch */
+    double train_acc;            /* accuracy of the last training batch */
+    double val_loss;             /* last validation */
+    double val_acc;              /* last validation */
+    double test_loss;            /* after training */
+    double test_acc;             /* after training */
+    double training_time_s;      /* the timed loop: training steps + per-step validation */
+    double train_compute_s;      /* forward/backward/update of the training steps */
+    double eval_time_s;          /* validation (per step) + the test evaluation */
     double *curves[CURVE_COUNT]; /* each (iterations,); owned */
 } train_result;
 
-int train_run(model *m, const dataset *ds, const train_settings *ts, int progress, train_result *r,
-              char *err, size_t errlen);
-void train_evaluate(model *m, const dataset_split *s, float *x, int *labels, double *loss,
-                    double *acc);
+int train_run(model *m, const dataset *ds, const train_settings *ts, int progress, train_result *r, char *err,
+              size_t errlen);
+void train_evaluate(model *m, const dataset_split *s, float *x, int *labels, double *loss, double *acc);
 void train_result_free(train_result *r);
 
 #endif

@@ -22,9 +22,7 @@
 
 #include "cnn/model.h"
 
-int weights_save(const model *m, const char *path, const char *class_names, char *err,
-                 size_t errlen);
-int weights_load(model *m, const char *path, char *class_names, size_t cn_len, char *err,
-                 size_t errlen);
+int weights_save(const model *m, const char *path, const char *class_names, char *err, size_t errlen);
+int weights_load(model *m, const char *path, char *class_names, size_t cn_len, char *err, size_t errlen);
 
 #endif

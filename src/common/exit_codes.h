@@ -26,14 +26,14 @@
 #define PB_EXIT_CODES_H
 
 enum {
-    PB_EXIT_OK = 0,          /* success; compare: no significant change */
-    PB_EXIT_FAILURE = 1,     /* runtime failure (data, files, MPI); run: also usage/config */
-    PB_EXIT_CHANGED = 1,     /* compare: a significant change (diff's 1) */
-    PB_EXIT_USAGE = 2,       /* bad usage or bad input (options, model/config, damaged file) */
+    PB_EXIT_OK = 0,           /* success; compare: no significant change */
+    PB_EXIT_FAILURE = 1,      /* runtime failure (data, files, MPI); run: also usage/config */
+    PB_EXIT_CHANGED = 1,      /* compare: a significant change (diff's 1) */
+    PB_EXIT_USAGE = 2,        /* bad usage or bad input (options, model/config, damaged file) */
     PB_EXIT_RUN_FAILURES = 2, /* run only: finished, some experiments failed (retries used) */
-    PB_EXIT_INTERRUPTED = 3, /* run: stopped by a signal; resume with the same command */
-    PB_EXIT_NOSPACE = 4      /* out of space (disk full, quota): free space and run again; a
-                                workload exiting 4 makes the runner stop the campaign */
+    PB_EXIT_INTERRUPTED = 3,  /* run: stopped by a signal; resume with the same command */
+    PB_EXIT_NOSPACE = 4       /* out of space (disk full, quota): free space and run again; a
+                                 workload exiting 4 makes the runner stop the campaign */
 };
 
 #endif

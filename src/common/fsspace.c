@@ -56,16 +56,19 @@ int fsspace_query(const char *path, fsspace_info *info) {
         if (!to_parent(up) || stat(up, &us) != 0 || us.st_dev != dev) break;
         snprintf(p, sizeof p, "%s", up);
     }
-    if ((size_t)snprintf(info->mount, sizeof info->mount, "%s", p) >= sizeof info->mount)
-        return -1;
+    if ((size_t)snprintf(info->mount, sizeof info->mount, "%s", p) >= sizeof info->mount) return -1;
     return 0;
 }
 
 void fsspace_bytes(uint64_t v, char *buf, size_t n) {
-    if (v < 10240) snprintf(buf, n, "%llu bytes", (unsigned long long)v);
-    else if (v < 10ull << 20) snprintf(buf, n, "%.0f KiB", v / 1024.0);
-    else if (v < 10ull << 30) snprintf(buf, n, "%.1f MiB", v / 1048576.0);
-    else snprintf(buf, n, "%.1f GiB", v / 1073741824.0);
+    if (v < 10240)
+        snprintf(buf, n, "%llu bytes", (unsigned long long)v);
+    else if (v < 10ull << 20)
+        snprintf(buf, n, "%.0f KiB", v / 1024.0);
+    else if (v < 10ull << 30)
+        snprintf(buf, n, "%.1f MiB", v / 1048576.0);
+    else
+        snprintf(buf, n, "%.1f GiB", v / 1073741824.0);
 }
 
 void fsspace_describe(const char *path, char *buf, size_t n) {

@@ -18,9 +18,9 @@
 #include "common/exit_codes.h" /* PB_EXIT_NOSPACE: "out of space", the status of every write path */
 
 typedef struct fsspace_info {
-    char mount[1024];        /* mount point (the topmost folder on the same device) */
-    uint64_t avail;          /* bytes an unprivileged user may still write */
-    uint64_t total;          /* size of the file system */
+    char mount[1024]; /* mount point (the topmost folder on the same device) */
+    uint64_t avail;   /* bytes an unprivileged user may still write */
+    uint64_t total;   /* size of the file system */
 } fsspace_info;
 
 int fsspace_is_nospace(int err);

@@ -8,9 +8,9 @@
 void h5diag_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
 typedef struct walk_state {
-    char *buf;  /* destination */
-    size_t n;   /* its size */
-    int taken;  /* an entry was copied */
+    char *buf; /* destination */
+    size_t n;  /* its size */
+    int taken; /* an entry was copied */
 } walk_state;
 
 /* Keeps the first entry walked upward: the innermost, most specific one. */
@@ -21,8 +21,10 @@ static herr_t take_innermost(unsigned k, const H5E_error2_t *e, void *arg) {
     char minor[128] = "";
     if (H5Eget_msg(e->min_num, NULL, minor, sizeof minor) < 0) minor[0] = '\0';
     const char *d = e->desc ? e->desc : "";
-    if (*d && *minor) snprintf(w->buf, w->n, "%s() %s (%s)", e->func_name ? e->func_name : "?", d, minor);
-    else snprintf(w->buf, w->n, "%s() %s%s", e->func_name ? e->func_name : "?", d, minor);
+    if (*d && *minor)
+        snprintf(w->buf, w->n, "%s() %s (%s)", e->func_name ? e->func_name : "?", d, minor);
+    else
+        snprintf(w->buf, w->n, "%s() %s%s", e->func_name ? e->func_name : "?", d, minor);
     w->taken = 1;
     return 0;
 }

@@ -11,8 +11,7 @@
 
 void h5io_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
-hid_t h5io_str_type(size_t n)
-{
+hid_t h5io_str_type(size_t n) {
     hid_t t = H5Tcopy(H5T_C_S1);
     if (t < 0) return -1;
     if (H5Tset_size(t, n) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0) {
@@ -24,8 +23,7 @@ hid_t h5io_str_type(size_t n)
 
 /* Writes attribute name of loc: in place when it exists with the same type and shape (a
    rewrite then changes no metadata size: results_finish), else (re)created. Closes space. */
-static int attr_write(hid_t loc, const char *name, hid_t type, hid_t space, const void *v)
-{
+static int attr_write(hid_t loc, const char *name, hid_t type, hid_t space, const void *v) {
     if (space < 0) return -1;
     hid_t a = -1;
     htri_t ex = H5Aexists(loc, name);
@@ -48,13 +46,11 @@ static int attr_write(hid_t loc, const char *name, hid_t type, hid_t space, cons
     return rc;
 }
 
-int h5io_attr_str(hid_t loc, const char *name, const char *value)
-{
+int h5io_attr_str(hid_t loc, const char *name, const char *value) {
     return h5io_attr_str_sized(loc, name, value, strlen(value) + 1);
 }
 
-int h5io_attr_str_sized(hid_t loc, const char *name, const char *value, size_t size)
-{
+int h5io_attr_str_sized(hid_t loc, const char *name, const char *value, size_t size) {
     char *padded = calloc(1, size);
     hid_t t = padded ? h5io_str_type(size) : -1;
     if (t < 0) {
@@ -68,30 +64,25 @@ int h5io_attr_str_sized(hid_t loc, const char *name, const char *value, size_t s
     return rc;
 }
 
-int h5io_attr_i32(hid_t loc, const char *name, int32_t v)
-{
+int h5io_attr_i32(hid_t loc, const char *name, int32_t v) {
     return attr_write(loc, name, H5T_NATIVE_INT32, H5Screate(H5S_SCALAR), &v);
 }
 
-int h5io_attr_i64(hid_t loc, const char *name, int64_t v)
-{
+int h5io_attr_i64(hid_t loc, const char *name, int64_t v) {
     return attr_write(loc, name, H5T_NATIVE_INT64, H5Screate(H5S_SCALAR), &v);
 }
 
-int h5io_attr_f64(hid_t loc, const char *name, double v)
-{
+int h5io_attr_f64(hid_t loc, const char *name, double v) {
     return attr_write(loc, name, H5T_NATIVE_DOUBLE, H5Screate(H5S_SCALAR), &v);
 }
 
-int h5io_attr_i32_array(hid_t loc, const char *name, const int32_t *v, int n)
-{
+int h5io_attr_i32_array(hid_t loc, const char *name, const int32_t *v, int n) {
     hsize_t d = (hsize_t)n;
     return attr_write(loc, name, H5T_NATIVE_INT32, H5Screate_simple(1, &d, NULL), v);
 }
 
-static int write_ds(hid_t loc, const char *path, hid_t file_type, hid_t mem_type, const void *data,
-                    int rank, const hsize_t *dims)
-{
+static int write_ds(hid_t loc, const char *path, hid_t file_type, hid_t mem_type, const void *data, int rank,
+                    const hsize_t *dims) {
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     H5Pset_create_intermediate_group(lcpl, 1);
     hid_t sp = H5Screate_simple(rank, dims, NULL);
@@ -103,20 +94,17 @@ static int write_ds(hid_t loc, const char *path, hid_t file_type, hid_t mem_type
     return rc;
 }
 
-int h5io_write_f32(hid_t loc, const char *path, const float *data, int rank, const hsize_t *dims)
-{
+int h5io_write_f32(hid_t loc, const char *path, const float *data, int rank, const hsize_t *dims) {
     return write_ds(loc, path, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, data, rank, dims);
 }
 
-int h5io_write_f64(hid_t loc, const char *path, const double *data, int rank, const hsize_t *dims)
-{
+int h5io_write_f64(hid_t loc, const char *path, const double *data, int rank, const hsize_t *dims) {
     return write_ds(loc, path, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, data, rank, dims);
 }
 
 /* Opens attribute name of loc if it holds exactly one value (scalar, or 1-D of one):
    the attribute, H5IO_ABSENT, or -1 (another shape: the caller's buffer has room for one). */
-static hid_t open_one(hid_t loc, const char *name)
-{
+static hid_t open_one(hid_t loc, const char *name) {
     htri_t ex = H5Aexists(loc, name);
     if (ex == 0) return H5IO_ABSENT;
     hid_t a = ex > 0 ? H5Aopen(loc, name, H5P_DEFAULT) : -1;
@@ -130,8 +118,7 @@ static hid_t open_one(hid_t loc, const char *name)
     return a;
 }
 
-int h5io_read_attr_str(hid_t loc, const char *name, char *buf, size_t n)
-{
+int h5io_read_attr_str(hid_t loc, const char *name, char *buf, size_t n) {
     if (n == 0) return -1;
     buf[0] = '\0';
     hid_t a = open_one(loc, name);
@@ -162,8 +149,7 @@ done:
     return rc;
 }
 
-int h5io_read_attr_num(hid_t loc, const char *name, hid_t mem_type, void *out)
-{
+int h5io_read_attr_num(hid_t loc, const char *name, hid_t mem_type, void *out) {
     hid_t a = open_one(loc, name);
     if (a < 0) return (int)a;
     hid_t ft = H5Aget_type(a);
@@ -174,23 +160,20 @@ int h5io_read_attr_num(hid_t loc, const char *name, hid_t mem_type, void *out)
     return rc;
 }
 
-int h5io_read_attr_i32_array(hid_t loc, const char *name, int32_t *v, int n)
-{
+int h5io_read_attr_i32_array(hid_t loc, const char *name, int32_t *v, int n) {
     if (H5Aexists(loc, name) <= 0) return -1;
     hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
     if (a < 0) return -1;
     hid_t sp = H5Aget_space(a);
     int rc = -1;
-    if (sp >= 0 && H5Sget_simple_extent_npoints(sp) == n && H5Aread(a, H5T_NATIVE_INT32, v) >= 0)
-        rc = 0;
+    if (sp >= 0 && H5Sget_simple_extent_npoints(sp) == n && H5Aread(a, H5T_NATIVE_INT32, v) >= 0) rc = 0;
     if (sp >= 0) H5Sclose(sp);
     H5Aclose(a);
     return rc;
 }
 
-int h5io_read_f32(hid_t loc, const char *path, float *data, int rank, const hsize_t *dims,
-                  char *err, size_t errlen)
-{
+int h5io_read_f32(hid_t loc, const char *path, float *data, int rank, const hsize_t *dims, char *err,
+                  size_t errlen) {
     if (H5Lexists(loc, path, H5P_DEFAULT) <= 0) {
         snprintf(err, errlen, "missing dataset %s", path);
         return -1;
@@ -286,8 +269,10 @@ int h5io_commit(hid_t f, const char *tmp, const char *path, const char *what, in
             char fs[1200], sz[32];
             fsspace_describe(tmp, fs, sizeof fs);
             fsspace_bytes((uint64_t)size, sz, sizeof sz);
-            snprintf(err, errlen, "out of space writing the %s file %s (%s) on %s: %s; free "
-                     "space and run again", what, path, sz, fs, strerror(e));
+            snprintf(err, errlen,
+                     "out of space writing the %s file %s (%s) on %s: %s; free "
+                     "space and run again",
+                     what, path, sz, fs, strerror(e));
             return H5IO_NOSPACE;
         }
         snprintf(err, errlen, "%s: writing the %s file failed: %s", tmp, what, strerror(e));

@@ -41,7 +41,7 @@
 #include <stdint.h>
 
 #define H5IO_NOSPACE (-2)       /* out of space (ENOSPC, EDQUOT) */
-#define H5IO_ABSENT 1           /* read: no such attribute */
+#define H5IO_ABSENT  1          /* read: no such attribute */
 #define H5IO_MAX_STR (1u << 20) /* read: longer fixed strings are taken as damage */
 
 void h5io_quiet(void);
@@ -57,11 +57,10 @@ int h5io_write_f64(hid_t loc, const char *path, const double *data, int rank, co
 int h5io_read_attr_str(hid_t loc, const char *name, char *buf, size_t n);
 int h5io_read_attr_num(hid_t loc, const char *name, hid_t mem_type, void *out);
 int h5io_read_attr_i32_array(hid_t loc, const char *name, int32_t *v, int n);
-hid_t h5io_create_tmp(const char *path, char *tmp, size_t tmplen, const char *what, char *err,
-                      size_t errlen);
+hid_t h5io_create_tmp(const char *path, char *tmp, size_t tmplen, const char *what, char *err, size_t errlen);
 int h5io_commit(hid_t f, const char *tmp, const char *path, const char *what, int bad, char *err,
                 size_t errlen);
-int h5io_read_f32(hid_t loc, const char *path, float *data, int rank, const hsize_t *dims,
-                  char *err, size_t errlen);
+int h5io_read_f32(hid_t loc, const char *path, float *data, int rank, const hsize_t *dims, char *err,
+                  size_t errlen);
 
 #endif

@@ -21,11 +21,10 @@
 #define PB_MPI_CHECK_H
 #include <mpi.h>
 
-#define MPI_CHECK(call)                                                      \
-    do {                                                                     \
-        int mpi_check_rc_ = (call);                                          \
-        if (mpi_check_rc_ != MPI_SUCCESS)                                    \
-            mpi_check_fail(#call, __FILE__, __LINE__, mpi_check_rc_);        \
+#define MPI_CHECK(call)                                                                                      \
+    do {                                                                                                     \
+        int mpi_check_rc_ = (call);                                                                          \
+        if (mpi_check_rc_ != MPI_SUCCESS) mpi_check_fail(#call, __FILE__, __LINE__, mpi_check_rc_);          \
     } while (0)
 
 int mpi_check_init(MPI_Comm comm);

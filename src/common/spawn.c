@@ -25,7 +25,8 @@ static void close_fd(int *fd) {
 }
 
 /* File actions: stdin, stdout, stderr of the child. */
-static void set_files(posix_spawn_file_actions_t *fa, const spawn_opts *o, const int out[2], const int eout[2]) {
+static void set_files(posix_spawn_file_actions_t *fa, const spawn_opts *o, const int out[2],
+                      const int eout[2]) {
     if (o->in_fd >= 0)
         posix_spawn_file_actions_adddup2(fa, o->in_fd, 0);
     else

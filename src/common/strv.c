@@ -85,7 +85,7 @@ void strv_join(const strv *v, char *buf, size_t n) {
     for (size_t i = 0; i < v->len && used + 1 < n; i++) {
         const char *s = v->items[i];
         int plain = *s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                             "0123456789-_./=:,+@%") == strlen(s);
+                                            "0123456789-_./=:,+@%") == strlen(s);
         int w = snprintf(buf + used, n - used, plain ? "%s%s" : "%s'%s'", i ? " " : "", s);
         if (w < 0) break;
         used += (size_t)w;

@@ -21,10 +21,10 @@
 #include <stddef.h>
 
 typedef struct strv {
-    char **items; /* NULL-terminated; owned by the vector */
-    size_t len;   /* number of strings, not counting the terminating NULL */
-    size_t cap;   /* allocated slots, including the terminating NULL */
-    int failed;   /* a push failed: later pushes are no-ops (strv_failed) */
+    char **items;                     /* NULL-terminated; owned by the vector */
+    size_t len;                       /* number of strings, not counting the terminating NULL */
+    size_t cap;                       /* allocated slots, including the terminating NULL */
+    int failed;                       /* a push failed: later pushes are no-ops (strv_failed) */
     void *(*grow)(void *p, size_t n); /* array allocator with realloc's contract; NULL: realloc
                                          (tests set it to inject an allocation failure) */
 } strv;

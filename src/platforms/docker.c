@@ -26,7 +26,8 @@ static const platform_option docker_options[] = {
     PLATFORM_OPT_FLOAT("cpus", "0", "--cpus limit (e.g. 1.5); 0: none"),
     PLATFORM_OPT_STR("memory", "", "--memory limit (e.g. \"2g\"); empty: none"),
     PLATFORM_OPT_STR("cpuset_cpus", "", "--cpuset-cpus (e.g. \"0\" or \"0-1\"); empty: the rank's CPU set"),
-    PLATFORM_OPT_STR("pass_env", "OPENBLAS_CORETYPE", "comma-separated host variables passed into the container when set"),
+    PLATFORM_OPT_STR("pass_env", "OPENBLAS_CORETYPE",
+                     "comma-separated host variables passed into the container when set"),
     PLATFORM_OPT_END};
 
 static const char *cli_of(const platform_conf *pc) { return platform_opt_str(pc, "cli"); }
@@ -42,8 +43,9 @@ static int docker_check(const platform_conf *pc, char *why, size_t whylen) {
     }
     const char *info[] = {cli, "info", "--format", "{{.ServerVersion}}", NULL};
     if (hostcmd_run(info, 20000, &r, err, sizeof err) || r.status != 0) {
-        snprintf(why, whylen, "docker: daemon not reachable (%s info: %s); start dockerd (or set DOCKER_HOST)",
-                 cli, r.errout[0] ? r.errout : err);
+        snprintf(why, whylen,
+                 "docker: daemon not reachable (%s info: %s); start dockerd (or set DOCKER_HOST)", cli,
+                 r.errout[0] ? r.errout : err);
         return -1;
     }
     if (!image || !*image) {
@@ -52,8 +54,7 @@ static int docker_check(const platform_conf *pc, char *why, size_t whylen) {
     }
     const char *insp[] = {cli, "image", "inspect", "--format", "{{.Id}}", image, NULL};
     if (hostcmd_run(insp, 20000, &r, err, sizeof err) || r.status != 0) {
-        snprintf(why, whylen,
-                 "docker: image %s not found (%s); build it with recipes/build-images.sh", image,
+        snprintf(why, whylen, "docker: image %s not found (%s); build it with recipes/build-images.sh", image,
                  r.errout[0] ? r.errout : err);
         return -1;
     }
@@ -76,10 +77,14 @@ static int docker_describe(const platform_conf *pc, platform_info *info, char *e
         }
         snprintf(info->runtime_version, sizeof info->runtime_version, "%.200s (daemon not answering)", r.out);
     }
-    const char *insp[] = {cli, "image", "inspect", "--format",
+    const char *insp[] = {cli,
+                          "image",
+                          "inspect",
+                          "--format",
                           "{{.Id}}\t{{index .Config.Labels \"org.opencontainers.image.version\"}}"
                           "\t{{index .Config.Labels \"org.opencontainers.image.revision\"}}",
-                          image, NULL};
+                          image,
+                          NULL};
     if (hostcmd_run(insp, 20000, &r, e, sizeof e) || r.status != 0) {
         snprintf(err, errlen, "docker: image %s: %s", image, r.errout[0] ? r.errout : e);
         return -1;
@@ -89,8 +94,9 @@ static int docker_describe(const platform_conf *pc, platform_info *info, char *e
     snprintf(info->image_id, sizeof info->image_id, "%s", id);
     const char *cpus = platform_opt(pc, "cpus"), *mem = platform_opt(pc, "memory"),
                *set = platform_opt(pc, "cpuset_cpus");
-    snprintf(info->detail, sizeof info->detail, "image %s (version %s, revision %s); cpus=%s memory=%s cpuset=%s",
-             image, *v && strcmp(v, "<no value>") ? v : "?", *rev && strcmp(rev, "<no value>") ? rev : "?",
+    snprintf(info->detail, sizeof info->detail,
+             "image %s (version %s, revision %s); cpus=%s memory=%s cpuset=%s", image,
+             *v && strcmp(v, "<no value>") ? v : "?", *rev && strcmp(rev, "<no value>") ? rev : "?",
              cpus && *cpus ? cpus : "-", mem && *mem ? mem : "-", set && *set ? set : "-");
     return 0;
 }
@@ -118,9 +124,10 @@ static int docker_build_argv(const platform_conf *pc, const launch_request *rq, 
     /* --mount is a CSV list: a path with ',' or '"' would need quoting the CLI does not
      * promise to keep; '\n' is never a sane path here. */
     if (pfutil_check_paths("docker", rq, ",\"\n", err, errlen)) return -1;
-    strv_pushl(out, cli_of(pc), "run", "--rm", "--name", rq->id, "--network", "none", "--read-only", "--tmpfs",
-               "/tmp", NULL);
-    static const pfutil_mount_syntax mount = {"--mount", "type=bind,source=", ",target=", ",readonly", "--workdir"};
+    strv_pushl(out, cli_of(pc), "run", "--rm", "--name", rq->id, "--network", "none", "--read-only",
+               "--tmpfs", "/tmp", NULL);
+    static const pfutil_mount_syntax mount = {"--mount", "type=bind,source=", ",target=", ",readonly",
+                                              "--workdir"};
     pfutil_push_mounts(rq, &mount, out);
     strv_push(out, "--user");
     strv_pushf(out, "%u:%u", (unsigned)getuid(), (unsigned)getgid());

@@ -22,8 +22,7 @@ static long long now_ms(void) {
 
 static void rstrip(char *s) {
     size_t n = strlen(s);
-    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
-        s[--n] = '\0';
+    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t')) s[--n] = '\0';
 }
 
 /* What hostcmd keeps of the output: the first bytes of each stream. */
@@ -43,8 +42,7 @@ static void keep_head(void *arg, int stream, const char *buf, size_t n) {
     dst[*len] = '\0';
 }
 
-int hostcmd_run(const char *const *argv, int timeout_ms, hostcmd_result *res, char *err,
-                size_t errlen) {
+int hostcmd_run(const char *const *argv, int timeout_ms, hostcmd_result *res, char *err, size_t errlen) {
     return hostcmd_run_io(argv, -1, -1, timeout_ms, res, err, errlen);
 }
 

@@ -29,8 +29,7 @@ typedef struct hostcmd_result {
     char errout[2048]; /* captured stderr, likewise */
 } hostcmd_result;
 
-int hostcmd_run(const char *const *argv, int timeout_ms, hostcmd_result *res, char *err,
-                size_t errlen);
+int hostcmd_run(const char *const *argv, int timeout_ms, hostcmd_result *res, char *err, size_t errlen);
 int hostcmd_run_io(const char *const *argv, int in_fd, int out_fd, int timeout_ms, hostcmd_result *res,
                    char *err, size_t errlen);
 int hostcmd_which(const char *name, char *path, size_t pathlen);

@@ -59,7 +59,8 @@ int pfutil_env(const platform_conf *pc, const launch_request *rq, strv *out) {
     char *save = NULL;
     for (char *name = strtok_r(copy, ", ", &save); name; name = strtok_r(NULL, ", ", &save)) {
         const char *v = getenv(name);
-        if (rq->threads > 0 && (strcmp(name, "OPENBLAS_NUM_THREADS") == 0 || strcmp(name, "OMP_NUM_THREADS") == 0))
+        if (rq->threads > 0 &&
+            (strcmp(name, "OPENBLAS_NUM_THREADS") == 0 || strcmp(name, "OMP_NUM_THREADS") == 0))
             continue; /* set above from the launch */
         if (v) strv_pushf(out, "%s=%s", name, v);
     }
@@ -93,8 +94,8 @@ int pfutil_check_path(const char *what, const char *p, const char *forbidden, ch
     }
     size_t bad = strcspn(p, forbidden);
     if (p[bad]) {
-        snprintf(err, n, "%s \"%s\": contains '%c', which this runtime's mount syntax cannot carry",
-                 what, p, p[bad]);
+        snprintf(err, n, "%s \"%s\": contains '%c', which this runtime's mount syntax cannot carry", what, p,
+                 p[bad]);
         return -1;
     }
     return 0;

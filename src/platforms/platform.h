@@ -47,19 +47,26 @@ typedef struct platform_option {
 } platform_option;
 
 /* Rows of an options table: key, default, [choices,] help. */
-#define PLATFORM_OPT_STR(key, def, help) {key, OPT_STR, def, 0, help, NULL}
-#define PLATFORM_OPT_INT(key, def, help) {key, OPT_INT, def, 0, help, NULL}
-#define PLATFORM_OPT_FLOAT(key, def, help) {key, OPT_FLOAT, def, 0, help, NULL}
-#define PLATFORM_OPT_BOOL(key, def, help) {key, OPT_BOOL, def, 0, help, NULL}
-#define PLATFORM_OPT_ENUM(key, def, choices, help) {key, OPT_ENUM, def, 0, help, choices}
-#define PLATFORM_OPT_REQUIRED(key, help) {key, OPT_STR, NULL, 1, help, NULL}
-#define PLATFORM_OPT_END {NULL, OPT_STR, NULL, 0, NULL, NULL}
+#define PLATFORM_OPT_STR(key, def, help)                                                                     \
+    { key, OPT_STR, def, 0, help, NULL }
+#define PLATFORM_OPT_INT(key, def, help)                                                                     \
+    { key, OPT_INT, def, 0, help, NULL }
+#define PLATFORM_OPT_FLOAT(key, def, help)                                                                   \
+    { key, OPT_FLOAT, def, 0, help, NULL }
+#define PLATFORM_OPT_BOOL(key, def, help)                                                                    \
+    { key, OPT_BOOL, def, 0, help, NULL }
+#define PLATFORM_OPT_ENUM(key, def, choices, help)                                                           \
+    { key, OPT_ENUM, def, 0, help, choices }
+#define PLATFORM_OPT_REQUIRED(key, help)                                                                     \
+    { key, OPT_STR, NULL, 1, help, NULL }
+#define PLATFORM_OPT_END                                                                                     \
+    { NULL, OPT_STR, NULL, 0, NULL, NULL }
 
 typedef struct platform_conf {
-    const char *name;   /* the platform's name in the campaign, e.g. "docker" or "vm-tcg" */
-    const char *kind;   /* registry key: "bare", "docker", "singularity", "vm" */
-    const char *hosts;  /* Slurm hostlist pattern of nodes allowed to run it, or NULL for any */
-    int n_opts;         /* number of key/value pairs below */
+    const char *name;  /* the platform's name in the campaign, e.g. "docker" or "vm-tcg" */
+    const char *kind;  /* registry key: "bare", "docker", "singularity", "vm" */
+    const char *hosts; /* Slurm hostlist pattern of nodes allowed to run it, or NULL for any */
+    int n_opts;        /* number of key/value pairs below */
     const char *keys[PLATFORM_MAX_OPTIONS];   /* option keys (all those of the kind's table) */
     const char *values[PLATFORM_MAX_OPTIONS]; /* option values as strings (defaults filled in) */
 } platform_conf;
@@ -90,9 +97,9 @@ typedef struct platform_info {
 } platform_info;
 
 typedef struct platform_ops {
-    const char *kind;                /* registry key, e.g. "docker" */
-    const char *summary;             /* one line: what this platform runs the workload in */
-    const platform_option *options;  /* kind-specific keys, terminated by {NULL} */
+    const char *kind;               /* registry key, e.g. "docker" */
+    const char *summary;            /* one line: what this platform runs the workload in */
+    const platform_option *options; /* kind-specific keys, terminated by {NULL} */
 
     /* 0 if this host can run the platform now; else non-zero with the reason and
      * the fix in why (e.g. "docker: daemon not reachable at /var/run/docker.sock;
@@ -104,8 +111,7 @@ typedef struct platform_ops {
 
     /* Appends to out the full host argv that runs rq inside the platform.
      * 0 on success, else non-zero with a message in err. */
-    int (*build_argv)(const platform_conf *pc, const launch_request *rq, strv *out, char *err,
-                      size_t errlen);
+    int (*build_argv)(const platform_conf *pc, const launch_request *rq, strv *out, char *err, size_t errlen);
 
     /* Called after every launch, also after a timeout or interrupt, to remove what
      * the launch may have left behind (a container, a VM scratch folder). May be NULL. */

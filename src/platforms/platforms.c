@@ -10,11 +10,7 @@ extern const platform_ops platform_singularity;
 extern const platform_ops platform_vm;
 
 const platform_ops *const platform_registry[] = {
-    &platform_bare,
-    &platform_docker,
-    &platform_singularity,
-    &platform_vm,
-    NULL,
+    &platform_bare, &platform_docker, &platform_singularity, &platform_vm, NULL,
 };
 
 const platform_ops *platform_find(const char *kind) {

@@ -37,32 +37,36 @@
 
 static const platform_option singularity_options[] = {
     PLATFORM_OPT_REQUIRED("image", "SIF file holding the workload"),
-    PLATFORM_OPT_STR("runtime", "auto", "auto (apptainer, else singularity, on PATH), a command name on PATH, or a path "
-     "(e.g. PREFIX/usr/bin/apptainer from recipes/apptainer-install.sh)"),
-    PLATFORM_OPT_ENUM("userns", "auto", "auto,yes,no,true,false", "--userns (user-namespace mode): yes, no, or auto (yes for root lacking a capability)"),
-    PLATFORM_OPT_ENUM("unsquash", "auto", "auto,yes,no,true,false", "--unsquash (extract the SIF per launch): yes, no, or auto (yes in a user namespace "
-     "when /dev/fuse cannot be opened)"),
+    PLATFORM_OPT_STR("runtime", "auto",
+                     "auto (apptainer, else singularity, on PATH), a command name on PATH, or a path "
+                     "(e.g. PREFIX/usr/bin/apptainer from recipes/apptainer-install.sh)"),
+    PLATFORM_OPT_ENUM("userns", "auto", "auto,yes,no,true,false",
+                      "--userns (user-namespace mode): yes, no, or auto (yes for root lacking a capability)"),
+    PLATFORM_OPT_ENUM("unsquash", "auto", "auto,yes,no,true,false",
+                      "--unsquash (extract the SIF per launch): yes, no, or auto (yes in a user namespace "
+                      "when /dev/fuse cannot be opened)"),
     PLATFORM_OPT_STR("exe", "", "workload path inside the image (default /usr/local/bin/<workload name>)"),
-    PLATFORM_OPT_BOOL("limits", "false", "pass cpus/memory as --cpus/--memory (Apptainer: needs cgroups v2 or root)"),
+    PLATFORM_OPT_BOOL("limits", "false",
+                      "pass cpus/memory as --cpus/--memory (Apptainer: needs cgroups v2 or root)"),
     PLATFORM_OPT_FLOAT("cpus", "0", "--cpus when limits is true; 0: none"),
     PLATFORM_OPT_STR("memory", "", "--memory when limits is true (e.g. \"2G\"); empty: none"),
-    PLATFORM_OPT_STR("pass_env", "OPENBLAS_CORETYPE", "comma-separated host variables passed into the container (--env) when set"),
+    PLATFORM_OPT_STR("pass_env", "OPENBLAS_CORETYPE",
+                     "comma-separated host variables passed into the container (--env) when set"),
     PLATFORM_OPT_END};
 
 /* Resolves option runtime to an executable path; -1 with the reason + fix in why. */
 static int find_runtime(const platform_conf *pc, char *path, size_t n, char *why, size_t whylen) {
     const char *rt = platform_opt(pc, "runtime");
     if (!rt || !*rt || strcmp(rt, "auto") == 0) {
-        if (hostcmd_which("apptainer", path, n) == 0 || hostcmd_which("singularity", path, n) == 0)
-            return 0;
+        if (hostcmd_which("apptainer", path, n) == 0 || hostcmd_which("singularity", path, n) == 0) return 0;
         snprintf(why, whylen,
                  "singularity: neither apptainer nor singularity is on PATH; install Apptainer "
                  "(https://apptainer.org/docs/admin/main/installation.html) or load its module");
         return -1;
     }
     if (hostcmd_which(rt, path, n) == 0) return 0;
-    snprintf(why, whylen, "singularity: runtime \"%s\" not found on PATH; install it or set runtime = \"auto\"",
-             rt);
+    snprintf(why, whylen,
+             "singularity: runtime \"%s\" not found on PATH; install it or set runtime = \"auto\"", rt);
     return -1;
 }
 
@@ -167,7 +171,8 @@ static int singularity_check(const platform_conf *pc, char *why, size_t whylen) 
     const char *image = platform_opt(pc, "image");
     FILE *f = image && *image ? fopen(image, "rb") : NULL;
     if (!f) {
-        snprintf(why, whylen, "singularity: image \"%s\" cannot be read; build it with recipes/build-images.sh",
+        snprintf(why, whylen,
+                 "singularity: image \"%s\" cannot be read; build it with recipes/build-images.sh",
                  image ? image : "");
         return -1;
     }
@@ -199,8 +204,8 @@ static int singularity_describe(const platform_conf *pc, platform_info *info, ch
     snprintf(info->detail, sizeof info->detail,
              "userns %s (%.45s); unsquash %s (%.45s); limits %s (cpus=%.8s memory=%.8s); runtime %.80s",
              m.userns ? "yes" : "no", m.userns_why, m.unsquash ? "yes" : "no", m.unsquash_why,
-             is_true(platform_opt(pc, "limits")) ? "on" : "off", cpus && *cpus ? cpus : "-", mem && *mem ? mem : "-",
-             rt);
+             is_true(platform_opt(pc, "limits")) ? "on" : "off", cpus && *cpus ? cpus : "-",
+             mem && *mem ? mem : "-", rt);
     return 0;
 }
 

@@ -49,28 +49,37 @@
 #include "platforms/vmssh.h"
 
 static const platform_option vm_options[] = {
-    PLATFORM_OPT_ENUM("mode", "qemu", "qemu,ssh", "qemu (boot a local VM per launch) or ssh (run on host ssh_host)"),
-    PLATFORM_OPT_ENUM("accel", "auto", "auto,kvm,tcg", "qemu: kvm, tcg, or auto (kvm if it boots here, else tcg)"),
-    PLATFORM_OPT_INT("vcpus", "0", "qemu: virtual CPUs (0: the size of the rank's CPU set, which QEMU is pinned to)"),
+    PLATFORM_OPT_ENUM("mode", "qemu", "qemu,ssh",
+                      "qemu (boot a local VM per launch) or ssh (run on host ssh_host)"),
+    PLATFORM_OPT_ENUM("accel", "auto", "auto,kvm,tcg",
+                      "qemu: kvm, tcg, or auto (kvm if it boots here, else tcg)"),
+    PLATFORM_OPT_INT("vcpus", "0",
+                     "qemu: virtual CPUs (0: the size of the rank's CPU set, which QEMU is pinned to)"),
     PLATFORM_OPT_INT("memory_mb", "1024", "qemu: guest memory in MiB"),
     PLATFORM_OPT_STR("kernel", "images/vm/vmlinuz", "qemu: kernel (recipes/build-images.sh output)"),
     PLATFORM_OPT_STR("initrd", "images/vm/initramfs.cpio.gz", "qemu: initramfs (build-images.sh output)"),
     PLATFORM_OPT_STR("qemu", "qemu-system-x86_64", "qemu: emulator binary"),
     PLATFORM_OPT_STR("cpu", "", "qemu: -cpu model (default: host with kvm, max with tcg)"),
     PLATFORM_OPT_STR("bios", "", "qemu: firmware (-bios), e.g. /usr/share/qemu/qboot.rom; empty: qemu's"),
-    PLATFORM_OPT_STR("exe", "", "workload path in the guest (qemu default /usr/local/bin/<name>; ssh: copied, or the host path if shared)"),
+    PLATFORM_OPT_STR("exe", "",
+                     "workload path in the guest (qemu default /usr/local/bin/<name>; ssh: copied, or the "
+                     "host path if shared)"),
     PLATFORM_OPT_STR("ssh_host", "", "ssh: [user@]host of the VM"),
     PLATFORM_OPT_INT("ssh_port", "0", "ssh: port (0: ssh's default, 22 or ~/.ssh/config)"),
     PLATFORM_OPT_STR("ssh_user", "", "ssh: login name (empty: ssh's default or user@ of ssh_host)"),
     PLATFORM_OPT_STR("identity", "", "ssh: private key file (-i, IdentitiesOnly); empty: ssh's defaults"),
-    PLATFORM_OPT_STR("known_hosts", "", "ssh: known_hosts file with the VM's host key (empty: ~/.ssh/known_hosts)"),
-    PLATFORM_OPT_ENUM("strict_host_key", "yes", "yes,accept-new,no", "ssh: StrictHostKeyChecking: yes, accept-new or no"),
+    PLATFORM_OPT_STR("known_hosts", "",
+                     "ssh: known_hosts file with the VM's host key (empty: ~/.ssh/known_hosts)"),
+    PLATFORM_OPT_ENUM("strict_host_key", "yes", "yes,accept-new,no",
+                      "ssh: StrictHostKeyChecking: yes, accept-new or no"),
     PLATFORM_OPT_INT("connect_timeout", "10", "ssh: seconds to wait for the VM to answer (ConnectTimeout)"),
     PLATFORM_OPT_ENUM("transfer", "copy", "copy,shared",
-                      "ssh: copy (data set, model, workload copied to remote_dir, result brought back) or shared (same paths)"),
+                      "ssh: copy (data set, model, workload copied to remote_dir, result brought back) or "
+                      "shared (same paths)"),
     PLATFORM_OPT_STR("remote_dir", "/tmp/platbench", "ssh, copy: work folder on the VM (cache/ and run/)"),
     PLATFORM_OPT_STR("ssh", "ssh", "ssh: client binary"),
-    PLATFORM_OPT_STR("pass_env", "OPENBLAS_CORETYPE", "comma-separated host variables passed to the workload when set"),
+    PLATFORM_OPT_STR("pass_env", "OPENBLAS_CORETYPE",
+                     "comma-separated host variables passed to the workload when set"),
     PLATFORM_OPT_END};
 
 static const char *opt_or(const platform_conf *pc, const char *key, const char *fallback) {
@@ -111,7 +120,8 @@ static struct {
 static int build_qemu_base(const platform_conf *pc, const char *accel, int vcpus, strv *out);
 
 /* Chooses the accelerator: "kvm" or "tcg" into accel, the reason into why. */
-static int resolve_accel(const platform_conf *pc, char accel[8], char *why, size_t n, char *err, size_t errlen) {
+static int resolve_accel(const platform_conf *pc, char accel[8], char *why, size_t n, char *err,
+                         size_t errlen) {
     const char *a = platform_opt_str(pc, "accel");
     if (strcmp(a, "kvm") == 0 || strcmp(a, "tcg") == 0) {
         snprintf(accel, 8, "%s", a);
@@ -175,9 +185,10 @@ static void push_qemu_escaped(strv *out, const char *prefix, const char *val, co
 static int build_qemu_base(const platform_conf *pc, const char *accel, int vcpus, strv *out) {
     const char *cpu = opt_or(pc, "cpu", strcmp(accel, "kvm") == 0 ? "host" : "max");
     const char *bios = platform_opt_str(pc, "bios");
-    strv_pushl(out, platform_opt_str(pc, "qemu"), "-nodefaults", "-no-user-config", "-display",
-               "none", "-no-reboot", "-M", "pc", NULL);
-    strv_pushl(out, "-accel", strcmp(accel, "kvm") == 0 ? "kvm" : "tcg,thread=multi", "-cpu", cpu, "-smp", NULL);
+    strv_pushl(out, platform_opt_str(pc, "qemu"), "-nodefaults", "-no-user-config", "-display", "none",
+               "-no-reboot", "-M", "pc", NULL);
+    strv_pushl(out, "-accel", strcmp(accel, "kvm") == 0 ? "kvm" : "tcg,thread=multi", "-cpu", cpu, "-smp",
+               NULL);
     strv_pushf(out, "%d", vcpus);
     strv_push(out, "-m");
     strv_pushf(out, "%ld", platform_opt_long(pc, "memory_mb"));
@@ -250,8 +261,8 @@ static int qemu_guest_fill(const platform_conf *pc, const launch_request *rq, co
         strv_pushf(&g->mounts, "pb%d", nshare);
         strv_pushl(&g->mounts, p, mode, isdir ? "dir" : "file", NULL);
     }
-    if (rc || strv_failed(&g->argv) || strv_failed(&g->env) || strv_failed(&g->cwd) || strv_failed(&g->shares) ||
-        strv_failed(&g->mounts)) {
+    if (rc || strv_failed(&g->argv) || strv_failed(&g->env) || strv_failed(&g->cwd) ||
+        strv_failed(&g->shares) || strv_failed(&g->mounts)) {
         snprintf(err, errlen, "vm: out of memory building the command");
         return -1;
     }
@@ -283,10 +294,12 @@ static void qemu_push_devices(strv *out, const char *con, const qemu_guest *g) {
     }
 }
 
-static int qemu_build_argv(const platform_conf *pc, const launch_request *rq, strv *out, char *err, size_t errlen) {
+static int qemu_build_argv(const platform_conf *pc, const launch_request *rq, strv *out, char *err,
+                           size_t errlen) {
     char exe[1024], con[4096], accel[8], why[256];
     if (!rq->write_dir || rq->write_dir[0] != '/') {
-        snprintf(err, errlen, "vm: a launch needs an absolute write folder (it carries the command into the VM)");
+        snprintf(err, errlen,
+                 "vm: a launch needs an absolute write folder (it carries the command into the VM)");
         return -1;
     }
     if (!rq->id || !*rq->id || strchr(rq->id, '/')) {
@@ -383,17 +396,20 @@ static int vm_describe(const platform_conf *pc, platform_info *info, char *err, 
         snprintf(vc, sizeof vc, "%ld", vcpus);
     else
         snprintf(vc, sizeof vc, "cpu-set-size");
-    snprintf(info->detail, sizeof info->detail, "accel=%s (%.120s); vcpus=%s memory_mb=%ld cpu=%.30s", accel, why, vc,
-             platform_opt_long(pc, "memory_mb"), opt_or(pc, "cpu", strcmp(accel, "kvm") ? "max" : "host"));
+    snprintf(info->detail, sizeof info->detail, "accel=%s (%.120s); vcpus=%s memory_mb=%ld cpu=%.30s", accel,
+             why, vc, platform_opt_long(pc, "memory_mb"),
+             opt_or(pc, "cpu", strcmp(accel, "kvm") ? "max" : "host"));
     return 0;
 }
 
-static int vm_build_argv(const platform_conf *pc, const launch_request *rq, strv *out, char *err, size_t errlen) {
+static int vm_build_argv(const platform_conf *pc, const launch_request *rq, strv *out, char *err,
+                         size_t errlen) {
     if (!rq->workload_argv || !rq->workload_argv[0]) {
         snprintf(err, errlen, "vm: empty workload command");
         return -1;
     }
-    return is_ssh(pc) ? vmssh_build_argv(pc, rq, out, err, errlen) : qemu_build_argv(pc, rq, out, err, errlen);
+    return is_ssh(pc) ? vmssh_build_argv(pc, rq, out, err, errlen)
+                      : qemu_build_argv(pc, rq, out, err, errlen);
 }
 
 static void vm_cleanup(const platform_conf *pc, const launch_request *rq) {
@@ -403,7 +419,8 @@ static void vm_cleanup(const platform_conf *pc, const launch_request *rq) {
     FILE *f = fopen(con, "r");
     int ok = 0;
     while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "PLATBENCH_VM exit_status=0", 26) == 0 && (line[26] == '\n' || line[26] == '\r')) ok = 1;
+        if (strncmp(line, "PLATBENCH_VM exit_status=0", 26) == 0 && (line[26] == '\n' || line[26] == '\r'))
+            ok = 1;
     if (f) fclose(f);
     if (ok) unlink(con);
 }
@@ -424,13 +441,15 @@ static int vm_stage_out(const platform_conf *pc, const launch_request *rq, char 
     return is_ssh(pc) ? vmssh_stage_out(pc, rq, err, errlen) : 0;
 }
 
-static int vm_failure_reason(const platform_conf *pc, int code, const char *stderr_text, char *msg, size_t n) {
+static int vm_failure_reason(const platform_conf *pc, int code, const char *stderr_text, char *msg,
+                             size_t n) {
     return is_ssh(pc) ? vmssh_failure_reason(pc, code, stderr_text, msg, n) : 0;
 }
 
 const platform_ops platform_vm = {
     .kind = "vm",
-    .summary = "in a QEMU VM booted per launch (KVM or TCG, host folders over virtio-9p), or over ssh on a VM node",
+    .summary =
+        "in a QEMU VM booted per launch (KVM or TCG, host folders over virtio-9p), or over ssh on a VM node",
     .options = vm_options,
     .check = vm_check,
     .describe = vm_describe,

@@ -92,7 +92,9 @@ static int validate(const platform_conf *pc, char *err, size_t n) {
     const char *rdir = platform_opt_str(pc, "remote_dir");
     long port = platform_opt_long(pc, "ssh_port");
     if (!*host || host[0] == '-' || strpbrk(host, " \t\n'\"\\")) {
-        snprintf(err, n, "vm: mode ssh needs ssh_host = \"[user@]host\" (not starting with '-', no spaces or quotes)");
+        snprintf(
+            err, n,
+            "vm: mode ssh needs ssh_host = \"[user@]host\" (not starting with '-', no spaces or quotes)");
         return -1;
     }
     if (strcmp(t, "copy") != 0 && strcmp(t, "shared") != 0) {
@@ -197,15 +199,16 @@ int vmssh_failure_reason(const platform_conf *pc, int code, const char *text, ch
             snprintf(msg, n, "ssh %s: %s; ssh: %s", where, known[i].reason, ll);
             return 1;
         }
-    snprintf(msg, n, "ssh %s: exit 255 (ssh failed, or the workload itself exited 255); stderr: %s", where, ll);
+    snprintf(msg, n, "ssh %s: exit 255 (ssh failed, or the workload itself exited 255); stderr: %s", where,
+             ll);
     return 1;
 }
 
 /* Runs `ssh ... HOST CMD` (CMD one remote shell command) with stdin from in_fd and stdout
  * to out_fd (-1: /dev/null / captured in r->out). 0 if it exited 0; else -1 with what went
  * wrong in err (doing: what this step was for). */
-static int ssh_run(const platform_conf *pc, const char *doing, const char *cmd, int in_fd, int out_fd, int timeout_ms,
-                   hostcmd_result *r, char *err, size_t n) {
+static int ssh_run(const platform_conf *pc, const char *doing, const char *cmd, int in_fd, int out_fd,
+                   int timeout_ms, hostcmd_result *r, char *err, size_t n) {
     strv argv;
     strv_init(&argv);
     char e[512] = "";
@@ -262,7 +265,9 @@ int vmssh_check(const platform_conf *pc, char *why, size_t whylen) {
         sb_raw(&cmd, "true");
     }
     long ct = platform_opt_long(pc, "connect_timeout");
-    int rc = cmd.oom ? -1 : ssh_run(pc, "vm: check", cmd.s, -1, -1, (int)(ct > 0 ? ct : 10) * 1000 + 20000, &r, e, sizeof e);
+    int rc = cmd.oom ? -1
+                     : ssh_run(pc, "vm: check", cmd.s, -1, -1, (int)(ct > 0 ? ct : 10) * 1000 + 20000, &r, e,
+                               sizeof e);
     if (cmd.oom) snprintf(e, sizeof e, "vm: out of memory");
     if (rc) snprintf(why, whylen, "%s", e);
     free(cmd.s);
@@ -280,7 +285,8 @@ int vmssh_describe(const platform_conf *pc, platform_info *info, char *err, size
     }
     target(pc, where, sizeof where);
     snprintf(info->runtime_version, sizeof info->runtime_version, "ssh to %.100s (%.120s)", where, r.out);
-    snprintf(info->detail, sizeof info->detail, "mode ssh; transfer %s; workload %.150s", platform_opt_str(pc, "transfer"),
+    snprintf(info->detail, sizeof info->detail, "mode ssh; transfer %s; workload %.150s",
+             platform_opt_str(pc, "transfer"),
              opt_or(pc, "exe", is_copy(pc) ? "(copied from the host)" : "(host path)"));
     return 0;
 }
@@ -289,7 +295,8 @@ int vmssh_describe(const platform_conf *pc, platform_info *info, char *err, size
 
 /* REMOTE/run/ID into buf; -1 if it does not fit or the id is not name-safe. */
 static int run_dir(const platform_conf *pc, const launch_request *rq, char *buf, size_t n) {
-    if (!rq->id || !*rq->id || strchr(rq->id, '/') || strcmp(rq->id, "..") == 0 || strcmp(rq->id, ".") == 0) return -1;
+    if (!rq->id || !*rq->id || strchr(rq->id, '/') || strcmp(rq->id, "..") == 0 || strcmp(rq->id, ".") == 0)
+        return -1;
     return snprintf(buf, n, "%s/run/%s", platform_opt_str(pc, "remote_dir"), rq->id) >= (int)n ? -1 : 0;
 }
 
@@ -378,10 +385,10 @@ done:
 /* sha256 of host files, remembered by (path, size, mtime) so a data set is hashed once per
  * process, not once per experiment. */
 static struct {
-    char path[1024];     /* host file ("" = free slot) */
-    long long size;      /* st_size when hashed */
-    long long mtime_ns;  /* st_mtim when hashed */
-    char hex[65];        /* its sha256 */
+    char path[1024];    /* host file ("" = free slot) */
+    long long size;     /* st_size when hashed */
+    long long mtime_ns; /* st_mtim when hashed */
+    char hex[65];       /* its sha256 */
 } hash_cache[64];
 static int hash_next; /* next slot to replace */
 
@@ -405,10 +412,10 @@ static int file_sha256(const char *path, const struct stat *st, char hex[65], ch
 }
 
 typedef struct stage_list {
-    strv local;  /* host file paths */
-    strv remote; /* their remote paths (links into the cache) */
-    strv hash;   /* their sha256 */
-    strv dirs;   /* remote folders to create */
+    strv local;      /* host file paths */
+    strv remote;     /* their remote paths (links into the cache) */
+    strv hash;       /* their sha256 */
+    strv dirs;       /* remote folders to create */
     long long bytes; /* total size */
 } stage_list;
 
@@ -587,8 +594,8 @@ int vmssh_stage_in(const platform_conf *pc, const launch_request *rq, char *err,
     }
     do { /* list what the cache lacks, copy each missing file once; again while 50 came back */
         strv_free(&missing);
-        if (rc || (rc = ssh_run(pc, "checking the cache on the VM", cmd.s, -1, -1, ct_ms + 60000, &r, err,
-                                errlen)))
+        if (rc ||
+            (rc = ssh_run(pc, "checking the cache on the VM", cmd.s, -1, -1, ct_ms + 60000, &r, err, errlen)))
             break;
         for (char *save = NULL, *h = strtok_r(r.out, "\n", &save); h; h = strtok_r(NULL, "\n", &save))
             strv_push(&missing, h);
@@ -639,8 +646,8 @@ int vmssh_stage_out(const platform_conf *pc, const launch_request *rq, char *err
         free(cmd.s);
         return -1;
     }
-    const char *tar[] = {"tar", "-x", "-f", "-", "--no-same-owner", "--no-same-permissions", "-m", "-C",
-                         rq->write_dir, NULL};
+    const char *tar[] = {"tar", "-x", "-f",          "-", "--no-same-owner", "--no-same-permissions",
+                         "-m",  "-C", rq->write_dir, NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, p[0], 0);
@@ -657,11 +664,11 @@ int vmssh_stage_out(const platform_conf *pc, const launch_request *rq, char *err
     }
     hostcmd_result r;
     long ct = platform_opt_long(pc, "connect_timeout");
-    int rc = ssh_run(pc, "fetching the write folder", cmd.s, -1, p[1], (int)(ct > 0 ? ct : 10) * 1000 + 600000, &r, err, errlen);
+    int rc = ssh_run(pc, "fetching the write folder", cmd.s, -1, p[1],
+                     (int)(ct > 0 ? ct : 10) * 1000 + 600000, &r, err, errlen);
     close(p[1]);
     int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-    }
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
     if (!rc && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
         snprintf(err, errlen, "tar -x into %s failed (status %d)", rq->write_dir,
                  WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));

@@ -19,35 +19,34 @@
 #include "runner/hostlist.h"
 
 typedef struct campaign_option {
-    const char *key;       /* dotted path in the config, e.g. "workload.steps" */
-    opt_type type;         /* expected type */
-    const char *def;       /* default as text; NULL: required */
-    const char *choices;   /* OPT_ENUM: comma-separated allowed values */
-    double min;            /* numbers: smallest allowed value */
-    int min_exclusive;     /* numbers: value must be > min (else >= min) */
-    int comparable;        /* part of config_hash: a change makes old results incomparable */
-    const char *recorded;  /* where the value is recorded in the results file */
-    size_t offset;         /* field of struct campaign */
-    const char *help;      /* one line for `platbench help config` */
+    const char *key;      /* dotted path in the config, e.g. "workload.steps" */
+    opt_type type;        /* expected type */
+    const char *def;      /* default as text; NULL: required */
+    const char *choices;  /* OPT_ENUM: comma-separated allowed values */
+    double min;           /* numbers: smallest allowed value */
+    int min_exclusive;    /* numbers: value must be > min (else >= min) */
+    int comparable;       /* part of config_hash: a change makes old results incomparable */
+    const char *recorded; /* where the value is recorded in the results file */
+    size_t offset;        /* field of struct campaign */
+    const char *help;     /* one line for `platbench help config` */
 } campaign_option;
 
 #define F(field) offsetof(campaign, field)
-#define NOMIN (-1e300)
+#define NOMIN    (-1e300)
 static const campaign_option campaign_options[] = {
     {"campaign.name", OPT_STR, "campaign", NULL, NOMIN, 0, 0, "attr campaign_name", F(name),
      "name of the campaign (recorded; used in messages)"},
     {"campaign.output", OPT_STR, "", NULL, NOMIN, 0, 0, "(the file itself)", F(output),
      "results file; relative to the config's folder; default <name>.h5 there; `run -o` overrides"},
-    {"workload.interface", OPT_ENUM, "platbench-cnn", "platbench-cnn,plain", NOMIN, 0, 1,
-     "config_hash", F(interface),
+    {"workload.interface", OPT_ENUM, "platbench-cnn", "platbench-cnn,plain", NOMIN, 0, 1, "config_hash",
+     F(interface),
      "command line of the workload: platbench-cnn (train ... --out RESULT.h5) or plain "
      "(executable + args, no result file)"},
-    {"workload.executable", OPT_EXE, "platbench-cnn", NULL, NOMIN, 0, 1, "config_hash",
-     F(executable),
+    {"workload.executable", OPT_EXE, "platbench-cnn", NULL, NOMIN, 0, 1, "config_hash", F(executable),
      "workload program: a path (relative to the config's folder) or a bare name searched next "
      "to platbench, then in PATH"},
-    {"workload.model", OPT_PATH, "", NULL, NOMIN, 0, 1, "config_hash (path + content hash)",
-     F(model), "model file (platbench-cnn --model); required for platbench-cnn"},
+    {"workload.model", OPT_PATH, "", NULL, NOMIN, 0, 1, "config_hash (path + content hash)", F(model),
+     "model file (platbench-cnn --model); required for platbench-cnn"},
     {"workload.data", OPT_PATH, "", NULL, NOMIN, 0, 1, "config_hash", F(data),
      "data set folder (platbench-cnn --data); required for platbench-cnn"},
     {"workload.steps", OPT_INT, "100", NULL, 1, 0, 1, "config_hash, attr steps", F(steps),
@@ -59,16 +58,15 @@ static const campaign_option campaign_options[] = {
      "each rank's CPU set"},
     {"workload.args", OPT_STRLIST, "", NULL, NOMIN, 0, 1, "config_hash", F(args),
      "extra arguments appended to the workload's command line, e.g. [\"--max-images\", \"2000\"]"},
-    {"tests", OPT_INT, "1", NULL, 1, 0, 1, "config_hash, attr n_experiments",
-     F(tests), "tests (repetitions) per platform"},
-    {"seed.base", OPT_INT64, "1234", NULL, 0, 0, 1, "config_hash, /experiments seed",
-     F(seed_base), "base seed"},
-    {"seed.policy", OPT_ENUM, "per-test", "per-test,per-experiment,fixed", NOMIN, 0, 1,
-     "config_hash", F(seed_policy),
+    {"tests", OPT_INT, "1", NULL, 1, 0, 1, "config_hash, attr n_experiments", F(tests),
+     "tests (repetitions) per platform"},
+    {"seed.base", OPT_INT64, "1234", NULL, 0, 0, 1, "config_hash, /experiments seed", F(seed_base),
+     "base seed"},
+    {"seed.policy", OPT_ENUM, "per-test", "per-test,per-experiment,fixed", NOMIN, 0, 1, "config_hash",
+     F(seed_policy),
      "per-test: seed = base + test (platforms of one test comparable); per-experiment: base + "
      "id; fixed: base"},
-    {"order", OPT_ENUM, "blocked-random", "blocked-random,sequential", NOMIN, 0, 1, "config_hash",
-     F(order),
+    {"order", OPT_ENUM, "blocked-random", "blocked-random,sequential", NOMIN, 0, 1, "config_hash", F(order),
      "blocked-random: test by test, platforms shuffled per test by seed.base; sequential: "
      "config order"},
     {"timeout_s", OPT_FLOAT, "3600", NULL, 0, 1, 0, "config_text", F(timeout_s),
@@ -77,8 +75,10 @@ static const campaign_option campaign_options[] = {
      "seconds between SIGTERM and SIGKILL when stopping an experiment"},
     {"retries", OPT_INT, "0", NULL, 0, 0, 0, "config_text", F(retries),
      "extra attempts for a failed experiment (also on resume)"},
-    {"allow_oversubscribe", OPT_BOOL, "false", NULL, NOMIN, 0, 0, "config_text, /experiments "
-     "oversubscribed", F(allow_oversubscribe),
+    {"allow_oversubscribe", OPT_BOOL, "false", NULL, NOMIN, 0, 0,
+     "config_text, /experiments "
+     "oversubscribed",
+     F(allow_oversubscribe),
      "run even when threads exceed a rank's CPU set or ranks of a host share CPUs (else refused); "
      "such rows are flagged oversubscribed"},
     {"exclusive", OPT_BOOL, "false", NULL, NOMIN, 0, 0, "config_text", F(exclusive),
@@ -91,14 +91,21 @@ static const char *const campaign_groups[] = {"campaign", "workload", "seed", NU
 
 static const char *setting_type_name(const config_setting_t *s) {
     switch (config_setting_type(s)) {
-    case CONFIG_TYPE_INT:
-    case CONFIG_TYPE_INT64: return "an integer";
-    case CONFIG_TYPE_FLOAT: return "a float";
-    case CONFIG_TYPE_STRING: return "a string";
-    case CONFIG_TYPE_BOOL: return "a boolean";
-    case CONFIG_TYPE_GROUP: return "a group";
-    case CONFIG_TYPE_ARRAY: return "an array";
-    case CONFIG_TYPE_LIST: return "a list";
+        case CONFIG_TYPE_INT:
+        case CONFIG_TYPE_INT64:
+            return "an integer";
+        case CONFIG_TYPE_FLOAT:
+            return "a float";
+        case CONFIG_TYPE_STRING:
+            return "a string";
+        case CONFIG_TYPE_BOOL:
+            return "a boolean";
+        case CONFIG_TYPE_GROUP:
+            return "a group";
+        case CONFIG_TYPE_ARRAY:
+            return "an array";
+        case CONFIG_TYPE_LIST:
+            return "a list";
     }
     return "nothing";
 }
@@ -129,8 +136,10 @@ static char *abs_dirname(const char *path) {
     }
     if (!full) return NULL;
     char *slash = strrchr(full, '/');
-    if (slash == full) slash[1] = '\0';
-    else *slash = '\0';
+    if (slash == full)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
     return full;
 }
 
@@ -202,10 +211,10 @@ static char *find_executable(const char *name) {
     return NULL;
 }
 
-#define ERR_AT(line, ...)                                                                    \
-    do {                                                                                     \
-        int o_ = snprintf(err, errlen, "%s:%d: ", c->config_file, (line));                   \
-        if (o_ >= 0 && (size_t)o_ < errlen) snprintf(err + o_, errlen - (size_t)o_, __VA_ARGS__); \
+#define ERR_AT(line, ...)                                                                                    \
+    do {                                                                                                     \
+        int o_ = snprintf(err, errlen, "%s:%d: ", c->config_file, (line));                                   \
+        if (o_ >= 0 && (size_t)o_ < errlen) snprintf(err + o_, errlen - (size_t)o_, __VA_ARGS__);            \
     } while (0)
 
 static int setting_line(const config_setting_t *s) {
@@ -231,8 +240,7 @@ static int path_line(const config_t *cfg, const char *key) {
 
 /* ---------- option values ---------------------------------------------------------- */
 
-static int number_check(campaign *c, const campaign_option *o, double v, int line, char *err,
-                        size_t errlen) {
+static int number_check(campaign *c, const campaign_option *o, double v, int line, char *err, size_t errlen) {
     if (o->min == NOMIN) return 0;
     if (o->min_exclusive ? v > o->min : v >= o->min) return 0;
     ERR_AT(line, "%s: expected %s %s %g, got %g", o->key, opt_type_phrase(o->type),
@@ -241,8 +249,8 @@ static int number_check(campaign *c, const campaign_option *o, double v, int lin
 }
 
 /* Stores a string-valued option (STR, PATH, EXE, ENUM) from text. */
-static int store_string(campaign *c, const campaign_option *o, const char *v, int line,
-                        char *err, size_t errlen) {
+static int store_string(campaign *c, const campaign_option *o, const char *v, int line, char *err,
+                        size_t errlen) {
     void *field = (char *)c + o->offset;
     if (o->type == OPT_ENUM) {
         int idx = opt_enum_index(o->choices, v);
@@ -270,9 +278,8 @@ static int store_string(campaign *c, const campaign_option *o, const char *v, in
         if (!val) goto oom;
         struct stat st;
         if (stat(val, &st) != 0) {
-            ERR_AT(line, "%s: %s: %s; expected an existing %s (relative paths start at %s)", o->key,
-                   val, strerror(errno), o->type == OPT_EXE ? "executable" : "file or folder",
-                   c->config_dir);
+            ERR_AT(line, "%s: %s: %s; expected an existing %s (relative paths start at %s)", o->key, val,
+                   strerror(errno), o->type == OPT_EXE ? "executable" : "file or folder", c->config_dir);
             free(val);
             return -1;
         }
@@ -299,75 +306,84 @@ oom:
 static int store_default(campaign *c, const campaign_option *o, char *err, size_t errlen) {
     void *field = (char *)c + o->offset;
     switch (o->type) {
-    case OPT_INT: *(int *)field = atoi(o->def); return 0;
-    case OPT_INT64: *(int64_t *)field = strtoll(o->def, NULL, 10); return 0;
-    case OPT_FLOAT: *(double *)field = strtod(o->def, NULL); return 0;
-    case OPT_STRLIST: return 0;
-    case OPT_BOOL: *(int *)field = strcmp(o->def, "true") == 0; return 0;
-    default: return store_string(c, o, o->def, 1, err, errlen);
+        case OPT_INT:
+            *(int *)field = atoi(o->def);
+            return 0;
+        case OPT_INT64:
+            *(int64_t *)field = strtoll(o->def, NULL, 10);
+            return 0;
+        case OPT_FLOAT:
+            *(double *)field = strtod(o->def, NULL);
+            return 0;
+        case OPT_STRLIST:
+            return 0;
+        case OPT_BOOL:
+            *(int *)field = strcmp(o->def, "true") == 0;
+            return 0;
+        default:
+            return store_string(c, o, o->def, 1, err, errlen);
     }
 }
 
-static int store_setting(campaign *c, const campaign_option *o, const config_setting_t *s,
-                         char *err, size_t errlen) {
+static int store_setting(campaign *c, const campaign_option *o, const config_setting_t *s, char *err,
+                         size_t errlen) {
     void *field = (char *)c + o->offset;
     int line = setting_line(s), t = config_setting_type(s);
     int is_int = t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64;
     switch (o->type) {
-    case OPT_INT:
-    case OPT_INT64: {
-        if (!is_int) break;
-        long long v = config_setting_get_int64(s);
-        if (number_check(c, o, (double)v, line, err, errlen)) return -1;
-        if (o->type == OPT_INT) {
-            if (v > INT_MAX || v < INT_MIN) {
-                ERR_AT(line, "%s: %lld does not fit an int", o->key, v);
+        case OPT_INT:
+        case OPT_INT64: {
+            if (!is_int) break;
+            long long v = config_setting_get_int64(s);
+            if (number_check(c, o, (double)v, line, err, errlen)) return -1;
+            if (o->type == OPT_INT) {
+                if (v > INT_MAX || v < INT_MIN) {
+                    ERR_AT(line, "%s: %lld does not fit an int", o->key, v);
+                    return -1;
+                }
+                *(int *)field = (int)v;
+            } else {
+                *(int64_t *)field = v;
+            }
+            return 0;
+        }
+        case OPT_FLOAT: {
+            if (!is_int && t != CONFIG_TYPE_FLOAT) break;
+            double v =
+                t == CONFIG_TYPE_FLOAT ? config_setting_get_float(s) : (double)config_setting_get_int64(s);
+            if (number_check(c, o, v, line, err, errlen)) return -1;
+            *(double *)field = v;
+            return 0;
+        }
+        case OPT_BOOL:
+            if (t != CONFIG_TYPE_BOOL) break;
+            *(int *)field = config_setting_get_bool(s);
+            return 0;
+        case OPT_STRLIST: {
+            if (t != CONFIG_TYPE_LIST && t != CONFIG_TYPE_ARRAY) break;
+            strv *v = field;
+            strv_free(v);
+            for (int i = 0; i < config_setting_length(s); i++) {
+                const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+                if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+                    ERR_AT(setting_line(e), "%s[%d]: expected a string, got %s; hint: quote it", o->key, i,
+                           setting_type_name(e));
+                    return -1;
+                }
+                strv_push(v, config_setting_get_string(e));
+            }
+            if (strv_failed(v)) {
+                ERR_AT(line, "out of memory");
                 return -1;
             }
-            *(int *)field = (int)v;
-        } else {
-            *(int64_t *)field = v;
+            return 0;
         }
-        return 0;
-    }
-    case OPT_FLOAT: {
-        if (!is_int && t != CONFIG_TYPE_FLOAT) break;
-        double v = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(s)
-                                          : (double)config_setting_get_int64(s);
-        if (number_check(c, o, v, line, err, errlen)) return -1;
-        *(double *)field = v;
-        return 0;
-    }
-    case OPT_BOOL:
-        if (t != CONFIG_TYPE_BOOL) break;
-        *(int *)field = config_setting_get_bool(s);
-        return 0;
-    case OPT_STRLIST: {
-        if (t != CONFIG_TYPE_LIST && t != CONFIG_TYPE_ARRAY) break;
-        strv *v = field;
-        strv_free(v);
-        for (int i = 0; i < config_setting_length(s); i++) {
-            const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-            if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-                ERR_AT(setting_line(e), "%s[%d]: expected a string, got %s; hint: quote it", o->key,
-                       i, setting_type_name(e));
-                return -1;
-            }
-            strv_push(v, config_setting_get_string(e));
-        }
-        if (strv_failed(v)) {
-            ERR_AT(line, "out of memory");
-            return -1;
-        }
-        return 0;
-    }
-    default:
-        if (t != CONFIG_TYPE_STRING) break;
-        return store_string(c, o, config_setting_get_string(s), line, err, errlen);
+        default:
+            if (t != CONFIG_TYPE_STRING) break;
+            return store_string(c, o, config_setting_get_string(s), line, err, errlen);
     }
     if (o->type == OPT_ENUM)
-        ERR_AT(line, "%s: expected one of %s (a string), got %s", o->key, o->choices,
-               setting_type_name(s));
+        ERR_AT(line, "%s: expected one of %s (a string), got %s", o->key, o->choices, setting_type_name(s));
     else
         ERR_AT(line, "%s: expected %s, got %s%s", o->key, opt_type_phrase(o->type), setting_type_name(s),
                t == CONFIG_TYPE_STRING && o->type != OPT_STRLIST ? "; hint: remove the quotes" : "");
@@ -410,8 +426,7 @@ static int check_unknown(campaign *c, const config_t *cfg, char *err, size_t err
         if (strcmp(name, "platforms") == 0) continue;
         if (is_group) {
             if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
-                ERR_AT(setting_line(s), "%s: expected a group { ... }, got %s", name,
-                       setting_type_name(s));
+                ERR_AT(setting_line(s), "%s: expected a group { ... }, got %s", name, setting_type_name(s));
                 return -1;
             }
             for (int j = 0; j < config_setting_length(s); j++) {
@@ -421,16 +436,20 @@ static int check_unknown(campaign *c, const config_t *cfg, char *err, size_t err
                 if (!option_find(key)) {
                     char keys[512];
                     group_keys(name, keys, sizeof keys);
-                    ERR_AT(setting_line(m), "unknown key \"%s\"; expected one of %s in group %s "
-                           "(see `platbench help config`)", key, keys, name);
+                    ERR_AT(setting_line(m),
+                           "unknown key \"%s\"; expected one of %s in group %s "
+                           "(see `platbench help config`)",
+                           key, keys, name);
                     return -1;
                 }
             }
         } else if (!option_find(name)) {
             char keys[512];
             group_keys("", keys, sizeof keys);
-            ERR_AT(setting_line(s), "unknown key \"%s\"; expected a group (campaign, workload, seed, "
-                   "platforms) or one of %s (see `platbench help config`)", name, keys);
+            ERR_AT(setting_line(s),
+                   "unknown key \"%s\"; expected a group (campaign, workload, seed, "
+                   "platforms) or one of %s (see `platbench help config`)",
+                   name, keys);
             return -1;
         }
     }
@@ -461,23 +480,26 @@ static void kinds_list(char *buf, size_t n) {
 static int opt_value_text(const config_setting_t *s, const platform_option *o, char *buf, size_t n) {
     int ct = config_setting_type(s), is_int = ct == CONFIG_TYPE_INT || ct == CONFIG_TYPE_INT64;
     switch (o->type) {
-    case OPT_INT:
-        if (!is_int) return -1;
-        snprintf(buf, n, "%lld", config_setting_get_int64(s));
-        return 0;
-    case OPT_FLOAT:
-        if (ct == CONFIG_TYPE_FLOAT) snprintf(buf, n, "%.17g", config_setting_get_float(s));
-        else if (is_int) snprintf(buf, n, "%lld", config_setting_get_int64(s));
-        else return -1;
-        return 0;
-    case OPT_BOOL:
-        if (ct != CONFIG_TYPE_BOOL) return -1;
-        snprintf(buf, n, "%s", config_setting_get_bool(s) ? "true" : "false");
-        return 0;
-    default:
-        if (ct != CONFIG_TYPE_STRING) return -1;
-        snprintf(buf, n, "%s", config_setting_get_string(s));
-        return o->type == OPT_ENUM && opt_enum_index(o->choices, buf) < 0 ? -2 : 0;
+        case OPT_INT:
+            if (!is_int) return -1;
+            snprintf(buf, n, "%lld", config_setting_get_int64(s));
+            return 0;
+        case OPT_FLOAT:
+            if (ct == CONFIG_TYPE_FLOAT)
+                snprintf(buf, n, "%.17g", config_setting_get_float(s));
+            else if (is_int)
+                snprintf(buf, n, "%lld", config_setting_get_int64(s));
+            else
+                return -1;
+            return 0;
+        case OPT_BOOL:
+            if (ct != CONFIG_TYPE_BOOL) return -1;
+            snprintf(buf, n, "%s", config_setting_get_bool(s) ? "true" : "false");
+            return 0;
+        default:
+            if (ct != CONFIG_TYPE_STRING) return -1;
+            snprintf(buf, n, "%s", config_setting_get_string(s));
+            return o->type == OPT_ENUM && opt_enum_index(o->choices, buf) < 0 ? -2 : 0;
     }
 }
 
@@ -486,8 +508,10 @@ static int platform_identity(campaign *c, const config_setting_t *g, campaign_pl
                              size_t errlen) {
     int line = setting_line(g);
     if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-        ERR_AT(line, "platforms: each entry must be a group { name = \"...\"; kind = \"...\"; }, "
-               "got %s", setting_type_name(g));
+        ERR_AT(line,
+               "platforms: each entry must be a group { name = \"...\"; kind = \"...\"; }, "
+               "got %s",
+               setting_type_name(g));
         return -1;
     }
     const char *name = NULL, *kind = NULL, *hosts = NULL;
@@ -527,15 +551,19 @@ static int platform_identity(campaign *c, const config_setting_t *g, campaign_pl
     }
     if ((s = config_setting_get_member(g, "hosts"))) {
         if (config_setting_type(s) != CONFIG_TYPE_STRING || !*config_setting_get_string(s)) {
-            ERR_AT(setting_line(s), "platform \"%s\": hosts: expected a Slurm hostlist pattern "
-                   "string such as \"node[01-04],login1\"", name);
+            ERR_AT(setting_line(s),
+                   "platform \"%s\": hosts: expected a Slurm hostlist pattern "
+                   "string such as \"node[01-04],login1\"",
+                   name);
             return -1;
         }
         hosts = config_setting_get_string(s);
         char why[256] = "";
         if (hostlist_match(hosts, "platbench-validate", why, sizeof why) < 0) {
-            ERR_AT(setting_line(s), "platform \"%s\": hosts: bad hostlist pattern \"%s\": %s; "
-                   "expected e.g. \"node[01-04,07],gpu1\"", name, hosts, why);
+            ERR_AT(setting_line(s),
+                   "platform \"%s\": hosts: bad hostlist pattern \"%s\": %s; "
+                   "expected e.g. \"node[01-04,07],gpu1\"",
+                   name, hosts, why);
             return -1;
         }
     }
@@ -564,8 +592,10 @@ static int platform_known_keys(campaign *c, const config_setting_t *g, const cam
             if (w < 0) break;
             used += (size_t)w;
         }
-        ERR_AT(setting_line(m), "platform \"%s\" (kind %s): unknown key \"%s\"; expected one of "
-               "%s (see `platbench help platforms`)", p->conf.name, p->conf.kind, k, keys);
+        ERR_AT(setting_line(m),
+               "platform \"%s\" (kind %s): unknown key \"%s\"; expected one of "
+               "%s (see `platbench help platforms`)",
+               p->conf.name, p->conf.kind, k, keys);
         return -1;
     }
     return 0;
@@ -581,8 +611,8 @@ static int platform_value(campaign *c, const config_setting_t *g, const campaign
     *v = o->default_val;
     if (!s) {
         if (!o->required) return 0;
-        ERR_AT(p->line, "platform \"%s\" (kind %s): missing %s (%s); expected %s = ...;", name,
-               p->conf.kind, o->key, o->help ? o->help : "", o->key);
+        ERR_AT(p->line, "platform \"%s\" (kind %s): missing %s (%s); expected %s = ...;", name, p->conf.kind,
+               o->key, o->help ? o->help : "", o->key);
         return -1;
     }
     int bad = opt_value_text(s, o, val, n);
@@ -650,20 +680,24 @@ static int parse_platforms(campaign *c, const config_t *cfg, char *err, size_t e
     char kinds[256];
     kinds_list(kinds, sizeof kinds);
     if (!list) {
-        ERR_AT(1, "missing platforms; expected platforms = ( { name = \"bare\"; kind = \"bare\"; } ); "
-               "kinds: %s", kinds);
+        ERR_AT(1,
+               "missing platforms; expected platforms = ( { name = \"bare\"; kind = \"bare\"; } ); "
+               "kinds: %s",
+               kinds);
         return -1;
     }
     int t = config_setting_type(list);
     if ((t != CONFIG_TYPE_LIST && t != CONFIG_TYPE_GROUP) || config_setting_length(list) < 1) {
-        ERR_AT(setting_line(list), "platforms: expected a non-empty list ( { name = ...; kind = ...; "
-               "}, ... ), got %s", config_setting_length(list) < 1 && (t == CONFIG_TYPE_LIST)
-               ? "an empty list" : setting_type_name(list));
+        ERR_AT(setting_line(list),
+               "platforms: expected a non-empty list ( { name = ...; kind = ...; "
+               "}, ... ), got %s",
+               config_setting_length(list) < 1 && (t == CONFIG_TYPE_LIST) ? "an empty list"
+                                                                          : setting_type_name(list));
         return -1;
     }
     if (t == CONFIG_TYPE_GROUP) { /* a single group written without the list parentheses */
         ERR_AT(setting_line(list), "platforms: expected a list ( {...}, {...} ), got a group; hint: "
-               "wrap it in parentheses");
+                                   "wrap it in parentheses");
         return -1;
     }
     int n = config_setting_length(list);
@@ -678,7 +712,8 @@ static int parse_platforms(campaign *c, const config_t *cfg, char *err, size_t e
         if (parse_platform(c, g, &c->platforms[i], err, errlen)) return -1;
         for (int j = 0; j < i; j++)
             if (!strcmp(c->platforms[j].conf.name, c->platforms[i].conf.name)) {
-                ERR_AT(c->platforms[i].line, "platform \"%s\": duplicate name (also at line %d); "
+                ERR_AT(c->platforms[i].line,
+                       "platform \"%s\": duplicate name (also at line %d); "
                        "hint: give each platform group a distinct name = \"...\"",
                        c->platforms[i].conf.name, c->platforms[j].line);
                 return -1;
@@ -719,9 +754,9 @@ static int expand(campaign *c) {
 }
 
 typedef struct sbuf {
-    char *s;   /* text, NUL-terminated */
-    size_t n;  /* length */
-    int bad;   /* out of memory happened */
+    char *s;  /* text, NUL-terminated */
+    size_t n; /* length */
+    int bad;  /* out of memory happened */
 } sbuf;
 
 static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -750,26 +785,36 @@ static void sb_printf(sbuf *b, const char *fmt, ...) {
 static void option_text(const campaign *c, const campaign_option *o, sbuf *b) {
     const void *field = (const char *)c + o->offset;
     switch (o->type) {
-    case OPT_INT: sb_printf(b, "%d", *(const int *)field); break;
-    case OPT_BOOL: sb_printf(b, "%s", *(const int *)field ? "true" : "false"); break;
-    case OPT_INT64: sb_printf(b, "%lld", (long long)*(const int64_t *)field); break;
-    case OPT_FLOAT: sb_printf(b, "%.17g", *(const double *)field); break;
-    case OPT_ENUM: {
-        int idx = *(const int *)field, i = 0;
-        const char *p = o->choices;
-        while (i < idx && (p = strchr(p, ','))) p++, i++;
-        size_t l = p ? strcspn(p, ",") : 0;
-        sb_printf(b, "%.*s", (int)l, p ? p : "");
-        break;
-    }
-    case OPT_STRLIST: {
-        const strv *v = field;
-        char line[2048];
-        strv_join(v, line, sizeof line);
-        sb_printf(b, "[%s]", line);
-        break;
-    }
-    default: sb_printf(b, "%s", *(char *const *)field ? *(char *const *)field : ""); break;
+        case OPT_INT:
+            sb_printf(b, "%d", *(const int *)field);
+            break;
+        case OPT_BOOL:
+            sb_printf(b, "%s", *(const int *)field ? "true" : "false");
+            break;
+        case OPT_INT64:
+            sb_printf(b, "%lld", (long long)*(const int64_t *)field);
+            break;
+        case OPT_FLOAT:
+            sb_printf(b, "%.17g", *(const double *)field);
+            break;
+        case OPT_ENUM: {
+            int idx = *(const int *)field, i = 0;
+            const char *p = o->choices;
+            while (i < idx && (p = strchr(p, ','))) p++, i++;
+            size_t l = p ? strcspn(p, ",") : 0;
+            sb_printf(b, "%.*s", (int)l, p ? p : "");
+            break;
+        }
+        case OPT_STRLIST: {
+            const strv *v = field;
+            char line[2048];
+            strv_join(v, line, sizeof line);
+            sb_printf(b, "[%s]", line);
+            break;
+        }
+        default:
+            sb_printf(b, "%s", *(char *const *)field ? *(char *const *)field : "");
+            break;
     }
 }
 
@@ -820,13 +865,15 @@ int campaign_load(campaign *c, const char *path, char *err, size_t errlen) {
     }
     c->config_text = read_whole_file(path, NULL);
     if (!c->config_text) {
-        snprintf(err, errlen, "%s: cannot read: %s; expected a campaign config file (see jobs/)",
-                 path, strerror(errno));
+        snprintf(err, errlen, "%s: cannot read: %s; expected a campaign config file (see jobs/)", path,
+                 strerror(errno));
         goto done;
     }
     if (!config_read_string(&cfg, c->config_text)) {
-        ERR_AT(config_error_line(&cfg), "syntax error (%s); hint: settings end with ';', strings "
-               "are in double quotes, lists are ( ... ), groups { ... }", config_error_text(&cfg));
+        ERR_AT(config_error_line(&cfg),
+               "syntax error (%s); hint: settings end with ';', strings "
+               "are in double quotes, lists are ( ... ), groups { ... }",
+               config_error_text(&cfg));
         goto done;
     }
     if (check_unknown(c, &cfg, err, errlen)) goto done;
@@ -851,8 +898,10 @@ int campaign_load(campaign *c, const char *path, char *err, size_t errlen) {
     if (c->interface == WORKLOAD_PLATBENCH_CNN) {
         const char *miss = !*c->model ? "workload.model" : !*c->data ? "workload.data" : NULL;
         if (miss) {
-            ERR_AT(path_line(&cfg, "workload"), "missing %s; platbench-cnn needs --model FILE and "
-                   "--data DIR; hint: e.g. %s", miss,
+            ERR_AT(path_line(&cfg, "workload"),
+                   "missing %s; platbench-cnn needs --model FILE and "
+                   "--data DIR; hint: e.g. %s",
+                   miss,
                    !*c->model ? "model = \"models/quick.cfg\";"
                               : "data = \"/usr/share/datasets/fashion-mnist\";");
             goto done;
@@ -901,8 +950,7 @@ void campaign_free(campaign *c) {
     strv_init(&c->args);
 }
 
-int campaign_workload_argv(const campaign *c, const experiment *e, const char *result_path,
-                           strv *out) {
+int campaign_workload_argv(const campaign *c, const experiment *e, const char *result_path, strv *out) {
     int rc = strv_push(out, c->executable);
     if (c->interface == WORKLOAD_PLATBENCH_CNN) {
         /* the contract's command line (common/workload_contract.h) */
@@ -933,8 +981,8 @@ void campaign_help(FILE *fp) {
     for (const campaign_option *o = campaign_options; o->key; o++) {
         const char *t = opt_type_name(o->type);
         fprintf(fp, "%-22s %-10s %-16s %s%s%s [%s%s]\n", o->key, t,
-                o->def ? (*o->def ? o->def : "\"\"") : "(required)", o->help,
-                o->choices ? "; one of " : "", o->choices ? o->choices : "", o->recorded,
+                o->def ? (*o->def ? o->def : "\"\"") : "(required)", o->help, o->choices ? "; one of " : "",
+                o->choices ? o->choices : "", o->recorded,
                 o->comparable ? "; changing it blocks resume" : "");
     }
     fprintf(fp, "\nplatforms = ( { name = \"NAME\"; kind = \"KIND\"; hosts = \"node[01-04]\"; "
@@ -978,8 +1026,8 @@ int campaign_diff(const char *old_text, const char *new_text, char *buf, size_t 
             int same = match && len2 == len && strncmp(match, line, len) == 0;
             int w = 0;
             if (pass == 0 && match && !same)
-                w = snprintf(buf + used, n - used, "%s  was: %.*s\n  now: %.*s", used ? "\n" : "",
-                             (int)len, line, (int)len2, match);
+                w = snprintf(buf + used, n - used, "%s  was: %.*s\n  now: %.*s", used ? "\n" : "", (int)len,
+                             line, (int)len2, match);
             else if (!match)
                 w = snprintf(buf + used, n - used, "%s  %s: %.*s", used ? "\n" : "",
                              pass == 0 ? "removed" : "added", (int)len, line);

@@ -44,56 +44,55 @@ typedef enum workload_interface {
 } workload_interface;
 
 typedef struct campaign_platform {
-    platform_conf conf;        /* what the platform's functions receive (points into the fields below) */
-    const platform_ops *ops;   /* the kind's table */
-    int line;                  /* config line of the group, for messages */
+    platform_conf conf;      /* what the platform's functions receive (points into the fields below) */
+    const platform_ops *ops; /* the kind's table */
+    int line;                /* config line of the group, for messages */
     char *strings[2 * PLATFORM_MAX_OPTIONS + 3]; /* owned copies of every string in conf */
-    int n_strings;             /* used entries of strings */
+    int n_strings;                               /* used entries of strings */
 } campaign_platform;
 
 typedef struct experiment {
-    int id;        /* row index in the results file = position in run order */
-    int platform;  /* index into campaign.platforms */
-    int test;      /* test (repetition) index, 0-based */
-    int64_t seed;  /* seed passed to the workload */
+    int id;       /* row index in the results file = position in run order */
+    int platform; /* index into campaign.platforms */
+    int test;     /* test (repetition) index, 0-based */
+    int64_t seed; /* seed passed to the workload */
 } experiment;
 
 typedef struct campaign {
-    char *config_file;   /* path as given by the user (messages) */
-    char *config_dir;    /* absolute folder of the config file (relative paths start here) */
-    char *config_text;   /* the whole file, recorded as provenance */
-    char *name;          /* campaign.name */
-    char *output;        /* results file (absolute, or relative to the config folder resolved) */
-    int interface;       /* workload_interface */
-    char *executable;    /* absolute path of the workload executable */
-    char *model;         /* absolute path of the model file ("" for plain workloads) */
-    char *data;          /* absolute path of the data set folder ("" for plain workloads) */
-    int steps;           /* training steps (= width of /curves) */
-    int batch;           /* images per step */
-    int threads;         /* workload threads (also OPENBLAS/OMP_NUM_THREADS); 0: CPU set size */
-    strv args;           /* extra workload arguments, appended verbatim */
-    int tests;           /* tests (repetitions) per platform */
-    int64_t seed_base;   /* seed.base */
-    int seed_policy;     /* seed_policy */
-    int order;           /* run_order */
-    double timeout_s;    /* per-experiment wall-time limit */
-    double kill_grace_s; /* SIGTERM -> SIGKILL grace on timeout / interrupt */
-    int retries;         /* extra attempts for failed experiments */
-    int allow_oversubscribe; /* run (flagged) when threads exceed a CPU set or ranks share CPUs */
-    int exclusive;       /* at most one experiment per host at a time */
-    int n_platforms;     /* entries of platforms */
-    campaign_platform *platforms;  /* owned */
-    int n_experiments;   /* entries of experiments */
-    experiment *experiments;       /* owned, in run order */
-    char *comparable;    /* "key = value\n" lines of the settings that make results comparable */
-    char config_hash[17];/* FNV-1a 64 of comparable, hex */
+    char *config_file;            /* path as given by the user (messages) */
+    char *config_dir;             /* absolute folder of the config file (relative paths start here) */
+    char *config_text;            /* the whole file, recorded as provenance */
+    char *name;                   /* campaign.name */
+    char *output;                 /* results file (absolute, or relative to the config folder resolved) */
+    int interface;                /* workload_interface */
+    char *executable;             /* absolute path of the workload executable */
+    char *model;                  /* absolute path of the model file ("" for plain workloads) */
+    char *data;                   /* absolute path of the data set folder ("" for plain workloads) */
+    int steps;                    /* training steps (= width of /curves) */
+    int batch;                    /* images per step */
+    int threads;                  /* workload threads (also OPENBLAS/OMP_NUM_THREADS); 0: CPU set size */
+    strv args;                    /* extra workload arguments, appended verbatim */
+    int tests;                    /* tests (repetitions) per platform */
+    int64_t seed_base;            /* seed.base */
+    int seed_policy;              /* seed_policy */
+    int order;                    /* run_order */
+    double timeout_s;             /* per-experiment wall-time limit */
+    double kill_grace_s;          /* SIGTERM -> SIGKILL grace on timeout / interrupt */
+    int retries;                  /* extra attempts for failed experiments */
+    int allow_oversubscribe;      /* run (flagged) when threads exceed a CPU set or ranks share CPUs */
+    int exclusive;                /* at most one experiment per host at a time */
+    int n_platforms;              /* entries of platforms */
+    campaign_platform *platforms; /* owned */
+    int n_experiments;            /* entries of experiments */
+    experiment *experiments;      /* owned, in run order */
+    char *comparable;             /* "key = value\n" lines of the settings that make results comparable */
+    char config_hash[17];         /* FNV-1a 64 of comparable, hex */
 } campaign;
 
 int campaign_load(campaign *c, const char *path, char *err, size_t errlen);
 void campaign_free(campaign *c);
 void campaign_help(FILE *fp);
-int campaign_workload_argv(const campaign *c, const experiment *e, const char *result_path,
-                           strv *out);
+int campaign_workload_argv(const campaign *c, const experiment *e, const char *result_path, strv *out);
 int campaign_diff(const char *old_text, const char *new_text, char *buf, size_t n);
 
 #endif

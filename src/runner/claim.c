@@ -25,21 +25,23 @@ static double claim_interval(void) {
 }
 
 typedef struct claim_info {
-    char host[256];          /* holder's host */
-    long pid;                /* holder's pid (rank 0) */
-    char job[64];            /* Slurm job id, "" outside Slurm */
-    double start_unix;       /* when it was claimed */
-    double beat_unix;        /* last heartbeat */
-    double interval;         /* its heartbeat period */
-    char token[320];         /* unique to the holding run */
-    char raw[8192];          /* the whole file */
+    char host[256];    /* holder's host */
+    long pid;          /* holder's pid (rank 0) */
+    char job[64];      /* Slurm job id, "" outside Slurm */
+    double start_unix; /* when it was claimed */
+    double beat_unix;  /* last heartbeat */
+    double interval;   /* its heartbeat period */
+    char token[320];   /* unique to the holding run */
+    char raw[8192];    /* the whole file */
 } claim_info;
 
 static void utc(double t, char *buf, size_t n) {
     time_t s = (time_t)t;
     struct tm tm;
-    if (isnan(t) || !gmtime_r(&s, &tm)) snprintf(buf, n, "?");
-    else strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    if (isnan(t) || !gmtime_r(&s, &tm))
+        snprintf(buf, n, "?");
+    else
+        strftime(buf, n, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
 /* Reads and parses a claim file; 0, or -1 (errno ENOENT when there is none). */
@@ -60,13 +62,20 @@ static int claim_read(const char *path, claim_info *ci) {
         char buf[640];
         snprintf(buf, sizeof buf, "%.*s", (int)(len < 639 ? len : 639), line);
         if (buf[0] != '#' && sscanf(buf, "%63s = %511[^\n]", key, val) == 2) {
-            if (!strcmp(key, "host")) snprintf(ci->host, sizeof ci->host, "%.255s", val);
-            else if (!strcmp(key, "pid")) ci->pid = strtol(val, NULL, 10);
-            else if (!strcmp(key, "slurm_job_id")) snprintf(ci->job, sizeof ci->job, "%.63s", val);
-            else if (!strcmp(key, "start_unix")) ci->start_unix = strtod(val, NULL);
-            else if (!strcmp(key, "heartbeat_unix")) ci->beat_unix = strtod(val, NULL);
-            else if (!strcmp(key, "heartbeat_interval_s")) ci->interval = strtod(val, NULL);
-            else if (!strcmp(key, "token")) snprintf(ci->token, sizeof ci->token, "%.319s", val);
+            if (!strcmp(key, "host"))
+                snprintf(ci->host, sizeof ci->host, "%.255s", val);
+            else if (!strcmp(key, "pid"))
+                ci->pid = strtol(val, NULL, 10);
+            else if (!strcmp(key, "slurm_job_id"))
+                snprintf(ci->job, sizeof ci->job, "%.63s", val);
+            else if (!strcmp(key, "start_unix"))
+                ci->start_unix = strtod(val, NULL);
+            else if (!strcmp(key, "heartbeat_unix"))
+                ci->beat_unix = strtod(val, NULL);
+            else if (!strcmp(key, "heartbeat_interval_s"))
+                ci->interval = strtod(val, NULL);
+            else if (!strcmp(key, "token"))
+                snprintf(ci->token, sizeof ci->token, "%.319s", val);
         }
         if (!end) break;
         line = end + 1;
@@ -94,21 +103,23 @@ static int pid_alive(long pid) {
 /* Slurm's word on a job: 1 gone or finished, 0 still there, -1 unknown (no Slurm here). */
 static int slurm_job_gone(const char *job) {
     char *const argv[] = {"squeue", "-h", "-j", (char *)job, "-o", "%T", NULL};
-    launch_spec spec = {.argv = argv, .envp = environ, .timeout_s = 15, .kill_grace_s = 1,
-                        .poll_ms = 50};
+    launch_spec spec = {.argv = argv, .envp = environ, .timeout_s = 15, .kill_grace_s = 1, .poll_ms = 50};
     launch_result *lr = calloc(1, sizeof *lr);
     if (!lr) return -1;
     int rc = -1;
     if (launch_run(&spec, lr) == 0 && !lr->timed_out) {
         char state[64] = "";
         sscanf(lr->stdout_tail, "%63s", state);
-        if (strstr(lr->stderr_tail, "Invalid job id")) rc = 1;
-        else if (lr->exit_code != 0) rc = -1;
-        else if (!state[0]) rc = 1;
+        if (strstr(lr->stderr_tail, "Invalid job id"))
+            rc = 1;
+        else if (lr->exit_code != 0)
+            rc = -1;
+        else if (!state[0])
+            rc = 1;
         else {
-            static const char *const ended[] = {"COMPLETED", "CANCELLED", "FAILED", "TIMEOUT",
-                                                "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY",
-                                                "BOOT_FAIL", "DEADLINE", NULL};
+            static const char *const ended[] = {"COMPLETED", "CANCELLED", "FAILED",        "TIMEOUT",
+                                                "NODE_FAIL", "PREEMPTED", "OUT_OF_MEMORY", "BOOT_FAIL",
+                                                "DEADLINE",  NULL};
             rc = 0;
             for (int i = 0; ended[i]; i++)
                 if (!strcmp(state, ended[i])) rc = 1;
@@ -132,8 +143,8 @@ static int claim_judge(const claim_info *ci, char *why, size_t n) {
         return 0;
     }
     if (isnan(ci->beat_unix) || age > CLAIM_STALE_INTERVALS * ci->interval) {
-        snprintf(why, n, "stale: no heartbeat for %.0f s (more than %d x %g s)", age,
-                 CLAIM_STALE_INTERVALS, ci->interval);
+        snprintf(why, n, "stale: no heartbeat for %.0f s (more than %d x %g s)", age, CLAIM_STALE_INTERVALS,
+                 ci->interval);
         return 1;
     }
     const char *myjob = getenv("SLURM_JOB_ID");
@@ -162,8 +173,7 @@ static int write_all(int fd, const char *text, double now) {
     return 0;
 }
 
-int claim_acquire(claim *cl, const char *output, const char *config, int force, char *msg,
-                  size_t n) {
+int claim_acquire(claim *cl, const char *output, const char *config, int force, char *msg, size_t n) {
     memset(cl, 0, sizeof *cl);
     msg[0] = '\0';
     snprintf(cl->path, sizeof cl->path, "%s.claim", output);
@@ -182,8 +192,8 @@ int claim_acquire(claim *cl, const char *output, const char *config, int force, 
                  "# Remove it only if that campaign is surely gone (or run with --force).\n"
                  "host = %s\npid = %ld\nslurm_job_id = %s\nstart = %s\nstart_unix = %.3f\n"
                  "heartbeat_interval_s = %g\nconfig = %s\ntoken = %s\n%s%s%s",
-                 output, host, (long)getpid(), job ? job : "", start, now, cl->interval,
-                 config, cl->token, took[0] ? "took_over = " : "", took, took[0] ? "\n" : "");
+                 output, host, (long)getpid(), job ? job : "", start, now, cl->interval, config, cl->token,
+                 took[0] ? "took_over = " : "", took, took[0] ? "\n" : "");
         int fd = open(cl->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd >= 0) {
             int bad = write_all(fd, cl->text, now) || fsync(fd) != 0;
@@ -200,8 +210,10 @@ int claim_acquire(claim *cl, const char *output, const char *config, int force, 
             return 0;
         }
         if (errno != EEXIST) {
-            snprintf(msg, n, "%s: cannot create the campaign claim: %s; expected a writable "
-                     "folder", cl->path, strerror(errno));
+            snprintf(msg, n,
+                     "%s: cannot create the campaign claim: %s; expected a writable "
+                     "folder",
+                     cl->path, strerror(errno));
             return -1;
         }
         claim_info ci;
@@ -210,9 +222,10 @@ int claim_acquire(claim *cl, const char *output, const char *config, int force, 
         int stale = claim_judge(&ci, why, sizeof why);
         who(&ci, w, sizeof w);
         if (!stale && !force) {
-            snprintf(msg, n, "%s is in use by another campaign: %s; %s. Wait for it to end, or "
-                     "if it is surely gone run again with --force (the claim is %s)", output, w,
-                     why, cl->path);
+            snprintf(msg, n,
+                     "%s is in use by another campaign: %s; %s. Wait for it to end, or "
+                     "if it is surely gone run again with --force (the claim is %s)",
+                     output, w, why, cl->path);
             return 1;
         }
         /* take it over: move the judged claim away, and check that it was that one */
@@ -223,14 +236,12 @@ int claim_acquire(claim *cl, const char *output, const char *config, int force, 
         if (claim_read(aside, &moved) == 0 && strcmp(moved.token, ci.token) != 0) {
             /* another run took it over between our read and our rename: give it back */
             if (link(aside, cl->path) == 0) unlink(aside);
-            snprintf(msg, n, "%s: another campaign claimed it at the same moment: %s", output,
-                     moved.host);
+            snprintf(msg, n, "%s: another campaign claimed it at the same moment: %s", output, moved.host);
             return 1;
         }
         char at[64];
         utc(now, at, sizeof at);
-        snprintf(took, sizeof took, "%s (%s%s) at %s", w, force && !stale ? "--force; " : "",
-                 why, at);
+        snprintf(took, sizeof took, "%s (%s%s) at %s", w, force && !stale ? "--force; " : "", why, at);
     }
     snprintf(msg, n, "%s: cannot take the campaign claim (it changes under us)", cl->path);
     return -1;

@@ -34,21 +34,20 @@
 #define PB_CLAIM_H
 #include <stddef.h>
 
-#define CLAIM_INTERVAL_S 10.0     /* heartbeat period */
-#define CLAIM_STALE_INTERVALS 6   /* heartbeat older than this many periods: holder lost */
+#define CLAIM_INTERVAL_S      10.0 /* heartbeat period */
+#define CLAIM_STALE_INTERVALS 6    /* heartbeat older than this many periods: holder lost */
 
 typedef struct claim {
-    char path[4200];      /* OUTPUT.claim */
-    char token[320];      /* host:pid:start, unique to this run */
-    char text[4096];      /* the claim's lines without the heartbeat */
-    double last_beat;     /* time_mono of the last heartbeat written */
-    double interval;      /* heartbeat period (PLATBENCH_CLAIM_INTERVAL_S or the default) */
-    int held;             /* this run holds the claim */
-    char lost[512];       /* claim_heartbeat: who holds it now */
+    char path[4200];  /* OUTPUT.claim */
+    char token[320];  /* host:pid:start, unique to this run */
+    char text[4096];  /* the claim's lines without the heartbeat */
+    double last_beat; /* time_mono of the last heartbeat written */
+    double interval;  /* heartbeat period (PLATBENCH_CLAIM_INTERVAL_S or the default) */
+    int held;         /* this run holds the claim */
+    char lost[512];   /* claim_heartbeat: who holds it now */
 } claim;
 
-int claim_acquire(claim *cl, const char *output, const char *config, int force, char *msg,
-                  size_t n);
+int claim_acquire(claim *cl, const char *output, const char *config, int force, char *msg, size_t n);
 int claim_heartbeat(claim *cl, double now_mono);
 void claim_release(claim *cl);
 int claim_describe(const char *output, char *buf, size_t n);

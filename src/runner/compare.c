@@ -36,7 +36,8 @@ int compare_find_script(const char *name, char *buf, size_t n) {
 int compare_main(int argc, char **argv) {
     char script[4200];
     if (compare_find_script("compare.py", script, sizeof script)) {
-        fprintf(stderr, "platbench compare: analysis/compare.py not found (looked in "
+        fprintf(stderr,
+                "platbench compare: analysis/compare.py not found (looked in "
                 "$PLATBENCH_SHARE/analysis, <bin>/../share/platbench/analysis and %s/analysis); "
                 "install platbench (cmake --install) or set PLATBENCH_SHARE\n",
                 *PLATBENCH_SOURCE_DIR ? PLATBENCH_SOURCE_DIR : "(no source tree)");
@@ -54,8 +55,10 @@ int compare_main(int argc, char **argv) {
     for (int i = 2; i < argc; i++) args[i] = argv[i]; /* A B [--out DIR] ... verbatim */
     fflush(stdout);
     execv(py, args); /* no shell: the user's values stay argv items */
-    fprintf(stderr, "platbench compare: cannot run %s %s: %s; set PLATBENCH_PYTHON to a python3 "
-            "with h5py, numpy, pandas and matplotlib\n", py, script, strerror(errno));
+    fprintf(stderr,
+            "platbench compare: cannot run %s %s: %s; set PLATBENCH_PYTHON to a python3 "
+            "with h5py, numpy, pandas and matplotlib\n",
+            py, script, strerror(errno));
     free(args);
     return 2;
 }

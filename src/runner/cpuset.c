@@ -17,8 +17,10 @@ void cpus_format(const cpu_set_t *set, char *buf, size_t n) {
         if (!CPU_ISSET(c, set)) continue;
         int e = c;
         while (e + 1 < CPU_SETSIZE && CPU_ISSET(e + 1, set)) e++;
-        if (e == c) o += (size_t)snprintf(buf + o, n - o, "%s%d", o ? "," : "", c);
-        else o += (size_t)snprintf(buf + o, n - o, "%s%d-%d", o ? "," : "", c, e);
+        if (e == c)
+            o += (size_t)snprintf(buf + o, n - o, "%s%d", o ? "," : "", c);
+        else
+            o += (size_t)snprintf(buf + o, n - o, "%s%d-%d", o ? "," : "", c, e);
         c = e;
     }
 }
@@ -39,8 +41,10 @@ int cpus_parse(const char *text, cpu_set_t *set) {
             p = end;
         }
         for (long c = a; c <= b; c++) CPU_SET((int)c, set);
-        if (*p == ',') p++;
-        else if (*p) return -1;
+        if (*p == ',')
+            p++;
+        else if (*p)
+            return -1;
     }
     return CPU_COUNT(set) ? CPU_COUNT(set) : -1;
 }
@@ -117,8 +121,8 @@ static int read_stat(unsigned long long *steal, unsigned long long *total) {
     FILE *f = fopen("/proc/stat", "r");
     if (!f) return -1;
     unsigned long long v[8] = {0};
-    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
-                   &v[4], &v[5], &v[6], &v[7]);
+    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+                   &v[6], &v[7]);
     fclose(f);
     if (n < 8) return -1;
     *total = 0;

@@ -27,13 +27,13 @@
 #include <stddef.h>
 
 typedef struct cpus_place {
-    cpu_set_t set;      /* CPUs this rank owns */
-    char list[128];     /* the same in cpulist format, e.g. "0-1" */
-    int n;              /* CPUs in set */
-    char source[16];    /* "affinity" (the launcher's binding) or "split" (the runner's) */
-    int local_rank;     /* this rank among the ranks of its host */
-    int local_size;     /* ranks on this host */
-    int overlap;        /* the set is shared with another rank of this host (more ranks than CPUs) */
+    cpu_set_t set;   /* CPUs this rank owns */
+    char list[128];  /* the same in cpulist format, e.g. "0-1" */
+    int n;           /* CPUs in set */
+    char source[16]; /* "affinity" (the launcher's binding) or "split" (the runner's) */
+    int local_rank;  /* this rank among the ranks of its host */
+    int local_size;  /* ranks on this host */
+    int overlap;     /* the set is shared with another rank of this host (more ranks than CPUs) */
 } cpus_place;
 
 typedef struct noise {

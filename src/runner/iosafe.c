@@ -39,8 +39,7 @@ void iosafe_describe(char *buf, size_t n) {
                           : v               ? "from the environment"
                           : i == 0 && romio ? "not needed: OMPI_MCA_io selects ROMIO"
                                             : "not set";
-        o += (size_t)snprintf(buf + o, n - o, "%s%s=%s (%s)", i ? "; " : "", vars[i].name,
-                              v ? v : "", who);
+        o += (size_t)snprintf(buf + o, n - o, "%s%s=%s (%s)", i ? "; " : "", vars[i].name, v ? v : "", who);
     }
     if (io && o < n) snprintf(buf + o, n - o, "; OMPI_MCA_io=%s (from the environment)", io);
 }

@@ -10,8 +10,8 @@
  *       seen here on GlusterFS). individual (chosen next when ranks span nodes) leaves
  *       FILE.data.RANK and FILE.metadata.RANK files next to the results file when a job
  *       is killed, and the next job's ranks then crash (SIGSEGV) opening the file to
- *       resume (Open MPI 4.1.4, seen on the 3-node test cluster). sm remains, for ranks on one node; across nodes none
- *       is selected, which OMPIO accepts. Skipped when OMPI_MCA_io selects ROMIO.
+ *       resume (Open MPI 4.1.4, seen on the 3-node test cluster). sm remains, for ranks on one node; across
+ * nodes none is selected, which OMPIO accepts. Skipped when OMPI_MCA_io selects ROMIO.
  *   HDF5_USE_FILE_LOCKING=FALSE   HDF5's flock() on files protects nothing across nodes
  *       (sshfs, NFS without lockd) or fails outright (ENOLCK): the results file is
  *       coordinated by MPI, the per-experiment files have one writer each. Inherited by

@@ -16,8 +16,9 @@
 extern char **environ;
 
 int launch_env_build(strv *env, int threads) {
-    static const char *const drop[] = {"OMPI_", "PMIX_", "OPAL_", "ORTE_", "OPENBLAS_NUM_THREADS=",
-                                       "OMP_NUM_THREADS=", "PLATBENCH_MARKERS=", NULL};
+    static const char *const drop[] = {
+        "OMPI_", "PMIX_", "OPAL_", "ORTE_", "OPENBLAS_NUM_THREADS=", "OMP_NUM_THREADS=", "PLATBENCH_MARKERS=",
+        NULL};
     for (char **e = environ; e && *e; e++) {
         int skip = 0;
         for (const char *const *d = drop; *d; d++)
@@ -67,8 +68,10 @@ static void stream_feed(stream *s, const char *buf, size_t n, double now, double
     for (size_t i = 0; i < n; i++) {
         s->tail[s->tail_pos] = buf[i];
         s->tail_pos = (s->tail_pos + 1) % (LAUNCH_TAIL - 1);
-        if (buf[i] == '\n') scan_line(s, now, ms, me);
-        else if (s->line_len < sizeof s->line - 1) s->line[s->line_len++] = buf[i];
+        if (buf[i] == '\n')
+            scan_line(s, now, ms, me);
+        else if (s->line_len < sizeof s->line - 1)
+            s->line[s->line_len++] = buf[i];
     }
     s->total += n;
 }
@@ -229,8 +232,10 @@ static void launch_record(launch_state *st) {
     stream_tail(&st->out, res->stdout_tail);
     stream_tail(&st->err, res->stderr_tail);
     if (res->timed_out)
-        snprintf(res->error, sizeof res->error, "timeout after %.3g s (timeout_s); process group "
-                 "killed", spec->timeout_s);
+        snprintf(res->error, sizeof res->error,
+                 "timeout after %.3g s (timeout_s); process group "
+                 "killed",
+                 spec->timeout_s);
     else if (res->interrupted)
         snprintf(res->error, sizeof res->error, "interrupted by a signal to platbench");
 }

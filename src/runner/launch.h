@@ -32,33 +32,33 @@
 #define LAUNCH_TAIL 2048
 
 typedef struct launch_spec {
-    char *const *argv;        /* host command, argv[0] a path or a name searched in PATH */
-    char *const *envp;        /* child environment (launch_env_build) */
-    double timeout_s;         /* wall limit; the group is killed when it expires */
-    double kill_grace_s;      /* SIGTERM -> SIGKILL delay */
-    int poll_ms;              /* longest time between calls of poll_cb */
-    int (*poll_cb)(void *arg);/* called while the command runs; non-zero = stop it now; may be NULL */
-    void *cb_arg;             /* argument of poll_cb */
+    char *const *argv;         /* host command, argv[0] a path or a name searched in PATH */
+    char *const *envp;         /* child environment (launch_env_build) */
+    double timeout_s;          /* wall limit; the group is killed when it expires */
+    double kill_grace_s;       /* SIGTERM -> SIGKILL delay */
+    int poll_ms;               /* longest time between calls of poll_cb */
+    int (*poll_cb)(void *arg); /* called while the command runs; non-zero = stop it now; may be NULL */
+    void *cb_arg;              /* argument of poll_cb */
     int (*stage)(void *arg, int out, char *err, size_t errlen); /* stage in (out 0) / out (1):
                                  0 or non-zero + err; may be NULL */
-    void *stage_arg;          /* argument of stage */
+    void *stage_arg;                                            /* argument of stage */
 } launch_spec;
 
 typedef struct launch_result {
-    double start_unix, end_unix;  /* launch and end, epoch seconds */
-    double wall_s;                /* launch -> process tree gone (monotonic) */
-    double user_s, sys_s;         /* CPU time of the leader and the children it waited for */
-    long peak_rss_kb;             /* ru_maxrss of wait4 */
-    int exit_code;                /* exit status, -1 if killed by a signal */
-    int signal;                   /* terminating signal, 0 if none */
-    int timed_out;                /* killed because timeout_s expired */
-    int interrupted;              /* killed because poll_cb asked to stop */
-    double startup_s;             /* launch -> workload_start marker (NaN without marker) */
-    double workload_s;            /* workload_start -> workload_end (NaN without markers) */
-    double teardown_s;            /* workload_end -> process tree gone (NaN without marker) */
-    char stdout_tail[LAUNCH_TAIL];/* last bytes of stdout, NUL-terminated */
-    char stderr_tail[LAUNCH_TAIL];/* last bytes of stderr, NUL-terminated */
-    char error[160];              /* why it could not start / was killed; "" otherwise */
+    double start_unix, end_unix;   /* launch and end, epoch seconds */
+    double wall_s;                 /* launch -> process tree gone (monotonic) */
+    double user_s, sys_s;          /* CPU time of the leader and the children it waited for */
+    long peak_rss_kb;              /* ru_maxrss of wait4 */
+    int exit_code;                 /* exit status, -1 if killed by a signal */
+    int signal;                    /* terminating signal, 0 if none */
+    int timed_out;                 /* killed because timeout_s expired */
+    int interrupted;               /* killed because poll_cb asked to stop */
+    double startup_s;              /* launch -> workload_start marker (NaN without marker) */
+    double workload_s;             /* workload_start -> workload_end (NaN without markers) */
+    double teardown_s;             /* workload_end -> process tree gone (NaN without marker) */
+    char stdout_tail[LAUNCH_TAIL]; /* last bytes of stdout, NUL-terminated */
+    char stderr_tail[LAUNCH_TAIL]; /* last bytes of stderr, NUL-terminated */
+    char error[160];               /* why it could not start / was killed; "" otherwise */
 } launch_result;
 
 int launch_env_build(strv *env, int threads);

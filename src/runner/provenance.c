@@ -133,9 +133,10 @@ int provenance_collect(provenance *p, MPI_Comm comm, const char *hostname) {
         cpu_model(buf, sizeof buf);
         rc |= provenance_add(p, "cpu_model", buf);
         struct utsname u;
-        if (uname(&u) == 0) snprintf(buf, sizeof buf, "%s %s %s %s", u.sysname, u.release, u.version,
-                                     u.machine);
-        else snprintf(buf, sizeof buf, "unknown");
+        if (uname(&u) == 0)
+            snprintf(buf, sizeof buf, "%s %s %s %s", u.sysname, u.release, u.version, u.machine);
+        else
+            snprintf(buf, sizeof buf, "unknown");
         rc |= provenance_add(p, "kernel", buf);
         int len = 0;
         char lib[MPI_MAX_LIBRARY_VERSION_STRING];
@@ -152,12 +153,15 @@ int provenance_collect(provenance *p, MPI_Comm comm, const char *hostname) {
         rc |= provenance_add(p, "io_settings", buf);
         rc |= provenance_add(p, "platbench_version", PLATBENCH_VERSION);
         rc |= provenance_add(p, "git_commit", PLATBENCH_GIT_COMMIT);
-        static const char *const slurm[][2] = {
-            {"SLURM_JOB_ID", "slurm_job_id"},           {"SLURM_ARRAY_JOB_ID", "slurm_array_job_id"},
-            {"SLURM_ARRAY_TASK_ID", "slurm_array_task_id"}, {"SLURM_STEP_ID", "slurm_step_id"},
-            {"SLURM_JOB_NODELIST", "slurm_nodelist"},   {"SLURM_JOB_PARTITION", "slurm_partition"},
-            {"SLURM_NTASKS", "slurm_ntasks"},           {"SLURM_CPUS_PER_TASK", "slurm_cpus_per_task"},
-            {NULL, NULL}};
+        static const char *const slurm[][2] = {{"SLURM_JOB_ID", "slurm_job_id"},
+                                               {"SLURM_ARRAY_JOB_ID", "slurm_array_job_id"},
+                                               {"SLURM_ARRAY_TASK_ID", "slurm_array_task_id"},
+                                               {"SLURM_STEP_ID", "slurm_step_id"},
+                                               {"SLURM_JOB_NODELIST", "slurm_nodelist"},
+                                               {"SLURM_JOB_PARTITION", "slurm_partition"},
+                                               {"SLURM_NTASKS", "slurm_ntasks"},
+                                               {"SLURM_CPUS_PER_TASK", "slurm_cpus_per_task"},
+                                               {NULL, NULL}};
         for (int i = 0; slurm[i][0]; i++) {
             const char *v = getenv(slurm[i][0]);
             if (!v && !strcmp(slurm[i][0], "SLURM_JOB_NODELIST")) v = getenv("SLURM_NODELIST");

@@ -27,16 +27,16 @@
 #define REPLAY_TEXT_MAX 65536
 
 typedef struct recorded {
-    exp_row row;              /* FILE's row ID */
-    int n;                    /* experiments in FILE */
-    int steps;                /* curve width */
-    char config_file[1024];   /* config_file attribute (path as the user gave it) */
-    char *config_text;        /* config_text attribute; owned */
-    char *comparable;         /* comparable_settings attribute ("" when absent); owned */
-    char config_hash[64];     /* config_hash attribute */
-    char image_id[256];       /* /platforms image_id of the row's platform */
-    char core[64];            /* openblas_core of the work folder's result.h5, "" unknown */
-    char conv[64];            /* conv_kernel of the same, "" unknown */
+    exp_row row;                     /* FILE's row ID */
+    int n;                           /* experiments in FILE */
+    int steps;                       /* curve width */
+    char config_file[1024];          /* config_file attribute (path as the user gave it) */
+    char *config_text;               /* config_text attribute; owned */
+    char *comparable;                /* comparable_settings attribute ("" when absent); owned */
+    char config_hash[64];            /* config_hash attribute */
+    char image_id[256];              /* /platforms image_id of the row's platform */
+    char core[64];                   /* openblas_core of the work folder's result.h5, "" unknown */
+    char conv[64];                   /* conv_kernel of the same, "" unknown */
     double *curves[REPLAY_N_CURVES]; /* the row's curves, steps each; owned */
 } recorded;
 
@@ -131,9 +131,10 @@ static int load_recorded(const char *file, int id, recorded *r, char *err, size_
     r->steps = v.steps;
     snprintf(r->config_file, sizeof r->config_file, "%s", v.config_file);
     if (exp_row_status(&r->row) != EXP_DONE) {
-        snprintf(err, errlen, "%s: experiment %d is \"%s\"%s%s: no recorded curves to compare a "
-                 "replay with; replay a finished (done) experiment", file, id, r->row.status,
-                 r->row.error[0] ? ": " : "", r->row.error);
+        snprintf(err, errlen,
+                 "%s: experiment %d is \"%s\"%s%s: no recorded curves to compare a "
+                 "replay with; replay a finished (done) experiment",
+                 file, id, r->row.status, r->row.error[0] ? ": " : "", r->row.error);
         goto out;
     }
     hid_t f = H5Fopen(file, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -149,10 +150,11 @@ static int load_recorded(const char *file, int id, recorded *r, char *err, size_
     for (int m = 0; m < REPLAY_N_CURVES; m++) bad |= !r->curves[m];
     if (bad) {
         snprintf(err, errlen, "out of memory");
-    } else if (h5io_read_attr_str(f, "config_text", r->config_text, REPLAY_TEXT_MAX) ||
-               !*r->config_text) {
-        snprintf(err, errlen, "%s: no config_text attribute: the campaign's config was not "
-                 "recorded; cannot replay", file);
+    } else if (h5io_read_attr_str(f, "config_text", r->config_text, REPLAY_TEXT_MAX) || !*r->config_text) {
+        snprintf(err, errlen,
+                 "%s: no config_text attribute: the campaign's config was not "
+                 "recorded; cannot replay",
+                 file);
     } else if (read_curves(f, id, v.steps, r->curves)) {
         snprintf(err, errlen, "%s: cannot read the curves of experiment %d (/curves)", file, id);
     } else {
@@ -192,7 +194,8 @@ static int load_config(const recorded *r, campaign *c, char *err, size_t errlen)
     const char *dir = dirname(dircopy);
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "the recorded config file %s and its folder %s are gone: the "
+        snprintf(err, errlen,
+                 "the recorded config file %s and its folder %s are gone: the "
                  "campaign's relative paths cannot be resolved; run replay where the campaign "
                  "was started (its config_file attribute is relative to that folder)",
                  r->config_file, dir);
@@ -201,8 +204,10 @@ static int load_config(const recorded *r, campaign *c, char *err, size_t errlen)
     snprintf(tmp, sizeof tmp, "%s/.platbench-replay-%d.cfg", dir, (int)getpid());
     FILE *fp = fopen(tmp, "wx");
     if (!fp || fputs(r->config_text, fp) < 0 || fclose(fp) != 0) {
-        snprintf(err, errlen, "cannot write the recorded config text to %s (to resolve its "
-                 "relative paths from %s): %s", tmp, dir, strerror(errno));
+        snprintf(err, errlen,
+                 "cannot write the recorded config text to %s (to resolve its "
+                 "relative paths from %s): %s",
+                 tmp, dir, strerror(errno));
         unlink(tmp);
         return -1;
     }
@@ -233,7 +238,8 @@ static int compare_curves(const recorded *r, double *const *now) {
         }
     if (first < 0) {
         printf("platbench replay: IDENTICAL: all %d steps of train_loss, train_acc, val_loss, "
-               "val_acc and lr are bit-identical to the recorded ones\n", r->steps);
+               "val_acc and lr are bit-identical to the recorded ones\n",
+               r->steps);
         return 0;
     }
     printf("platbench replay: DIFFERENT from step %d (of %d):\n", first, r->steps);
@@ -253,8 +259,10 @@ static int compare_curves(const recorded *r, double *const *now) {
             }
             if (rel > mrel) mrel = rel;
         }
-        if (f < 0) printf("  %-10s identical\n", wc_curve_names[m]);
-        else printf("  %-10s %-10d %-12.4g %-12.4g %d\n", wc_curve_names[m], f, mabs, mrel, at);
+        if (f < 0)
+            printf("  %-10s identical\n", wc_curve_names[m]);
+        else
+            printf("  %-10s %-10d %-12.4g %-12.4g %d\n", wc_curve_names[m], f, mabs, mrel, at);
     }
     return 1;
 }
@@ -270,13 +278,17 @@ int replay_main(int argc, char **argv) {
     const char *file = NULL, *idtext = NULL, *out = NULL;
     int force = 0;
     for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(argv[i], "--force")) force = 1;
+        if (!strcmp(argv[i], "-o") && i + 1 < argc)
+            out = argv[++i];
+        else if (!strcmp(argv[i], "--force"))
+            force = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
             return 0;
-        } else if (argv[i][0] != '-' && !file) file = argv[i];
-        else if (argv[i][0] != '-' && !idtext) idtext = argv[i];
+        } else if (argv[i][0] != '-' && !file)
+            file = argv[i];
+        else if (argv[i][0] != '-' && !idtext)
+            idtext = argv[i];
         else {
             fprintf(stderr, "platbench replay: unexpected argument \"%s\"\n", argv[i]);
             usage(stderr);
@@ -290,8 +302,10 @@ int replay_main(int argc, char **argv) {
     char *end = NULL;
     long id = strtol(idtext, &end, 10);
     if (!*idtext || *end || id < 0 || id > 1000000000) {
-        fprintf(stderr, "platbench replay: ID \"%s\": expected an experiment id (an integer >= 0, "
-                "as `platbench status` and the /experiments id column show)\n", idtext);
+        fprintf(stderr,
+                "platbench replay: ID \"%s\": expected an experiment id (an integer >= 0, "
+                "as `platbench status` and the /experiments id column show)\n",
+                idtext);
         return 2;
     }
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -309,8 +323,10 @@ int replay_main(int argc, char **argv) {
         return 2;
     }
     if (access(out, F_OK) == 0) {
-        fprintf(stderr, "platbench replay: %s exists; remove it or give another -o NEW.h5 (a "
-                "replay never writes into an existing file)\n", out);
+        fprintf(stderr,
+                "platbench replay: %s exists; remove it or give another -o NEW.h5 (a "
+                "replay never writes into an existing file)\n",
+                out);
         recorded_free(&r);
         return 2;
     }
@@ -323,14 +339,15 @@ int replay_main(int argc, char **argv) {
     int code = 2;
     const experiment *e = id < c.n_experiments ? &c.experiments[id] : NULL;
     const campaign_platform *cp = e ? &c.platforms[e->platform] : NULL;
-    if (c.n_experiments != r.n || c.steps != r.steps || !e ||
-        strcmp(cp->conf.name, r.row.platform) != 0 || e->seed != r.row.seed) {
-        fprintf(stderr, "platbench replay: refused: the recorded config of %s no longer gives "
+    if (c.n_experiments != r.n || c.steps != r.steps || !e || strcmp(cp->conf.name, r.row.platform) != 0 ||
+        e->seed != r.row.seed) {
+        fprintf(stderr,
+                "platbench replay: refused: the recorded config of %s no longer gives "
                 "experiment %ld as recorded (file: %d experiments x %d steps, row %ld platform %s "
                 "seed %lld; config now: %d x %d%s%s seed %lld): the executable or model it names "
-                "may have changed\n", file, id, r.n, r.steps, id, r.row.platform,
-                (long long)r.row.seed, c.n_experiments, c.steps, e ? ", platform " : "",
-                e ? cp->conf.name : "", e ? (long long)e->seed : -1LL);
+                "may have changed\n",
+                file, id, r.n, r.steps, id, r.row.platform, (long long)r.row.seed, c.n_experiments, c.steps,
+                e ? ", platform " : "", e ? cp->conf.name : "", e ? (long long)e->seed : -1LL);
         goto done;
     }
     /* the settings as resolved here (paths, the model file's content, the executable) */
@@ -338,10 +355,11 @@ int replay_main(int argc, char **argv) {
         char diff[3000] = "";
         campaign_diff(r.comparable, c.comparable, diff, sizeof diff);
         if (!force) {
-            fprintf(stderr, "platbench replay: refused: the recorded config resolves to other "
+            fprintf(stderr,
+                    "platbench replay: refused: the recorded config resolves to other "
                     "settings here (config_hash %s, now %s):\n%s\nrun replay where the campaign "
-                    "ran (relative paths start at %s's folder), or --force\n", r.config_hash,
-                    c.config_hash, diff, r.config_file);
+                    "ran (relative paths start at %s's folder), or --force\n",
+                    r.config_hash, c.config_hash, diff, r.config_file);
             goto done;
         }
         printf("platbench replay: --force: settings differ from the recorded ones:\n%s\n", diff);
@@ -352,29 +370,34 @@ int replay_main(int argc, char **argv) {
     char derr[512] = "";
     if (cp->ops->describe(&cp->conf, &info, derr, sizeof derr)) {
         if (!force) {
-            fprintf(stderr, "platbench replay: refused: cannot check the image of platform %s "
-                    "(%s): %s; --force replays without the check\n", cp->conf.name, cp->conf.kind,
-                    derr);
+            fprintf(stderr,
+                    "platbench replay: refused: cannot check the image of platform %s "
+                    "(%s): %s; --force replays without the check\n",
+                    cp->conf.name, cp->conf.kind, derr);
             goto done;
         }
         printf("platbench replay: --force: image of %s not checked (%s)\n", cp->conf.name, derr);
     } else if (strcmp(info.image_id, r.image_id) != 0) {
         if (!force) {
-            fprintf(stderr, "platbench replay: refused: the image of platform %s (%s) changed: "
+            fprintf(stderr,
+                    "platbench replay: refused: the image of platform %s (%s) changed: "
                     "recorded %s, now %s; rebuild or retag the recorded image, or --force to "
-                    "replay on the current one\n", cp->conf.name, cp->conf.kind,
-                    *r.image_id ? r.image_id : "(none)", *info.image_id ? info.image_id : "(none)");
+                    "replay on the current one\n",
+                    cp->conf.name, cp->conf.kind, *r.image_id ? r.image_id : "(none)",
+                    *info.image_id ? info.image_id : "(none)");
             goto done;
         }
         printf("platbench replay: --force: image of %s changed (recorded %s, now %s): replaying "
-               "on the current one\n", cp->conf.name, r.image_id, info.image_id);
+               "on the current one\n",
+               cp->conf.name, r.image_id, info.image_id);
     }
     /* the environment that decides results at rounding level */
     if (*r.core) setenv("OPENBLAS_CORETYPE", r.core, 1);
     if (*r.conv) setenv("PLATBENCH_CONV", r.conv, 1);
     if (!*r.core || !*r.conv)
         printf("platbench replay: the work folder's result file of experiment %ld is gone: "
-               "OpenBLAS core and conv kernel unknown, taken from this environment\n", id);
+               "OpenBLAS core and conv kernel unknown, taken from this environment\n",
+               id);
     /* its CPUs, when this machine has them */
     cpu_set_t set;
     const char *pin = "";
@@ -383,7 +406,8 @@ int replay_main(int argc, char **argv) {
             pin = r.row.cpu_list;
         else
             printf("platbench replay: cannot pin to the recorded CPUs %s here (%s): running on "
-                   "this process's CPUs\n", r.row.cpu_list, strerror(errno));
+                   "this process's CPUs\n",
+                   r.row.cpu_list, strerror(errno));
     }
     experiment one = *e;
     one.id = 0;
@@ -433,7 +457,8 @@ int replay_main(int argc, char **argv) {
         fprintf(stderr, "platbench replay: %s\n", err);
     } else if (nv.n != 1 || exp_row_status(&nv.rows[0]) != EXP_DONE) {
         printf("platbench replay: DIFFERENT: the replay did not finish (%s: %s); the recorded "
-               "experiment did\n", nv.n ? nv.rows[0].status : "?", nv.n ? nv.rows[0].error : "");
+               "experiment did\n",
+               nv.n ? nv.rows[0].status : "?", nv.n ? nv.rows[0].error : "");
         code = 1;
     } else {
         hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -447,10 +472,11 @@ int replay_main(int argc, char **argv) {
             read_kernels(rf, core, conv, sizeof core);
             if (*r.core && (strcmp(core, r.core) || strcmp(conv, r.conv)))
                 printf("platbench replay: kernels differ: recorded OpenBLAS core %s, conv %s; "
-                       "replay %s, %s\n", r.core, r.conv, core, conv);
+                       "replay %s, %s\n",
+                       r.core, r.conv, core, conv);
             printf("platbench replay: test_acc recorded %.4f, replay %.4f; training_time_s "
-                   "recorded %.3f s, replay %.3f s\n", r.row.test_acc, nv.rows[0].test_acc,
-                   r.row.training_time_s, nv.rows[0].training_time_s);
+                   "recorded %.3f s, replay %.3f s\n",
+                   r.row.test_acc, nv.rows[0].test_acc, r.row.training_time_s, nv.rows[0].training_time_s);
         } else {
             fprintf(stderr, "platbench replay: cannot read the replay's curves from %s\n", out);
         }
@@ -460,7 +486,9 @@ int replay_main(int argc, char **argv) {
     if (ok) results_view_free(&nv);
     MPI_Finalize();
     printf("platbench replay: exit %d (%s)\n", code,
-           code == 0 ? "bit-identical" : code == 1 ? "different" : "error");
+           code == 0   ? "bit-identical"
+           : code == 1 ? "different"
+                       : "error");
 done:
     campaign_free(&c);
     recorded_free(&r);

@@ -38,8 +38,8 @@ static int report_damage(const char *path, const results_view *v) {
         fprintf(stderr, "platbench: %s: damaged: %.*s\n", path, len, l);
         l = e ? e + 1 : l + len;
     }
-    fprintf(stderr, "platbench: %s: %d damaged object%s; everything else above is as read from the file\n", path,
-            v->n_damaged, v->n_damaged == 1 ? "" : "s");
+    fprintf(stderr, "platbench: %s: %d damaged object%s; everything else above is as read from the file\n",
+            path, v->n_damaged, v->n_damaged == 1 ? "" : "s");
     return 1;
 }
 
@@ -54,8 +54,8 @@ int report_status(const char *path, FILE *fp, char *err, size_t errlen) {
         time_t t = (time_t)v.updated_unix;
         strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
     }
-    fprintf(fp, "%s: campaign \"%s\", state %s (updated %s), %d experiments\n", path,
-            v.campaign_name, v.state, when, v.n);
+    fprintf(fp, "%s: campaign \"%s\", state %s (updated %s), %d experiments\n", path, v.campaign_name,
+            v.state, when, v.n);
     fprintf(fp, "%-16s %6s %6s %11s %7s %7s %7s %9s\n", "platform", exp_status_name(EXP_DONE),
             exp_status_name(EXP_FAILED), exp_status_name(EXP_INTERRUPTED), exp_status_name(EXP_RUNNING),
             exp_status_name(EXP_PENDING), exp_status_name(EXP_SKIPPED), "remaining");
@@ -76,9 +76,8 @@ int report_status(const char *path, FILE *fp, char *err, size_t errlen) {
     for (int i = 0; i < v.n && shown < 10; i++)
         if (exp_row_status(&v.rows[i]) == EXP_FAILED || exp_row_status(&v.rows[i]) == EXP_SKIPPED) {
             if (!shown++) fprintf(fp, "problems (first 10):\n");
-            fprintf(fp, "  e%04d %-12s test %d attempt %d %s: %s\n", v.rows[i].id,
-                    v.rows[i].platform, v.rows[i].test, v.rows[i].attempt, v.rows[i].status,
-                    v.rows[i].error);
+            fprintf(fp, "  e%04d %-12s test %d attempt %d %s: %s\n", v.rows[i].id, v.rows[i].platform,
+                    v.rows[i].test, v.rows[i].attempt, v.rows[i].status, v.rows[i].error);
         }
     int damaged = report_damage(path, &v);
     results_view_free(&v);
@@ -106,13 +105,10 @@ static int stats(double *vals, int n, double *med, double *mn, double *mx) {
 
 /* A done row whose timings count: not oversubscribed (threads > its CPUs, or CPUs shared
    with another rank; analysis/SCHEMA.md). */
-static int clean_row(const exp_row *r) {
-    return is_done(r) && r->oversubscribed != 1;
-}
+static int clean_row(const exp_row *r) { return is_done(r) && r->oversubscribed != 1; }
 
 /* Median of field over the clean done rows of platform name. */
-static double platform_median(const results_view *v, const char *name, double *buf,
-                              size_t field) {
+static double platform_median(const results_view *v, const char *name, double *buf, size_t field) {
     int n = 0;
     for (int i = 0; i < v->n; i++)
         if (!strcmp(v->rows[i].platform, name) && clean_row(&v->rows[i]))
@@ -137,8 +133,8 @@ static void print_best(FILE *fp, const report_ctx *rc) {
     const char *const *names = rc->names;
     int P = rc->P;
     fprintf(fp, "Best run per platform (highest test accuracy; ties -> lowest training time)\n");
-    fprintf(fp, "%-14s %5s %10s %10s %9s %9s %9s %10s %6s\n", "platform", "iter", "final_rate",
-            "final_err", "train_acc", "val_acc", "test_acc", "time_s", "test");
+    fprintf(fp, "%-14s %5s %10s %10s %9s %9s %9s %10s %6s\n", "platform", "iter", "final_rate", "final_err",
+            "train_acc", "val_acc", "test_acc", "time_s", "test");
     for (int p = 0; p < P; p++) {
         const exp_row *best = NULL;
         for (int i = 0; i < v->n; i++) {
@@ -152,9 +148,9 @@ static void print_best(FILE *fp, const report_ctx *rc) {
             fprintf(fp, "%-14s (no finished run)\n", names[p]);
             continue;
         }
-        fprintf(fp, "%-14s %5d %10.5g %10.4f %9.4f %9.4f %9.4f %10.2f %6d\n", names[p],
-                best->iterations, best->final_rate, best->final_error, best->train_acc,
-                best->val_acc, best->test_acc, best->training_time_s, best->test);
+        fprintf(fp, "%-14s %5d %10.5g %10.4f %9.4f %9.4f %9.4f %10.2f %6d\n", names[p], best->iterations,
+                best->final_rate, best->final_error, best->train_acc, best->val_acc, best->test_acc,
+                best->training_time_s, best->test);
     }
 }
 
@@ -175,7 +171,8 @@ static void print_summary(FILE *fp, const report_ctx *rc) {
     fprintf(fp, "\nSummary over tests (done runs): median [min, max]; time/bare and wall/bare over "
                 "runs not oversubscribed\n");
     fprintf(fp, "%-14s %4s %6s %7s %-26s %-26s %-26s %-11s %s\n", "platform", exp_status_name(EXP_DONE),
-            exp_status_name(EXP_FAILED), exp_status_name(EXP_SKIPPED), "training_time_s", "test_acc", "val_acc", "time/bare", "wall/bare");
+            exp_status_name(EXP_FAILED), exp_status_name(EXP_SKIPPED), "training_time_s", "test_acc",
+            "val_acc", "time/bare", "wall/bare");
     for (int p = 0; p < P; p++) {
         int done = 0, failed = 0, skipped = 0;
         for (int i = 0; i < v->n; i++) {
@@ -196,8 +193,7 @@ static void print_summary(FILE *fp, const report_ctx *rc) {
                     buf[n++] = *(const double *)((const char *)&v->rows[i] + fields[f]);
             double med, mn, mx;
             if (stats(buf, n, &med, &mn, &mx))
-                snprintf(cols[f], sizeof cols[f], f ? "%.4f [%.4f, %.4f]" : "%.2f [%.2f, %.2f]",
-                         med, mn, mx);
+                snprintf(cols[f], sizeof cols[f], f ? "%.4f [%.4f, %.4f]" : "%.2f [%.2f, %.2f]", med, mn, mx);
             else
                 snprintf(cols[f], sizeof cols[f], "-");
         }
@@ -208,15 +204,16 @@ static void print_summary(FILE *fp, const report_ctx *rc) {
             snprintf(rel, sizeof rel, "%.3f", med / bare_med);
         if (isfinite(wall) && isfinite(bare_wall) && bare_wall > 0)
             snprintf(relw, sizeof relw, "%.3f", wall / bare_wall);
-        fprintf(fp, "%-14s %4d %6d %7d %-26s %-26s %-26s %-11s %s\n", names[p], done, failed,
-                skipped, cols[0],
-                cols[1], cols[2], rel, relw);
+        fprintf(fp, "%-14s %4d %6d %7d %-26s %-26s %-26s %-11s %s\n", names[p], done, failed, skipped,
+                cols[0], cols[1], cols[2], rel, relw);
     }
     if (!bare) fprintf(fp, "(no bare platform in this campaign: no relative times)\n");
     if (n_over)
-        fprintf(fp, "OVERSUBSCRIBED: %d done run%s ran with more threads than CPUs or on CPUs shared "
+        fprintf(fp,
+                "OVERSUBSCRIBED: %d done run%s ran with more threads than CPUs or on CPUs shared "
                 "with another rank (allow_oversubscribe): their timings are left out of the "
-                "columns above and shown below only\n", n_over, n_over == 1 ? "" : "s");
+                "columns above and shown below only\n",
+                n_over, n_over == 1 ? "" : "s");
 }
 
 /* Training time by timing condition: solo, with co-runners, oversubscribed. */
@@ -240,8 +237,10 @@ static void print_conditions(FILE *fp, const report_ctx *rc) {
             }
             double med, mn, mx;
             int used = stats(buf, n, &med, &mn, &mx);
-            if (used) snprintf(cols[k], sizeof cols[k], "%d %.3f", used, med);
-            else snprintf(cols[k], sizeof cols[k], "0 -");
+            if (used)
+                snprintf(cols[k], sizeof cols[k], "%d %.3f", used, med);
+            else
+                snprintf(cols[k], sizeof cols[k], "0 -");
         }
         fprintf(fp, "%-14s %-20s %-20s %-20s\n", names[p], cols[0], cols[1], cols[2]);
     }
@@ -258,8 +257,7 @@ int report_print(const char *path, FILE *fp, char *err, size_t errlen) {
         return -1;
     }
     rc.P = platform_list(&v, rc.names, rc.kinds, 256);
-    fprintf(fp, "campaign \"%s\" (%s, state %s), %d experiments\n\n", v.campaign_name, path,
-            v.state, v.n);
+    fprintf(fp, "campaign \"%s\" (%s, state %s), %d experiments\n\n", v.campaign_name, path, v.state, v.n);
     print_best(fp, &rc);
     print_summary(fp, &rc);
     print_conditions(fp, &rc);

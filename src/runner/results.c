@@ -21,13 +21,11 @@
 
 enum { STATE_SIZE = 16 }; /* the root attribute "state": fixed, rewritten in place */
 
-static const char *const status_names[EXP_N_STATUS] = {"pending", "running", "done", "failed",
-                                                      "interrupted", "skipped"};
+static const char *const status_names[EXP_N_STATUS] = {"pending", "running",     "done",
+                                                       "failed",  "interrupted", "skipped"};
 static const char *const state_names[] = {"running", "complete", "interrupted"};
 
-const char *exp_status_name(exp_status s) {
-    return s >= 0 && s < EXP_N_STATUS ? status_names[s] : "?";
-}
+const char *exp_status_name(exp_status s) { return s >= 0 && s < EXP_N_STATUS ? status_names[s] : "?"; }
 
 exp_status exp_status_parse(const char *text) {
     for (int s = 0; s < EXP_N_STATUS; s++)
@@ -57,22 +55,24 @@ void exp_row_init(exp_row *row) {
     row->threads = -1;
     row->data_version = -1;
     row->oversubscribed = -1;
-    double *d[] = {&row->start_unix, &row->end_unix, &row->wall_s, &row->user_s, &row->sys_s,
-                   &row->startup_s, &row->workload_s, &row->teardown_s, &row->launch_overhead_s,
-                   &row->final_rate, &row->final_error, &row->train_acc, &row->val_acc,
-                   &row->test_acc, &row->training_time_s, &row->load_time_s,
-                   &row->train_compute_s, &row->eval_time_s, &row->total_time_s, &row->loadavg,
-                   &row->steal_frac, &row->cpu_mhz};
+    double *d[] = {&row->start_unix,   &row->end_unix,        &row->wall_s,
+                   &row->user_s,       &row->sys_s,           &row->startup_s,
+                   &row->workload_s,   &row->teardown_s,      &row->launch_overhead_s,
+                   &row->final_rate,   &row->final_error,     &row->train_acc,
+                   &row->val_acc,      &row->test_acc,        &row->training_time_s,
+                   &row->load_time_s,  &row->train_compute_s, &row->eval_time_s,
+                   &row->total_time_s, &row->loadavg,         &row->steal_frac,
+                   &row->cpu_mhz};
     for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) *d[i] = NAN;
 }
 
 static hid_t make_row_type(void) {
     hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(exp_row));
-    hid_t s16 = h5io_str_type(16), s32 = h5io_str_type(32), s64 = h5io_str_type(64), s128 = h5io_str_type(128),
-          s160 = h5io_str_type(160);
-#define I32(f) H5Tinsert(t, #f, HOFFSET(exp_row, f), H5T_NATIVE_INT32)
-#define I64(f) H5Tinsert(t, #f, HOFFSET(exp_row, f), H5T_NATIVE_INT64)
-#define DBL(f) H5Tinsert(t, #f, HOFFSET(exp_row, f), H5T_NATIVE_DOUBLE)
+    hid_t s16 = h5io_str_type(16), s32 = h5io_str_type(32), s64 = h5io_str_type(64),
+          s128 = h5io_str_type(128), s160 = h5io_str_type(160);
+#define I32(f)     H5Tinsert(t, #f, HOFFSET(exp_row, f), H5T_NATIVE_INT32)
+#define I64(f)     H5Tinsert(t, #f, HOFFSET(exp_row, f), H5T_NATIVE_INT64)
+#define DBL(f)     H5Tinsert(t, #f, HOFFSET(exp_row, f), H5T_NATIVE_DOUBLE)
 #define STR(f, st) H5Tinsert(t, #f, HOFFSET(exp_row, f), st)
     I32(id);
     STR(platform, s32);
@@ -190,8 +190,8 @@ static int create_datasets(results *r) {
                       "one row per experiment, in run order; row index = id");
     hid_t g = H5Gcreate2(r->file, "curves", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     double nan = NAN;
-    static const char *const units[RESULTS_N_CURVES] = {"loss", "fraction", "loss", "fraction",
-                                                        "learning rate", "s"};
+    static const char *const units[RESULTS_N_CURVES] = {"loss",     "fraction",      "loss",
+                                                        "fraction", "learning rate", "s"};
     for (int i = 0; i < RESULTS_N_CURVES; i++) {
         r->curve_ds[i] = create_ds(g, wc_curve_names[i], H5T_NATIVE_DOUBLE, 2, dims2, &nan);
         rc |= r->curve_ds[i] < 0;
@@ -213,13 +213,14 @@ static int create_datasets(results *r) {
 
 /* One row of /platforms. */
 typedef struct platform_row {
-    char name[32], kind[16], hosts[128];            /* from the config */
+    char name[32], kind[16], hosts[128];                   /* from the config */
     char runtime_version[256], image_id[256], detail[256]; /* from the provenance */
 } platform_row;
 
 static hid_t make_platform_type(void) {
     hid_t pt = H5Tcreate(H5T_COMPOUND, sizeof(platform_row));
-    hid_t s16 = h5io_str_type(16), s32 = h5io_str_type(32), s128 = h5io_str_type(128), s256 = h5io_str_type(256);
+    hid_t s16 = h5io_str_type(16), s32 = h5io_str_type(32), s128 = h5io_str_type(128),
+          s256 = h5io_str_type(256);
     H5Tinsert(pt, "name", HOFFSET(platform_row, name), s32);
     H5Tinsert(pt, "kind", HOFFSET(platform_row, kind), s16);
     H5Tinsert(pt, "hosts", HOFFSET(platform_row, hosts), s128);
@@ -266,8 +267,8 @@ static int write_platforms(results *r, const campaign *c, const provenance *prov
 }
 
 /* The root attributes: format, the config, times, sizes, state, provenance. 0 or non-zero. */
-static int write_root_attrs(hid_t f, const campaign *c, const provenance *prov, int n, int steps,
-                            int size, double now) {
+static int write_root_attrs(hid_t f, const campaign *c, const provenance *prov, int n, int steps, int size,
+                            double now) {
     int rc = 0;
     rc |= h5io_attr_str(f, "format", "platbench-results");
     rc |= h5io_attr_i32(f, "format_version", 1);
@@ -287,15 +288,16 @@ static int write_root_attrs(hid_t f, const campaign *c, const provenance *prov, 
     rc |= h5io_attr_f64(f, "timeout_s", c->timeout_s);
     rc |= h5io_attr_i32(f, "retries", c->retries);
     for (int i = 0; i < prov->n; i++)
-        if (strncmp(prov->keys[i], "platform.", 9) != 0) rc |= h5io_attr_str(f, prov->keys[i], prov->values[i]);
+        if (strncmp(prov->keys[i], "platform.", 9) != 0)
+            rc |= h5io_attr_str(f, prov->keys[i], prov->values[i]);
     return rc;
 }
 
 /* Writes the whole structure of a new results file into the open file r->file (rank 0 alone,
    serial driver): datasets allocated early with their fill values, initial rows, attributes.
    0 or non-zero; r's handles stay open for the caller to close. */
-static int create_structure(results *r, const campaign *c, const provenance *prov,
-                            const exp_row *rows, int size, double now) {
+static int create_structure(results *r, const campaign *c, const provenance *prov, const exp_row *rows,
+                            int size, double now) {
     int rc = create_datasets(r);
     rc |= write_platforms(r, c, prov);
     /* initial rows (ids, platforms, seeds, skipped ones) */
@@ -338,32 +340,36 @@ static int build_file(results *r, const char *path, const campaign *c, const pro
     H5Pclose(fcpl);
     if (r->file >= 0 && create_structure(r, c, prov, rows, size_ranks, now) == 0)
         size = H5Fget_file_image(r->file, NULL, 0);
-    if (size > 0 && (image = malloc((size_t)size)) &&
-        H5Fget_file_image(r->file, image, (size_t)size) != size)
+    if (size > 0 && (image = malloc((size_t)size)) && H5Fget_file_image(r->file, image, (size_t)size) != size)
         size = -1;
     results_close_handles(r);
     int e = 0;
     if (size <= 0 || !image) {
-        snprintf(msg, msglen, "%s: building the results file failed (HDF5 error or out of "
-                 "memory)", path);
+        snprintf(msg, msglen,
+                 "%s: building the results file failed (HDF5 error or out of "
+                 "memory)",
+                 path);
         rc = 1;
     } else if (fsspace_write_file(tmp, image, (size_t)size, &e) != 0) {
         if (fsspace_is_nospace(e)) {
             char fs[1200], sz[32];
             fsspace_describe(tmp, fs, sizeof fs);
             fsspace_bytes((uint64_t)size, sz, sizeof sz);
-            snprintf(msg, msglen, "out of space creating the results file %s (%s) on %s: "
+            snprintf(msg, msglen,
+                     "out of space creating the results file %s (%s) on %s: "
                      "%s; free space (or write elsewhere with -o) and run the same command "
-                     "again", path, sz, fs, strerror(e));
+                     "again",
+                     path, sz, fs, strerror(e));
             rc = 2;
         } else {
-            snprintf(msg, msglen, "%s: cannot write the new results file: %s; expected a "
-                     "writable folder", tmp, strerror(e));
+            snprintf(msg, msglen,
+                     "%s: cannot write the new results file: %s; expected a "
+                     "writable folder",
+                     tmp, strerror(e));
             rc = 1;
         }
     } else if (durable_rename(tmp, path) != 0) { /* synced, then published */
-        snprintf(msg, msglen, "%s: cannot rename %s into place: %s", path, tmp,
-                 strerror(errno));
+        snprintf(msg, msglen, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
         rc = 1;
     }
     if (rc && tmp) remove(tmp);
@@ -372,8 +378,8 @@ static int build_file(results *r, const char *path, const campaign *c, const pro
     return rc;
 }
 
-int results_create(results *r, const char *path, MPI_Comm comm, const campaign *c,
-                   const provenance *prov, const exp_row *rows, char *err, size_t errlen) {
+int results_create(results *r, const char *path, MPI_Comm comm, const campaign *c, const provenance *prov,
+                   const exp_row *rows, char *err, size_t errlen) {
     results_init_handles(r);
     int rank, size_ranks;
     MPI_CHECK(MPI_Comm_rank(comm, &rank));
@@ -404,8 +410,10 @@ int results_open(results *r, const char *path, MPI_Comm comm, char *err, size_t 
     r->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
     H5Pclose(fapl);
     if (r->file < 0) {
-        snprintf(err, errlen, "%s: cannot open the existing results file for resuming; hint: "
-                 "move it away to start afresh", path);
+        snprintf(err, errlen,
+                 "%s: cannot open the existing results file for resuming; hint: "
+                 "move it away to start afresh",
+                 path);
         return -1;
     }
     char fmt[64];
@@ -464,9 +472,10 @@ static int check_resumable(results *r, const char *path, const campaign *c, int 
                            char **diff, char *err, size_t errlen) {
     int N = c->n_experiments;
     if (r->n != N || r->steps != c->steps) {
-        snprintf(err, errlen, "%s: cannot resume: the file holds %d experiments x %d steps, the config "
-                 "makes %d x %d (tests, platforms or steps changed); write to a new file with -o", path,
-                 r->n, r->steps, N, c->steps);
+        snprintf(err, errlen,
+                 "%s: cannot resume: the file holds %d experiments x %d steps, the config "
+                 "makes %d x %d (tests, platforms or steps changed); write to a new file with -o",
+                 path, r->n, r->steps, N, c->steps);
         return -1;
     }
     if (results_read_rows(r, rows)) {
@@ -476,10 +485,11 @@ static int check_resumable(results *r, const char *path, const campaign *c, int 
     for (int i = 0; i < N; i++) {
         const char *name = c->platforms[c->experiments[i].platform].conf.name;
         if (strcmp(rows[i].platform, name) != 0 || rows[i].test != c->experiments[i].test) {
-            snprintf(err, errlen, "%s: cannot resume: row %d is platform %s test %d in the file but "
+            snprintf(err, errlen,
+                     "%s: cannot resume: row %d is platform %s test %d in the file but "
                      "platform %s test %d in the config (platform set or order changed); write to a "
-                     "new file with -o", path, i, rows[i].platform, rows[i].test, name,
-                     c->experiments[i].test);
+                     "new file with -o",
+                     path, i, rows[i].platform, rows[i].test, name, c->experiments[i].test);
             return -1;
         }
     }
@@ -498,16 +508,18 @@ static int check_resumable(results *r, const char *path, const campaign *c, int 
         *diff = d;
         return 0;
     }
-    snprintf(err, errlen, "%s: cannot resume: the config changed in ways that make old results "
+    snprintf(err, errlen,
+             "%s: cannot resume: the config changed in ways that make old results "
              "incomparable (config_hash %s -> %s):\n%s\nhint: restore the old settings, write to a new "
              "file with -o, or pass --force-resume to mix them anyway (each resume's settings are "
-             "recorded as resumeN_* attributes)", path, old_hash, c->config_hash, d);
+             "recorded as resumeN_* attributes)",
+             path, old_hash, c->config_hash, d);
     free(d);
     return -1;
 }
 
-int results_resume(results *r, const char *path, MPI_Comm comm, const campaign *c, int force,
-                   exp_row *rows, char **diff, char *err, size_t errlen) {
+int results_resume(results *r, const char *path, MPI_Comm comm, const campaign *c, int force, exp_row *rows,
+                   char **diff, char *err, size_t errlen) {
     *diff = NULL;
     if (results_open(r, path, comm, err, errlen)) return -1;
     char why[256];
@@ -515,8 +527,10 @@ int results_resume(results *r, const char *path, MPI_Comm comm, const campaign *
     int ar = rc ? 0 : h5io_read_attr_num(r->file, "resume_count", H5T_NATIVE_INT, &resumes);
     if (ar < 0) { /* absent (H5IO_ABSENT) in no file we wrote: then the first resume */
         h5diag_message(why, sizeof why);
-        snprintf(err, errlen, "%s: damaged: attribute \"resume_count\": %s; expected one integer; "
-                 "hint: write to a new file with -o", path, *why ? why : "not one number");
+        snprintf(err, errlen,
+                 "%s: damaged: attribute \"resume_count\": %s; expected one integer; "
+                 "hint: write to a new file with -o",
+                 path, *why ? why : "not one number");
         rc = -1;
     }
     if (rc == 0 && results_begin_resume(r, resumes + 1, c->comparable, c->config_hash, c->config_text)) {
@@ -588,8 +602,7 @@ int results_write_curves(results *r, int id, double *const *curves, int steps) {
     if (!buf) return -1;
     int rc = 0;
     for (int m = 0; m < RESULTS_N_CURVES; m++) {
-        for (int s = 0; s < r->steps; s++)
-            buf[s] = curves && curves[m] && s < steps ? curves[m][s] : NAN;
+        for (int s = 0; s < r->steps; s++) buf[s] = curves && curves[m] && s < steps ? curves[m][s] : NAN;
         rc |= write_rows(r, r->curve_ds[m], H5T_NATIVE_DOUBLE, id, r->steps, buf);
     }
     free(buf);
@@ -647,17 +660,19 @@ static void view_damage(results_view *v, const char *fmt, ...) {
 /* Root attributes that failed, grouped by cause: they usually share one damaged object
  * (the root group's attribute storage), which is then reported once. */
 typedef struct attr_fails {
-    int n;                 /* distinct causes */
-    char why[4][512];      /* the cause */
-    char names[4][512];    /* "\"format\", \"state\"" */
-    int count[4];          /* attributes per cause */
+    int n;              /* distinct causes */
+    char why[4][512];   /* the cause */
+    char names[4][512]; /* "\"format\", \"state\"" */
+    int count[4];       /* attributes per cause */
 } attr_fails;
 static void attr_fail(attr_fails *a, const char *name, const char *why) {
     int i = 0;
     while (i < a->n && strcmp(a->why[i], why)) i++;
     if (i == a->n) {
-        if (a->n == 4) i = 3;
-        else snprintf(a->why[a->n++], sizeof a->why[0], "%s", why);
+        if (a->n == 4)
+            i = 3;
+        else
+            snprintf(a->why[a->n++], sizeof a->why[0], "%s", why);
     }
     size_t used = strlen(a->names[i]);
     snprintf(a->names[i] + used, sizeof a->names[0] - used, "%s\"%s\"", used ? ", " : "", name);
@@ -735,8 +750,8 @@ static void view_probe(results_view *v, hid_t f, const char *name) {
         snprintf(group, sizeof group, "%s", name);
         char *slash = strchr(group, '/');
         if (slash) *slash = '\0';
-        if (H5Lexists(f, group, H5P_DEFAULT) == 0 || (H5Lexists(f, group, H5P_DEFAULT) > 0 &&
-                                                     H5Lexists(f, name, H5P_DEFAULT) == 0)) {
+        if (H5Lexists(f, group, H5P_DEFAULT) == 0 ||
+            (H5Lexists(f, group, H5P_DEFAULT) > 0 && H5Lexists(f, name, H5P_DEFAULT) == 0)) {
             H5Eclear2(H5E_DEFAULT);
             return; /* absent, not damaged (older files) */
         }
@@ -766,8 +781,10 @@ static uint64_t superblock_eof(const unsigned char *b, size_t n) {
     int ver = b[8];
     size_t so = ver >= 2 ? b[9] : b[13], at;
     if (so != 4 && so != 8) return 0;
-    if (ver >= 2) at = 12 + 2 * so;                   /* sig, ver, sizes, flags, base, ext */
-    else at = (ver == 1 ? 28 : 24) + 2 * so;          /* ..., K values, flags, base, free space */
+    if (ver >= 2)
+        at = 12 + 2 * so; /* sig, ver, sizes, flags, base, ext */
+    else
+        at = (ver == 1 ? 28 : 24) + 2 * so; /* ..., K values, flags, base, free space */
     if (at + so > n) return 0;
     uint64_t eof = 0;
     for (size_t i = 0; i < so; i++) eof |= (uint64_t)b[at + i] << (8 * i);
@@ -810,7 +827,8 @@ static hid_t load_open(const char *path, results_view *v, off_t *size, uint64_t 
     struct stat st;
     *stored_eof = 0;
     if (stat(path, &st) != 0) {
-        snprintf(err, errlen, "%s: cannot open: %s; expected a platbench results file", path, strerror(errno));
+        snprintf(err, errlen, "%s: cannot open: %s; expected a platbench results file", path,
+                 strerror(errno));
         return -1;
     }
     *size = st.st_size;
@@ -826,13 +844,17 @@ static hid_t load_open(const char *path, results_view *v, off_t *size, uint64_t 
     if (f < 0 && strstr(why, "truncated file")) {
         f = open_truncated(path, st.st_size, stored_eof);
         if (f >= 0)
-            view_damage(v, "file truncated: %lld of the %llu bytes its superblock records are present; what lies "
-                        "beyond byte %lld is lost", (long long)st.st_size, (unsigned long long)*stored_eof,
-                        (long long)st.st_size);
+            view_damage(
+                v,
+                "file truncated: %lld of the %llu bytes its superblock records are present; what lies "
+                "beyond byte %lld is lost",
+                (long long)st.st_size, (unsigned long long)*stored_eof, (long long)st.st_size);
     }
     if (f < 0)
-        snprintf(err, errlen, "%s: cannot open as HDF5 (%s); expected a platbench results file (truncated, "
-                 "overwritten, or not HDF5?); nothing can be read", path, why);
+        snprintf(err, errlen,
+                 "%s: cannot open as HDF5 (%s); expected a platbench results file (truncated, "
+                 "overwritten, or not HDF5?); nothing can be read",
+                 path, why);
     return f;
 }
 
@@ -868,8 +890,10 @@ static int load_rows(results_view *v, hid_t f, off_t size, uint64_t stored_eof) 
     if (ft >= 0) H5Tclose(ft);
     if (rs && v->n == (int)n && at + (uint64_t)rs * n > (uint64_t)size) { /* rows past the cut */
         hsize_t keep = at >= (uint64_t)size ? 0 : ((uint64_t)size - at) / rs;
-        view_damage(v, "dataset /experiments: rows %llu-%llu of %llu lie beyond the end of the truncated file; "
-                    "not shown", (unsigned long long)keep, (unsigned long long)n - 1, (unsigned long long)n);
+        view_damage(v,
+                    "dataset /experiments: rows %llu-%llu of %llu lie beyond the end of the truncated file; "
+                    "not shown",
+                    (unsigned long long)keep, (unsigned long long)n - 1, (unsigned long long)n);
         v->n = (int)keep;
     }
     for (int i = 0; i < v->n; i++) {
@@ -919,8 +943,10 @@ int results_load(const char *path, results_view *v, char *err, size_t errlen) {
     H5O_info_t root;
     if (H5Oget_info2(f, &root, H5O_INFO_BASIC) < 0) { /* every attribute and link is in it */
         h5diag_message(why, sizeof why);
-        view_damage(v, "root group: object header unreadable (%s); no attribute or dataset can be reached, "
-                    "nothing shown", why);
+        view_damage(v,
+                    "root group: object header unreadable (%s); no attribute or dataset can be reached, "
+                    "nothing shown",
+                    why);
         v->rows = calloc(1, sizeof *v->rows);
         snprintf(v->state, sizeof v->state, "?");
         snprintf(v->campaign_name, sizeof v->campaign_name, "?");
@@ -931,8 +957,9 @@ int results_load(const char *path, results_view *v, char *err, size_t errlen) {
     char fmt[64] = "";
     int fr = view_attr(&fails, f, "format", 1, fmt, sizeof fmt);
     if (fr == -1 || (fr == 0 && strcmp(fmt, "platbench-results") != 0)) {
-        snprintf(err, errlen, "%s: not a platbench results file (format \"%s\"; expected \"platbench-results\")",
-                 path, fmt);
+        snprintf(err, errlen,
+                 "%s: not a platbench results file (format \"%s\"; expected \"platbench-results\")", path,
+                 fmt);
         goto done;
     }
     if (load_rows(v, f, size, stored_eof)) {

@@ -48,56 +48,56 @@ enum { UP_READY, UP_RESULT, UP_SIGNAL };
 enum { DOWN_WORK, DOWN_DONE, DOWN_STOP };
 
 typedef struct up_msg {
-    int type;        /* UP_* */
-    int id;          /* experiment (UP_RESULT) */
-    int attempt;     /* attempt number that ran */
-    int status;      /* exp_status: EXP_DONE, EXP_FAILED or EXP_INTERRUPTED */
-    int signalled;   /* the sender received a stop signal */
-    double wall_s;   /* wall time of the launch */
-    int nospace;     /* the sender ran out of space (disk full, quota): stop the campaign */
-    char note[512];  /* with nospace: what was being written where */
+    int type;       /* UP_* */
+    int id;         /* experiment (UP_RESULT) */
+    int attempt;    /* attempt number that ran */
+    int status;     /* exp_status: EXP_DONE, EXP_FAILED or EXP_INTERRUPTED */
+    int signalled;  /* the sender received a stop signal */
+    double wall_s;  /* wall time of the launch */
+    int nospace;    /* the sender ran out of space (disk full, quota): stop the campaign */
+    char note[512]; /* with nospace: what was being written where */
 } up_msg;
 
 typedef struct down_msg {
-    int cmd;         /* DOWN_* */
-    int id;          /* experiment to run (DOWN_WORK) */
-    int attempt;     /* attempt number to record */
+    int cmd;     /* DOWN_* */
+    int id;      /* experiment to run (DOWN_WORK) */
+    int attempt; /* attempt number to record */
 } down_msg;
 
 typedef struct run_ctx {
-    const campaign *c;     /* the campaign */
-    MPI_Comm comm;         /* all ranks */
-    int rank, size;        /* this rank, ranks */
-    results res;           /* the open results file */
-    char host[64];         /* this node's name */
-    char *workdir;         /* OUTPUT.d (absolute) */
-    const char *res_path;  /* the results file */
-    strv env;              /* child environment */
+    const campaign *c;                /* the campaign */
+    MPI_Comm comm;                    /* all ranks */
+    int rank, size;                   /* this rank, ranks */
+    results res;                      /* the open results file */
+    char host[64];                    /* this node's name */
+    char *workdir;                    /* OUTPUT.d (absolute) */
+    const char *res_path;             /* the results file */
+    strv env;                         /* child environment */
     double *curves[RESULTS_N_CURVES]; /* per-experiment curve buffers (steps each) */
-    unsigned char *can;    /* rank 0: can[r * P + p] rank r may run platform p */
-    char (*why)[RUN_WHY];  /* per platform, why no rank can run it (hosts: reason; ...) */
+    unsigned char *can;               /* rank 0: can[r * P + p] rank r may run platform p */
+    char (*why)[RUN_WHY];             /* per platform, why no rank can run it (hosts: reason; ...) */
     /* scheduler state (rank 0) */
-    int *queue;            /* experiment ids to hand out, FIFO */
-    int qhead, qtail, qcap;/* queue bounds */
-    int *attempt;          /* attempts made so far per experiment */
-    int *busy;             /* per rank: experiment running, -1 idle */
-    int *waiting;          /* per rank: asked for work, not yet answered */
-    int *released;         /* per rank: sent DOWN_DONE */
-    int stopping;          /* a stop signal was seen: no more work */
-    int nospace;           /* out of space seen (rank 0: on any rank; workers: here) */
-    char nospace_note[512];/* the first out-of-space message */
-    int told_nospace;      /* this worker already told rank 0 about out of space */
-    claim claim;           /* rank 0: this campaign's claim on the results file */
-    int lost;              /* the claim was taken over (--force elsewhere): write nothing more */
-    int n_todo;            /* experiments to finish in this run */
-    int n_finished;        /* of those, finished for good */
+    int *queue;             /* experiment ids to hand out, FIFO */
+    int qhead, qtail, qcap; /* queue bounds */
+    int *attempt;           /* attempts made so far per experiment */
+    int *busy;              /* per rank: experiment running, -1 idle */
+    int *waiting;           /* per rank: asked for work, not yet answered */
+    int *released;          /* per rank: sent DOWN_DONE */
+    int stopping;           /* a stop signal was seen: no more work */
+    int nospace;            /* out of space seen (rank 0: on any rank; workers: here) */
+    char nospace_note[512]; /* the first out-of-space message */
+    int told_nospace;       /* this worker already told rank 0 about out of space */
+    claim claim;            /* rank 0: this campaign's claim on the results file */
+    int lost;               /* the claim was taken over (--force elsewhere): write nothing more */
+    int n_todo;             /* experiments to finish in this run */
+    int n_finished;         /* of those, finished for good */
     int n_done, n_failed, n_interrupted, n_retried; /* outcome counts of this run */
-    int n_skipped;         /* experiments of platforms no rank of this allocation can run */
-    int n_failed_before;   /* failed in earlier runs, retries used up: not run again */
-    double t_start;        /* monotonic start of the run */
+    int n_skipped;       /* experiments of platforms no rank of this allocation can run */
+    int n_failed_before; /* failed in earlier runs, retries used up: not run again */
+    double t_start;      /* monotonic start of the run */
     /* worker state */
-    int got_stop;          /* DOWN_STOP received while running (2: for out of space) */
-    int told;              /* this worker already told rank 0 about a stop signal */
+    int got_stop; /* DOWN_STOP received while running (2: for out of space) */
+    int told;     /* this worker already told rank 0 about a stop signal */
     /* CPU placement and co-runners */
     cpus_place place;      /* this rank's CPU set */
     int oversub;           /* this rank's experiments are oversubscribed (threads > set, or shared) */
@@ -188,17 +188,17 @@ static void launch_cpus(const run_ctx *x, const campaign_platform *p, exp_row *r
 
 /* One attempt of an experiment on this rank, shared by run_one's phases. */
 typedef struct attempt {
-    int id, n;                   /* experiment, attempt number */
-    const experiment *e;         /* the experiment */
-    const campaign_platform *p;  /* its platform */
-    exp_row row;                 /* its row, filled in as the attempt goes */
-    launch_result lr;            /* the launch (zeros when it never started) */
-    int lrc;                     /* launch_run's return; -1: never launched */
-    char dir[4096];              /* work folder OUTPUT.d/eNNNN-aN */
-    char result[4200];           /* the workload's result file in it */
-    char err[512];               /* why it failed */
-    int status;                  /* exp_status */
-    int nospace;                 /* failed for want of space: recorded interrupted */
+    int id, n;                  /* experiment, attempt number */
+    const experiment *e;        /* the experiment */
+    const campaign_platform *p; /* its platform */
+    exp_row row;                /* its row, filled in as the attempt goes */
+    launch_result lr;           /* the launch (zeros when it never started) */
+    int lrc;                    /* launch_run's return; -1: never launched */
+    char dir[4096];             /* work folder OUTPUT.d/eNNNN-aN */
+    char result[4200];          /* the workload's result file in it */
+    char err[512];              /* why it failed */
+    int status;                 /* exp_status */
+    int nospace;                /* failed for want of space: recorded interrupted */
 } attempt;
 
 /* Phase 1: the row of the attempt, written as running. */
@@ -267,9 +267,15 @@ static int attempt_launch(run_ctx *x, attempt *a, int (*cb)(void *), void *cbarg
     const char *reads[3] = {c->model, c->data, NULL};
     if (c->interface == WORKLOAD_PLAIN) reads[0] = NULL;
     const char *slash = strrchr(c->executable, '/');
-    launch_request rq = {.workload_argv = NULL, .workload_name = slash ? slash + 1 : c->executable,
-                         .read_paths = reads, .write_dir = a->dir, .id = lid, .threads = c->threads,
-                         .markers = 1, .cpus = x->place.list, .ncpus = x->place.n};
+    launch_request rq = {.workload_argv = NULL,
+                         .workload_name = slash ? slash + 1 : c->executable,
+                         .read_paths = reads,
+                         .write_dir = a->dir,
+                         .id = lid,
+                         .threads = c->threads,
+                         .markers = 1,
+                         .cpus = x->place.list,
+                         .ncpus = x->place.n};
     if (campaign_workload_argv(c, a->e, a->result, &wargv)) {
         snprintf(a->err, sizeof a->err, "out of memory");
         goto done;
@@ -313,7 +319,8 @@ static void attempt_judge(run_ctx *x, attempt *a) {
     } else if (lr->interrupted) {
         a->status = EXP_INTERRUPTED;
         if (x->nospace || x->got_stop == 2)
-            snprintf(a->err, sizeof a->err, "stopped: the campaign ran out of space (see the "
+            snprintf(a->err, sizeof a->err,
+                     "stopped: the campaign ran out of space (see the "
                      "experiment recorded \"out of space\")");
         else
             snprintf(a->err, sizeof a->err, "%s", lr->error);
@@ -359,8 +366,8 @@ static void attempt_settle(run_ctx *x, attempt *a) {
             stderr_line(a->lr.stderr_tail, "out of space", ll, sizeof ll);
             const char *what = strstr(ll, "out of space") ? ll : a->err;
             if (!strstr(what, "file system")) fsspace_describe(a->dir, fs, sizeof fs);
-            snprintf(x->nospace_note, sizeof x->nospace_note, "e%04d on rank %d: %.300s%s%.180s",
-                     a->id, x->rank, what, *fs ? "; " : "", fs);
+            snprintf(x->nospace_note, sizeof x->nospace_note, "e%04d on rank %d: %.300s%s%.180s", a->id,
+                     x->rank, what, *fs ? "; " : "", fs);
         }
         x->nospace = 1;
         char tmp[sizeof a->err];
@@ -383,8 +390,14 @@ static void attempt_report(run_ctx *x, attempt *a, double wall) {
         corunners_end(x, a->id, a->row.corunners, sizeof a->row.corunners);
         return;
     }
-    up_msg res = {UP_RESULT, a->id, a->n, a->status, run_stop_signal != 0 && !x->told, wall,
-                  x->nospace && !x->told_nospace, ""};
+    up_msg res = {UP_RESULT,
+                  a->id,
+                  a->n,
+                  a->status,
+                  run_stop_signal != 0 && !x->told,
+                  wall,
+                  x->nospace && !x->told_nospace,
+                  ""};
     if (res.signalled) x->told = 1;
     if (res.nospace) {
         x->told_nospace = 1;
@@ -408,12 +421,14 @@ static void attempt_write(run_ctx *x, const attempt *a) {
     fsspace_describe(x->res_path, fs, sizeof fs);
     if (fsspace_is_nospace(e) || (fsspace_query(x->res_path, &fi) == 0 && fi.avail < 65536)) {
         if (!x->nospace)
-            snprintf(x->nospace_note, sizeof x->nospace_note, "writing row %d of the results "
-                     "file on rank %d; %.300s", a->id, x->rank, fs);
+            snprintf(x->nospace_note, sizeof x->nospace_note,
+                     "writing row %d of the results "
+                     "file on rank %d; %.300s",
+                     a->id, x->rank, fs);
         x->nospace = 1;
     }
-    fprintf(stderr, "platbench: rank %d: writing row %d of the results file %s failed (%s)\n",
-            x->rank, a->id, x->res_path, fs);
+    fprintf(stderr, "platbench: rank %d: writing row %d of the results file %s failed (%s)\n", x->rank, a->id,
+            x->res_path, fs);
 }
 
 /* Runs experiment id (attempt n) here; writes its rows; returns its exp_status. */
@@ -480,32 +495,32 @@ static void print_progress(run_ctx *x, int id, int status, double wall, int atte
     char eta[32] = "-";
     if (x->n_finished > 0 && left > 0) {
         double s = el / x->n_finished * left;
-        snprintf(eta, sizeof eta, "%dh%02dm%02ds", (int)(s / 3600), (int)fmod(s / 60, 60),
-                 (int)fmod(s, 60));
+        snprintf(eta, sizeof eta, "%dh%02dm%02ds", (int)(s / 3600), (int)fmod(s / 60, 60), (int)fmod(s, 60));
     } else if (left == 0) {
         snprintf(eta, sizeof eta, "0s");
     }
     printf("[%d/%d] %-12s test %-3d seed %-8lld %-11s %8.2fs%s | done %d failed %d interrupted "
            "%d | ETA %s\n",
-           x->n_finished, x->n_todo, x->c->platforms[e->platform].conf.name, e->test,
-           (long long)e->seed, exp_status_name(status), wall,
-           again ? (attempt > 1 ? " (retry queued)" : " (retry queued)") : "", x->n_done,
-           x->n_failed, x->n_interrupted, eta);
+           x->n_finished, x->n_todo, x->c->platforms[e->platform].conf.name, e->test, (long long)e->seed,
+           exp_status_name(status), wall, again ? (attempt > 1 ? " (retry queued)" : " (retry queued)") : "",
+           x->n_done, x->n_failed, x->n_interrupted, eta);
     fflush(stdout);
 }
 
 /* Books a finished attempt: counts, retry, progress line. */
 static void account(run_ctx *x, int id, int attempt, int status, double wall) {
     if (attempt > x->attempt[id]) x->attempt[id] = attempt;
-    int again = status == EXP_FAILED && !x->stopping && attempt < 1 + x->c->retries &&
-                queue_push(x, id) == 0;
+    int again = status == EXP_FAILED && !x->stopping && attempt < 1 + x->c->retries && queue_push(x, id) == 0;
     if (again) {
         x->n_retried++;
     } else {
         x->n_finished++;
-        if (status == EXP_DONE) x->n_done++;
-        else if (status == EXP_FAILED) x->n_failed++;
-        else x->n_interrupted++;
+        if (status == EXP_DONE)
+            x->n_done++;
+        else if (status == EXP_FAILED)
+            x->n_failed++;
+        else
+            x->n_interrupted++;
     }
     print_progress(x, id, status, wall, attempt, again);
 }
@@ -517,7 +532,8 @@ static void begin_stop(run_ctx *x) {
         ; /* serve() said why */
     else if (x->nospace)
         printf("platbench: out of space (%s); stopping the campaign: in-flight experiments are "
-               "recorded interrupted, the rest stay pending\n", x->nospace_note);
+               "recorded interrupted, the rest stay pending\n",
+               x->nospace_note);
     else
         printf("platbench: stop requested (signal); stopping in-flight experiments\n");
     fflush(stdout);
@@ -529,8 +545,10 @@ static void begin_stop(run_ctx *x) {
                Static: the buffer must outlive the request */
             static const down_msg stops[3] = {{DOWN_STOP, -1, 0}, {DOWN_STOP, -2, 0}, {DOWN_STOP, -3, 0}};
             MPI_Request rq;
-            MPI_CHECK(MPI_Isend(&stops[x->lost ? 2 : x->nospace ? 1 : 0], sizeof stops[0], MPI_BYTE, r, TAG_DOWN,
-                      x->comm, &rq));
+            MPI_CHECK(MPI_Isend(&stops[x->lost      ? 2
+                                       : x->nospace ? 1
+                                                    : 0],
+                                sizeof stops[0], MPI_BYTE, r, TAG_DOWN, x->comm, &rq));
             MPI_CHECK(MPI_Request_free(&rq));
         }
 }
@@ -560,7 +578,8 @@ static void serve(run_ctx *x) {
     if (run_stop_signal || x->nospace) begin_stop(x);
     if (claim_heartbeat(&x->claim, time_mono()) == 1) {
         printf("platbench: the claim on %s was taken by another campaign (%s); stopping this "
-               "one without writing to the file any more\n", x->res_path, x->claim.lost);
+               "one without writing to the file any more\n",
+               x->res_path, x->claim.lost);
         x->lost = 1;
         x->stopping = 0; /* (again) so that the stop reaches busy ranks as "lost" */
         begin_stop(x);
@@ -690,8 +709,10 @@ static void local_capabilities(const run_ctx *x, unsigned char *can, char (*why)
             int m = hostlist_match(cp->conf.hosts, x->host, e, sizeof e);
             if (m != 1) {
                 can[p] = 0;
-                if (m < 0) snprintf(why[p], 256, "bad hosts pattern \"%s\": %s", cp->conf.hosts, e);
-                else snprintf(why[p], 256, "not a host matching hosts = \"%s\"", cp->conf.hosts);
+                if (m < 0)
+                    snprintf(why[p], 256, "bad hosts pattern \"%s\": %s", cp->conf.hosts, e);
+                else
+                    snprintf(why[p], 256, "not a host matching hosts = \"%s\"", cp->conf.hosts);
                 continue;
             }
         }
@@ -718,7 +739,8 @@ static void join_reasons(const run_ctx *x, int p, const char (*allwhy)[256], con
         for (int q = r, first = 1; q < x->size && o < n; q++) {
             if (strcmp(allwhy[q * P + p], w) != 0) continue;
             int dup = 0; /* several ranks on one host: name it once */
-            for (int k = r; k < q && !dup; k++) dup = !strcmp(allwhy[k * P + p], w) && !strcmp(hosts[k], hosts[q]);
+            for (int k = r; k < q && !dup; k++)
+                dup = !strcmp(allwhy[k * P + p], w) && !strcmp(hosts[k], hosts[q]);
             if (dup) continue;
             o += (size_t)snprintf(out + o, n - o, "%s%s", first ? "" : ",", hosts[q]);
             first = 0;
@@ -753,8 +775,9 @@ static int gather_capabilities(run_ctx *x) {
         for (int p = 0; p < P; p++) {
             int any = 0;
             for (int r = 0; r < x->size; r++) any |= x->can[r * P + p];
-            if (!any) join_reasons(x, p, (const char(*)[256])allwhy, (const char(*)[64])hosts, x->why[p],
-                                   sizeof x->why[p]);
+            if (!any)
+                join_reasons(x, p, (const char(*)[256])allwhy, (const char(*)[64])hosts, x->why[p],
+                             sizeof x->why[p]);
         }
     MPI_CHECK(MPI_Bcast(x->why, P * RUN_WHY, MPI_CHAR, 0, x->comm));
     free(mine);
@@ -829,9 +852,9 @@ static int count_todo(const campaign *c, const char *output, int exists) {
    written). 0, or RUN_EXIT_NOSPACE after saying why on rank 0. */
 static int check_space(run_ctx *x, const char *output, int exists, int flags) {
     char err[4096] = "";
-    int nospace = x->rank == 0 && !(flags & RUN_NO_SPACE_CHECK) &&
-                  space_check(x->c, output, x->workdir, count_todo(x->c, output, exists), !exists, err,
-                              sizeof err);
+    int nospace =
+        x->rank == 0 && !(flags & RUN_NO_SPACE_CHECK) &&
+        space_check(x->c, output, x->workdir, count_todo(x->c, output, exists), !exists, err, sizeof err);
     MPI_CHECK(MPI_Bcast(&nospace, 1, MPI_INT, 0, x->comm));
     if (nospace && x->rank == 0) fprintf(stderr, "platbench: %s\n", err);
     return nospace ? RUN_EXIT_NOSPACE : 0;
@@ -884,11 +907,12 @@ static int queue_rows(run_ctx *x, const char *output, const exp_row *rows, int e
     x->n_todo = x->qtail;
     x->n_skipped = skipped;
     printf("platbench: %s %s: %d experiments, %d to run now, %d finished before, %d skipped, "
-           "%d rank%s (file ready in %.3f s)\n", exists ? "resuming" : "created", output,
-           c->n_experiments, x->n_todo, already, skipped, x->size, x->size == 1 ? "" : "s",
-           time_mono() - t_open);
+           "%d rank%s (file ready in %.3f s)\n",
+           exists ? "resuming" : "created", output, c->n_experiments, x->n_todo, already, skipped, x->size,
+           x->size == 1 ? "" : "s", time_mono() - t_open);
     for (int p = 0; p < c->n_platforms; p++)
-        if (!platform_runnable(x, p)) printf("platbench: platform %s skipped: %s\n", c->platforms[p].conf.name, x->why[p]);
+        if (!platform_runnable(x, p))
+            printf("platbench: platform %s skipped: %s\n", c->platforms[p].conf.name, x->why[p]);
     fflush(stdout);
     return 0;
 }
@@ -963,26 +987,32 @@ static int place_ranks(run_ctx *x, campaign *local) {
     MPI_CHECK(MPI_Allgather(x->host, 64, MPI_CHAR, x->hosts, 64, MPI_CHAR, x->comm));
     char mine[512], *all = x->rank == 0 ? malloc((size_t)x->size * sizeof mine) : NULL;
     snprintf(mine, sizeof mine, "rank %d on %s: CPUs %s (%d, %s), %d thread%s%s%s", x->rank, x->host,
-             x->place.list, x->place.n, !strcmp(x->place.source, "split") ? "split by platbench" :
-             "the launcher's binding", local->threads, local->threads == 1 ? "" : "s",
+             x->place.list, x->place.n,
+             !strcmp(x->place.source, "split") ? "split by platbench" : "the launcher's binding",
+             local->threads, local->threads == 1 ? "" : "s",
              local->threads > x->place.n ? " > CPUs: OVERSUBSCRIBED" : "",
              x->place.overlap ? "; CPUs shared with another rank of the host (more ranks than "
-                                "CPUs): OVERSUBSCRIBED" : "");
+                                "CPUs): OVERSUBSCRIBED"
+                              : "");
     int over = 0;
     MPI_CHECK(MPI_Allreduce(&x->oversub, &over, 1, MPI_INT, MPI_LOR, x->comm));
     MPI_CHECK(MPI_Gather(mine, sizeof mine, MPI_CHAR, all, sizeof mine, MPI_CHAR, 0, x->comm));
     if (x->rank == 0 && all) {
         printf("platbench: CPU sets (each experiment runs confined to its rank's set):\n");
         for (int r = 0; r < x->size; r++)
-            if (r < 16 || r == x->size - 1) printf("platbench:   %s\n", all + (size_t)r * sizeof mine);
-            else if (r == 16) printf("platbench:   ...\n");
+            if (r < 16 || r == x->size - 1)
+                printf("platbench:   %s\n", all + (size_t)r * sizeof mine);
+            else if (r == 16)
+                printf("platbench:   ...\n");
         if (over && !local->allow_oversubscribe)
-            fprintf(stderr, "platbench: refused: oversubscribed (see the CPU sets above): "
+            fprintf(stderr,
+                    "platbench: refused: oversubscribed (see the CPU sets above): "
                     "experiments would share CPUs, and their timings would not be comparable "
                     "with clean ones; give each rank at least workload.threads CPUs (srun "
                     "--cpus-per-task=T, mpirun --map-by slot:PE=T, fewer ranks per host), lower "
                     "workload.threads, or set allow_oversubscribe = true in %s to run anyway "
-                    "(rows flagged oversubscribed)\n", local->config_file);
+                    "(rows flagged oversubscribed)\n",
+                    local->config_file);
         else if (over)
             printf("platbench: oversubscribed, allowed by allow_oversubscribe = true: those rows "
                    "are flagged oversubscribed and left out of overhead ratios\n");
@@ -1061,10 +1091,11 @@ static int claim_file(run_ctx *x, const char *output, int flags) {
                 fprintf(stderr, "platbench: cannot create %s: %s\n", parent, strerror(errno));
         }
         free(parent);
-        held = claim_acquire(&x->claim, output, x->c->config_file, flags & RUN_FORCE_CLAIM, msg,
-                             sizeof msg);
-        if (held) fprintf(stderr, "platbench: %s\n", msg);
-        else if (msg[0]) printf("platbench: %s\n", msg);
+        held = claim_acquire(&x->claim, output, x->c->config_file, flags & RUN_FORCE_CLAIM, msg, sizeof msg);
+        if (held)
+            fprintf(stderr, "platbench: %s\n", msg);
+        else if (msg[0])
+            printf("platbench: %s\n", msg);
         fflush(stdout);
     }
     MPI_CHECK(MPI_Bcast(&held, 1, MPI_INT, 0, x->comm));
@@ -1086,11 +1117,14 @@ static int decide_outcome(run_ctx *x) {
     MPI_CHECK(MPI_Allreduce(&x->nospace, &anynospace, 1, MPI_INT, MPI_LOR, x->comm));
     int code = RUN_EXIT_OK;
     if (x->rank == 0) {
-        if (anynospace) code = RUN_EXIT_NOSPACE;
-        else if (x->stopping || anysig) code = RUN_EXIT_INTERRUPTED;
+        if (anynospace)
+            code = RUN_EXIT_NOSPACE;
+        else if (x->stopping || anysig)
+            code = RUN_EXIT_INTERRUPTED;
         /* skipped platforms (this allocation cannot run them) are no failure: 0 when
          * everything that can run here is done */
-        else if (x->n_failed > 0 || x->n_failed_before > 0 || x->n_done < x->n_todo) code = RUN_EXIT_FAILURES;
+        else if (x->n_failed > 0 || x->n_failed_before > 0 || x->n_done < x->n_todo)
+            code = RUN_EXIT_FAILURES;
     }
     MPI_CHECK(MPI_Bcast(&code, 1, MPI_INT, 0, x->comm));
     return code;
@@ -1100,8 +1134,9 @@ static int decide_outcome(run_ctx *x) {
 static void print_summary(const run_ctx *x, const char *output, int code, results_state state) {
     const campaign *c = x->c;
     printf("\nplatbench: %s after %.1f s: %d done, %d failed, %d interrupted, %d retried "
-           "(of %d to run)\n", results_state_name(state), time_mono() - x->t_start, x->n_done,
-           x->n_failed, x->n_interrupted, x->n_retried, x->n_todo);
+           "(of %d to run)\n",
+           results_state_name(state), time_mono() - x->t_start, x->n_done, x->n_failed, x->n_interrupted,
+           x->n_retried, x->n_todo);
     if (x->n_failed_before > 0)
         printf("platbench: %d experiment%s failed in earlier runs with every retry used\n",
                x->n_failed_before, x->n_failed_before == 1 ? "" : "s");
@@ -1109,7 +1144,8 @@ static void print_summary(const run_ctx *x, const char *output, int code, result
         printf("platbench: %d experiment%s skipped: this allocation cannot run their platform\n",
                x->n_skipped, x->n_skipped == 1 ? "" : "s");
         for (int p = 0; p < c->n_platforms; p++)
-            if (!platform_runnable(x, p)) printf("platbench:   %s: %s\n", c->platforms[p].conf.name, x->why[p]);
+            if (!platform_runnable(x, p))
+                printf("platbench:   %s: %s\n", c->platforms[p].conf.name, x->why[p]);
     }
     printf("platbench: results in %s (work folders in %s)\n", output, x->workdir);
     if (code == RUN_EXIT_INTERRUPTED)
@@ -1135,7 +1171,8 @@ static int finish_run(run_ctx *x, const char *output) {
            without cutting it to our end of allocation: see results_open) */
         if (x->rank == 0) {
             printf("\nplatbench: stopped after %.1f s: the claim on %s was taken over (%s); this "
-                   "run left the file to it\n", time_mono() - x->t_start, output, x->claim.lost);
+                   "run left the file to it\n",
+                   time_mono() - x->t_start, output, x->claim.lost);
             fflush(stdout);
         }
         results_abandon(&x->res);
@@ -1168,8 +1205,10 @@ int run_campaign(const campaign *c, const char *output, int flags, MPI_Comm comm
         goto done;
     }
     x.t_start = time_mono();
-    if (x.rank == 0) schedule_rank0(&x);
-    else schedule_worker(&x);
+    if (x.rank == 0)
+        schedule_rank0(&x);
+    else
+        schedule_worker(&x);
     code = finish_run(&x, output);
 done:
     mpi_check_on_fail(NULL, NULL);

@@ -44,23 +44,23 @@
 #include "common/exit_codes.h"
 
 enum { /* common/exit_codes.h; run keeps its documented codes (sbatch scripts test them) */
-    RUN_EXIT_OK = PB_EXIT_OK,                   /* every experiment this allocation can run is
-                                                   done (the others: "skipped", with the reason) */
-    RUN_EXIT_ERROR = PB_EXIT_FAILURE,           /* usage, config, file or MPI error; nothing
-                                                   (more) ran */
-    RUN_EXIT_FAILURES = PB_EXIT_RUN_FAILURES,   /* campaign finished, some experiments failed
-                                                   (this run or earlier, retries used up) */
-    RUN_EXIT_INTERRUPTED = PB_EXIT_INTERRUPTED, /* stopped by a signal; resume with the same
-                                                   command */
-    RUN_EXIT_NOSPACE = PB_EXIT_NOSPACE          /* out of space (disk full, quota), refused before
-                                                   the start or stopped like an interrupted run;
-                                                   free space and resume */
+       RUN_EXIT_OK = PB_EXIT_OK,                   /* every experiment this allocation can run is
+                                                      done (the others: "skipped", with the reason) */
+       RUN_EXIT_ERROR = PB_EXIT_FAILURE,           /* usage, config, file or MPI error; nothing
+                                                      (more) ran */
+       RUN_EXIT_FAILURES = PB_EXIT_RUN_FAILURES,   /* campaign finished, some experiments failed
+                                                      (this run or earlier, retries used up) */
+       RUN_EXIT_INTERRUPTED = PB_EXIT_INTERRUPTED, /* stopped by a signal; resume with the same
+                                                      command */
+       RUN_EXIT_NOSPACE = PB_EXIT_NOSPACE          /* out of space (disk full, quota), refused before
+                                                      the start or stopped like an interrupted run;
+                                                      free space and resume */
 };
 
-enum { /* run_campaign flags */
-    RUN_FORCE_RESUME = 1,     /* resume despite changed comparable settings */
-    RUN_NO_SPACE_CHECK = 2,   /* skip the free-space estimate before the start */
-    RUN_FORCE_CLAIM = 4       /* take the results file's claim even from a live campaign */
+enum {                         /* run_campaign flags */
+       RUN_FORCE_RESUME = 1,   /* resume despite changed comparable settings */
+       RUN_NO_SPACE_CHECK = 2, /* skip the free-space estimate before the start */
+       RUN_FORCE_CLAIM = 4     /* take the results file's claim even from a live campaign */
 };
 
 int run_campaign(const campaign *c, const char *output, int flags, MPI_Comm comm);

@@ -76,7 +76,9 @@ static void help_platforms(FILE *fp) {
         int any = 0;
         for (const platform_option *o = (*k)->options; o && o->key; o++, any++) {
             fprintf(fp, "  %-14s %-7s %-18s %s%s%s\n", o->key, opt_type_name(o->type),
-                    o->required ? "(required)" : o->default_val ? o->default_val : "(none)",
+                    o->required      ? "(required)"
+                    : o->default_val ? o->default_val
+                                     : "(none)",
                     o->help ? o->help : "", o->choices ? "; one of " : "", o->choices ? o->choices : "");
         }
         if (!any) fprintf(fp, "  (no options)\n");
@@ -98,10 +100,12 @@ static int plan_cpus(const campaign *c, int ranks, int *threads) {
     *threads = c->threads > 0 ? c->threads : per;
     int over = ranks > n || *threads > per;
     printf("  CPUs: this process may use %s (%d); %d rank%s per host -> about %d CPU%s per "
-           "experiment, %d thread%s each%s\n", list, n, ranks, ranks == 1 ? "" : "s", per,
-           per == 1 ? "" : "s", *threads, *threads == 1 ? "" : "s",
-           !over ? "" : ranks > n ? ": OVERSUBSCRIBED (more ranks than CPUs)"
-                                  : ": OVERSUBSCRIBED (threads > CPUs of the set)");
+           "experiment, %d thread%s each%s\n",
+           list, n, ranks, ranks == 1 ? "" : "s", per, per == 1 ? "" : "s", *threads,
+           *threads == 1 ? "" : "s",
+           !over       ? ""
+           : ranks > n ? ": OVERSUBSCRIBED (more ranks than CPUs)"
+                       : ": OVERSUBSCRIBED (threads > CPUs of the set)");
     if (over && !c->allow_oversubscribe) {
         printf("  REFUSED by run: experiments would share CPUs and their timings would not be "
                "comparable; use fewer ranks per host, lower workload.threads, or set "
@@ -129,13 +133,15 @@ static int cmd_plan(const char *cfg, int ranks) {
     printf("  space: results file about %s, work folders about %s; %s\n", rb, wb, fs);
     int threads = 1, refused = plan_cpus(&c, ranks, &threads);
     printf("  workload %s, %d steps, batch %d, %d thread(s)%s; %d tests x %d platforms = %d "
-           "experiments\n", c.executable, c.steps, c.batch, threads,
-           c.threads > 0 ? "" : " (the CPU set's size)", c.tests, c.n_platforms, c.n_experiments);
+           "experiments\n",
+           c.executable, c.steps, c.batch, threads, c.threads > 0 ? "" : " (the CPU set's size)", c.tests,
+           c.n_platforms, c.n_experiments);
     c.threads = threads;
     printf("  seeds base %lld policy %s; order %s; timeout %.0f s; retries %d; config_hash %s\n",
            (long long)c.seed_base,
-           c.seed_policy == SEED_PER_TEST ? "per-test"
-           : c.seed_policy == SEED_PER_EXPERIMENT ? "per-experiment" : "fixed",
+           c.seed_policy == SEED_PER_TEST         ? "per-test"
+           : c.seed_policy == SEED_PER_EXPERIMENT ? "per-experiment"
+                                                  : "fixed",
            c.order == ORDER_SEQUENTIAL ? "sequential" : "blocked-random", c.timeout_s, c.retries,
            c.config_hash);
     char host[64] = "";
@@ -151,15 +157,15 @@ static int cmd_plan(const char *cfg, int ranks) {
             int m = hostlist_match(cp->conf.hosts, host, e2, sizeof e2);
             if (m != 1) {
                 rc = 1;
-                snprintf(why, sizeof why, "this node (%s) is not in hosts = \"%s\"%s%s; run on a "
-                         "matching node (under MPI, only ranks there get its experiments)", host,
-                         cp->conf.hosts, *e2 ? ": " : "", e2);
+                snprintf(why, sizeof why,
+                         "this node (%s) is not in hosts = \"%s\"%s%s; run on a "
+                         "matching node (under MPI, only ranks there get its experiments)",
+                         host, cp->conf.hosts, *e2 ? ": " : "", e2);
             }
         }
         unusable += rc != 0;
         printf("  %-14s kind %-11s hosts %-16s %s%s\n", cp->conf.name, cp->conf.kind,
-               cp->conf.hosts ? cp->conf.hosts : "(any)", rc ? "CANNOT RUN HERE: " : "ok",
-               rc ? why : "");
+               cp->conf.hosts ? cp->conf.hosts : "(any)", rc ? "CANNOT RUN HERE: " : "ok", rc ? why : "");
     }
     printf("\n%-5s %-14s %-4s %-12s %-16s %s\n", "id", "platform", "test", "seed", "hosts", "argv");
     for (int i = 0; i < c.n_experiments; i++) {
@@ -179,20 +185,27 @@ static int cmd_plan(const char *cfg, int ranks) {
         if (campaign_workload_argv(&c, e, result, &w)) {
             snprintf(line, sizeof line, "(out of memory)");
         } else {
-            launch_request rq = {(const char *const *)w.items, slash ? slash + 1 : c.executable,
-                                 reads, dir, lid, c.threads, 1, NULL, 0};
+            launch_request rq = {(const char *const *)w.items,
+                                 slash ? slash + 1 : c.executable,
+                                 reads,
+                                 dir,
+                                 lid,
+                                 c.threads,
+                                 1,
+                                 NULL,
+                                 0};
             if (cp->ops->build_argv(&cp->conf, &rq, &a, e2, sizeof e2))
                 snprintf(line, sizeof line, "(cannot build: %s)", e2);
             else
                 strv_join(&a, line, sizeof line);
         }
-        printf("e%04d %-14s %-4d %-12lld %-16s %s\n", i, cp->conf.name, e->test,
-               (long long)e->seed, cp->conf.hosts ? cp->conf.hosts : "(any)", line);
+        printf("e%04d %-14s %-4d %-12lld %-16s %s\n", i, cp->conf.name, e->test, (long long)e->seed,
+               cp->conf.hosts ? cp->conf.hosts : "(any)", line);
         strv_free(&w);
         strv_free(&a);
     }
     printf("\n%d experiment(s); %s\n", c.n_experiments,
-           refused ? "REFUSED: oversubscribed (see CPUs above)"
+           refused    ? "REFUSED: oversubscribed (see CPUs above)"
            : unusable ? "some platforms cannot run on this machine (see above); under MPI their "
                         "experiments go to ranks that can, or are recorded \"skipped\""
                       : "every platform can run on this machine");
@@ -204,11 +217,16 @@ static int cmd_run(int argc, char **argv) {
     const char *cfg = NULL, *out = NULL;
     int flags = 0;
     for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(argv[i], "--force-resume")) flags |= RUN_FORCE_RESUME;
-        else if (!strcmp(argv[i], "--no-space-check")) flags |= RUN_NO_SPACE_CHECK;
-        else if (!strcmp(argv[i], "--force")) flags |= RUN_FORCE_CLAIM;
-        else if (argv[i][0] != '-' && !cfg) cfg = argv[i];
+        if (!strcmp(argv[i], "-o") && i + 1 < argc)
+            out = argv[++i];
+        else if (!strcmp(argv[i], "--force-resume"))
+            flags |= RUN_FORCE_RESUME;
+        else if (!strcmp(argv[i], "--no-space-check"))
+            flags |= RUN_NO_SPACE_CHECK;
+        else if (!strcmp(argv[i], "--force"))
+            flags |= RUN_FORCE_CLAIM;
+        else if (argv[i][0] != '-' && !cfg)
+            cfg = argv[i];
         else {
             fprintf(stderr, "platbench run: unexpected argument \"%s\"\n", argv[i]);
             usage(stderr);
@@ -229,7 +247,7 @@ static int cmd_run(int argc, char **argv) {
     iosafe_apply(); /* MPI-IO/HDF5 settings for shared file systems: before MPI_Init reads them */
     MPI_CHECK(MPI_Init(&argc, &argv));
     mpi_check_init(MPI_COMM_WORLD); /* failed MPI calls come back to MPI_CHECK, named */
-    run_install_signals(); /* again after MPI_Init, so ours win over any the library installs */
+    run_install_signals();          /* again after MPI_Init, so ours win over any the library installs */
     int rank;
     MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
     campaign c;
@@ -243,8 +261,7 @@ static int cmd_run(int argc, char **argv) {
         /* an absolute output path: work folders are handed to platforms as mount points */
         char *abs = NULL, cwd[4096];
         const char *o = out ? out : c.output;
-        if (o[0] != '/' && getcwd(cwd, sizeof cwd) && asprintf(&abs, "%s/%s", cwd, o) < 0)
-            abs = NULL;
+        if (o[0] != '/' && getcwd(cwd, sizeof cwd) && asprintf(&abs, "%s/%s", cwd, o) < 0) abs = NULL;
         code = run_campaign(&c, abs ? abs : o, flags, MPI_COMM_WORLD);
         free(abs);
     }
@@ -278,9 +295,12 @@ int runner_main(int argc, char **argv) {
         return rc ? PB_EXIT_USAGE : PB_EXIT_OK; /* FILE missing, not a results file, or damaged */
     }
     if (!strcmp(cmd, "help")) {
-        if (argc > 2 && !strcmp(argv[2], "config")) campaign_help(stdout);
-        else if (argc > 2 && !strcmp(argv[2], "platforms")) help_platforms(stdout);
-        else usage(stdout);
+        if (argc > 2 && !strcmp(argv[2], "config"))
+            campaign_help(stdout);
+        else if (argc > 2 && !strcmp(argv[2], "platforms"))
+            help_platforms(stdout);
+        else
+            usage(stdout);
         return 0;
     }
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

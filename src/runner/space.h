@@ -26,7 +26,7 @@
 
 uint64_t space_results_bytes(const campaign *c);
 uint64_t space_work_bytes(const campaign *c);
-int space_check(const campaign *c, const char *output, const char *workdir, int n_todo,
-                int creating, char *err, size_t errlen);
+int space_check(const campaign *c, const char *output, const char *workdir, int n_todo, int creating,
+                char *err, size_t errlen);
 
 #endif

@@ -22,24 +22,20 @@ static void note(char *err, size_t errlen, int *n_bad, const char *what) {
 /* Where each attribute the runner needs (required in the contract) goes in the row, read
    as the field's own type (HDF5 converts): the row is never written past a field. */
 static void *row_field(exp_row *row, const char *name, hid_t *mem_type) {
-#define D(attr, f) {attr, offsetof(exp_row, f), 1}
-#define I(attr, f) {attr, offsetof(exp_row, f), 0}
+#define D(attr, f)                                                                                           \
+    { attr, offsetof(exp_row, f), 1 }
+#define I(attr, f)                                                                                           \
+    { attr, offsetof(exp_row, f), 0 }
     static const struct {
         const char *name; /* WC_ATTR_* */
         size_t offset;    /* in exp_row */
         int dbl;          /* 1 double, 0 int32 */
-    } map[] = {D(WC_ATTR_FINAL_RATE, final_rate),
-               D(WC_ATTR_FINAL_ERROR, final_error),
-               D(WC_ATTR_TRAIN_ACC, train_acc),
-               D(WC_ATTR_VAL_ACC, val_acc),
-               D(WC_ATTR_TEST_ACC, test_acc),
-               D(WC_ATTR_TRAINING_TIME_S, training_time_s),
-               D(WC_ATTR_LOAD_TIME_S, load_time_s),
-               D(WC_ATTR_TRAIN_COMPUTE_S, train_compute_s),
-               D(WC_ATTR_EVAL_TIME_S, eval_time_s),
-               D(WC_ATTR_TOTAL_TIME_S, total_time_s),
-               I(WC_ATTR_ITERATIONS, iterations),
-               I(WC_ATTR_CPUS_SEEN, cpus_seen)};
+    } map[] = {D(WC_ATTR_FINAL_RATE, final_rate),   D(WC_ATTR_FINAL_ERROR, final_error),
+               D(WC_ATTR_TRAIN_ACC, train_acc),     D(WC_ATTR_VAL_ACC, val_acc),
+               D(WC_ATTR_TEST_ACC, test_acc),       D(WC_ATTR_TRAINING_TIME_S, training_time_s),
+               D(WC_ATTR_LOAD_TIME_S, load_time_s), D(WC_ATTR_TRAIN_COMPUTE_S, train_compute_s),
+               D(WC_ATTR_EVAL_TIME_S, eval_time_s), D(WC_ATTR_TOTAL_TIME_S, total_time_s),
+               I(WC_ATTR_ITERATIONS, iterations),   I(WC_ATTR_CPUS_SEEN, cpus_seen)};
 #undef D
 #undef I
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
@@ -92,14 +88,17 @@ int workresult_read(const char *path, exp_row *row, double *const *curves, int s
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) {
         h5diag_message(why, sizeof why);
-        snprintf(err, errlen, "%s: cannot open as HDF5 (%s); expected the workload's result file (src/cnn/OUTPUT.md)",
+        snprintf(err, errlen,
+                 "%s: cannot open as HDF5 (%s); expected the workload's result file (src/cnn/OUTPUT.md)",
                  shown, why);
         return -1;
     }
     int rc = -1, n_bad = 0;
     char fmt[64] = "";
-    if (h5io_read_attr_str(f, WC_ATTR_FORMAT, fmt, sizeof fmt) != 0 && (h5diag_message(why, sizeof why), *why)) {
-        snprintf(err, errlen, "%s: damaged: attribute \"" WC_ATTR_FORMAT "\" of /: unreadable (%s)", shown, why);
+    if (h5io_read_attr_str(f, WC_ATTR_FORMAT, fmt, sizeof fmt) != 0 &&
+        (h5diag_message(why, sizeof why), *why)) {
+        snprintf(err, errlen, "%s: damaged: attribute \"" WC_ATTR_FORMAT "\" of /: unreadable (%s)", shown,
+                 why);
         goto done;
     }
     if (strcmp(fmt, WC_RESULT_FORMAT) != 0) {
@@ -143,7 +142,8 @@ int workresult_read(const char *path, exp_row *row, double *const *curves, int s
     }
     if (n_bad > 1) {
         size_t used = strlen(err);
-        snprintf(err + used, errlen - used, " (and %d more damaged object%s)", n_bad - 1, n_bad > 2 ? "s" : "");
+        snprintf(err + used, errlen - used, " (and %d more damaged object%s)", n_bad - 1,
+                 n_bad > 2 ? "s" : "");
     }
     if (n_bad) goto done;
     err[0] = '\0';

@@ -20,28 +20,24 @@
 
 /* CPU seconds of the whole process (every thread): on a shared machine the work's cost,
  * less disturbed by other processes than wall time */
-static double cpu_now(void)
-{
+static double cpu_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
+static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     const int N = argc > 1 ? atoi(argv[1]) : 32, T = argc > 2 ? atoi(argv[2]) : 2,
               reps = argc > 3 ? atoi(argv[3]) : 3;
     const char *filter = argc > 4 ? argv[4] : NULL, *only = argc > 5 ? argv[5] : NULL;
     static const int shapes[][4] = {/* C, K, H=W */
-                                    {3, 16, 224},   {16, 16, 224}, {16, 32, 112}, {32, 32, 112},
-                                    {32, 64, 56},   {64, 64, 56},  {64, 128, 28}, {128, 128, 28},
-                                    {128, 128, 14}};
+                                    {3, 16, 224}, {16, 16, 224}, {16, 32, 112},  {32, 32, 112}, {32, 64, 56},
+                                    {64, 64, 56}, {64, 128, 28}, {128, 128, 28}, {128, 128, 14}};
     static const int modes[] = {LAYERS_CONV_IM2COL, LAYERS_CONV_DIRECT, LAYERS_CONV_WINOGRAD,
                                 LAYERS_CONV_WINOGRAD4, LAYERS_CONV_AUTO};
     if (N < 1 || T < 1 || reps < 1) {
@@ -50,8 +46,8 @@ int main(int argc, char **argv)
     }
     layers_set_threads(T);
     printf("batch %d, %d threads, median of %d; ms and GFLOP/s\n", N, T, reps);
-    printf("%-16s %-9s %9s %8s %9s %8s %9s %9s\n", "shape", "kernel", "fwd ms", "GFLOP/s",
-           "bwd ms", "GFLOP/s", "fwd/cpu-s", "bwd/cpu-s");
+    printf("%-16s %-9s %9s %8s %9s %8s %9s %9s\n", "shape", "kernel", "fwd ms", "GFLOP/s", "bwd ms",
+           "GFLOP/s", "fwd/cpu-s", "bwd/cpu-s");
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
         const int C = shapes[s][0], K = shapes[s][1], H = shapes[s][2], W = H;
         char label[32];
@@ -93,9 +89,9 @@ int main(int argc, char **argv)
             qsort(cf, R, sizeof *cf, cmp_double);
             qsort(cb, R, sizeof *cb, cmp_double);
             const double f = tf[R / 2], bw = tb[R / 2], fb = flop * (C == 3 ? 1 : 2);
-            printf("%-16s %-9s %9.1f %8.1f %9.1f %8.1f %9.1f %9.1f\n", label,
-                   layers_conv_name(modes[m]), f * 1e3, flop / f / 1e9, bw * 1e3, fb / bw / 1e9,
-                   flop / cf[R / 2] / 1e9, fb / cb[R / 2] / 1e9);
+            printf("%-16s %-9s %9.1f %8.1f %9.1f %8.1f %9.1f %9.1f\n", label, layers_conv_name(modes[m]),
+                   f * 1e3, flop / f / 1e9, bw * 1e3, fb / bw / 1e9, flop / cf[R / 2] / 1e9,
+                   fb / cb[R / 2] / 1e9);
             fflush(stdout);
         }
         free(x), free(y), free(w), free(b), free(dx), free(dw), free(db), free(col);

@@ -33,10 +33,11 @@ static const struct bad_case {
      "layers = (\n  { type = \"maxpool\"; },\n  { type = \"maxpool\"; },\n"
      "  { type = \"maxpool\"; },\n  { type = \"maxpool\"; },\n" TAIL,
      7, "impossible"},
-    {"conv-after-dense", "layers = (\n  { type = \"dense\"; out = 5; },\n  { type = \"conv\"; out = 2; },\n" TAIL,
-     5, "cannot follow a dense layer"},
-    {"pool-after-dense", "layers = (\n  { type = \"dense\"; out = 5; },\n  { type = \"maxpool\"; },\n" TAIL, 5,
-     "a maxpool layer cannot follow a dense layer"},
+    {"conv-after-dense",
+     "layers = (\n  { type = \"dense\"; out = 5; },\n  { type = \"conv\"; out = 2; },\n" TAIL, 5,
+     "cannot follow a dense layer"},
+    {"pool-after-dense", "layers = (\n  { type = \"dense\"; out = 5; },\n  { type = \"maxpool\"; },\n" TAIL,
+     5, "a maxpool layer cannot follow a dense layer"},
     {"kernel-5", "layers = (\n  { type = \"conv\"; out = 4; kernel = 5; },\n" TAIL, 4, "expected 3"},
     {"pool-size-3", "layers = (\n  { type = \"maxpool\"; size = 3; },\n" TAIL, 4,
      "maxpool size 3 is not supported; expected 2"},
@@ -56,15 +57,16 @@ static const struct bad_case {
     {"no-layers", "", 1, "missing \"layers\""},
     {"relu-not-bool", "layers = (\n  { type = \"conv\"; out = 4; relu = 1; },\n" TAIL, 4,
      "\"relu\" must be true or false, not an integer"},
-    {"type-not-string", "layers = (\n  { type = 5; },\n" TAIL, 4, "\"type\" must be a string, not an integer"},
+    {"type-not-string", "layers = (\n  { type = 5; },\n" TAIL, 4,
+     "\"type\" must be a string, not an integer"},
     {"missing-type", "layers = (\n  { out = 4; },\n" TAIL, 4, "missing \"type\" (a string)"},
-    {"train-not-group", "layers = (\n" TAIL "\ntrain = 5;\n", 7, "\"train\" must be a group { ... }, not an integer"},
+    {"train-not-group", "layers = (\n" TAIL "\ntrain = 5;\n", 7,
+     "\"train\" must be a group { ... }, not an integer"},
 };
 
 /* Writes head + body (body starts on line 3) to a file, loads it; the error must contain
  * "<file>:<line>" and `want`. */
-static void bad(const char *dir, const char *label, const char *body, int line, const char *want)
-{
+static void bad(const char *dir, const char *label, const char *body, int line, const char *want) {
     char path[512], err[1024], loc[600];
     snprintf(path, sizeof path, "%s/%s.cfg", dir, label);
     FILE *f = fopen(path, "w");
@@ -82,8 +84,7 @@ static void bad(const char *dir, const char *label, const char *body, int line, 
     unlink(path);
 }
 
-static void good(const char *dir, const char *name, size_t params, int classes, double gflop)
-{
+static void good(const char *dir, const char *name, size_t params, int classes, double gflop) {
     char path[512], err[1024];
     snprintf(path, sizeof path, "%s/%s.cfg", dir, name);
     model m;
@@ -102,8 +103,7 @@ static void good(const char *dir, const char *name, size_t params, int classes, 
     model_free(&m);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s MODELS_DIR\n", argv[0]);
         return 2;

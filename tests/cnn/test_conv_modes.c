@@ -33,11 +33,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STEPS 30
-#define BATCH 4
-#define GRAD_TOL 1e-4  /* step-0 gradients: of the reference tensor's largest |value| */
-#define EARLY_STEPS 10 /* "direct": steps whose loss is compared one by one */
-#define EARLY_TOL 1e-3 /* of the mean loss; measured at most 1e-6 (Haswell, Cooperlake OpenBLAS) */
+#define STEPS       30
+#define BATCH       4
+#define GRAD_TOL    1e-4 /* step-0 gradients: of the reference tensor's largest |value| */
+#define EARLY_STEPS 10   /* "direct": steps whose loss is compared one by one */
+#define EARLY_TOL   1e-3 /* of the mean loss; measured at most 1e-6 (Haswell, Cooperlake OpenBLAS) */
 
 static int fail = 0;
 
@@ -51,8 +51,7 @@ typedef struct run_out {
 
 /* n images (c,h,w) of class labels[i]: noise 0..199, a slightly brighter square (60..255) in
  * quadrant label % 4: hard enough that the loss stays well above 0 in 30 steps */
-static void synth(float *x, int *labels, int n, int c, int h, int w, int classes, rng *r)
-{
+static void synth(float *x, int *labels, int n, int c, int h, int w, int classes, rng *r) {
     for (int i = 0; i < n; i++) {
         int k = (int)rng_below(r, (uint64_t)classes), q = k % 4;
         float *p = x + (size_t)i * c * h * w;
@@ -70,8 +69,7 @@ static void synth(float *x, int *labels, int n, int c, int h, int w, int classes
  * turns rounding-level gradients of near-dead units into full-size steps, so curves drift
  * apart chaotically, with other kernels as with another thread count; plain SGD was tried
  * and drifts too on quick.cfg) */
-static int train(const char *cfg, int mode, int threads, run_out *o)
-{
+static int train(const char *cfg, int mode, int threads, run_out *o) {
     char err[1024];
     model m;
     adam opt = {0};
@@ -116,8 +114,7 @@ static int train(const char *cfg, int mode, int threads, run_out *o)
 
 /* max |difference| of the first `steps` losses of two curves, relative to the reference's mean
  * loss over those steps (a step's own loss can be near 0: tiny.cfg's step 7 is 1.4e-5) */
-static double curve_diff(const run_out *a, const run_out *ref, int steps)
-{
+static double curve_diff(const run_out *a, const run_out *ref, int steps) {
     double md = 0, mean = 0;
     for (int s = 0; s < steps; s++) {
         double d = fabs(a->loss[s] - ref->loss[s]);
@@ -128,8 +125,7 @@ static double curve_diff(const run_out *a, const run_out *ref, int steps)
 }
 
 /* |a - ref| / max |ref| over n values (NaN propagates); 0 when ref is all zeros and a equals it */
-static double tensor_diff(const float *a, const float *ref, size_t n)
-{
+static double tensor_diff(const float *a, const float *ref, size_t n) {
     double md = 0, mr = 0;
     for (size_t i = 0; i < n; i++) {
         double d = fabs((double)a[i] - ref[i]);
@@ -140,16 +136,14 @@ static double tensor_diff(const float *a, const float *ref, size_t n)
 }
 
 /* step 0: each layer's weight and bias gradient of a against ref */
-static void compare_grad0(const char *what, const run_out *a, const run_out *ref)
-{
+static void compare_grad0(const char *what, const run_out *a, const run_out *ref) {
     double worst = 0;
     const char *at = "";
     for (int l = 0; l < ref->shape.n_layers; l++) {
         const layer *L = &ref->shape.layers[l];
         if (!L->n_w) continue;
         double dw = tensor_diff(a->grad0 + L->p_off, ref->grad0 + L->p_off, L->n_w),
-               db = tensor_diff(a->grad0 + L->p_off + L->n_w, ref->grad0 + L->p_off + L->n_w,
-                                L->n_b);
+               db = tensor_diff(a->grad0 + L->p_off + L->n_w, ref->grad0 + L->p_off + L->n_w, L->n_b);
         double d = dw > db ? dw : db;
         if (!(d <= worst)) worst = d, at = L->name;
     }
@@ -159,36 +153,32 @@ static void compare_grad0(const char *what, const run_out *a, const run_out *ref
     if (!ok) fail = 1;
 }
 
-static void compare_early(const char *what, const run_out *a, const run_out *ref)
-{
+static void compare_early(const char *what, const run_out *a, const run_out *ref) {
     double ml = curve_diff(a, ref, EARLY_STEPS);
     int ok = ml <= EARLY_TOL;
-    printf("%-4s %-44s loss of steps 0-%d: max diff / mean %.2e (tol %.0e)\n", ok ? "ok" : "FAIL",
-           what, EARLY_STEPS - 1, ml, EARLY_TOL);
+    printf("%-4s %-44s loss of steps 0-%d: max diff / mean %.2e (tol %.0e)\n", ok ? "ok" : "FAIL", what,
+           EARLY_STEPS - 1, ml, EARLY_TOL);
     if (!ok) fail = 1;
 }
 
 /* the loss of the last 3 steps below 90% of the first 3 */
-static void learned(const char *what, const run_out *a)
-{
+static void learned(const char *what, const run_out *a) {
     double first = (a->loss[0] + a->loss[1] + a->loss[2]) / 3,
            last = (a->loss[STEPS - 1] + a->loss[STEPS - 2] + a->loss[STEPS - 3]) / 3;
     int ok = last < 0.9 * first;
-    printf("%-4s %-44s loss %.4f -> %.4f over %d steps of %d (must fall by 10%%)\n",
-           ok ? "ok" : "FAIL", what, first, last, STEPS, BATCH);
+    printf("%-4s %-44s loss %.4f -> %.4f over %d steps of %d (must fall by 10%%)\n", ok ? "ok" : "FAIL", what,
+           first, last, STEPS, BATCH);
     if (!ok) fail = 1;
 }
 
-static void identical(const char *what, const run_out *a, const run_out *b)
-{
+static void identical(const char *what, const run_out *a, const run_out *b) {
     int ok = memcmp(a->loss, b->loss, sizeof a->loss) == 0 && a->n == b->n &&
              memcmp(a->params, b->params, sizeof(float) * a->n) == 0;
     printf("%-4s %s: two runs bit-identical\n", ok ? "ok" : "FAIL", what);
     if (!ok) fail = 1;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: test_conv_modes MODELS_DIR\n");
         return 2;

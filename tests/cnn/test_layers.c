@@ -17,16 +17,14 @@
 static int failures = 0;
 static rng R;
 
-static float *rnd(size_t n, double scale)
-{
+static float *rnd(size_t n, double scale) {
     float *p = malloc(sizeof(float) * (n ? n : 1));
     if (!p) exit(1);
     for (size_t i = 0; i < n; i++) p[i] = (float)((2 * rng_uniform(&R) - 1) * scale);
     return p;
 }
 
-static void check(const char *what, const float *a, const float *b, size_t n, double tol)
-{
+static void check(const char *what, const float *a, const float *b, size_t n, double tol) {
     double md = 0, mb = 0;
     for (size_t i = 0; i < n; i++) {
         double d = fabs((double)a[i] - b[i]);
@@ -39,22 +37,20 @@ static void check(const char *what, const float *a, const float *b, size_t n, do
     if (!ok) failures++;
 }
 
-static double dot(const float *a, const float *b, size_t n)
-{
+static double dot(const float *a, const float *b, size_t n) {
     double s = 0;
     for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
     return s;
 }
 
 /* ---- conv --------------------------------------------------------------------- */
-static void conv_case(int N, int C, int H, int W, int K)
-{
+static void conv_case(int N, int C, int H, int W, int K) {
     char what[96];
     size_t nin = (size_t)N * C * H * W, nout = (size_t)N * K * H * W, nw = (size_t)K * C * 9;
     float *x = rnd(nin, 1), *w = rnd(nw, 0.5), *b = rnd(K, 0.5), *r = rnd(nout, 1);
     float *y1 = rnd(nout, 0), *y2 = rnd(nout, 0), *col = rnd(2 * conv3x3_col_size(C, H, W, K), 0);
-    float *dx1 = rnd(nin, 0), *dx2 = rnd(nin, 0), *dw1 = rnd(nw, 0), *dw2 = rnd(nw, 0),
-          *db1 = rnd(K, 0), *db2 = rnd(K, 0);
+    float *dx1 = rnd(nin, 0), *dx2 = rnd(nin, 0), *dw1 = rnd(nw, 0), *dw2 = rnd(nw, 0), *db1 = rnd(K, 0),
+          *db2 = rnd(K, 0);
     for (int relu = 0; relu < 2; relu++) {
         conv3x3_forward(y1, x, w, b, col, 2, N, C, H, W, K, relu);
         conv3x3_forward_naive(y2, x, w, b, N, C, H, W, K, relu);
@@ -129,14 +125,13 @@ static void conv_case(int N, int C, int H, int W, int K)
 
 /* fast against naive only (no finite differences: cheap enough for many channels), on
  * inputs 0..255 like the study's first layer and weights of Glorot's scale */
-static void precision_case(int N, int C, int H, int W, int K)
-{
+static void precision_case(int N, int C, int H, int W, int K) {
     char what[96];
     size_t nin = (size_t)N * C * H * W, nout = (size_t)N * K * H * W, nw = (size_t)K * C * 9;
-    float *x = rnd(nin, 1), *w = rnd(nw, sqrt(6.0 / (9.0 * (C + K)))), *b = rnd(K, 0.1),
-          *r = rnd(nout, 1), *y1 = rnd(nout, 0), *y2 = rnd(nout, 0),
-          *col = rnd(2 * conv3x3_col_size(C, H, W, K), 0), *dx1 = rnd(nin, 0), *dx2 = rnd(nin, 0),
-          *dw1 = rnd(nw, 0), *dw2 = rnd(nw, 0), *db1 = rnd(K, 0), *db2 = rnd(K, 0);
+    float *x = rnd(nin, 1), *w = rnd(nw, sqrt(6.0 / (9.0 * (C + K)))), *b = rnd(K, 0.1), *r = rnd(nout, 1),
+          *y1 = rnd(nout, 0), *y2 = rnd(nout, 0), *col = rnd(2 * conv3x3_col_size(C, H, W, K), 0),
+          *dx1 = rnd(nin, 0), *dx2 = rnd(nin, 0), *dw1 = rnd(nw, 0), *dw2 = rnd(nw, 0), *db1 = rnd(K, 0),
+          *db2 = rnd(K, 0);
     for (size_t i = 0; i < nin; i++) x[i] = 127.5f * (x[i] + 1.0f);
     conv3x3_forward(y1, x, w, b, col, 2, N, C, H, W, K, 0);
     conv3x3_forward_naive(y2, x, w, b, N, C, H, W, K, 0);
@@ -158,18 +153,16 @@ static void precision_case(int N, int C, int H, int W, int K)
  * backward (tested above against its naive version), then the naive conv backward and the
  * ReLU mask of the layer below. Also: din in place over `in` gives the same bits, and a
  * second run gives the same bits. */
-static void fused_case(int N, int C, int H, int W, int K, int relu)
-{
+static void fused_case(int N, int C, int H, int W, int K, int relu) {
     char what[112];
     const int Ho = H / 2, Wo = W / 2;
     size_t nin = (size_t)N * C * H * W, nout = (size_t)N * K * H * W, np = (size_t)N * K * Ho * Wo,
            nw = (size_t)K * C * 9;
     float *x = rnd(nin, 1), *w = rnd(nw, 0.5), *b = rnd(K, 0.5), *r = rnd(np, 1);
-    float *y = rnd(nout, 0), *g = rnd(nout, 0), *pr = rnd(np, 0), *pf = rnd(np, 0),
-          *pf2 = rnd(np, 0), *col = rnd(2 * conv3x3_col_size(C, H, W, K), 0);
-    float *dx1 = rnd(nin, 0), *dx2 = rnd(nin, 0), *xi = rnd(nin, 0), *dw1 = rnd(nw, 0),
-          *dw2 = rnd(nw, 0), *dw3 = rnd(nw, 0), *db1 = rnd(K, 0), *db2 = rnd(K, 0),
-          *db3 = rnd(K, 0);
+    float *y = rnd(nout, 0), *g = rnd(nout, 0), *pr = rnd(np, 0), *pf = rnd(np, 0), *pf2 = rnd(np, 0),
+          *col = rnd(2 * conv3x3_col_size(C, H, W, K), 0);
+    float *dx1 = rnd(nin, 0), *dx2 = rnd(nin, 0), *xi = rnd(nin, 0), *dw1 = rnd(nw, 0), *dw2 = rnd(nw, 0),
+          *dw3 = rnd(nw, 0), *db1 = rnd(K, 0), *db2 = rnd(K, 0), *db3 = rnd(K, 0);
     unsigned char *arg = malloc(np + 1), *arg2 = malloc(np + 1);
     for (size_t i = 0; i < nin; i++) x[i] = x[i] > -0.3f ? x[i] : 0.0f; /* a ReLU's output */
     conv3x3_forward_naive(y, x, w, b, N, C, H, W, K, relu);
@@ -202,8 +195,7 @@ static void fused_case(int N, int C, int H, int W, int K, int relu)
 }
 
 /* ---- maxpool -------------------------------------------------------------------- */
-static void pool_case(int N, int C, int H, int W)
-{
+static void pool_case(int N, int C, int H, int W) {
     char what[96];
     size_t nin = (size_t)N * C * H * W, nout = (size_t)N * C * (H / 2) * (W / 2);
     float *x = rnd(nin, 0), *r = rnd(nout, 1), *y1 = rnd(nout, 0), *y2 = rnd(nout, 0);
@@ -277,14 +269,13 @@ static void pool_case(int N, int C, int H, int W)
 }
 
 /* ---- dense -------------------------------------------------------------------- */
-static void dense_case(int N, int C, int O)
-{
+static void dense_case(int N, int C, int O) {
     char what[96];
     size_t nw = (size_t)O * C;
     float *x = rnd((size_t)N * C, 1), *w = rnd(nw, 0.5), *b = rnd(O, 0.5), *r = rnd((size_t)N * O, 1);
     float *y1 = rnd((size_t)N * O, 0), *y2 = rnd((size_t)N * O, 0);
-    float *dx1 = rnd((size_t)N * C, 0), *dx2 = rnd((size_t)N * C, 0), *dw1 = rnd(nw, 0),
-          *dw2 = rnd(nw, 0), *db1 = rnd(O, 0), *db2 = rnd(O, 0);
+    float *dx1 = rnd((size_t)N * C, 0), *dx2 = rnd((size_t)N * C, 0), *dw1 = rnd(nw, 0), *dw2 = rnd(nw, 0),
+          *db1 = rnd(O, 0), *db2 = rnd(O, 0);
     for (int relu = 0; relu < 2; relu++) {
         dense_forward(y1, x, w, b, N, C, O, relu);
         dense_forward_naive(y2, x, w, b, N, C, O, relu);
@@ -333,8 +324,7 @@ static void dense_case(int N, int C, int O)
 }
 
 /* ---- relu, softmax cross-entropy -------------------------------------------------- */
-static void relu_softmax_case(void)
-{
+static void relu_softmax_case(void) {
     float y[6] = {0, 1, -0.0f, 2, 0, 3}, d[6] = {1, 1, 1, 1, 1, 1}, want[6] = {0, 1, 0, 1, 0, 1};
     relu_backward(d, y, 6);
     check("relu backward mask", d, want, 6, 0);
@@ -375,8 +365,7 @@ static void relu_softmax_case(void)
 
 char *openblas_get_corename(void); /* OpenBLAS extension */
 
-int main(void)
-{
+int main(void) {
     const char *ct = getenv("OPENBLAS_CORETYPE");
     printf("OpenBLAS core %s (OPENBLAS_CORETYPE %s)\n", openblas_get_corename(), ct ? ct : "unset");
     rng_seed(&R, 7);
@@ -406,18 +395,19 @@ int main(void)
         }
         layers_set_conv(modes[m]);
         if (m > 0 && conv_direct_isa(isa) != isa) {
-            fprintf(stderr, "FAIL direct kernel: asked for instruction set %d, got %d\n", isa, conv_direct_isa(0));
+            fprintf(stderr, "FAIL direct kernel: asked for instruction set %d, got %d\n", isa,
+                    conv_direct_isa(0));
             return 1;
         }
         printf("-- conv kernel: %s%s\n", layers_conv_name(modes[m]),
                m == 0 ? "" : (isa == 3 ? " (AVX-512)" : " (AVX2)"));
         conv_case(3, 3, 7, 5, 4);
         conv_case(1, 4, 33, 34, 5);
-        conv_case(2, 3, 9, 8, 12);   /* direct: a whole vector per row, 3 channel blocks */
-        conv_case(2, 4, 19, 21, 8);  /* direct fwd, dw and dx: partial last vector (5 of 8) */
-        conv_case(1, 8, 150, 45, 4); /* direct: two padded strips (109 + 41 rows) */
+        conv_case(2, 3, 9, 8, 12);    /* direct: a whole vector per row, 3 channel blocks */
+        conv_case(2, 4, 19, 21, 8);   /* direct fwd, dw and dx: partial last vector (5 of 8) */
+        conv_case(1, 8, 150, 45, 4);  /* direct: two padded strips (109 + 41 rows) */
         conv_case(2, 16, 12, 56, 16); /* the first block's channels, 7 (AVX2) or 4 vectors */
-        conv_case(1, 4, 5, 83, 8); /* 11 / 6 vectors: a remainder after whole blocks, tail 3 */
+        conv_case(1, 4, 5, 83, 8);    /* 11 / 6 vectors: a remainder after whole blocks, tail 3 */
     }
     conv_direct_isa(best_isa);
     /* Winograd F(2x2,3x3): even shapes (odd ones fall back to im2col + sgemm); tile blocks
@@ -429,7 +419,7 @@ int main(void)
     conv_case(1, 2, 6, 1000, 3);  /* 500 tiles a row: one tile row per block */
     conv_case(2, 32, 14, 14, 32); /* the study's deepest shape, scaled down in channels */
     conv_case(1, 1, 2, 2, 1);
-    conv_case(3, 3, 7, 5, 4);     /* odd: im2col */
+    conv_case(3, 3, 7, 5, 4); /* odd: im2col */
     /* Winograd F(4x4,3x3) (H, W multiples of 4; else F(2x2,3x3) if even, else im2col) */
     layers_set_conv(LAYERS_CONV_WINOGRAD4);
     printf("-- conv kernel: winograd4\n");
@@ -438,8 +428,8 @@ int main(void)
     conv_case(1, 2, 8, 1000, 3);  /* 250 tiles a row: one tile row per block */
     conv_case(2, 32, 28, 28, 32); /* 7x7 tiles: blocks spanning two images */
     conv_case(1, 1, 4, 4, 1);
-    conv_case(3, 3, 6, 10, 4);    /* even, not multiples of 4: F(2x2,3x3) */
-    conv_case(3, 3, 7, 5, 4);     /* odd: im2col */
+    conv_case(3, 3, 6, 10, 4); /* even, not multiples of 4: F(2x2,3x3) */
+    conv_case(3, 3, 7, 5, 4);  /* odd: im2col */
     /* the study's channel counts (the rounding of the transforms grows with them), against
      * the naive reference only: each Winograd variant, and auto */
     static const int wmodes[] = {LAYERS_CONV_WINOGRAD, LAYERS_CONV_WINOGRAD4, LAYERS_CONV_AUTO};
@@ -477,7 +467,7 @@ int main(void)
         failures++;
     }
     pool_case(2, 3, 6, 8);
-    pool_case(1, 2, 7, 5); /* odd: the last row/column is dropped (floor) */
+    pool_case(1, 2, 7, 5);  /* odd: the last row/column is dropped (floor) */
     pool_case(2, 3, 8, 48); /* 24 windows a row: 3 vectors of 8 (streaming stores) */
     pool_case(1, 2, 6, 38); /* 19 windows: 2 vectors + a tail of 3, rows not 32-byte aligned */
     dense_case(3, 17, 5);

@@ -12,14 +12,10 @@
 
 static int failures = 0;
 
-static int read_exact(FILE *f, void *p, size_t n)
-{
-    return fread(p, 1, n, f) == n ? 0 : -1;
-}
+static int read_exact(FILE *f, void *p, size_t n) { return fread(p, 1, n, f) == n ? 0 : -1; }
 
 /* max |a-b| relative to max |b|; fails above tol */
-static void compare(const char *what, const float *a, const float *b, size_t n, double tol)
-{
+static void compare(const char *what, const float *a, const float *b, size_t n, double tol) {
     double md = 0, mb = 0;
     for (size_t i = 0; i < n; i++) {
         double d = fabs((double)a[i] - b[i]);
@@ -33,8 +29,7 @@ static void compare(const char *what, const float *a, const float *b, size_t n, 
     if (!ok) failures++;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc != 3) {
         fprintf(stderr, "usage: %s fixture.cfg fixture.bin\n", argv[0]);
         return 2;
@@ -58,8 +53,8 @@ int main(int argc, char **argv)
     }
     int N = hdr[1], C = hdr[2], H = hdr[3], W = hdr[4], K = hdr[5], P = hdr[6];
     if (C != m.in_c || H != m.in_h || W != m.in_w || K != m.n_classes || (size_t)P != m.n_params) {
-        fprintf(stderr, "fixture %dx%dx%d K=%d P=%d does not match the model %dx%dx%d K=%d P=%zu\n",
-                C, H, W, K, P, m.in_c, m.in_h, m.in_w, m.n_classes, m.n_params);
+        fprintf(stderr, "fixture %dx%dx%d K=%d P=%d does not match the model %dx%dx%d K=%d P=%zu\n", C, H, W,
+                K, P, m.in_c, m.in_h, m.in_w, m.n_classes, m.n_params);
         return 1;
     }
     size_t nx = (size_t)N * C * H * W;

@@ -6,12 +6,18 @@
 #include <math.h>
 #include <stdio.h>
 
-int main(void)
-{
+int main(void) {
     int fail = 0;
-    train_settings t = {.steps = 100, .batch = 288, .lr = 0.001, .decay_rate = 0.96,
-                        .decay_steps = 10, .staircase = 1, .beta1 = 0.9, .beta2 = 0.999,
-                        .epsilon = 1e-8, .seed = 1};
+    train_settings t = {.steps = 100,
+                        .batch = 288,
+                        .lr = 0.001,
+                        .decay_rate = 0.96,
+                        .decay_steps = 10,
+                        .staircase = 1,
+                        .beta1 = 0.9,
+                        .beta2 = 0.999,
+                        .epsilon = 1e-8,
+                        .seed = 1};
     double rate = 0.001; /* independent: multiply by 0.96 at every 10th step */
     for (long s = 0; s <= 250; s++) {
         if (s > 0 && s % 10 == 0) rate *= 0.96;

@@ -18,18 +18,17 @@
 #include <unistd.h>
 
 static int fail = 0;
-#define CHECK(cond, ...)                                                                          \
-    do {                                                                                          \
-        int ok_ = (cond);                                                                         \
-        printf("%-4s ", ok_ ? "ok" : "FAIL");                                                     \
-        printf(__VA_ARGS__);                                                                      \
-        printf("\n");                                                                             \
-        if (!ok_) fail = 1;                                                                       \
+#define CHECK(cond, ...)                                                                                     \
+    do {                                                                                                     \
+        int ok_ = (cond);                                                                                    \
+        printf("%-4s ", ok_ ? "ok" : "FAIL");                                                                \
+        printf(__VA_ARGS__);                                                                                 \
+        printf("\n");                                                                                        \
+        if (!ok_) fail = 1;                                                                                  \
     } while (0)
 
 /* n images of 1x28x28: class k has a bright 10x10 square in quadrant k, plus noise */
-static void synth_split(dataset_split *s, int n, rng *r)
-{
+static void synth_split(dataset_split *s, int n, rng *r) {
     s->n = n;
     s->c = 1;
     s->h = s->w = 28;
@@ -47,16 +46,14 @@ static void synth_split(dataset_split *s, int n, rng *r)
     }
 }
 
-static void synth_free(dataset *ds)
-{
+static void synth_free(dataset *ds) {
     dataset_split *sp[3] = {&ds->train, &ds->valid, &ds->test};
     for (int i = 0; i < 3; i++) free(sp[i]->pixels), free(sp[i]->labels);
 }
 
 /* one training of tiny.cfg; copies the final parameters to *params (malloc'd) */
 static int run(const char *cfg, const dataset *ds, uint64_t seed, int threads, train_result *r,
-               float **params, size_t *np)
-{
+               float **params, size_t *np) {
     char err[1024];
     model m;
     if (model_load(&m, cfg, err, sizeof err)) {
@@ -78,8 +75,7 @@ static int run(const char *cfg, const dataset *ds, uint64_t seed, int threads, t
     return 0;
 }
 
-static int same_curves(const train_result *a, const train_result *b)
-{
+static int same_curves(const train_result *a, const train_result *b) {
     if (a->iterations != b->iterations) return 0;
     for (int c = 0; c < CURVE_COUNT; c++) {
         if (c == CURVE_ELAPSED) continue; /* wall time */
@@ -88,8 +84,7 @@ static int same_curves(const train_result *a, const train_result *b)
     return a->test_acc == b->test_acc && a->val_acc == b->val_acc;
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: %s tiny.cfg [FASHION_MNIST_DIR]\n", argv[0]);
         return 2;
@@ -122,18 +117,16 @@ int main(int argc, char **argv)
     CHECK(memcmp(pa, pc, sizeof(float) * np) != 0, "another seed gives other weights");
     train_settings t = {.lr = 0.001, .decay_rate = 0.96, .decay_steps = 10, .staircase = 1};
     int lr_ok = 1;
-    for (int s = 0; s < a.iterations; s++)
-        lr_ok &= a.curves[CURVE_LR][s] == 0.001 * pow(0.96, s / 10);
+    for (int s = 0; s < a.iterations; s++) lr_ok &= a.curves[CURVE_LR][s] == 0.001 * pow(0.96, s / 10);
     CHECK(lr_ok, "lr curve is 0.001 * 0.96^floor(step/10)");
     CHECK(a.final_rate == optim_lr(&t, 20) && fabs(a.final_rate - 0.001 * 0.96 * 0.96) < 1e-15,
           "final_rate = lr(iterations) = %.8f", a.final_rate);
-    CHECK(a.final_error == a.curves[CURVE_TRAIN_LOSS][19] &&
-              a.train_acc == a.curves[CURVE_TRAIN_ACC][19] &&
+    CHECK(a.final_error == a.curves[CURVE_TRAIN_LOSS][19] && a.train_acc == a.curves[CURVE_TRAIN_ACC][19] &&
               a.val_acc == a.curves[CURVE_VAL_ACC][19],
           "final error / train acc / val acc are the last step's");
     CHECK(a.training_time_s >= a.train_compute_s && a.curves[CURVE_ELAPSED][19] > 0,
-          "time split: training %.3f s >= compute %.3f s; eval %.3f s", a.training_time_s,
-          a.train_compute_s, a.eval_time_s);
+          "time split: training %.3f s >= compute %.3f s; eval %.3f s", a.training_time_s, a.train_compute_s,
+          a.eval_time_s);
 
     /* weights round trip: save, load into a fresh model, same bits and same class names */
     {
@@ -184,8 +177,8 @@ int main(int argc, char **argv)
             train_result rr;
             memset(&real, 0, sizeof real);
             CHECK(model_load(&m, cfg, err, sizeof err) == 0, "model %s: %s", cfg, err);
-            dataset_options o = {.c = m.in_c, .h = m.in_h, .w = m.in_w, .max_per_split = 500,
-                                 .idx_classes = m.n_classes};
+            dataset_options o = {
+                .c = m.in_c, .h = m.in_h, .w = m.in_w, .max_per_split = 500, .idx_classes = m.n_classes};
             if (dataset_load(&real, argv[2], &o, err, sizeof err)) {
                 CHECK(0, "Fashion-MNIST load: %s", err);
             } else {

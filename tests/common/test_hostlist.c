@@ -8,8 +8,7 @@
 
 static int failures = 0;
 
-static void expect_match(const char *pattern, const char *host, int want, int line)
-{
+static void expect_match(const char *pattern, const char *host, int want, int line) {
     char err[256] = "";
     int got = hostlist_match(pattern, host, err, sizeof err);
     if (got != want) {
@@ -21,12 +20,12 @@ static void expect_match(const char *pattern, const char *host, int want, int li
 
 /* A malformed pattern: validate and match both return -1 and the message names the
  * character position (and, when given, a word of what was expected). */
-static void expect_malformed(const char *pattern, const char *needle, int line)
-{
+static void expect_malformed(const char *pattern, const char *needle, int line) {
     char err[256] = "";
     int v = hostlist_validate(pattern, err, sizeof err);
     if (v != -1 || strstr(err, "character") == NULL || (needle && strstr(err, needle) == NULL)) {
-        fprintf(stderr, "test_hostlist.c:%d: hostlist_validate(\"%s\") = %d, err \"%s\"; expected -1 with \"%s\"\n",
+        fprintf(stderr,
+                "test_hostlist.c:%d: hostlist_validate(\"%s\") = %d, err \"%s\"; expected -1 with \"%s\"\n",
                 line, pattern, v, err, needle ? needle : "character");
         failures++;
     }
@@ -40,8 +39,7 @@ static void expect_malformed(const char *pattern, const char *needle, int line)
     printf("  malformed %-22s -> %s\n", pattern, err);
 }
 
-static void expect_valid(const char *pattern, int line)
-{
+static void expect_valid(const char *pattern, int line) {
     char err[256] = "x";
     if (hostlist_validate(pattern, err, sizeof err) != 0 || err[0] != '\0') {
         fprintf(stderr, "test_hostlist.c:%d: hostlist_validate(\"%s\") failed: %s\n", line, pattern, err);
@@ -49,13 +47,12 @@ static void expect_valid(const char *pattern, int line)
     }
 }
 
-#define MATCH(p, h) expect_match(p, h, 1, __LINE__)
-#define NO_MATCH(p, h) expect_match(p, h, 0, __LINE__)
+#define MATCH(p, h)          expect_match(p, h, 1, __LINE__)
+#define NO_MATCH(p, h)       expect_match(p, h, 0, __LINE__)
 #define MALFORMED(p, needle) expect_malformed(p, needle, __LINE__)
-#define VALID(p) expect_valid(p, __LINE__)
+#define VALID(p)             expect_valid(p, __LINE__)
 
-int main(void)
-{
+int main(void) {
     /* plain names and lists */
     MATCH("node01", "node01");
     NO_MATCH("node01", "node1");
@@ -102,8 +99,8 @@ int main(void)
     MATCH("rack[1-2]-n[01-10]", "rack1-n01");
     NO_MATCH("rack[1-2]-n[01-10]", "rack3-n01");
     NO_MATCH("rack[1-2]-n[01-10]", "rack1-n1");
-    MATCH("a[1-2][3-4]", "a13");      /* needs backtracking over the split */
-    MATCH("a[1-12][3-4]", "a123");    /* 12|3 */
+    MATCH("a[1-2][3-4]", "a13");   /* needs backtracking over the split */
+    MATCH("a[1-12][3-4]", "a123"); /* 12|3 */
     NO_MATCH("a[1-2][3-4]", "a15");
     MATCH("[1-3]x", "2x");
 
@@ -160,7 +157,8 @@ int main(void)
         clock_gettime(CLOCK_MONOTONIC, &t1);
         double s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
         if (s > 1.0) {
-            fprintf(stderr, "test_hostlist.c:%d: 20 brackets took %.2f s; expected well under 1 s\n", __LINE__, s);
+            fprintf(stderr, "test_hostlist.c:%d: 20 brackets took %.2f s; expected well under 1 s\n",
+                    __LINE__, s);
             failures++;
         }
         memset(many, 'a', 256), many[256] = '\0'; /* longer than any host name: only "*" matches */

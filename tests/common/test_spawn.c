@@ -24,18 +24,18 @@ static int dead(int pid) {
     const char *rp = strrchr(buf, ')');
     return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
 }
-#define CHECK(cond)                                                                   \
-    do {                                                                              \
-        if (!(cond)) {                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                               \
-        }                                                                             \
+#define CHECK(cond)                                                                                          \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                         \
+            failures++;                                                                                      \
+        }                                                                                                    \
     } while (0)
 
 typedef struct seen {
     char text[2][256]; /* stdout, stderr */
     size_t len[2];
-    int eofs[2];       /* EOF calls per stream */
+    int eofs[2]; /* EOF calls per stream */
 } seen;
 
 static void sink(void *arg, int stream, const char *buf, size_t n) {
@@ -96,7 +96,9 @@ int main(void) {
     }
     CHECK(gone);
 
-    if (failures) fprintf(stderr, "test_spawn: %d check(s) failed\n", failures);
-    else printf("test_spawn: ok\n");
+    if (failures)
+        fprintf(stderr, "test_spawn: %d check(s) failed\n", failures);
+    else
+        printf("test_spawn: ok\n");
     return failures ? 1 : 0;
 }

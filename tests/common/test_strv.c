@@ -8,12 +8,12 @@
 #include "common/strv.h"
 
 static int failures;
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                        \
-        }                                                                      \
+#define CHECK(cond)                                                                                          \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                         \
+            failures++;                                                                                      \
+        }                                                                                                    \
     } while (0)
 
 static int grow_calls; /* calls of failing_grow */
@@ -65,7 +65,9 @@ int main(void) {
     CHECK(strv_failed(&v) && strv_push(&v, "more") == -1 && v.len == 1);
     strv_free(&v);
 
-    if (failures) fprintf(stderr, "test_strv: %d check(s) failed\n", failures);
-    else printf("test_strv: ok\n");
+    if (failures)
+        fprintf(stderr, "test_strv: %d check(s) failed\n", failures);
+    else
+        printf("test_strv: ok\n");
     return failures ? 1 : 0;
 }

@@ -40,15 +40,15 @@
 static int failures = 0;
 static char scratch[4096]; /* the temporary folder of this run */
 
-#define CHECK(cond, ...)                                                                                    \
-    do {                                                                                                    \
-        if (!(cond)) {                                                                                      \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                               \
-            fprintf(stderr, __VA_ARGS__);                                                                   \
-            fputc('\n', stderr);                                                                            \
-            failures++;                                                                                     \
-            return -1;                                                                                      \
-        }                                                                                                   \
+#define CHECK(cond, ...)                                                                                     \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                                  \
+            fprintf(stderr, __VA_ARGS__);                                                                    \
+            fputc('\n', stderr);                                                                             \
+            failures++;                                                                                      \
+            return -1;                                                                                       \
+        }                                                                                                    \
     } while (0)
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
@@ -160,7 +160,8 @@ static int check_loaded_standin(const char *dir, int c, int h, int w, double *lo
     CHECK(!strcmp(ds.source, "image-folder"), "source %s", ds.source);
     CHECK(ds.n_classes == 4, "n_classes %d", ds.n_classes);
     static const char *const names[4] = {"face", "body", "hand", "nothing"};
-    for (int k = 0; k < 4; k++) CHECK(!strcmp(ds.class_names[k], names[k]), "class %d is %s", k, ds.class_names[k]);
+    for (int k = 0; k < 4; k++)
+        CHECK(!strcmp(ds.class_names[k], names[k]), "class %d is %s", k, ds.class_names[k]);
     const dataset_split *sp[3] = {&ds.train, &ds.valid, &ds.test};
     static const int want_n[3] = {1440, 45, 45};
     for (int s = 0; s < 3; s++) {
@@ -177,8 +178,8 @@ static int check_loaded_standin(const char *dir, int c, int h, int w, double *lo
                   sp[s]->labels[i]);
         }
         for (int k = 0; k < 4; k++)
-            CHECK(s == 0 ? per[k] == 360 : (per[k] == 11 || per[k] == 12), "%s class %d has %d images", splits[s], k,
-                  per[k]);
+            CHECK(s == 0 ? per[k] == 360 : (per[k] == 11 || per[k] == 12), "%s class %d has %d images",
+                  splits[s], k, per[k]);
     }
     /* pixels: not blank, spread over the range, and images differ from each other */
     size_t chw = (size_t)c * h * w;
@@ -259,7 +260,8 @@ static int diff_trees(const char *a, const char *b, int *compared) {
     char pa[4400], pb[4400];
     int diff = 0;
     *compared = 0;
-    if (same_file(pathf(pa, sizeof pa, "%s/classes.txt", a), pathf(pb, sizeof pb, "%s/classes.txt", b))) diff++;
+    if (same_file(pathf(pa, sizeof pa, "%s/classes.txt", a), pathf(pb, sizeof pb, "%s/classes.txt", b)))
+        diff++;
     for (int s = 0; s < 3; s++)
         for (int k = 1; k <= 4; k++)
             for (int i = 1; i <= 360; i++) {
@@ -341,9 +343,10 @@ static int test_version(const char *idx_dir) {
     for (size_t i = 0; i < sizeof pinned / sizeof pinned[0]; i++)
         if (pinned[i].version == STANDIN_VERSION) {
             found = 1;
-            CHECK(pinned[i].hash == h, "version %d was pinned to 0x%016llx: what a seed draws changed; bump "
-                  "STANDIN_VERSION (src/cnn/standin.h) and pin the new hash here", STANDIN_VERSION,
-                  (unsigned long long)pinned[i].hash);
+            CHECK(pinned[i].hash == h,
+                  "version %d was pinned to 0x%016llx: what a seed draws changed; bump "
+                  "STANDIN_VERSION (src/cnn/standin.h) and pin the new hash here",
+                  STANDIN_VERSION, (unsigned long long)pinned[i].hash);
         }
     CHECK(found, "no hash pinned for STANDIN_VERSION %d: add {%d, 0x%016llxULL} to pinned[]", STANDIN_VERSION,
           STANDIN_VERSION, (unsigned long long)h);
@@ -366,8 +369,10 @@ static int test_version(const char *idx_dir) {
     CHECK(standin_version(dir) == 1, "standin_version of a manifest without a version line = %d, expected 1",
           standin_version(dir));
     CHECK(unlink(p) == 0, "unlink %s", p);
-    CHECK(standin_version(dir) == 0, "standin_version without a manifest = %d, expected 0", standin_version(dir));
-    CHECK(standin_version(idx_dir) == 0, "standin_version(%s) = %d, expected 0", idx_dir, standin_version(idx_dir));
+    CHECK(standin_version(dir) == 0, "standin_version without a manifest = %d, expected 0",
+          standin_version(dir));
+    CHECK(standin_version(idx_dir) == 0, "standin_version(%s) = %d, expected 0", idx_dir,
+          standin_version(idx_dir));
     return 0;
 }
 
@@ -391,7 +396,8 @@ static int test_fashion(const char *idx_dir) {
             per[sp[s]->labels[i]]++;
             CHECK(sp[s]->paths[i] == NULL, "IDX paths are NULL");
         }
-        for (int k = 0; k < 4; k++) CHECK(per[k] == 50, "%s class %d: %d images, expected 50", splits[s], k, per[k]);
+        for (int k = 0; k < 4; k++)
+            CHECK(per[k] == 50, "%s class %d: %d images, expected 50", splits[s], k, per[k]);
     }
     /* valid and test are different halves of t10k */
     CHECK(memcmp(ds.valid.pixels, ds.test.pixels, 784) != 0, "valid and test start with the same image");
@@ -421,8 +427,8 @@ static int test_fashion(const char *idx_dir) {
 }
 
 /* Writes a tiny IDX pair: n images of r x c with pixel (i, y, x) = i + y * c + x, labels i % 3. */
-static int write_idx(const char *dir, const char *prefix, int n, int r, int c, int gz, uint32_t img_magic, int lab_n,
-                     long cut_bytes) {
+static int write_idx(const char *dir, const char *prefix, int n, int r, int c, int gz, uint32_t img_magic,
+                     int lab_n, long cut_bytes) {
     char p[4400];
     size_t isz = 16 + (size_t)n * r * c;
     uint8_t *buf = malloc(isz);
@@ -461,11 +467,13 @@ static int test_idx(const char *idx_dir) {
     dataset ds;
     dataset_options opt = {.c = 1, .h = 4, .w = 5};
     CHECK(dataset_load(&ds, dir, &opt, err, sizeof err) == 0, "%s", err);
-    CHECK(ds.train.n == 30 && ds.valid.n == 6 && ds.test.n == 6, "n %d %d %d", ds.train.n, ds.valid.n, ds.test.n);
+    CHECK(ds.train.n == 30 && ds.valid.n == 6 && ds.test.n == 6, "n %d %d %d", ds.train.n, ds.valid.n,
+          ds.test.n);
     CHECK(ds.n_classes == 10, "n_classes %d", ds.n_classes);
     for (int i = 0; i < 30; i++) {
         CHECK(ds.train.labels[i] == i % 3, "train label %d", i);
-        for (int j = 0; j < 20; j++) CHECK(ds.train.pixels[i * 20 + j] == (uint8_t)(i + j), "train pixel %d,%d", i, j);
+        for (int j = 0; j < 20; j++)
+            CHECK(ds.train.pixels[i * 20 + j] == (uint8_t)(i + j), "train pixel %d,%d", i, j);
     }
     CHECK(ds.test.pixels[0] == 6 && ds.test.labels[0] == 0, "test starts at t10k item 6");
     dataset_free(&ds);
@@ -507,20 +515,24 @@ static int test_folder(void) {
         flat[i * 3 + 1] = 100;
         flat[i * 3 + 2] = 50;
     }
-    CHECK(image_write_png(pathf(p, sizeof p, "%s/train/b/y.png", root), 50, 30, 3, flat, err, sizeof err) == 0, "%s",
-          err);
+    CHECK(image_write_png(pathf(p, sizeof p, "%s/train/b/y.png", root), 50, 30, 3, flat, err, sizeof err) ==
+              0,
+          "%s", err);
     free(flat);
 
     dataset ds;
     /* max_per_split and idx_classes are for IDX files only: an image folder loads all */
     dataset_options opt = {.c = 3, .h = 16, .w = 20, .max_per_split = 1, .idx_classes = 50};
     CHECK(dataset_load(&ds, root, &opt, err, sizeof err) == 0, "%s", err);
-    CHECK(ds.n_classes == 2 && !strcmp(ds.class_names[0], "a") && !strcmp(ds.class_names[1], "b"), "class names");
-    CHECK(ds.train.n == 4 && ds.valid.n == 3 && ds.test.n == 3, "n %d %d %d", ds.train.n, ds.valid.n, ds.test.n);
+    CHECK(ds.n_classes == 2 && !strcmp(ds.class_names[0], "a") && !strcmp(ds.class_names[1], "b"),
+          "class names");
+    CHECK(ds.train.n == 4 && ds.valid.n == 3 && ds.test.n == 3, "n %d %d %d", ds.train.n, ds.valid.n,
+          ds.test.n);
     CHECK(strstr(ds.train.paths[0], "/a/1.png") && strstr(ds.train.paths[1], "/a/2.JPEG") &&
               strstr(ds.train.paths[2], "/b/x.PNG") && strstr(ds.train.paths[3], "/b/y.png"),
           "order: %s %s %s %s", ds.train.paths[0], ds.train.paths[1], ds.train.paths[2], ds.train.paths[3]);
-    CHECK(ds.train.labels[0] == 0 && ds.train.labels[1] == 0 && ds.train.labels[2] == 1 && ds.train.labels[3] == 1,
+    CHECK(ds.train.labels[0] == 0 && ds.train.labels[1] == 0 && ds.train.labels[2] == 1 &&
+              ds.train.labels[3] == 1,
           "labels");
     size_t plane = 16 * 20, chw = 3 * plane;
     /* grey PNG -> three equal planes */
@@ -531,16 +543,18 @@ static int test_folder(void) {
     for (size_t j = 0; j < plane; j++)
         CHECK(ds.train.pixels[3 * chw + j] == 200 && ds.train.pixels[3 * chw + plane + j] == 100 &&
                   ds.train.pixels[3 * chw + 2 * plane + j] == 50,
-              "flat colour at %zu: %d %d %d", j, ds.train.pixels[3 * chw + j], ds.train.pixels[3 * chw + plane + j],
-              ds.train.pixels[3 * chw + 2 * plane + j]);
+              "flat colour at %zu: %d %d %d", j, ds.train.pixels[3 * chw + j],
+              ds.train.pixels[3 * chw + plane + j], ds.train.pixels[3 * chw + 2 * plane + j]);
     dataset_free(&ds);
     /* as grey: luminance 0.299*200 + 0.587*100 + 0.114*50 = 124.2 -> 124 */
     dataset_options g = {.c = 1, .h = 5, .w = 5};
     CHECK(dataset_load(&ds, root, &g, err, sizeof err) == 0, "%s", err);
-    for (int j = 0; j < 25; j++) CHECK(ds.train.pixels[3 * 25 + j] == 124, "luminance %d", ds.train.pixels[75 + j]);
+    for (int j = 0; j < 25; j++)
+        CHECK(ds.train.pixels[3 * 25 + j] == 124, "luminance %d", ds.train.pixels[75 + j]);
     dataset_free(&ds);
     /* classes.txt names the classes in label order (blank trailing lines and CRLF ignored) */
-    CHECK(write_bytes(pathf(p, sizeof p, "%s/classes.txt", root), "apple\r\n banana \n\n", 17) == 0, "classes.txt");
+    CHECK(write_bytes(pathf(p, sizeof p, "%s/classes.txt", root), "apple\r\n banana \n\n", 17) == 0,
+          "classes.txt");
     CHECK(dataset_load(&ds, root, &opt, err, sizeof err) == 0, "%s", err);
     CHECK(!strcmp(ds.class_names[0], "apple") && !strcmp(ds.class_names[1], "banana"), "names %s|%s",
           ds.class_names[0], ds.class_names[1]);
@@ -550,18 +564,19 @@ static int test_folder(void) {
     uint8_t blocks[16] = {0, 10, 100, 110, 20, 30, 120, 130, 200, 210, 50, 50, 220, 230, 50, 54};
     uint8_t small[4];
     CHECK(image_resize(blocks, 4, 4, 1, small, 2, 2) == 0, "resize");
-    CHECK(small[0] == 15 && small[1] == 115 && small[2] == 215 && small[3] == 51, "area: %d %d %d %d", small[0],
-          small[1], small[2], small[3]);
+    CHECK(small[0] == 15 && small[1] == 115 && small[2] == 215 && small[3] == 51, "area: %d %d %d %d",
+          small[0], small[1], small[2], small[3]);
     /* bilinear enlargement of a 2-pixel ramp 0, 100 to 4 pixels: 0, 25, 75, 100 */
     uint8_t ramp[2] = {0, 100}, big[4];
     CHECK(image_resize(ramp, 2, 1, 1, big, 4, 1) == 0, "resize");
-    CHECK(big[0] == 0 && big[1] == 25 && big[2] == 75 && big[3] == 100, "bilinear: %d %d %d %d", big[0], big[1],
-          big[2], big[3]);
+    CHECK(big[0] == 0 && big[1] == 25 && big[2] == 75 && big[3] == 100, "bilinear: %d %d %d %d", big[0],
+          big[1], big[2], big[3]);
 
     /* dataset_load_image: one file, any shape */
     float out[3 * 7 * 9];
-    CHECK(dataset_load_image(pathf(p, sizeof p, "%s/train/b/y.png", root), 3, 7, 9, out, err, sizeof err) == 0, "%s",
-          err);
+    CHECK(dataset_load_image(pathf(p, sizeof p, "%s/train/b/y.png", root), 3, 7, 9, out, err, sizeof err) ==
+              0,
+          "%s", err);
     CHECK(out[0] == 200.0f && out[63] == 100.0f && out[126] == 50.0f, "load_image %g %g %g", out[0], out[63],
           out[126]);
     return 0;
@@ -577,7 +592,8 @@ static int expect_load_error(const char *dir, const char *needle, const char *wh
     int rc = dataset_load(&ds, dir, &opt, err, sizeof err);
     CHECK(rc != 0, "%s: loaded, expected an error naming %s", what, needle);
     CHECK(strstr(err, needle) != NULL, "%s: message \"%s\" does not name %s", what, err, needle);
-    CHECK(ds.train.pixels == NULL && ds.n_classes == 0 && ds.class_names[0] == NULL, "%s: ds not empty", what);
+    CHECK(ds.train.pixels == NULL && ds.n_classes == 0 && ds.class_names[0] == NULL, "%s: ds not empty",
+          what);
     printf("ok  %-34s %s\n", what, err);
     return 0;
 }
@@ -687,16 +703,19 @@ static int test_errors(void) {
     CHECK(write_jpg(pathf(p, sizeof p, "%s/test/3/a.jpg", root), 9, 9, 3, 1) == 0, "jpg");
     CHECK(mkdirs(pathf(p, sizeof p, "%s/test/2", root)) == 0, "mkdir");
     CHECK(write_jpg(pathf(p, sizeof p, "%s/test/2/a.jpg", root), 9, 9, 3, 1) == 0, "jpg");
-    if (expect_load_error(root, pathf(p, sizeof p, "%s/test/3", root), "extra class folder in a split")) return -1;
+    if (expect_load_error(root, pathf(p, sizeof p, "%s/test/3", root), "extra class folder in a split"))
+        return -1;
     CHECK(make_good(root) == 0, "make_good");
     remove(pathf(p, sizeof p, "%s/train/1/a.jpg", root));
     if (expect_load_error(root, pathf(p, sizeof p, "%s/train/1", root), "empty class folder")) return -1;
     CHECK(write_bytes(pathf(p, sizeof p, "%s/train/1/readme.txt", root), "x", 1) == 0, "write");
-    if (expect_load_error(root, pathf(p, sizeof p, "%s/train/1", root), "class folder without images")) return -1;
+    if (expect_load_error(root, pathf(p, sizeof p, "%s/train/1", root), "class folder without images"))
+        return -1;
     CHECK(make_good(root) == 0, "make_good");
     rm_tree(pathf(p, sizeof p, "%s/valid/1", root));
     rm_tree(pathf(p, sizeof p, "%s/valid/2", root));
-    if (expect_load_error(root, pathf(p, sizeof p, "%s/valid", root), "split with no class folders")) return -1;
+    if (expect_load_error(root, pathf(p, sizeof p, "%s/valid", root), "split with no class folders"))
+        return -1;
     CHECK(make_good(root) == 0, "make_good");
     CHECK(write_bytes(pathf(p, sizeof p, "%s/classes.txt", root), "face\nbody\nhand\n", 15) == 0, "write");
     if (expect_load_error(root, p, "classes.txt with 3 lines, 2 folders")) return -1;
@@ -713,29 +732,34 @@ static int test_errors(void) {
     /* IDX errors */
     pathf(root, sizeof root, "%s/badidx", scratch);
     CHECK(mkdirs(root) == 0, "mkdir");
-    CHECK(write_idx(root, "train", 10, 4, 4, 0, 0x803, 10, 0) == 0 && write_idx(root, "t10k", 6, 4, 4, 1, 0x803, 6, 0) == 0,
+    CHECK(write_idx(root, "train", 10, 4, 4, 0, 0x803, 10, 0) == 0 &&
+              write_idx(root, "t10k", 6, 4, 4, 1, 0x803, 6, 0) == 0,
           "idx");
     dataset_options io = {.c = 1, .h = 4, .w = 4};
     CHECK(dataset_load(&ds, root, &io, err, sizeof err) == 0, "the good IDX set must load: %s", err);
     dataset_free(&ds);
     dataset_options eleven = {.c = 1, .h = 4, .w = 4, .idx_classes = 11};
-    CHECK(dataset_load(&ds, root, &eleven, err, sizeof err) != 0 && strstr(err, root), "idx_classes 11: %s", err);
+    CHECK(dataset_load(&ds, root, &eleven, err, sizeof err) != 0 && strstr(err, root), "idx_classes 11: %s",
+          err);
     printf("ok  %-34s %s\n", "IDX with idx_classes 11", err);
     CHECK(write_idx(root, "train", 10, 4, 4, 0, 0x804, 10, 0) == 0, "idx");
-    if (expect_load_error(root, pathf(p, sizeof p, "%s/train-images-idx3-ubyte", root), "IDX with a bad magic"))
+    if (expect_load_error(root, pathf(p, sizeof p, "%s/train-images-idx3-ubyte", root),
+                          "IDX with a bad magic"))
         return -1;
     CHECK(write_idx(root, "train", 10, 4, 4, 0, 0x803, 10, 7) == 0, "idx");
     if (expect_load_error(root, p, "truncated IDX data")) return -1;
     CHECK(write_idx(root, "train", 10, 4, 4, 0, 0x803, 10, 0) == 0, "idx");
     CHECK(write_idx(root, "t10k", 6, 4, 4, 1, 0x803, 6, 30) == 0, "idx");
-    if (expect_load_error(root, pathf(p, sizeof p, "%s/t10k-images-idx3-ubyte.gz", root), "truncated gzipped IDX"))
+    if (expect_load_error(root, pathf(p, sizeof p, "%s/t10k-images-idx3-ubyte.gz", root),
+                          "truncated gzipped IDX"))
         return -1;
     CHECK(write_idx(root, "t10k", 6, 4, 4, 1, 0x803, 6, 0) == 0, "idx"); /* a cut gzip stream */
     pathf(p, sizeof p, "%s/t10k-images-idx3-ubyte.gz", root);
     CHECK(truncate(p, file_size(p) / 2) == 0, "truncate %s", p);
     if (expect_load_error(root, p, "truncated gzip stream")) return -1;
     CHECK(write_idx(root, "t10k", 6, 4, 4, 1, 0x803, 5, 0) == 0, "idx");
-    if (expect_load_error(root, pathf(p, sizeof p, "%s/t10k-labels-idx1-ubyte", root), "label count != image count"))
+    if (expect_load_error(root, pathf(p, sizeof p, "%s/t10k-labels-idx1-ubyte", root),
+                          "label count != image count"))
         return -1;
     CHECK(write_idx(root, "t10k", 6, 4, 4, 1, 0x803, 6, 0) == 0, "idx");
     remove(pathf(p, sizeof p, "%s/t10k-labels-idx1-ubyte", root));
@@ -744,14 +768,15 @@ static int test_errors(void) {
     /* the stand-in writer: bad IDX folder, existing target */
     char out[4400];
     pathf(out, sizeof out, "%s/standin-bad", scratch);
-    CHECK(dataset_write_standin(out, root, 1, err, sizeof err) != 0 && strstr(err, root), "standin from %s: %s", root,
-          err);
+    CHECK(dataset_write_standin(out, root, 1, err, sizeof err) != 0 && strstr(err, root),
+          "standin from %s: %s", root, err);
     printf("ok  %-34s %s\n", "stand-in from a bad IDX folder", err);
     CHECK(access(out, F_OK) != 0, "%s exists after a failed write", out);
     CHECK(count_files(scratch) > 0, "scratch");
     DIR *d = opendir(scratch);
     struct dirent *e;
-    while (d && (e = readdir(d))) CHECK(!strstr(e->d_name, ".tmp-"), "temporary folder %s left behind", e->d_name);
+    while (d && (e = readdir(d)))
+        CHECK(!strstr(e->d_name, ".tmp-"), "temporary folder %s left behind", e->d_name);
     if (d) closedir(d);
     return 0;
 }
@@ -760,8 +785,8 @@ static int test_errors(void) {
 
 /* Puts one bad entry into a good folder's train/2/ via make(path), expects dataset_load to
  * name it and say `what_is` about it, and removes it again. */
-static int expect_bad_entry(const char *root, const char *name, int (*make)(const char *), const char *what_is,
-                            const char *what) {
+static int expect_bad_entry(const char *root, const char *name, int (*make)(const char *),
+                            const char *what_is, const char *what) {
     char p[4400];
     CHECK(make_good(root) == 0, "make_good");
     pathf(p, sizeof p, "%s/train/2/%s", root, name);
@@ -771,8 +796,8 @@ static int expect_bad_entry(const char *root, const char *name, int (*make)(cons
     dataset_options opt = {.c = 3, .h = 8, .w = 8};
     int rc = dataset_load(&ds, root, &opt, err, sizeof err);
     CHECK(rc != 0, "%s: loaded %d train images, expected an error naming %s", what, ds.train.n, p);
-    CHECK(strstr(err, p) != NULL && strstr(err, what_is) != NULL, "%s: message \"%s\" does not name %s as \"%s\"",
-          what, err, p, what_is);
+    CHECK(strstr(err, p) != NULL && strstr(err, what_is) != NULL,
+          "%s: message \"%s\" does not name %s as \"%s\"", what, err, p, what_is);
     CHECK(strstr(err, "expected") != NULL, "%s: message \"%s\" does not say what was expected", what, err);
     printf("ok  %-34s %s\n", what, err);
     return 0;
@@ -804,24 +829,29 @@ static int make_socket(const char *p) {
 static int test_bad_entries(void) {
     char root[4200], p[4400];
     pathf(root, sizeof root, "%s/entries", scratch);
-    if (expect_bad_entry(root, "gone.jpg", make_dangling, "symbolic link to \"no-such-image.jpg\", which does not exist",
+    if (expect_bad_entry(root, "gone.jpg", make_dangling,
+                         "symbolic link to \"no-such-image.jpg\", which does not exist",
                          "dangling symbolic link"))
         return -1;
     if (expect_bad_entry(root, "sub", make_folder, "a folder", "folder in a class folder")) return -1;
     if (expect_bad_entry(root, "dir.jpg", make_folder, "a folder", "folder named .jpg")) return -1;
-    if (expect_bad_entry(root, "loop.jpg", make_link_to_folder, "a folder (class folders hold image files only) "
-                         "(through a symbolic link)", "symbolic link to a folder"))
+    if (expect_bad_entry(root, "loop.jpg", make_link_to_folder,
+                         "a folder (class folders hold image files only) "
+                         "(through a symbolic link)",
+                         "symbolic link to a folder"))
         return -1;
     if (expect_bad_entry(root, "pipe.jpg", make_fifo, "a named pipe (FIFO)", "FIFO named .jpg")) return -1;
     if (strlen(root) + 20 < sizeof(((struct sockaddr_un *)0)->sun_path) &&
         expect_bad_entry(root, "sock.png", make_socket, "a socket", "socket named .png"))
         return -1;
-    if (expect_bad_entry(root, "notes.txt", make_text, "a file without an image extension", "non-image file")) return -1;
+    if (expect_bad_entry(root, "notes.txt", make_text, "a file without an image extension", "non-image file"))
+        return -1;
     if (expect_bad_entry(root, "photo.jpg.bak", make_jpg, "a file without an image extension",
                          "image with another extension"))
         return -1;
     if (expect_bad_entry(root, ".hidden.jpg", make_jpg, "a hidden file", "hidden file")) return -1;
-    if (expect_bad_entry(root, "text.jpg", make_text, "not a JPEG or PNG image", "text file named .jpg")) return -1;
+    if (expect_bad_entry(root, "text.jpg", make_text, "not a JPEG or PNG image", "text file named .jpg"))
+        return -1;
     if (expect_bad_entry(root, "empty.png", make_empty, "empty file (0 bytes)", "zero-byte file")) return -1;
     if (expect_bad_entry(root, "cut.jpg", make_truncated, "truncated JPEG", "truncated image")) return -1;
     /* device file: a character device reached through a symbolic link */
@@ -850,7 +880,8 @@ static int test_bad_entries(void) {
     CHECK(waitpid(pid, &st, 0) == pid, "waitpid");
     rm_tree(open_root);
     if (WIFEXITED(st) && WEXITSTATUS(st) == 5) {
-        printf("SKIP unreadable file: nobody cannot run %s (a folder on its path is closed)\n", "this test binary");
+        printf("SKIP unreadable file: nobody cannot run %s (a folder on its path is closed)\n",
+               "this test binary");
     } else {
         CHECK(WIFEXITED(st) && WEXITSTATUS(st) != 3 && WEXITSTATUS(st) != 4,
               "unreadable file: the child could not drop to an unprivileged user (status %d)", st);
@@ -869,7 +900,8 @@ static int test_bad_entries(void) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s standin|determinism|version|idx IDX_DIR | folder | errors | entries\n", argv[0]);
+        fprintf(stderr, "usage: %s standin|determinism|version|idx IDX_DIR | folder | errors | entries\n",
+                argv[0]);
         return 2;
     }
     if (!strcmp(argv[1], "unreadable") && argc == 4) /* test_bad_entries' child, run as nobody */
@@ -882,13 +914,20 @@ int main(int argc, char **argv) {
         return 1;
     }
     int rc;
-    if (!strcmp(argv[1], "standin")) rc = test_standin(idx_dir);
-    else if (!strcmp(argv[1], "determinism")) rc = test_determinism(idx_dir);
-    else if (!strcmp(argv[1], "version")) rc = test_version(idx_dir);
-    else if (!strcmp(argv[1], "idx")) rc = test_idx(idx_dir);
-    else if (!strcmp(argv[1], "folder")) rc = test_folder();
-    else if (!strcmp(argv[1], "errors")) rc = test_errors();
-    else if (!strcmp(argv[1], "entries")) rc = test_bad_entries();
+    if (!strcmp(argv[1], "standin"))
+        rc = test_standin(idx_dir);
+    else if (!strcmp(argv[1], "determinism"))
+        rc = test_determinism(idx_dir);
+    else if (!strcmp(argv[1], "version"))
+        rc = test_version(idx_dir);
+    else if (!strcmp(argv[1], "idx"))
+        rc = test_idx(idx_dir);
+    else if (!strcmp(argv[1], "folder"))
+        rc = test_folder();
+    else if (!strcmp(argv[1], "errors"))
+        rc = test_errors();
+    else if (!strcmp(argv[1], "entries"))
+        rc = test_bad_entries();
     else {
         fprintf(stderr, "unknown case %s\n", argv[1]);
         rc = 2;

@@ -23,14 +23,14 @@
 #include <unistd.h>
 
 static int failures;
-#define CHECK(cond, ...)                                                     \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            fprintf(stderr, "test_decoder_limits.c:%d: ", __LINE__);         \
-            fprintf(stderr, __VA_ARGS__);                                    \
-            fputc('\n', stderr);                                             \
-            failures++;                                                      \
-        }                                                                    \
+#define CHECK(cond, ...)                                                                                     \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            fprintf(stderr, "test_decoder_limits.c:%d: ", __LINE__);                                         \
+            fprintf(stderr, __VA_ARGS__);                                                                    \
+            fputc('\n', stderr);                                                                             \
+            failures++;                                                                                      \
+        }                                                                                                    \
     } while (0)
 
 /* allocation recorder (only while tracking) */
@@ -71,7 +71,8 @@ int main(int argc, char **argv) {
     image img;
     int rc = image_decode_file(path, &img, err, sizeof err);
     CHECK(rc == -1 && strstr(err, "Huffman table") && strstr(err, "1116 symbols; expected at most 256"),
-          "JPEG with a 1116-symbol Huffman table: rc %d, \"%s\"; expected -1 naming the table", rc, rc ? err : "");
+          "JPEG with a 1116-symbol Huffman table: rc %d, \"%s\"; expected -1 naming the table", rc,
+          rc ? err : "");
     if (rc == 0) image_free(&img);
     /* seed-grey.jpg (8 x 8) with its frame header saying 4000 x 4000 */
     snprintf(path, sizeof path, "%s/seeds/image/seed-grey.jpg", argv[1]);
@@ -98,12 +99,13 @@ int main(int argc, char **argv) {
     snprintf(path, sizeof path, "%s/crashers/image/jpeg-scan-uses-undefined-ac-table", argv[1]);
     rc = image_decode_file(path, &img, err, sizeof err);
     CHECK(rc == -1 && strstr(err, "uses Huffman table AC 1, which no table definition"),
-          "JPEG scan using an undefined AC table: rc %d, \"%s\"; expected -1 naming the table", rc, rc ? err : "");
+          "JPEG scan using an undefined AC table: rc %d, \"%s\"; expected -1 naming the table", rc,
+          rc ? err : "");
     if (rc == 0) image_free(&img);
     int seeds = 0;
     for (int k = 0; k < 2; k++) {
-        static const char *const names[][2] = {
-            {"seed-grey8.png", "seed-rgb8-interlaced.png"}, {"seed-progressive.jpg", "seed-rgb-420.jpg"}};
+        static const char *const names[][2] = {{"seed-grey8.png", "seed-rgb8-interlaced.png"},
+                                               {"seed-progressive.jpg", "seed-rgb-420.jpg"}};
         for (int j = 0; j < 2; j++) {
             snprintf(path, sizeof path, "%s/seeds/image/%s", argv[1], names[k][j]);
             rc = image_decode_file(path, &img, err, sizeof err);
@@ -132,14 +134,15 @@ int main(int argc, char **argv) {
     tracking = 0;
     CHECK(rc == -1 && strstr(err, "truncated IDX data: 0 of 2003841280 bytes"),
           "IDX header claiming 2 GB, no data: rc %d, \"%s\"; expected truncated", rc, err);
-    CHECK(largest <= (1u << 20), "IDX header claiming 2 GB, no data: allocated %zu bytes; expected at most 1 MiB",
-          largest);
+    CHECK(largest <= (1u << 20),
+          "IDX header claiming 2 GB, no data: allocated %zu bytes; expected at most 1 MiB", largest);
 
     /* 3 */
     size_t n = 3u << 20;
     unsigned char *big = malloc(16 + n);
     if (!big) return 2;
-    const unsigned char head[16] = {0, 0, 8, 3, 0, 0, 0x0c, 0, 0, 0, 0, 0x20, 0, 0, 0, 0x20}; /* 3072 x 32 x 32 */
+    const unsigned char head[16] = {0, 0, 8, 3,    0, 0, 0x0c, 0,
+                                    0, 0, 0, 0x20, 0, 0, 0,    0x20}; /* 3072 x 32 x 32 */
     memcpy(big, head, 16);
     for (size_t i = 0; i < n; i++) big[16 + i] = (unsigned char)(i * 7 + (i >> 8));
     write_file(tmp, big, 16 + n);

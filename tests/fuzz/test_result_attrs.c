@@ -18,19 +18,19 @@
 #include <unistd.h>
 
 static int failures;
-#define CHECK(cond, ...)                                                 \
-    do {                                                                 \
-        if (!(cond)) {                                                   \
-            fprintf(stderr, "test_result_attrs.c:%d: ", __LINE__);       \
-            fprintf(stderr, __VA_ARGS__);                                \
-            fputc('\n', stderr);                                         \
-            failures++;                                                  \
-        }                                                                \
+#define CHECK(cond, ...)                                                                                     \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            fprintf(stderr, "test_result_attrs.c:%d: ", __LINE__);                                           \
+            fprintf(stderr, __VA_ARGS__);                                                                    \
+            fputc('\n', stderr);                                                                             \
+            failures++;                                                                                      \
+        }                                                                                                    \
     } while (0)
 
-static const char *const dbl_names[] = {"final_rate", "final_error", "train_acc", "val_acc", "test_acc",
-                                        "training_time_s", "load_time_s", "train_compute_s", "eval_time_s",
-                                        "total_time_s"};
+static const char *const dbl_names[] = {"final_rate",  "final_error",     "train_acc",   "val_acc",
+                                        "test_acc",    "training_time_s", "load_time_s", "train_compute_s",
+                                        "eval_time_s", "total_time_s"};
 
 /* an attribute of n values (n = 0: scalar) of type t, from buf of memory type mt */
 static void attr(hid_t f, const char *name, hid_t t, hid_t mt, hsize_t n, const void *buf) {
@@ -56,8 +56,10 @@ static void write_result(const char *path, int which) {
         attr(f, dbl_names[i], H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, which == 2 && i == 0 ? 1000 : 0, many);
     int32_t its[2] = {7, 8}, cpus = 2;
     attr(f, "iterations", H5T_STD_I32LE, H5T_NATIVE_INT32, which == 3 ? 2 : 0, its);
-    if (which == 4) attr(f, "cpus_seen", st, st, 0, fmt3[0]);
-    else attr(f, "cpus_seen", H5T_STD_I32LE, H5T_NATIVE_INT32, 0, &cpus);
+    if (which == 4)
+        attr(f, "cpus_seen", st, st, 0, fmt3[0]);
+    else
+        attr(f, "cpus_seen", H5T_STD_I32LE, H5T_NATIVE_INT32, 0, &cpus);
     H5Tclose(st);
     /* the curves the workload always writes (a file without /curves is damaged) */
     hid_t g = H5Gcreate2(f, "curves", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -92,13 +94,16 @@ int main(void) {
         int rc = workresult_read(path, row, curves, STEPS, err, sizeof err);
         if (which == 0) {
             CHECK(rc == 0 && row->final_rate == 0.25 && row->iterations == 7 && row->cpus_seen == 2 &&
-                  store[0][0] == 0.5 && store[RESULTS_N_CURVES - 1][3] == 3.5,
+                      store[0][0] == 0.5 && store[RESULTS_N_CURVES - 1][3] == 3.5,
                   "%s: rc %d (%s), final_rate %g, iterations %d; expected 0, 0.25, 7", what[which], rc, err,
                   row->final_rate, row->iterations);
         } else {
             CHECK(rc == -1, "%s: rc %d; expected -1 (refused)", what[which], rc);
-            if (which == 1) CHECK(strstr(err, "format"), "%s: \"%s\"; expected it to name the format", what[which], err);
-            if (which == 2) CHECK(strstr(err, "final_rate"), "%s: \"%s\"; expected it to name final_rate", what[which], err);
+            if (which == 1)
+                CHECK(strstr(err, "format"), "%s: \"%s\"; expected it to name the format", what[which], err);
+            if (which == 2)
+                CHECK(strstr(err, "final_rate"), "%s: \"%s\"; expected it to name final_rate", what[which],
+                      err);
         }
         free(row);
     }

@@ -31,9 +31,11 @@
 extern char **environ;
 
 static int usage(const char *msg) {
-    fprintf(stderr, "pf_launch: %s\nusage: pf_launch --kind K [-o KEY=VALUE]... [--read PATH]... "
-                    "[--write DIR] [--id ID] [--threads N] [--timeout S] [--check] [--describe] "
-                    "[--print-argv] [--] WORKLOAD [ARGS...]\n", msg);
+    fprintf(stderr,
+            "pf_launch: %s\nusage: pf_launch --kind K [-o KEY=VALUE]... [--read PATH]... "
+            "[--write DIR] [--id ID] [--threads N] [--timeout S] [--check] [--describe] "
+            "[--print-argv] [--] WORKLOAD [ARGS...]\n",
+            msg);
     return 2;
 }
 
@@ -119,7 +121,8 @@ int main(int argc, char **argv) {
             printf("describe: error: %s\n", why);
             return 1;
         }
-        printf("runtime_version=%s\nimage_id=%s\ndetail=%s\n", info.runtime_version, info.image_id, info.detail);
+        printf("runtime_version=%s\nimage_id=%s\ndetail=%s\n", info.runtime_version, info.image_id,
+               info.detail);
     }
     fflush(stdout);
     if (i >= argc) return (do_check || do_describe) ? 0 : usage("no workload");
@@ -183,13 +186,16 @@ int main(int argc, char **argv) {
         while ((n = read(ep[0], buf, sizeof buf)) > 0) { /* relay stderr, keep its end */
             if (write(2, buf, (size_t)n) < 0) break;
             if (tlen + (size_t)n >= sizeof tail) tlen = 0;
-            if ((size_t)n < sizeof tail) memcpy(tail + tlen, buf, (size_t)n), tlen += (size_t)n, tail[tlen] = '\0';
+            if ((size_t)n < sizeof tail)
+                memcpy(tail + tlen, buf, (size_t)n), tlen += (size_t)n, tail[tlen] = '\0';
         }
         pid_t w = waitpid(pid, &st, WNOHANG);
         if (w == pid) {
             while ((n = read(ep[0], buf, sizeof buf)) > 0)
-                if (write(2, buf, (size_t)n) < 0 || tlen + (size_t)n >= sizeof tail) break;
-                else memcpy(tail + tlen, buf, (size_t)n), tlen += (size_t)n, tail[tlen] = '\0';
+                if (write(2, buf, (size_t)n) < 0 || tlen + (size_t)n >= sizeof tail)
+                    break;
+                else
+                    memcpy(tail + tlen, buf, (size_t)n), tlen += (size_t)n, tail[tlen] = '\0';
             break;
         }
         clock_gettime(CLOCK_MONOTONIC, &now);

@@ -12,16 +12,16 @@
 #include "platforms/platform.h"
 
 static int fails;
-#define CHECK(cond, ...)                                                                          \
-    do {                                                                                          \
-        if (cond) {                                                                               \
-            printf("ok   ");                                                                      \
-        } else {                                                                                  \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                            \
-            fails++;                                                                              \
-        }                                                                                         \
-        printf(__VA_ARGS__);                                                                      \
-        printf("\n");                                                                             \
+#define CHECK(cond, ...)                                                                                     \
+    do {                                                                                                     \
+        if (cond) {                                                                                          \
+            printf("ok   ");                                                                                 \
+        } else {                                                                                             \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                                      \
+            fails++;                                                                                         \
+        }                                                                                                    \
+        printf(__VA_ARGS__);                                                                                 \
+        printf("\n");                                                                                        \
     } while (0)
 
 /* Fills pc from the kind's table (defaults) then the given key/value pairs. */
@@ -74,7 +74,8 @@ int main(void) {
     platform_conf pc;
     strv v;
 
-    CHECK(platform_find("docker") && platform_find("singularity") && platform_find("vm") && platform_find("bare"),
+    CHECK(platform_find("docker") && platform_find("singularity") && platform_find("vm") &&
+              platform_find("bare"),
           "registry has bare, docker, singularity, vm");
     CHECK(platform_find("dockr") == NULL, "unknown kind -> NULL");
 
@@ -93,13 +94,17 @@ int main(void) {
           "docker: CLI first, container named after the launch id");
     CHECK(has_pair(&v, "--network", "none") && has(&v, "--read-only") && has(&v, "--rm"),
           "docker: no network, read-only root, --rm");
-    CHECK(has_pair(&v, "--mount", m1) && has_pair(&v, "--mount", m2), "docker: read paths bound read-only at the same path");
-    CHECK(has_pair(&v, "--mount", m3) && has_pair(&v, "--workdir", out), "docker: write folder bound read-write, cwd");
-    CHECK(has_pair(&v, "--cpuset-cpus", "0") && has_pair(&v, "--cpus", "1.5") && has_pair(&v, "--memory", "1g"),
+    CHECK(has_pair(&v, "--mount", m1) && has_pair(&v, "--mount", m2),
+          "docker: read paths bound read-only at the same path");
+    CHECK(has_pair(&v, "--mount", m3) && has_pair(&v, "--workdir", out),
+          "docker: write folder bound read-write, cwd");
+    CHECK(has_pair(&v, "--cpuset-cpus", "0") && has_pair(&v, "--cpus", "1.5") &&
+              has_pair(&v, "--memory", "1g"),
           "docker: limits passed (cpuset \"0\" is a value, not \"none\")");
     CHECK(has_pair(&v, "-e", "OPENBLAS_NUM_THREADS=2") && has_pair(&v, "-e", "OMP_NUM_THREADS=2"),
           "docker: thread variables from the launch");
-    CHECK(has_pair(&v, "-e", "PLATBENCH_MARKERS=1"), "docker: the markers are asked for with -e PLATBENCH_MARKERS=1");
+    CHECK(has_pair(&v, "-e", "PLATBENCH_MARKERS=1"),
+          "docker: the markers are asked for with -e PLATBENCH_MARKERS=1");
     long im = index_of(&v, "platbench:local");
     CHECK(im > 0 && (size_t)im + 8 == v.len && strcmp(v.items[im + 1], "/usr/local/bin/platbench-cnn") == 0 &&
               strcmp(v.items[im + 5], "two words") == 0 && strcmp(v.items[im + 6], "it's") == 0 &&
@@ -110,16 +115,19 @@ int main(void) {
     conf(&pc, d, dkv0);
     strv_init(&v);
     rc = d->build_argv(&pc, &quiet, &v, err, sizeof err);
-    CHECK(rc == 0 && has(&v, "--rm") && !has(&v, "--cpus") && !has(&v, "--cpuset-cpus") && !has(&v, "--memory"),
+    CHECK(rc == 0 && has(&v, "--rm") && !has(&v, "--cpus") && !has(&v, "--cpuset-cpus") &&
+              !has(&v, "--memory"),
           "docker: no limits by default (%s)", rc ? err : "argv built");
-    CHECK(rc == 0 && !has_pair(&v, "-e", "PLATBENCH_MARKERS=1"), "docker: no PLATBENCH_MARKERS unless asked for");
+    CHECK(rc == 0 && !has_pair(&v, "-e", "PLATBENCH_MARKERS=1"),
+          "docker: no PLATBENCH_MARKERS unless asked for");
     strv_free(&v);
     launch_request pinned = quiet; /* the runner's CPU set of the launch */
     pinned.cpus = "1";
     pinned.ncpus = 1;
     strv_init(&v);
     rc = d->build_argv(&pc, &pinned, &v, err, sizeof err);
-    CHECK(rc == 0 && has_pair(&v, "--cpuset-cpus", "1"), "docker: the launch's CPU set becomes --cpuset-cpus");
+    CHECK(rc == 0 && has_pair(&v, "--cpuset-cpus", "1"),
+          "docker: the launch's CPU set becomes --cpuset-cpus");
     strv_free(&v);
     conf(&pc, d, dkv);
     strv_init(&v);
@@ -148,7 +156,8 @@ int main(void) {
           "docker: check names a missing CLI and the fix (%s)", err);
     const char *nodaemon[] = {"image", "x", "cli", "/bin/false", NULL};
     conf(&pc, d, nodaemon);
-    CHECK(d->check(&pc, err, sizeof err) != 0 && strstr(err, "daemon not reachable") && strstr(err, "dockerd"),
+    CHECK(d->check(&pc, err, sizeof err) != 0 && strstr(err, "daemon not reachable") &&
+              strstr(err, "dockerd"),
           "docker: check reports an unreachable daemon and the fix (%s)", err);
 
     /* singularity (runtime given as a path that exists, so no PATH search is needed) */
@@ -167,17 +176,20 @@ int main(void) {
     CHECK(has_pair(&v, "--bind", b1) && has_pair(&v, "--bind", b3) && has_pair(&v, "--pwd", out),
           "singularity: binds at the same path (read-only for reads), --pwd");
     CHECK(has_pair(&v, "--env", "OPENBLAS_NUM_THREADS=2"), "singularity: thread count through --env");
-    CHECK(has_pair(&v, "--env", "PLATBENCH_MARKERS=1"), "singularity: the markers are asked for through --env");
+    CHECK(has_pair(&v, "--env", "PLATBENCH_MARKERS=1"),
+          "singularity: the markers are asked for through --env");
     CHECK(!has(&v, "--cpus"), "singularity: no --cpus unless limits = true");
     im = index_of(&v, "/img/p.sif");
-    CHECK(im > 0 && strcmp(v.items[im + 1], "/usr/local/bin/platbench-cnn") == 0 && strcmp(v.items[im + 2], "train") == 0,
+    CHECK(im > 0 && strcmp(v.items[im + 1], "/usr/local/bin/platbench-cnn") == 0 &&
+              strcmp(v.items[im + 2], "train") == 0,
           "singularity: SIF then in-image workload and its arguments");
     strv_free(&v);
     const char *skv2[] = {"image", "/img/p.sif", "runtime", "/bin/true", "limits", "true", "cpus", "1", NULL};
     conf(&pc, s, skv2);
     strv_init(&v);
     rc = s->build_argv(&pc, &rq, &v, err, sizeof err);
-    CHECK(rc == 0 && has_pair(&v, "--cpus", "1"), "singularity: limits = true passes --cpus (%s)", rc ? err : "built");
+    CHECK(rc == 0 && has_pair(&v, "--cpus", "1"), "singularity: limits = true passes --cpus (%s)",
+          rc ? err : "built");
     strv_free(&v);
     const char *badc[] = {"/data/a:b", NULL};
     bad = rq;
@@ -186,7 +198,8 @@ int main(void) {
     rc = s->build_argv(&pc, &bad, &v, err, sizeof err);
     CHECK(rc != 0 && strstr(err, "a:b"), "singularity: a path with ':' is refused (%s)", err);
     strv_free(&v);
-    const char *skv4[] = {"image", "/img/p.sif", "runtime", "/bin/true", "userns", "yes", "unsquash", "yes", NULL};
+    const char *skv4[] = {"image", "/img/p.sif", "runtime", "/bin/true", "userns",
+                          "yes",   "unsquash",   "yes",     NULL};
     conf(&pc, s, skv4);
     strv_init(&v);
     rc = s->build_argv(&pc, &rq, &v, err, sizeof err);
@@ -195,11 +208,13 @@ int main(void) {
               index_of(&v, "--unsquash") > 2 && index_of(&v, "--unsquash") < im,
           "singularity: userns = yes, unsquash = yes -> exec --userns --unsquash before the image");
     strv_free(&v);
-    const char *skv5[] = {"image", "/img/p.sif", "runtime", "/bin/true", "userns", "no", "unsquash", "no", NULL};
+    const char *skv5[] = {"image", "/img/p.sif", "runtime", "/bin/true", "userns",
+                          "no",    "unsquash",   "no",      NULL};
     conf(&pc, s, skv5);
     strv_init(&v);
     rc = s->build_argv(&pc, &rq, &v, err, sizeof err);
-    CHECK(rc == 0 && !has(&v, "--userns") && !has(&v, "--unsquash"), "singularity: userns = no, unsquash = no -> neither");
+    CHECK(rc == 0 && !has(&v, "--userns") && !has(&v, "--unsquash"),
+          "singularity: userns = no, unsquash = no -> neither");
     strv_free(&v);
     const char *skv6[] = {"image", "/img/p.sif", "runtime", "/bin/true", "userns", "maybe", NULL};
     conf(&pc, s, skv6);
@@ -207,7 +222,8 @@ int main(void) {
     rc = s->build_argv(&pc, &rq, &v, err, sizeof err);
     CHECK(rc != 0 && strstr(err, "userns") && strstr(err, "maybe") && strstr(err, "\"auto\""),
           "singularity: userns = \"maybe\" is refused, naming the option and the choices (%s)", err);
-    CHECK(s->check(&pc, err, sizeof err) != 0 && strstr(err, "maybe"), "singularity: check refuses it too (%s)", err);
+    CHECK(s->check(&pc, err, sizeof err) != 0 && strstr(err, "maybe"),
+          "singularity: check refuses it too (%s)", err);
     strv_free(&v);
     const char *skv3[] = {"image", "/img/p.sif", "runtime", "no-such-runtime-xyz", NULL};
     conf(&pc, s, skv3);
@@ -216,13 +232,15 @@ int main(void) {
 
     /* vm, qemu mode (accel tcg: no KVM probe) */
     const platform_ops *vm = platform_find("vm");
-    const char *vkv[] = {"accel", "tcg", "kernel", "/k/vmlinuz", "initrd", "/k/initrd", "memory_mb", "512", NULL};
+    const char *vkv[] = {"accel",     "tcg",       "kernel", "/k/vmlinuz", "initrd",
+                         "/k/initrd", "memory_mb", "512",    NULL};
     conf(&pc, vm, vkv);
     strv_init(&v);
     rc = vm->build_argv(&pc, &rq, &v, err, sizeof err);
     CHECK(rc == 0, "vm argv builds (%s)", rc ? err : "");
-    CHECK(has_pair(&v, "-accel", "tcg,thread=multi") && has_pair(&v, "-smp", "2") && has_pair(&v, "-m", "512") &&
-              has_pair(&v, "-kernel", "/k/vmlinuz") && has_pair(&v, "-initrd", "/k/initrd"),
+    CHECK(has_pair(&v, "-accel", "tcg,thread=multi") && has_pair(&v, "-smp", "2") &&
+              has_pair(&v, "-m", "512") && has_pair(&v, "-kernel", "/k/vmlinuz") &&
+              has_pair(&v, "-initrd", "/k/initrd"),
           "vm: tcg, vcpus = threads, memory, kernel, initrd");
     strv_free(&v);
     launch_request vpin = rq;
@@ -231,22 +249,29 @@ int main(void) {
     strv_init(&v);
     rc = vm->build_argv(&pc, &vpin, &v, err, sizeof err);
     CHECK(rc == 0 && has_pair(&v, "-smp", "1"), "vm: -smp = the size of the launch's CPU set");
-    CHECK(has_pair(&v, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"), "vm: isa-debug-exit carries the status");
+    CHECK(has_pair(&v, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"),
+          "vm: isa-debug-exit carries the status");
     CHECK(vm->exit_status && vm->exit_status(&pc, 0) == 0 && vm->exit_status(&pc, (1 << 1) | 1) == 1 &&
               vm->exit_status(&pc, (42 << 1) | 1) == 42 && vm->exit_status(&pc, 1) == 1,
-          "vm: qemu's isa-debug-exit code (N << 1) | 1 maps back to the workload's status N; 1 (panic) stays 1");
+          "vm: qemu's isa-debug-exit code (N << 1) | 1 maps back to the workload's status N; 1 (panic) stays "
+          "1");
     int ro = 0, rw = 0;
     for (size_t i = 0; i < v.len; i++) {
-        if (strncmp(v.items[i], "local,id=pb", 11) == 0 && strstr(v.items[i], "readonly=on")) ro++;
-        else if (strncmp(v.items[i], "local,id=pb", 11) == 0) rw++;
+        if (strncmp(v.items[i], "local,id=pb", 11) == 0 && strstr(v.items[i], "readonly=on"))
+            ro++;
+        else if (strncmp(v.items[i], "local,id=pb", 11) == 0)
+            rw++;
     }
-    CHECK(ro == 2 && rw == 1, "vm: 2 read-only 9p shares, 1 read-write (the write folder) (got %d, %d)", ro, rw);
+    CHECK(ro == 2 && rw == 1, "vm: 2 read-only 9p shares, 1 read-write (the write folder) (got %d, %d)", ro,
+          rw);
     CHECK(!has(&v, "train"), "vm: the workload's arguments are not on qemu's command line");
     /* the argv blob: hex of NUL-terminated fields */
-    const char want[] = "/usr/local/bin/platbench-cnn\0train\0--seed\0" "3\0two words\0it's\0";
+    const char want[] = "/usr/local/bin/platbench-cnn\0train\0--seed\0"
+                        "3\0two words\0it's\0";
     char hex[2 * sizeof want + 64] = "name=opt/platbench/argv,string=", *h = hex + strlen(hex);
     for (size_t i = 0; i < sizeof want; i++) h += sprintf(h, "%02x", (unsigned char)want[i]);
-    CHECK(has_pair(&v, "-fw_cfg", hex), "vm: argv travels as fw_cfg opt/platbench/argv, hex of NUL-terminated fields");
+    CHECK(has_pair(&v, "-fw_cfg", hex),
+          "vm: argv travels as fw_cfg opt/platbench/argv, hex of NUL-terminated fields");
     char mnt[1024] = "name=opt/platbench/mounts,string=", raw[600];
     int rl = snprintf(raw, sizeof raw, "pb0%c%s%crw%cdir%c", 0, out, 0, 0, 0);
     h = mnt + strlen(mnt);
@@ -286,17 +311,20 @@ int main(void) {
     later.write_dir = notyet;
     strv_free(&v);
     strv_init(&v);
-    CHECK(vm->build_argv(&pc, &later, &v, err, sizeof err) == 0, "vm: a write folder not created yet is fine (plan)");
+    CHECK(vm->build_argv(&pc, &later, &v, err, sizeof err) == 0,
+          "vm: a write folder not created yet is fine (plan)");
     strv_free(&v);
     bad = rq;
     bad.write_dir = NULL;
     strv_init(&v);
-    CHECK(vm->build_argv(&pc, &bad, &v, err, sizeof err) != 0, "vm: a launch without a write folder is refused (%s)", err);
+    CHECK(vm->build_argv(&pc, &bad, &v, err, sizeof err) != 0,
+          "vm: a launch without a write folder is refused (%s)", err);
     strv_free(&v);
     const char *vkv2[] = {"accel", "warp", NULL};
     conf(&pc, vm, vkv2);
     strv_init(&v);
-    CHECK(vm->build_argv(&pc, &rq, &v, err, sizeof err) != 0 && strstr(err, "warp"), "vm: bad accel refused (%s)", err);
+    CHECK(vm->build_argv(&pc, &rq, &v, err, sizeof err) != 0 && strstr(err, "warp"),
+          "vm: bad accel refused (%s)", err);
     strv_free(&v);
 
     const char *noqemu[] = {"accel", "tcg", "qemu", "no-such-qemu-xyz", NULL};
@@ -305,7 +333,8 @@ int main(void) {
           "vm: check names a missing qemu and the package (%s)", err);
     const char *nokernel[] = {"accel", "tcg", "qemu", "/bin/true", "kernel", "/no/such/vmlinuz", NULL};
     conf(&pc, vm, nokernel);
-    CHECK(vm->check(&pc, err, sizeof err) != 0 && strstr(err, "/no/such/vmlinuz") && strstr(err, "build-images.sh"),
+    CHECK(vm->check(&pc, err, sizeof err) != 0 && strstr(err, "/no/such/vmlinuz") &&
+              strstr(err, "build-images.sh"),
           "vm: check names a missing kernel and how to build it (%s)", err);
 
     /* vm, ssh mode: the remote side is a shell, every word is single-quoted; the remote
@@ -319,8 +348,8 @@ int main(void) {
               has_pair(&v, "--", "user@vm1") && has_pair(&v, "-o", "StrictHostKeyChecking=yes") &&
               has_pair(&v, "-o", "ConnectTimeout=10"),
           "vm ssh: ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=10 ... -- HOST");
-    CHECK(strstr(remote, " '/host/bin/platbench-cnn' 'train'") && strstr(remote, " 'two words' 'it'\\''s' ''") &&
-              strncmp(remote, "exec env ", 9) == 0,
+    CHECK(strstr(remote, " '/host/bin/platbench-cnn' 'train'") &&
+              strstr(remote, " 'two words' 'it'\\''s' ''") && strncmp(remote, "exec env ", 9) == 0,
           "vm ssh shared: words single-quoted for the remote shell, same paths (%s)", remote);
     CHECK(strstr(remote, " 'PLATBENCH_MARKERS=1'") && strstr(remote, " 'OPENBLAS_NUM_THREADS=2'"),
           "vm ssh: markers and thread variables through env (%s)", remote);
@@ -334,10 +363,12 @@ int main(void) {
     char outres[300], dataeq[300];
     snprintf(outres, sizeof outres, "%s/result.h5", out);
     snprintf(dataeq, sizeof dataeq, "--data=%s", data);
-    const char *wl2[] = {"/host/bin/platbench-cnn", "train", "--model", model, "--out", outres, dataeq, "it's", NULL};
+    const char *wl2[] = {
+        "/host/bin/platbench-cnn", "train", "--model", model, "--out", outres, dataeq, "it's", NULL};
     launch_request rq2 = {wl2, "platbench-cnn", reads, out, "c1-e0001-a1", 1, 1, NULL, 0};
-    const char *sshcp[] = {"mode", "ssh", "ssh_host", "vm1", "ssh_port", "2222", "ssh_user", "pb", "identity", "/k/id",
-                           "known_hosts", "/k/kh", "remote_dir", "/w/pb", NULL};
+    const char *sshcp[] = {"mode",        "ssh",      "ssh_host",   "vm1",      "ssh_port",
+                           "2222",        "ssh_user", "pb",         "identity", "/k/id",
+                           "known_hosts", "/k/kh",    "remote_dir", "/w/pb",    NULL};
     conf(&pc, vm, sshcp);
     strv_init(&v);
     rc = vm->build_argv(&pc, &rq2, &v, err, sizeof err);
@@ -346,27 +377,34 @@ int main(void) {
               has_pair(&v, "-o", "UserKnownHostsFile=/k/kh") && has_pair(&v, "--", "vm1"),
           "vm ssh: port, user, identity, known_hosts as ssh options");
     CHECK(strncmp(remote, "cd '/w/pb/run/c1-e0001-a1/w' && exec ", 37) == 0 &&
-              strstr(remote, " '/w/pb/run/c1-e0001-a1/bin/platbench-cnn' 'train' '--model' "
-                             "'/w/pb/run/c1-e0001-a1/r1/model.cfg' '--out' '/w/pb/run/c1-e0001-a1/w/result.h5' "
-                             "'--data=/w/pb/run/c1-e0001-a1/r0/data' 'it'\\''s'"),
-          "vm ssh copy: exe, read paths (also --opt=PATH) and write folder mapped to remote_dir/run/ID (%s)", remote);
+              strstr(remote,
+                     " '/w/pb/run/c1-e0001-a1/bin/platbench-cnn' 'train' '--model' "
+                     "'/w/pb/run/c1-e0001-a1/r1/model.cfg' '--out' '/w/pb/run/c1-e0001-a1/w/result.h5' "
+                     "'--data=/w/pb/run/c1-e0001-a1/r0/data' 'it'\\''s'"),
+          "vm ssh copy: exe, read paths (also --opt=PATH) and write folder mapped to remote_dir/run/ID (%s)",
+          remote);
     strv_free(&v);
     const char *sshbadt[] = {"mode", "ssh", "ssh_host", "vm1", "transfer", "rsync", NULL};
     conf(&pc, vm, sshbadt);
     strv_init(&v);
-    CHECK(vm->build_argv(&pc, &rq, &v, err, sizeof err) != 0 && strstr(err, "rsync") && strstr(err, "copy or shared"),
+    CHECK(vm->build_argv(&pc, &rq, &v, err, sizeof err) != 0 && strstr(err, "rsync") &&
+              strstr(err, "copy or shared"),
           "vm ssh: a bad transfer is refused (%s)", err);
     strv_free(&v);
     /* ssh's own exit 255, told apart from the workload's failure */
     conf(&pc, vm, sshcp);
     char msg[512];
-    CHECK(vm->failure_reason && vm->failure_reason(&pc, 255, "x\npb@vm1: Permission denied (publickey).\n", msg,
-                                                   sizeof msg) == 1 && strstr(msg, "key refused") && strstr(msg, "vm1 port 2222"),
+    CHECK(vm->failure_reason &&
+              vm->failure_reason(&pc, 255, "x\npb@vm1: Permission denied (publickey).\n", msg, sizeof msg) ==
+                  1 &&
+              strstr(msg, "key refused") && strstr(msg, "vm1 port 2222"),
           "vm ssh: 255 + Permission denied -> key refused (%s)", msg);
-    CHECK(vm->failure_reason(&pc, 255, "ssh: connect to host vm1 port 2222: Connection refused\n", msg, sizeof msg) == 1 &&
+    CHECK(vm->failure_reason(&pc, 255, "ssh: connect to host vm1 port 2222: Connection refused\n", msg,
+                             sizeof msg) == 1 &&
               strstr(msg, "host down"),
           "vm ssh: 255 + Connection refused -> host down (%s)", msg);
-    CHECK(vm->failure_reason(&pc, 255, "ssh: connect to host vm1 port 2222: Connection timed out\n", msg, sizeof msg) == 1 &&
+    CHECK(vm->failure_reason(&pc, 255, "ssh: connect to host vm1 port 2222: Connection timed out\n", msg,
+                             sizeof msg) == 1 &&
               strstr(msg, "timeout"),
           "vm ssh: 255 + timed out -> timeout (%s)", msg);
     CHECK(vm->failure_reason(&pc, 255, "Timeout, server vm1 not responding.\n", msg, sizeof msg) == 1 &&

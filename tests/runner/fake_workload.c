@@ -51,11 +51,14 @@ static int damage_file(const char *path, const char *kind, long long seed) {
     int rc = !b || fread(b, 1, (size_t)n, f) != (size_t)n ? -1 : 0;
     fclose(f);
     if (!rc && strcmp(kind, "none")) {
-        if (!strcmp(kind, "zeros")) memset(b, 0, (size_t)n);
+        if (!strcmp(kind, "zeros"))
+            memset(b, 0, (size_t)n);
         else if (!strcmp(kind, "flip"))
             for (long i = 96; i < n && i < 2048; i += 61) b[i] ^= 0x5a;
-        else if (!strcmp(kind, "truncate")) n /= 2;
-        else rc = -1;
+        else if (!strcmp(kind, "truncate"))
+            n /= 2;
+        else
+            rc = -1;
         f = rc ? NULL : fopen(path, "wb");
         rc = !f || fwrite(b, 1, (size_t)n, f) != (size_t)n ? -1 : 0;
         if (f && fclose(f)) rc = -1;
@@ -75,10 +78,14 @@ int main(int argc, char **argv) {
     long long seed = 0;
     const char *damage = NULL;
     for (int i = 1; i + 1 < argc; i++) {
-        if (!strcmp(argv[i], "--out")) out = argv[++i];
-        else if (!strcmp(argv[i], "--damage")) damage = argv[++i];
-        else if (!strcmp(argv[i], "--steps")) steps = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--seed")) seed = atoll(argv[++i]);
+        if (!strcmp(argv[i], "--out"))
+            out = argv[++i];
+        else if (!strcmp(argv[i], "--damage"))
+            damage = argv[++i];
+        else if (!strcmp(argv[i], "--steps"))
+            steps = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--seed"))
+            seed = atoll(argv[++i]);
     }
     if (!out || steps < 1) {
         fprintf(stderr, "usage: fake_workload train --out FILE [--steps N] [--seed S]\n");

@@ -28,14 +28,14 @@
 #include <unistd.h>
 
 static int failures;
-#define CHECK(cond, ...)                                           \
-    do {                                                           \
-        if (!(cond)) {                                             \
-            fprintf(stderr, "test_contract.c:%d: ", __LINE__);     \
-            fprintf(stderr, __VA_ARGS__);                          \
-            fputc('\n', stderr);                                   \
-            failures++;                                            \
-        }                                                          \
+#define CHECK(cond, ...)                                                                                     \
+    do {                                                                                                     \
+        if (!(cond)) {                                                                                       \
+            fprintf(stderr, "test_contract.c:%d: ", __LINE__);                                               \
+            fprintf(stderr, __VA_ARGS__);                                                                    \
+            fputc('\n', stderr);                                                                             \
+            failures++;                                                                                      \
+        }                                                                                                    \
     } while (0)
 
 enum { ITERS = 3 };
@@ -44,16 +44,26 @@ enum { ITERS = 3 };
 static const struct {
     const char *name; /* WC_ATTR_* */
     double value;     /* as written (integers exactly representable) */
-} numbers[] = {{WC_ATTR_SEED, 1234567},         {WC_ATTR_THREADS, 3},
-               {WC_ATTR_CPUS_SEEN, 5},           {WC_ATTR_BATCH, 7},
-               {WC_ATTR_ITERATIONS, ITERS},      {WC_ATTR_FINAL_RATE, 0.125},
-               {WC_ATTR_FINAL_ERROR, 1.5},       {WC_ATTR_TRAIN_ACC, 0.25},
-               {WC_ATTR_VAL_ACC, 0.375},         {WC_ATTR_TEST_ACC, 0.625},
-               {WC_ATTR_TRAINING_TIME_S, 10.5},  {WC_ATTR_LOAD_TIME_S, 11.5},
-               {WC_ATTR_TRAIN_COMPUTE_S, 12.5},  {WC_ATTR_EVAL_TIME_S, 13.5},
-               {WC_ATTR_TOTAL_TIME_S, 14.5},     {WC_ATTR_PEAK_RSS_KB, 4242},
-               {WC_ATTR_N_TRAIN, 21},            {WC_ATTR_N_VALID, 22},
-               {WC_ATTR_N_TEST, 23},             {WC_ATTR_FORMAT_VERSION, WC_RESULT_FORMAT_VERSION},
+} numbers[] = {{WC_ATTR_SEED, 1234567},
+               {WC_ATTR_THREADS, 3},
+               {WC_ATTR_CPUS_SEEN, 5},
+               {WC_ATTR_BATCH, 7},
+               {WC_ATTR_ITERATIONS, ITERS},
+               {WC_ATTR_FINAL_RATE, 0.125},
+               {WC_ATTR_FINAL_ERROR, 1.5},
+               {WC_ATTR_TRAIN_ACC, 0.25},
+               {WC_ATTR_VAL_ACC, 0.375},
+               {WC_ATTR_TEST_ACC, 0.625},
+               {WC_ATTR_TRAINING_TIME_S, 10.5},
+               {WC_ATTR_LOAD_TIME_S, 11.5},
+               {WC_ATTR_TRAIN_COMPUTE_S, 12.5},
+               {WC_ATTR_EVAL_TIME_S, 13.5},
+               {WC_ATTR_TOTAL_TIME_S, 14.5},
+               {WC_ATTR_PEAK_RSS_KB, 4242},
+               {WC_ATTR_N_TRAIN, 21},
+               {WC_ATTR_N_VALID, 22},
+               {WC_ATTR_N_TEST, 23},
+               {WC_ATTR_FORMAT_VERSION, WC_RESULT_FORMAT_VERSION},
                {WC_ATTR_DATA_VERSION, 0} /* "data" is no stand-in folder */};
 
 static double number(const char *name) {
@@ -67,11 +77,19 @@ static double curve_value(int m, int s) { return 100.0 * m + s + 0.5; }
 /* Writes the result file as platbench-cnn train does (result_write). */
 static int write_result(const char *path) {
     static double store[CURVE_COUNT][ITERS];
-    result_info in = {"contract-model", "model.cfg", "data", "a,b", (int64_t)number(WC_ATTR_SEED),
-                      (int)number(WC_ATTR_THREADS), (int)number(WC_ATTR_CPUS_SEEN),
-                      number(WC_ATTR_LOAD_TIME_S), number(WC_ATTR_TOTAL_TIME_S),
-                      (int64_t)number(WC_ATTR_PEAK_RSS_KB), (int)number(WC_ATTR_N_TRAIN),
-                      (int)number(WC_ATTR_N_VALID), (int)number(WC_ATTR_N_TEST)};
+    result_info in = {"contract-model",
+                      "model.cfg",
+                      "data",
+                      "a,b",
+                      (int64_t)number(WC_ATTR_SEED),
+                      (int)number(WC_ATTR_THREADS),
+                      (int)number(WC_ATTR_CPUS_SEEN),
+                      number(WC_ATTR_LOAD_TIME_S),
+                      number(WC_ATTR_TOTAL_TIME_S),
+                      (int64_t)number(WC_ATTR_PEAK_RSS_KB),
+                      (int)number(WC_ATTR_N_TRAIN),
+                      (int)number(WC_ATTR_N_VALID),
+                      (int)number(WC_ATTR_N_TEST)};
     train_result r;
     memset(&r, 0, sizeof r);
     r.iterations = ITERS;
@@ -120,7 +138,7 @@ static void check_file(const char *path) {
         hid_t at = H5Aopen(f, a->name, H5P_DEFAULT), t = H5Aget_type(at);
         H5T_class_t cls = H5Tget_class(t);
         size_t sz = H5Tget_size(t);
-        int ok = a->type == WC_STR ? cls == H5T_STRING
+        int ok = a->type == WC_STR   ? cls == H5T_STRING
                  : a->type == WC_F64 ? cls == H5T_FLOAT && sz == 8
                                      : cls == H5T_INTEGER && sz == (a->type == WC_I32 ? 4u : 8u);
         CHECK(ok, "attribute \"%s\": stored as class %d size %zu; the contract says %s", a->name, (int)cls,
@@ -129,7 +147,8 @@ static void check_file(const char *path) {
         H5Aclose(at);
         if (a->type == WC_STR) {
             char buf[256];
-            CHECK(h5io_read_attr_str(f, a->name, buf, sizeof buf) == 0, "attribute \"%s\": unreadable", a->name);
+            CHECK(h5io_read_attr_str(f, a->name, buf, sizeof buf) == 0, "attribute \"%s\": unreadable",
+                  a->name);
             if (!strcmp(a->name, WC_ATTR_FORMAT))
                 CHECK(!strcmp(buf, WC_RESULT_FORMAT), "format \"%s\"; expected " WC_RESULT_FORMAT, buf);
         } else {
@@ -180,8 +199,8 @@ static void check_ingest(const char *path) {
                   a->name, row_number(&row, a->name), number(a->name));
     for (int m = 0; m < RESULTS_N_CURVES; m++)
         for (int s = 0; s < STEPS; s++)
-            CHECK(s < ITERS ? store[m][s] == curve_value(m, s) : isnan(store[m][s]),
-                  "curve %s step %d: %g", wc_curve_names[m], s, store[m][s]);
+            CHECK(s < ITERS ? store[m][s] == curve_value(m, s) : isnan(store[m][s]), "curve %s step %d: %g",
+                  wc_curve_names[m], s, store[m][s]);
 }
 
 /* A file without a required attribute is refused, naming it. */
@@ -197,8 +216,8 @@ static void check_required(const char *path) {
         exp_row_init(&row);
         char err[1024] = "";
         int rc = workresult_read(path, &row, curves, ITERS, err, sizeof err);
-        CHECK(rc == -1 && strstr(err, a->name), "without required \"%s\": rc %d, \"%s\"; expected -1 naming it",
-              a->name, rc, err);
+        CHECK(rc == -1 && strstr(err, a->name),
+              "without required \"%s\": rc %d, \"%s\"; expected -1 naming it", a->name, rc, err);
     }
 }
 
@@ -211,8 +230,10 @@ static void capture(char *const *argv, int fd, int markers, char *buf, size_t n)
     if (pid == 0) {
         dup2(p[1], fd);
         close(p[0]);
-        if (markers) setenv(WC_MARKERS_ENV, "1", 1);
-        else unsetenv(WC_MARKERS_ENV);
+        if (markers)
+            setenv(WC_MARKERS_ENV, "1", 1);
+        else
+            unsetenv(WC_MARKERS_ENV);
         execv(argv[0], argv);
         _exit(127);
     }
@@ -246,11 +267,12 @@ static void check_command_line(const char *cnn) {
     strv argv;
     strv_init(&argv);
     CHECK(campaign_workload_argv(&c, &e, "r.h5", &argv) == 0, "campaign_workload_argv failed");
-    CHECK(argv.len > 1 && !strcmp(argv.items[1], WC_TRAIN_COMMAND), "argv[1] \"%s\"; expected " WC_TRAIN_COMMAND,
-          argv.len > 1 ? argv.items[1] : "");
+    CHECK(argv.len > 1 && !strcmp(argv.items[1], WC_TRAIN_COMMAND),
+          "argv[1] \"%s\"; expected " WC_TRAIN_COMMAND, argv.len > 1 ? argv.items[1] : "");
     for (size_t i = 2; i < argv.len; i++)
         if (!strncmp(argv.items[i], "--", 2))
-            CHECK(is_flag_of_contract(argv.items[i]), "the runner passes %s, not in wc_train_flags", argv.items[i]);
+            CHECK(is_flag_of_contract(argv.items[i]), "the runner passes %s, not in wc_train_flags",
+                  argv.items[i]);
     static char help[65536];
     char *const hargv[] = {(char *)cnn, WC_TRAIN_COMMAND, "--help", NULL};
     capture(hargv, 1, 0, help, sizeof help);
@@ -260,15 +282,16 @@ static void check_command_line(const char *cnn) {
         CHECK(passed, "contract flag %s is not passed by campaign_workload_argv", *f);
         char want[64];
         snprintf(want, sizeof want, "  %s ", *f);
-        CHECK(strstr(help, want), "contract flag %s is unknown to `platbench-cnn train` (its --help:\n%s)", *f, help);
+        CHECK(strstr(help, want), "contract flag %s is unknown to `platbench-cnn train` (its --help:\n%s)",
+              *f, help);
     }
     strv_free(&argv);
     static char err[65536];
     char *const margv[] = {(char *)cnn, WC_TRAIN_COMMAND, NULL}; /* a usage error: still marked */
     capture(margv, 2, 1, err, sizeof err);
     size_t len = strlen(err);
-    CHECK(!strncmp(err, WC_MARK_START "\n", strlen(WC_MARK_START) + 1), "stderr does not open with \""
-          WC_MARK_START "\":\n%s", err);
+    CHECK(!strncmp(err, WC_MARK_START "\n", strlen(WC_MARK_START) + 1),
+          "stderr does not open with \"" WC_MARK_START "\":\n%s", err);
     CHECK(len > strlen(WC_MARK_END) && !strcmp(err + len - strlen(WC_MARK_END) - 1, WC_MARK_END "\n"),
           "stderr does not close with \"" WC_MARK_END "\":\n%s", err);
 }
@@ -299,6 +322,7 @@ int main(int argc, char **argv) {
     while (wc_result_attrs[n_attrs].name) n_attrs++;
     while (wc_train_flags[n_flags]) n_flags++;
     printf("test_contract: result file (%d attributes, %d curves), command line (%d flags) and markers "
-           "agree on both sides\n", n_attrs, WC_CURVE_COUNT, n_flags);
+           "agree on both sides\n",
+           n_attrs, WC_CURVE_COUNT, n_flags);
     return 0;
 }
