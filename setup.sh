@@ -28,7 +28,8 @@ pkgs_demo=(docker.io debootstrap patchelf squashfs-tools squashfuse uidmap)
 # Lmod (the install test), dropbear (the VM node reached over ssh).
 pkgs_test=(docker.io debootstrap patchelf squashfs-tools squashfuse uidmap kmod qemu-system-x86
            busybox-static cpio slurm-wlm munge lmod dropbear-bin
-           openssh-server openssh-client tini iproute2 glusterfs-server glusterfs-client sshfs strace)
+           openssh-server openssh-client tini iproute2 glusterfs-server glusterfs-client sshfs strace
+           clang-format)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
