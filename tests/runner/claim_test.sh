@@ -13,13 +13,8 @@
 # usage: claim_test.sh PLATBENCH MPIEXEC WORKDIR
 set -u
 PB=$1 MPIEXEC=$2 WORK=$3
-HERE=$(cd "$(dirname "$0")" && pwd)
-rm -rf "$WORK" && mkdir -p "$WORK" || exit 1
-OUT=$WORK/results.h5
-fail() { echo "FAIL: $*"; exit 1; }
-# small.cfg with experiments of about 1-2 s, so the second run finds the first one running
-sed -e "s#\"../../jobs/models/tiny.cfg\"#\"$HERE/../../jobs/models/tiny.cfg\"#" \
-    -e 's/steps = 3;/steps = 200;/' "$HERE/small.cfg" > "$WORK/long.cfg" || exit 1
+. "$(dirname "$0")/lib.sh" # fresh $WORK, $OUT, $WORK/long.cfg (the second run finds the first running)
+fail() { echo "FAIL: $*"; exit 1; } # here the first failure ends the test
 done_count() { "$PB" status "$OUT" 2>/dev/null | awk '$1 == "TOTAL" {print $2}'; }
 wait_done() { for _ in $(seq 600); do [ "$(done_count)" -ge "$1" ] 2>/dev/null && return 0; sleep 0.05; done; fail "nothing done in 30 s"; }
 untouched() { # every row done exactly once on attempt 1 and the file was never resumed
