@@ -28,5 +28,5 @@ run_logged() {
 # when no assertion failed: the script's last command
 finish() {
     echo "$(basename "$0" .sh): $(($(date +%s) - t0)) s, $fails failure(s)"
-    [ "$fails" -eq 0 ] && echo PASS || { echo "FAILED: $fails"; return 1; }
+    if [ "$fails" -eq 0 ]; then echo PASS; else echo "FAILED: $fails"; return 1; fi
 }

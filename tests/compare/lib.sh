@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib.sh: shared by the compare tests (sourced). Needs PB (platbench), MODELS (jobs/models) and
 # WORK, which it makes afresh and enters; fail/ok/finish come from tests/common/testlib.sh.
 set -u
