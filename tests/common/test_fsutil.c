@@ -8,15 +8,7 @@
 #include <unistd.h>
 
 #include "common/fsutil.h"
-
-static int failures;
-#define CHECK(cond)                                                                                          \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                         \
-            failures++;                                                                                      \
-        }                                                                                                    \
-    } while (0)
+#include "tests/common/check.h"
 
 static int is_dir(const char *p) {
     struct stat st;
@@ -43,9 +35,5 @@ int main(void) {
         snprintf(p, sizeof p, "%s/%s", root, sub[i]);
         if (rmdir(p)) fprintf(stderr, "test_fsutil: could not remove %s\n", p);
     }
-    if (failures)
-        fprintf(stderr, "test_fsutil: %d check(s) failed\n", failures);
-    else
-        printf("test_fsutil: ok\n");
-    return failures ? 1 : 0;
+    return check_done("test_fsutil");
 }

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-static int failures = 0;
+#include "tests/common/check.h"
 
 static void expect_match(const char *pattern, const char *host, int want, int line) {
     char err[256] = "";
@@ -168,19 +168,10 @@ int main(void) {
 
     /* error buffer may be small or absent */
     char tiny[8];
-    if (hostlist_validate("vm[", tiny, sizeof tiny) != -1 || strlen(tiny) != 7) {
-        fprintf(stderr, "test_hostlist.c:%d: small error buffer not handled\n", __LINE__);
-        failures++;
-    }
-    if (hostlist_match("vm[", "vm1", NULL, 0) != -1 || hostlist_validate(NULL, NULL, 0) != -1) {
-        fprintf(stderr, "test_hostlist.c:%d: NULL error buffer not handled\n", __LINE__);
-        failures++;
-    }
+    CHECK(hostlist_validate("vm[", tiny, sizeof tiny) == -1 && strlen(tiny) == 7,
+          "small error buffer not handled");
+    CHECK(hostlist_match("vm[", "vm1", NULL, 0) == -1 && hostlist_validate(NULL, NULL, 0) == -1,
+          "NULL error buffer not handled");
 
-    if (failures) {
-        fprintf(stderr, "test_hostlist: %d failure(s)\n", failures);
-        return 1;
-    }
-    printf("test_hostlist: all cases passed\n");
-    return 0;
+    return check_done("test_hostlist");
 }

@@ -9,8 +9,7 @@
 #include <unistd.h>
 
 #include "common/spawn.h"
-
-static int failures;
+#include "tests/common/check.h"
 
 /* 1 if pid is gone or a zombie (killed, waiting for whoever reaps orphans here). */
 static int dead(int pid) {
@@ -24,13 +23,6 @@ static int dead(int pid) {
     const char *rp = strrchr(buf, ')');
     return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
 }
-#define CHECK(cond)                                                                                          \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                         \
-            failures++;                                                                                      \
-        }                                                                                                    \
-    } while (0)
 
 typedef struct seen {
     char text[2][256]; /* stdout, stderr */
@@ -96,9 +88,5 @@ int main(void) {
     }
     CHECK(gone);
 
-    if (failures)
-        fprintf(stderr, "test_spawn: %d check(s) failed\n", failures);
-    else
-        printf("test_spawn: ok\n");
-    return failures ? 1 : 0;
+    return check_done("test_spawn");
 }

@@ -6,15 +6,7 @@
 #include <string.h>
 
 #include "common/strv.h"
-
-static int failures;
-#define CHECK(cond)                                                                                          \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);                         \
-            failures++;                                                                                      \
-        }                                                                                                    \
-    } while (0)
+#include "tests/common/check.h"
 
 static int grow_calls; /* calls of failing_grow */
 static int fail_at;    /* call number that fails (1-based); 0: never */
@@ -65,9 +57,5 @@ int main(void) {
     CHECK(strv_failed(&v) && strv_push(&v, "more") == -1 && v.len == 1);
     strv_free(&v);
 
-    if (failures)
-        fprintf(stderr, "test_strv: %d check(s) failed\n", failures);
-    else
-        printf("test_strv: ok\n");
-    return failures ? 1 : 0;
+    return check_done("test_strv");
 }

@@ -6,12 +6,8 @@
 #   C after the tag was moved to image b   -> compare exit 1 naming the docker image_id change
 #     (b = a plus one label, made with docker commit: same files, another image ID)
 #   replay A 0 while the tag points to b   -> refused, exit 2, both IDs named; --force: runs
-set -u
 PB=$1 MODELS=$2 WORK=$3
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/lib.sh"
-rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
-t0=$(date +%s)
+. "$(dirname "$0")/lib.sh" # set -u, a fresh $WORK entered; write_cfg, run_campaign, expect_rc
 DOCKER=${DOCKER:-docker}
 $DOCKER image inspect platbench-compare:a >/dev/null || { echo "FAIL: image platbench-compare:a missing (fixture cmp_image)"; exit 1; }
 trap '$DOCKER rmi platbench-compare:run platbench-compare:b >/dev/null 2>&1' EXIT
@@ -50,5 +46,4 @@ if expect_rc 0 r3.txt "$PB" replay A.h5 0 -o r3.h5 --force; then
     grep -q "force: image of docker changed" r3.txt || fail "--force: the changed image not said"
     ok "replay --force on the changed image: runs (same files: bit-identical)"
 fi
-echo "compare_docker: $(($(date +%s) - t0)) s, $fails failure(s)"
-[ "$fails" = 0 ]
+finish

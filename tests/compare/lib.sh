@@ -1,10 +1,16 @@
-# lib.sh: shared by the compare tests (sourced). Needs PB (platbench), MODELS (jobs/models).
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
+# shellcheck shell=bash
+# lib.sh: shared by the compare tests (sourced). Needs PB (platbench), MODELS (jobs/models) and
+# WORK, which it makes afresh and enters; fail/ok/finish come from tests/common/testlib.sh.
+set -u
+. "$(dirname "$0")/../common/testlib.sh"
+fresh_work "$WORK"
+cd "$WORK" || exit 1
+# two bare platforms (each experiment of a campaign runs on both)
+BARE2='{ name = "bare"; kind = "bare"; }, { name = "bare-b"; kind = "bare"; }'
 
-# write_cfg FILE THREADS STEPS PLATFORMS: a tiny real campaign (platbench-cnn, tiny model,
-# Fashion-MNIST IDX capped at 200 images, 3 tests per platform, seeds per test).
+# write_cfg FILE THREADS STEPS PLATFORMS [TESTS [SEED_BASE [MORE]]]: a tiny real campaign
+# (platbench-cnn, tiny model, Fashion-MNIST IDX capped at 200 images, TESTS (3) tests per
+# platform, seeds per test from SEED_BASE (42)); MORE: further settings, e.g. the order.
 write_cfg() {
     cat >"$1" <<CFG
 campaign = { name = "compare-test"; };
@@ -17,8 +23,9 @@ workload = {
   threads = $2;
   args = [ "--max-images", "200" ];
 };
-tests = 3;
-seed = { base = 42; policy = "per-test"; };
+tests = ${5:-3};
+seed = { base = ${6:-42}; policy = "per-test"; };
+${7:-}
 timeout_s = 300.0;
 retries = 0;
 platforms = ( $4 );

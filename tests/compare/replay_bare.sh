@@ -5,15 +5,10 @@
 #   a recorded curve altered at step 1 (a copy of the file)          -> exit 1, "DIFFERENT from step 1"
 #   the default output exists, an id out of range, a missing file     -> exit 2, said why
 #   the model file edited after the campaign                         -> refused, exit 2; --force runs
-set -u
 PB=$1 MODELS=$2 WORK=$3
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/lib.sh"
-rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
-t0=$(date +%s)
-plats='{ name = "bare"; kind = "bare"; }, { name = "bare-b"; kind = "bare"; }'
-write_cfg a.cfg 1 5 "$plats"
-write_cfg c.cfg 2 5 "$plats"
+. "$(dirname "$0")/lib.sh" # set -u, a fresh $WORK entered; write_cfg, run_campaign, expect_rc
+write_cfg a.cfg 1 5 "$BARE2"
+write_cfg c.cfg 2 5 "$BARE2"
 run_campaign a.cfg A.h5 && run_campaign c.cfg C.h5 || exit 1
 
 if expect_rc 0 r1.txt "$PB" replay A.h5 4; then
@@ -56,7 +51,7 @@ if expect_rc 2 r6.txt "$PB" replay missing.h5 0; then
 fi
 # the model file edited after the campaign: its content hash is a comparable setting
 mkdir -p models && cp "$MODELS/tiny.cfg" models/
-MODELS=$WORK/models write_cfg e.cfg 1 3 "$plats"
+MODELS=$WORK/models write_cfg e.cfg 1 3 "$BARE2"
 run_campaign e.cfg E.h5 || exit 1
 echo "# edited after the campaign" >>models/tiny.cfg
 if expect_rc 2 r7.txt "$PB" replay E.h5 0; then
@@ -68,5 +63,4 @@ if expect_rc 0 r8.txt "$PB" replay E.h5 0 -o e8.h5 --force; then
     grep -q "^platbench replay: IDENTICAL" r8.txt || fail "edited model (a comment), --force: not identical"
     ok "--force with the edited model (a comment only): runs, bit-identical"
 fi
-echo "replay_bare: $(($(date +%s) - t0)) s, $fails failure(s)"
-[ "$fails" = 0 ]
+finish

@@ -21,17 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int failures;
-#define CHECK(cond, ...)                                                                                     \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            fprintf(stderr, "test_decoder_limits.c:%d: ", __LINE__);                                         \
-            fprintf(stderr, __VA_ARGS__);                                                                    \
-            fputc('\n', stderr);                                                                             \
-            failures++;                                                                                      \
-        }                                                                                                    \
-    } while (0)
+#include "tests/common/check.h"
 
 /* allocation recorder (only while tracking) */
 void *__real_malloc(size_t n);
@@ -158,10 +148,5 @@ int main(int argc, char **argv) {
     free(big);
     unlink(tmp);
 
-    if (failures) {
-        fprintf(stderr, "test_decoder_limits: %d failure(s)\n", failures);
-        return 1;
-    }
-    printf("test_decoder_limits: all checks passed\n");
-    return 0;
+    return check_done("test_decoder_limits");
 }

@@ -16,17 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int failures;
-#define CHECK(cond, ...)                                                                                     \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            fprintf(stderr, "test_result_attrs.c:%d: ", __LINE__);                                           \
-            fprintf(stderr, __VA_ARGS__);                                                                    \
-            fputc('\n', stderr);                                                                             \
-            failures++;                                                                                      \
-        }                                                                                                    \
-    } while (0)
+#include "tests/common/check.h"
 
 static const char *const dbl_names[] = {"final_rate",  "final_error",     "train_acc",   "val_acc",
                                         "test_acc",    "training_time_s", "load_time_s", "train_compute_s",
@@ -108,10 +98,5 @@ int main(void) {
         free(row);
     }
     unlink(path);
-    if (failures) {
-        fprintf(stderr, "test_result_attrs: %d failure(s)\n", failures);
-        return 1;
-    }
-    printf("test_result_attrs: all checks passed\n");
-    return 0;
+    return check_done("test_result_attrs");
 }

@@ -13,13 +13,16 @@
 # usage: claim_test.sh PLATBENCH MPIEXEC WORKDIR
 set -u
 PB=$1 MPIEXEC=$2 WORK=$3
-HERE=$(cd "$(dirname "$0")" && pwd)
-rm -rf "$WORK" && mkdir -p "$WORK" || exit 1
-OUT=$WORK/results.h5
-fail() { echo "FAIL: $*"; exit 1; }
-# small.cfg with experiments of about 1-2 s, so the second run finds the first one running
-sed -e "s#\"../../jobs/models/tiny.cfg\"#\"$HERE/../../jobs/models/tiny.cfg\"#" \
-    -e 's/steps = 3;/steps = 200;/' "$HERE/small.cfg" > "$WORK/long.cfg" || exit 1
+. "$(dirname "$0")/lib.sh" # fresh $WORK, $OUT, $WORK/long.cfg (the second run finds the first running)
+fail() { echo "FAIL: $*"; exit 1; } # here the first failure ends the test
+# refused N LOG WHAT: a run of long.cfg on N ranks (output in $WORK/LOG, its first line
+# shown) must be refused: exit 1
+refused() {
+  "$MPIEXEC" -n "$1" "$PB" run "$WORK/long.cfg" -o "$OUT" > "$WORK/$2" 2>&1
+  local rc=$?
+  head -1 "$WORK/$2"
+  [ $rc -eq 1 ] || fail "$3 was not refused (exit $rc, expected 1)"
+}
 done_count() { "$PB" status "$OUT" 2>/dev/null | awk '$1 == "TOTAL" {print $2}'; }
 wait_done() { for _ in $(seq 600); do [ "$(done_count)" -ge "$1" ] 2>/dev/null && return 0; sleep 0.05; done; fail "nothing done in 30 s"; }
 untouched() { # every row done exactly once on attempt 1 and the file was never resumed
@@ -41,10 +44,7 @@ wait_done 1
 "$PB" status "$OUT" > "$WORK/status.txt"
 grep -q "^claimed by host $(hostname) pid [0-9]* since .*: live" "$WORK/status.txt" ||
   { cat "$WORK/status.txt"; fail "status does not show the claim"; }
-"$MPIEXEC" -n 2 "$PB" run "$WORK/long.cfg" -o "$OUT" > "$WORK/second.log" 2>&1
-rc=$?
-head -1 "$WORK/second.log"
-[ $rc -eq 1 ] || fail "second run exited $rc, expected 1"
+refused 2 second.log "the second run"
 grep -q "^platbench: $OUT is in use by another campaign: host $(hostname) pid [0-9]* since 20[0-9-]* [0-9:]* UTC (last heartbeat .*); live: process [0-9]* runs on this host" \
   "$WORK/second.log" || fail "the refusal does not say who holds the file and since when"
 wait $first || fail "the first run exited $?"
@@ -75,10 +75,7 @@ echo "== 3. a claim from another host"
 now=$(date +%s)
 foreign() { printf 'host = node-elsewhere\npid = 4242\nslurm_job_id = \nstart_unix = %s\nheartbeat_unix = %s\nheartbeat_interval_s = 10\ntoken = other\n' "$1" "$2" > "$OUT.claim"; }
 foreign $((now - 600)) $((now - 5))
-"$MPIEXEC" -n 1 "$PB" run "$WORK/long.cfg" -o "$OUT" > "$WORK/foreign.log" 2>&1
-rc=$?
-head -1 "$WORK/foreign.log"
-[ $rc -eq 1 ] || fail "a live claim of another host was not refused (exit $rc)"
+refused 1 foreign.log "a live claim of another host"
 grep -q 'in use by another campaign: host node-elsewhere pid 4242 .*live: heartbeat [0-9]* s ago' \
   "$WORK/foreign.log" || fail "refusal message"
 "$MPIEXEC" -n 1 "$PB" run "$WORK/long.cfg" -o "$OUT" --force > "$WORK/force.log" 2>&1 || fail "--force exited $?"

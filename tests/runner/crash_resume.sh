@@ -5,12 +5,7 @@
 # usage: crash_resume.sh PLATBENCH MPIEXEC WORKDIR
 set -u
 PB=$1 MPIEXEC=$2 WORK=$3
-HERE=$(cd "$(dirname "$0")" && pwd)
-rm -rf "$WORK" && mkdir -p "$WORK" || exit 1
-OUT=$WORK/results.h5
-# small.cfg with longer experiments (about 1-2 s each), so the signal/kill finds some in flight
-sed -e "s#\"../../jobs/models/tiny.cfg\"#\"$HERE/../../jobs/models/tiny.cfg\"#" \
-    -e 's/steps = 3;/steps = 200;/' "$HERE/small.cfg" > "$WORK/long.cfg" || exit 1
+. "$(dirname "$0")/lib.sh" # fresh $WORK, $OUT, $WORK/long.cfg, $HERE
 done_count() { # experiments done so far (0 if the file is not there yet)
   [ -e "$OUT" ] || { echo 0; return; }
   "$PB" status "$OUT" 2>/dev/null | awk '$1 == "TOTAL" {print $2}'
@@ -40,9 +35,5 @@ for point in early 1 4; do
     echo "(killed before the file was in place)"
   fi
 done
-"$MPIEXEC" -n 2 "$PB" run "$WORK/long.cfg" -o "$OUT" > "$WORK/final.log" 2>&1
-rc=$?
-cat "$WORK/final.log"
-[ $rc -eq 0 ] || { echo "FAIL: resume exited $rc"; exit 1; }
-/usr/bin/python3 "$HERE/check_results.py" "$OUT" --ranks 2 || exit 1
+resume_completes final.log
 echo PASS

@@ -8,14 +8,12 @@
 set -u
 PB=$1 MPIEXEC=$2 FAKE=$3 WORK=$4
 HERE=$(cd "$(dirname "$0")" && pwd)
-rm -rf "$WORK" && mkdir -p "$WORK/data" || exit 1
+. "$HERE/../common/testlib.sh"
+fresh_work "$WORK"
+mkdir "$WORK/data" || exit 1
 touch "$WORK/model.cfg"
 sed -e "s|@EXE@|$FAKE|" -e "s|@MODEL@|$WORK/model.cfg|" -e "s|@DATA@|$WORK/data|" "$HERE/damaged.cfg" >"$WORK/c.cfg"
-"$MPIEXEC" -n 1 "$PB" run "$WORK/c.cfg" -o "$WORK/r.h5" >"$WORK/run.log" 2>&1
-rc=$?
-cat "$WORK/run.log"
-fails=0
-check() { if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi; }
+run_logged "$WORK/run.log" "$MPIEXEC" -n 1 "$PB" run "$WORK/c.cfg" -o "$WORK/r.h5"
 [ "$rc" -eq 2 ]; check "run exits 2 (three experiments failed), got $rc" $?
 ! grep -q 'HDF5-DIAG\|#0[0-9][0-9]: ' "$WORK/run.log"; check "no HDF5 error stack in the runner's output" $?
 /usr/bin/python3 - "$WORK/r.h5" <<'PY'
@@ -34,5 +32,4 @@ for r in rows:
 sys.exit(1 if bad else 0)
 PY
 check "each damaged result: failed, one line naming the file and the damage" $?
-[ "$fails" -eq 0 ] && echo PASS || echo "FAILED: $fails"
-[ "$fails" -eq 0 ]
+finish

@@ -6,7 +6,8 @@
 set -u
 PB=$1 MPIEXEC=$2 WORK=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
-rm -rf "$WORK" && mkdir -p "$WORK" || exit 1
+. "$HERE/../common/testlib.sh"
+fresh_work "$WORK"
 sed -e "s|\.\./\.\./jobs|$HERE/../../jobs|" -e "s|tests = 3;|tests = 1;|" "$HERE/small.cfg" >"$WORK/c.cfg"
 "$MPIEXEC" -n 1 "$PB" run "$WORK/c.cfg" -o "$WORK/r.h5" >"$WORK/run1.log" 2>&1 || { cat "$WORK/run1.log"; echo "FAIL: first run"; exit 1; }
 /usr/bin/python3 - "$WORK/r.h5" <<'PY' || exit 1
@@ -16,14 +17,10 @@ with h5py.File(sys.argv[1], "r+") as f:
     f.attrs.create("resume_count", np.arange(1000, dtype="i4"))
 PY
 sum=$(md5sum <"$WORK/r.h5")
-"$MPIEXEC" -n 2 "$PB" run "$WORK/c.cfg" -o "$WORK/r.h5" >"$WORK/run2.log" 2>&1
-rc=$?
-cat "$WORK/run2.log"
-fails=0
-check() { if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi; }
+run_logged "$WORK/run2.log" "$MPIEXEC" -n 2 "$PB" run "$WORK/c.cfg" -o "$WORK/r.h5"
 [ "$rc" -eq 1 ]; check "exit 1 (got $rc)" $?
 grep -q "^platbench: $WORK/r.h5: damaged: attribute \"resume_count\": .*expected one integer" "$WORK/run2.log"
 check "one line naming the file and the attribute" $?
 ! grep -q 'HDF5-DIAG\|Segmentation\|signal' "$WORK/run2.log"; check "no crash, no HDF5 stack" $?
 [ "$(md5sum <"$WORK/r.h5")" = "$sum" ]; check "the file is left as it was" $?
-[ "$fails" -eq 0 ] && echo PASS || { echo "FAILED: $fails"; exit 1; }
+finish

@@ -11,11 +11,8 @@
 set -u
 PB=$1 MPIEXEC=$2 WORK=$3
 HERE=$(cd "$(dirname "$0")" && pwd)
-rm -rf "$WORK" && mkdir -p "$WORK" || exit 1
-fails=0
-check() { # check NAME STATUS
-    if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
-}
+. "$HERE/../common/testlib.sh"
+fresh_work "$WORK"
 run() { # run LOG ARGS... ; sets rc
     "$MPIEXEC" -n 2 "$PB" run "$@" >"$WORK/$log" 2>&1
     rc=$?
@@ -52,5 +49,4 @@ check "resume: nothing rerun, the earlier failures counted in the summary" $?
 "$PB" run --bogus "$HERE/skip.cfg" >/dev/null 2>&1; rc=$?
 [ "$rc" -eq 1 ]; check "run with an unknown option: exit 1, not run's 2 (got $rc)" $?
 
-[ "$fails" -eq 0 ] && echo PASS || echo "FAILED: $fails"
-[ "$fails" -eq 0 ]
+finish

@@ -5,12 +5,7 @@
 # usage: signal_test.sh PLATBENCH MPIEXEC WORKDIR
 set -u
 PB=$1 MPIEXEC=$2 WORK=$3
-HERE=$(cd "$(dirname "$0")" && pwd)
-rm -rf "$WORK" && mkdir -p "$WORK" || exit 1
-OUT=$WORK/results.h5
-# small.cfg with longer experiments (about 1-2 s each), so the signal/kill finds some in flight
-sed -e "s#\"../../jobs/models/tiny.cfg\"#\"$HERE/../../jobs/models/tiny.cfg\"#" \
-    -e 's/steps = 3;/steps = 200;/' "$HERE/small.cfg" > "$WORK/long.cfg" || exit 1
+. "$(dirname "$0")/lib.sh" # fresh $WORK, $OUT, $WORK/long.cfg, $HERE
 check_interrupted() {
   /usr/bin/python3 - "$OUT" <<'PY' || exit 1
 import sys, h5py
@@ -61,9 +56,5 @@ rc=$?
 cat "$WORK/b.log"
 [ $rc -eq 3 ] || { echo "FAIL: exit status $rc after SIGTERM to rank 0, expected 3"; exit 1; }
 check_interrupted
-"$MPIEXEC" -n 2 "$PB" run "$WORK/long.cfg" -o "$OUT" > "$WORK/resume.log" 2>&1
-rc=$?
-cat "$WORK/resume.log"
-[ $rc -eq 0 ] || { echo "FAIL: resume exited $rc"; exit 1; }
-/usr/bin/python3 "$HERE/check_results.py" "$OUT" --ranks 2 || exit 1
+resume_completes resume.log
 echo PASS

@@ -26,17 +26,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static int failures;
-#define CHECK(cond, ...)                                                                                     \
-    do {                                                                                                     \
-        if (!(cond)) {                                                                                       \
-            fprintf(stderr, "test_contract.c:%d: ", __LINE__);                                               \
-            fprintf(stderr, __VA_ARGS__);                                                                    \
-            fputc('\n', stderr);                                                                             \
-            failures++;                                                                                      \
-        }                                                                                                    \
-    } while (0)
+#include "tests/common/check.h"
 
 enum { ITERS = 3 };
 
@@ -314,10 +304,7 @@ int main(int argc, char **argv) {
     check_command_line(argv[1]);
     unlink(path);
     rmdir(dir);
-    if (failures) {
-        fprintf(stderr, "test_contract: %d failure(s)\n", failures);
-        return 1;
-    }
+    if (failures) return check_done("test_contract");
     int n_attrs = 0, n_flags = 0;
     while (wc_result_attrs[n_attrs].name) n_attrs++;
     while (wc_train_flags[n_flags]) n_flags++;
