@@ -28,6 +28,7 @@
 #include "common/fsspace.h"
 #include "cnn/paper_model.h"
 #include "common/timing.h"
+#include "common/workload_contract.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -622,7 +623,7 @@ static int run(int argc, char **argv, double t_start) {
  * (PLATBENCH_MARKERS=1 in the environment), and never for --help or `dataset`, which
  * are no workload. */
 static int want_markers(int argc, char **argv) {
-    const char *v = getenv("PLATBENCH_MARKERS");
+    const char *v = getenv(WC_MARKERS_ENV);
     if (!v || strcmp(v, "1") != 0 || argc < 2 || !strcmp(argv[1], "dataset")) return 0;
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 0;
@@ -632,13 +633,13 @@ static int want_markers(int argc, char **argv) {
 int main(int argc, char **argv) {
     int markers = want_markers(argc, argv);
     if (markers) {
-        fprintf(stderr, "PLATBENCH_MARK workload_start\n");
+        fprintf(stderr, "%s\n", WC_MARK_START);
         fflush(stderr);
     }
     double t_start = time_mono();
     int rc = run(argc, argv, t_start);
     fflush(stdout);
-    if (markers) fprintf(stderr, "PLATBENCH_MARK workload_end\n");
+    if (markers) fprintf(stderr, "%s\n", WC_MARK_END);
     fflush(stderr);
     return rc;
 }

@@ -56,30 +56,21 @@ double bench_sgemm_peak(int reps) {
     return best;
 }
 
-int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, size_t errlen) {
-    int rc = -1, cap = batch > BENCH_EVAL_IMAGES ? batch : BENCH_EVAL_IMAGES;
-    size_t img = (size_t)m->in_c * m->in_h * m->in_w;
-    float *x = NULL;
-    int *labels = NULL;
-    double *ts = NULL, *es = NULL;
-    adam opt = {0};
-    if (model_alloc(m, cap, err, errlen)) return -1;
-    model_init_params(m, 1);
-    x = malloc(sizeof(float) * img * cap);
-    labels = malloc(sizeof(int) * cap);
-    ts = malloc(sizeof(double) * steps);
-    es = malloc(sizeof(double) * steps);
-    if (!x || !labels || !ts || !es) {
-        snprintf(err, errlen, "bench: out of memory");
-        goto cleanup;
-    }
-    if (adam_init(&opt, m->n_params, err, errlen)) goto cleanup;
-    rng r;
-    rng_seed(&r, 42);
-    for (size_t i = 0; i < img * cap; i++) x[i] = (float)rng_below(&r, 256);
-    for (int i = 0; i < cap; i++) labels[i] = (int)rng_below(&r, (uint64_t)m->n_classes);
-    double cpu_timed = 0;
-    for (int s = -warmup; s < steps; s++) {
+/* Times of the timed steps of one bench run. */
+typedef struct bench_times {
+    double *train;    /* seconds of each timed training step, steps of them */
+    double *eval;     /* seconds of each timed evaluation, steps of them */
+    double cpu_timed; /* CPU seconds of this process over the timed steps */
+    int batch;        /* training batch */
+    int steps;        /* timed steps */
+} bench_times;
+
+/* Runs warmup untimed then t->steps timed training steps (each followed by an evaluation of
+   BENCH_EVAL_IMAGES images) on x/labels; progress on stderr. */
+static void bench_steps(model *m, adam *opt, const float *x, const int *labels, int warmup, bench_times *t) {
+    int batch = t->batch;
+    t->cpu_timed = 0;
+    for (int s = -warmup; s < t->steps; s++) {
         double c0 = cpu_seconds();
         double t0 = time_mono();
         m->profile = s >= 0; /* the per-layer breakdown of the timed training steps */
@@ -87,25 +78,30 @@ int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, 
         model_loss(m, labels, batch, NULL);
         model_backward(m, x, labels, batch);
         m->profile = 0;
-        adam_step(&opt, m->params, m->grads, 1e-4, 0.9, 0.999, 1e-8);
+        adam_step(opt, m->params, m->grads, 1e-4, 0.9, 0.999, 1e-8);
         double t1 = time_mono();
         model_forward(m, x, BENCH_EVAL_IMAGES);
         model_loss(m, labels, BENCH_EVAL_IMAGES, NULL);
         double t2 = time_mono();
         if (s >= 0) {
-            ts[s] = t1 - t0;
-            es[s] = t2 - t1;
-            cpu_timed += cpu_seconds() - c0;
+            t->train[s] = t1 - t0;
+            t->eval[s] = t2 - t1;
+            t->cpu_timed += cpu_seconds() - c0;
         }
         fprintf(stderr, "bench: %s step %d: train %.1f ms, eval %.1f ms\n", s < 0 ? "warm-up" : "timed",
                 s < 0 ? s + warmup + 1 : s + 1, (t1 - t0) * 1e3, (t2 - t1) * 1e3);
     }
+}
+
+/* The whole-model lines of the report: step time, throughput, sgemm peak, CPU use, memory. */
+static void print_summary(const model *m, const bench_times *t, FILE *out) {
+    int batch = t->batch, steps = t->steps;
     double f_fwd, f_train;
     model_flops(m, &f_fwd, &f_train);
-    double tmin = ts[0];
+    double tmin = t->train[0];
     for (int s = 1; s < steps; s++)
-        if (ts[s] < tmin) tmin = ts[s];
-    double tm = median(ts, steps), em = median(es, steps);
+        if (t->train[s] < tmin) tmin = t->train[s];
+    double tm = median(t->train, steps), em = median(t->eval, steps);
     double g_train = f_train * batch / tm / 1e9, g_eval = f_fwd * BENCH_EVAL_IMAGES / em / 1e9;
     openblas_set_num_threads(layers_threads()); /* the peak at the same thread count */
     double peak = bench_sgemm_peak(5);
@@ -122,13 +118,18 @@ int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, 
     fprintf(out, "sgemm 1024^3     %.1f GFLOP/s peak; train step at %.1f%% of it\n", peak,
             peak > 0 ? 100.0 * g_train / peak : 0.0);
     double wall_timed = 0;
-    for (int s = 0; s < steps; s++) wall_timed += ts[s] + es[s];
+    for (int s = 0; s < steps; s++) wall_timed += t->train[s] + t->eval[s];
     fprintf(out,
             "CPU use          %.2f cores busy on average over the timed steps (of %d threads); "
             "%.1f GFLOP per CPU-second\n",
-            wall_timed > 0 ? cpu_timed / wall_timed : 0.0, layers_threads(),
-            cpu_timed > 0 ? (f_train * batch + f_fwd * BENCH_EVAL_IMAGES) * steps / cpu_timed / 1e9 : 0.0);
+            wall_timed > 0 ? t->cpu_timed / wall_timed : 0.0, layers_threads(),
+            t->cpu_timed > 0 ? (f_train * batch + f_fwd * BENCH_EVAL_IMAGES) * steps / t->cpu_timed / 1e9
+                             : 0.0);
     fprintf(out, "peak memory      %.1f MB (maxrss)\n", ru.ru_maxrss / 1024.0);
+}
+
+/* The per-layer table of the report (times of the profiled timed steps). */
+static void print_layers(const model *m, int batch, int steps, FILE *out) {
     fprintf(out,
             "per layer        ms per training step (mean of %d), GFLOP/s of direct-convolution "
             "FLOPs (2 x MACs, whatever the kernel); kernels forward/weight grad/input grad:\n",
@@ -156,6 +157,10 @@ int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, 
                 tb > 0 && lb > 0 ? lb * batch / tb / 1e9 : 0.0,
                 t_layers > 0 ? 100.0 * (m->t_fwd[i] + m->t_bwd[i]) / t_layers : 0.0, kern);
     }
+}
+
+/* The kernels and the work split of the report. */
+static void print_kernels(FILE *out) {
     const char *ct = getenv("OPENBLAS_CORETYPE");
     const int isa = conv_direct_isa(0);
     fprintf(out, "kernels          conv %s (direct: %s); OpenBLAS core %s (OPENBLAS_CORETYPE %s)\n",
@@ -169,12 +174,40 @@ int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, 
             "thread (private scratch, single-threaded OpenBLAS; weight gradients summed in "
             "thread order); dense: blocks of outputs/inputs; pooling: blocks of planes\n",
             layers_threads());
+}
+
+int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, size_t errlen) {
+    int rc = -1, cap = batch > BENCH_EVAL_IMAGES ? batch : BENCH_EVAL_IMAGES;
+    size_t img = (size_t)m->in_c * m->in_h * m->in_w;
+    float *x = NULL;
+    int *labels = NULL;
+    bench_times t = {NULL, NULL, 0, batch, steps};
+    adam opt = {0};
+    if (model_alloc(m, cap, err, errlen)) return -1;
+    model_init_params(m, 1);
+    x = malloc(sizeof(float) * img * cap);
+    labels = malloc(sizeof(int) * cap);
+    t.train = malloc(sizeof(double) * steps);
+    t.eval = malloc(sizeof(double) * steps);
+    if (!x || !labels || !t.train || !t.eval) {
+        snprintf(err, errlen, "bench: out of memory");
+        goto cleanup;
+    }
+    if (adam_init(&opt, m->n_params, err, errlen)) goto cleanup;
+    rng r;
+    rng_seed(&r, 42);
+    for (size_t i = 0; i < img * cap; i++) x[i] = (float)rng_below(&r, 256);
+    for (int i = 0; i < cap; i++) labels[i] = (int)rng_below(&r, (uint64_t)m->n_classes);
+    bench_steps(m, &opt, x, labels, warmup, &t);
+    print_summary(m, &t, out);
+    print_layers(m, batch, steps, out);
+    print_kernels(out);
     rc = 0;
 cleanup:
     adam_free(&opt);
     free(x);
     free(labels);
-    free(ts);
-    free(es);
+    free(t.train);
+    free(t.eval);
     return rc;
 }

@@ -121,13 +121,94 @@ static int check_jpeg_sos(const char *path, const uint8_t *b, size_t n, size_t a
     return 0;
 }
 
+/* The frame layout a JPEG's SOF segment declares. */
+typedef struct jpeg_frame {
+    int seen;      /* a frame header (SOF) was read */
+    unsigned w, h; /* pixels */
+    size_t blocks; /* 8x8 blocks of every component (each is subsampled by its factors) */
+} jpeg_frame;
+
+/* Checks the SOF segment s (len bytes from its length field, at byte pos) and reads its layout
+ * into f. 0 or -1 + err. */
+static int check_jpeg_sof(const char *path, const uint8_t *s, size_t len, jpeg_frame *f, char *err,
+                          size_t errlen) {
+    if (len < 8) {
+        snprintf(err, errlen, "%s: corrupt JPEG: frame header too short", path);
+        return -1;
+    }
+    unsigned hgt = (unsigned)s[3] << 8 | s[4], wid = (unsigned)s[5] << 8 | s[6];
+    if (wid == 0 || hgt == 0) {
+        snprintf(err, errlen, "%s: JPEG of %u x %u pixels; expected width and height > 0", path, wid, hgt);
+        return -1;
+    }
+    unsigned ncomp = s[7], hmax = 1, vmax = 1;
+    if (ncomp == 0 || len < 8 + 3 * (size_t)ncomp) {
+        snprintf(err, errlen, "%s: corrupt JPEG: frame header of %zu bytes for %u components", path, len,
+                 ncomp);
+        return -1;
+    }
+    for (unsigned i = 0; i < ncomp; i++) {
+        unsigned hs = s[9 + 3 * i] >> 4, vs = s[9 + 3 * i] & 15;
+        if (hs < 1 || hs > 4 || vs < 1 || vs > 4) {
+            snprintf(err, errlen,
+                     "%s: corrupt JPEG: component %u has sampling factors %u x %u; "
+                     "expected 1..4",
+                     path, i + 1, hs, vs);
+            return -1;
+        }
+        hmax = hs > hmax ? hs : hmax;
+        vmax = vs > vmax ? vs : vmax;
+    }
+    f->blocks = 0;
+    for (unsigned i = 0; i < ncomp; i++) {
+        unsigned hs = s[9 + 3 * i] >> 4, vs = s[9 + 3 * i] & 15;
+        size_t cw = ((size_t)wid * hs + hmax - 1) / hmax, ch = ((size_t)hgt * vs + vmax - 1) / vmax;
+        f->blocks += (cw + 7) / 8 * ((ch + 7) / 8);
+    }
+    f->w = wid, f->h = hgt;
+    f->seen = 1;
+    return 0;
+}
+
+/* At the end-of-image marker: whether the frame and its scan data were there. 0 or -1 + err. */
+static int check_jpeg_eoi(const char *path, const jpeg_frame *f, size_t scan_bytes, char *err,
+                          size_t errlen) {
+    if (!f->seen) {
+        snprintf(err, errlen, "%s: corrupt JPEG: no frame header (SOF) before end of image", path);
+        return -1;
+    }
+    /* Every 8x8 block's DC coefficient takes at least one bit of Huffman code, so
+     * shorter scan data means a damaged file; stb_image would decode it anyway,
+     * padding with zeros, after allocating and working through all those pixels. */
+    if (scan_bytes < (f->blocks + 7) / 8) {
+        snprintf(err, errlen,
+                 "%s: corrupt JPEG: %zu bytes of compressed data cannot hold %u x %u pixels "
+                 "(%zu blocks of 8x8 need at least %zu bytes)",
+                 path, scan_bytes, f->w, f->h, f->blocks, (f->blocks + 7) / 8);
+        return -1;
+    }
+    return 0;
+}
+
+/* The position of the next real marker after entropy-coded data starting at pos (n - 1 or
+ * more when the file ends first). */
+static size_t skip_jpeg_scan(const uint8_t *b, size_t n, size_t pos) {
+    while (pos + 1 < n) {
+        if (b[pos] == 0xFF && b[pos + 1] != 0x00 && b[pos + 1] != 0xFF &&
+            !(b[pos + 1] >= 0xD0 && b[pos + 1] <= 0xD7))
+            break;
+        pos++;
+    }
+    return pos;
+}
+
 /* Walks a JPEG's marker segments and entropy-coded data up to the end-of-image marker.
  * stb_image decodes a truncated JPEG without complaint (it pads with zeros), so this is
  * what turns a half-copied file into an error. 0 or -1 + err. */
 static int check_jpeg(const char *path, const uint8_t *b, size_t n, char *err, size_t errlen) {
-    size_t pos = 2, blocks = 0, scan_bytes = 0;
-    unsigned pixels_w = 0, pixels_h = 0, tables = 0; /* tables: Huffman tables defined so far */
-    int seen_sof = 0;
+    size_t pos = 2, scan_bytes = 0;
+    unsigned tables = 0; /* Huffman tables defined so far */
+    jpeg_frame frame = {0, 0, 0, 0};
     for (;;) {
         if (pos >= n) break;
         if (b[pos] != 0xFF) {
@@ -138,24 +219,8 @@ static int check_jpeg(const char *path, const uint8_t *b, size_t n, char *err, s
         while (pos < n && b[pos] == 0xFF) pos++; /* fill bytes */
         if (pos >= n) break;
         uint8_t m = b[pos++];
-        if (m == 0xD9) { /* EOI */
-            if (!seen_sof) {
-                snprintf(err, errlen, "%s: corrupt JPEG: no frame header (SOF) before end of image", path);
-                return -1;
-            }
-            /* Every 8x8 block's DC coefficient takes at least one bit of Huffman code, so
-             * shorter scan data means a damaged file; stb_image would decode it anyway,
-             * padding with zeros, after allocating and working through all those pixels. */
-            if (scan_bytes < (blocks + 7) / 8) {
-                snprintf(err, errlen,
-                         "%s: corrupt JPEG: %zu bytes of compressed data cannot hold %u x %u pixels "
-                         "(%zu blocks of 8x8 need at least %zu bytes)",
-                         path, scan_bytes, pixels_w, pixels_h, blocks, (blocks + 7) / 8);
-                return -1;
-            }
-            return 0;
-        }
-        if ((m >= 0xD0 && m <= 0xD7) || m == 0x01) continue; /* standalone markers */
+        if (m == 0xD9) return check_jpeg_eoi(path, &frame, scan_bytes, err, errlen); /* EOI */
+        if ((m >= 0xD0 && m <= 0xD7) || m == 0x01) continue;                         /* standalone markers */
         if (pos + 2 > n) break;
         size_t len = (size_t)b[pos] << 8 | b[pos + 1];
         if (len < 2) {
@@ -165,61 +230,19 @@ static int check_jpeg(const char *path, const uint8_t *b, size_t n, char *err, s
         }
         if (pos + len > n) break;
         if (m == 0xC4 && check_jpeg_dht(path, b + pos + 2, len - 2, pos + 2, &tables, err, errlen)) return -1;
-        if (m == 0xDA && seen_sof && check_jpeg_sos(path, b + pos + 2, len - 2, pos + 2, tables, err, errlen))
+        if (m == 0xDA && frame.seen &&
+            check_jpeg_sos(path, b + pos + 2, len - 2, pos + 2, tables, err, errlen))
             return -1;
         int is_sof = m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
-        if (is_sof) {
-            if (len < 8) {
-                snprintf(err, errlen, "%s: corrupt JPEG: frame header too short", path);
-                return -1;
-            }
-            unsigned hgt = (unsigned)b[pos + 3] << 8 | b[pos + 4],
-                     wid = (unsigned)b[pos + 5] << 8 | b[pos + 6];
-            if (wid == 0 || hgt == 0) {
-                snprintf(err, errlen, "%s: JPEG of %u x %u pixels; expected width and height > 0", path, wid,
-                         hgt);
-                return -1;
-            }
-            unsigned ncomp = b[pos + 7], hmax = 1, vmax = 1;
-            if (ncomp == 0 || len < 8 + 3 * (size_t)ncomp) {
-                snprintf(err, errlen, "%s: corrupt JPEG: frame header of %zu bytes for %u components", path,
-                         len, ncomp);
-                return -1;
-            }
-            for (unsigned i = 0; i < ncomp; i++) {
-                unsigned hs = b[pos + 9 + 3 * i] >> 4, vs = b[pos + 9 + 3 * i] & 15;
-                if (hs < 1 || hs > 4 || vs < 1 || vs > 4) {
-                    snprintf(err, errlen,
-                             "%s: corrupt JPEG: component %u has sampling factors %u x %u; "
-                             "expected 1..4",
-                             path, i + 1, hs, vs);
-                    return -1;
-                }
-                hmax = hs > hmax ? hs : hmax;
-                vmax = vs > vmax ? vs : vmax;
-            }
-            blocks = 0; /* 8x8 blocks of every component (each is subsampled by its factors) */
-            for (unsigned i = 0; i < ncomp; i++) {
-                unsigned hs = b[pos + 9 + 3 * i] >> 4, vs = b[pos + 9 + 3 * i] & 15;
-                size_t cw = ((size_t)wid * hs + hmax - 1) / hmax, ch = ((size_t)hgt * vs + vmax - 1) / vmax;
-                blocks += (cw + 7) / 8 * ((ch + 7) / 8);
-            }
-            pixels_w = wid, pixels_h = hgt;
-            seen_sof = 1;
-        }
+        if (is_sof && check_jpeg_sof(path, b + pos, len, &frame, err, errlen)) return -1;
         pos += len;
         if (m == 0xDA) { /* start of scan: entropy-coded data runs to the next real marker */
-            if (!seen_sof) {
+            if (!frame.seen) {
                 snprintf(err, errlen, "%s: corrupt JPEG: scan before the frame header (SOF)", path);
                 return -1;
             }
             size_t scan_start = pos;
-            while (pos + 1 < n) {
-                if (b[pos] == 0xFF && b[pos + 1] != 0x00 && b[pos + 1] != 0xFF &&
-                    !(b[pos + 1] >= 0xD0 && b[pos + 1] <= 0xD7))
-                    break;
-                pos++;
-            }
+            pos = skip_jpeg_scan(b, n, pos);
             scan_bytes += pos - scan_start;
             if (pos + 1 >= n) break;
         }

@@ -951,27 +951,22 @@ void campaign_free(campaign *c) {
 }
 
 int campaign_workload_argv(const campaign *c, const experiment *e, const char *result_path, strv *out) {
-    int rc = strv_push(out, c->executable);
+    strv_push(out, c->executable);
     if (c->interface == WORKLOAD_PLATBENCH_CNN) {
         /* the contract's command line (common/workload_contract.h) */
-        rc |= strv_push(out, WC_TRAIN_COMMAND);
-        rc |= strv_push(out, WC_FLAG_MODEL);
-        rc |= strv_push(out, c->model);
-        rc |= strv_push(out, WC_FLAG_DATA);
-        rc |= strv_push(out, c->data);
-        rc |= strv_push(out, WC_FLAG_OUT);
-        rc |= strv_push(out, result_path);
-        rc |= strv_push(out, WC_FLAG_STEPS);
-        rc |= strv_pushf(out, "%d", c->steps);
-        rc |= strv_push(out, WC_FLAG_BATCH);
-        rc |= strv_pushf(out, "%d", c->batch);
-        rc |= strv_push(out, WC_FLAG_THREADS);
-        rc |= strv_pushf(out, "%d", c->threads);
-        rc |= strv_push(out, WC_FLAG_SEED);
-        rc |= strv_pushf(out, "%lld", (long long)e->seed);
+        strv_push(out, WC_TRAIN_COMMAND);
+        strv_pushl(out, WC_FLAG_MODEL, c->model, WC_FLAG_DATA, c->data, WC_FLAG_OUT, result_path, NULL);
+        strv_push(out, WC_FLAG_STEPS);
+        strv_pushf(out, "%d", c->steps);
+        strv_push(out, WC_FLAG_BATCH);
+        strv_pushf(out, "%d", c->batch);
+        strv_push(out, WC_FLAG_THREADS);
+        strv_pushf(out, "%d", c->threads);
+        strv_push(out, WC_FLAG_SEED);
+        strv_pushf(out, "%lld", (long long)e->seed);
     }
-    rc |= strv_extend(out, (const char *const *)c->args.items);
-    return rc ? -1 : 0;
+    strv_extend(out, (const char *const *)c->args.items);
+    return strv_failed(out) ? -1 : 0; /* pushes are sticky: one check covers them all */
 }
 
 void campaign_help(FILE *fp) {

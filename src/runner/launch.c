@@ -12,12 +12,13 @@
 
 #include "common/spawn.h"
 #include "common/timing.h"
+#include "common/workload_contract.h"
 
 extern char **environ;
 
 int launch_env_build(strv *env, int threads) {
     static const char *const drop[] = {
-        "OMPI_", "PMIX_", "OPAL_", "ORTE_", "OPENBLAS_NUM_THREADS=", "OMP_NUM_THREADS=", "PLATBENCH_MARKERS=",
+        "OMPI_", "PMIX_", "OPAL_", "ORTE_", "OPENBLAS_NUM_THREADS=", "OMP_NUM_THREADS=", WC_MARKERS_ENV "=",
         NULL};
     for (char **e = environ; e && *e; e++) {
         int skip = 0;
@@ -27,7 +28,7 @@ int launch_env_build(strv *env, int threads) {
     }
     strv_pushf(env, "OPENBLAS_NUM_THREADS=%d", threads);
     strv_pushf(env, "OMP_NUM_THREADS=%d", threads);
-    strv_push(env, "PLATBENCH_MARKERS=1"); /* the workload's markers, for bare */
+    strv_push(env, WC_MARKERS_ENV "=1"); /* the workload's markers, for bare */
     return strv_failed(env) ? -1 : 0;
 }
 
@@ -47,8 +48,8 @@ typedef struct launch_state {
     pid_t pid;               /* its pid (and group id), kept after it is reaped */
     stream out, err;         /* its stdout / stderr */
     double t0;               /* launch, monotonic */
-    double mark_start;       /* arrival of "PLATBENCH_MARK workload_start" (NaN: none) */
-    double mark_end;         /* arrival of "PLATBENCH_MARK workload_end" (NaN: none) */
+    double mark_start;       /* arrival of WC_MARK_START (NaN: none) */
+    double mark_end;         /* arrival of WC_MARK_END (NaN: none) */
     int status;              /* wait status of the leader */
     struct rusage ru;        /* its rusage (with the children it waited for) */
     int reaped;              /* the leader is reaped */
@@ -56,9 +57,9 @@ typedef struct launch_state {
 
 static void scan_line(stream *s, double now, double *mark_start, double *mark_end) {
     s->line[s->line_len < sizeof s->line ? s->line_len : sizeof s->line - 1] = '\0';
-    if (strstr(s->line, "PLATBENCH_MARK workload_start")) {
+    if (strstr(s->line, WC_MARK_START)) {
         if (isnan(*mark_start)) *mark_start = now;
-    } else if (strstr(s->line, "PLATBENCH_MARK workload_end")) {
+    } else if (strstr(s->line, WC_MARK_END)) {
         *mark_end = now;
     }
     s->line_len = 0;

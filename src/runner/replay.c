@@ -274,19 +274,29 @@ static void usage(FILE *fp) {
                 "  changed. Exit 0 curves bit-identical, 1 different, 2 bad input or refused.\n");
 }
 
-int replay_main(int argc, char **argv) {
-    const char *file = NULL, *idtext = NULL, *out = NULL;
-    int force = 0;
+/* The command line of `platbench replay`. */
+typedef struct replay_args {
+    const char *file;   /* recorded results file */
+    long id;            /* experiment id in it */
+    const char *out;    /* new results file (-o, or newpath) */
+    int force;          /* --force */
+    char newpath[4200]; /* default out: FILE-replay-ID.h5 */
+} replay_args;
+
+/* Parses argv into a; -1 to go on, else the exit code (0 for --help, 2 for bad input). */
+static int parse_args(int argc, char **argv, replay_args *a) {
+    const char *idtext = NULL;
+    memset(a, 0, sizeof *a);
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "-o") && i + 1 < argc)
-            out = argv[++i];
+            a->out = argv[++i];
         else if (!strcmp(argv[i], "--force"))
-            force = 1;
+            a->force = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
             return 0;
-        } else if (argv[i][0] != '-' && !file)
-            file = argv[i];
+        } else if (argv[i][0] != '-' && !a->file)
+            a->file = argv[i];
         else if (argv[i][0] != '-' && !idtext)
             idtext = argv[i];
         else {
@@ -295,76 +305,67 @@ int replay_main(int argc, char **argv) {
             return 2;
         }
     }
-    if (!file || !idtext) {
+    if (!a->file || !idtext) {
         usage(stderr);
         return 2;
     }
     char *end = NULL;
-    long id = strtol(idtext, &end, 10);
-    if (!*idtext || *end || id < 0 || id > 1000000000) {
+    a->id = strtol(idtext, &end, 10);
+    if (!*idtext || *end || a->id < 0 || a->id > 1000000000) {
         fprintf(stderr,
                 "platbench replay: ID \"%s\": expected an experiment id (an integer >= 0, "
                 "as `platbench status` and the /experiments id column show)\n",
                 idtext);
         return 2;
     }
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    char err[4096], newpath[4200];
-    if (!out) {
-        size_t len = strlen(file);
-        int cut = len > 3 && !strcmp(file + len - 3, ".h5") ? 3 : 0;
-        snprintf(newpath, sizeof newpath, "%.*s-replay-%ld.h5", (int)(len - (size_t)cut), file, id);
-        out = newpath;
+    if (!a->out) {
+        size_t len = strlen(a->file);
+        int cut = len > 3 && !strcmp(a->file + len - 3, ".h5") ? 3 : 0;
+        snprintf(a->newpath, sizeof a->newpath, "%.*s-replay-%ld.h5", (int)(len - (size_t)cut), a->file,
+                 a->id);
+        a->out = a->newpath;
     }
-    recorded r;
-    if (load_recorded(file, (int)id, &r, err, sizeof err)) {
-        fprintf(stderr, "platbench replay: %s\n", err);
-        recorded_free(&r);
-        return 2;
-    }
-    if (access(out, F_OK) == 0) {
+    return -1;
+}
+
+/* Whether the config as loaded now still gives experiment id as recorded; 0, or -1 after saying why. */
+static int check_experiment(const recorded *r, const campaign *c, const replay_args *a) {
+    long id = a->id;
+    const experiment *e = id < c->n_experiments ? &c->experiments[id] : NULL;
+    const campaign_platform *cp = e ? &c->platforms[e->platform] : NULL;
+    if (c->n_experiments == r->n && c->steps == r->steps && e &&
+        strcmp(cp->conf.name, r->row.platform) == 0 && e->seed == r->row.seed)
+        return 0;
+    fprintf(stderr,
+            "platbench replay: refused: the recorded config of %s no longer gives "
+            "experiment %ld as recorded (file: %d experiments x %d steps, row %ld platform %s "
+            "seed %lld; config now: %d x %d%s%s seed %lld): the executable or model it names "
+            "may have changed\n",
+            a->file, id, r->n, r->steps, id, r->row.platform, (long long)r->row.seed, c->n_experiments,
+            c->steps, e ? ", platform " : "", e ? cp->conf.name : "", e ? (long long)e->seed : -1LL);
+    return -1;
+}
+
+/* The settings as resolved here (paths, the model file's content, the executable): the recorded
+   ones, or --force; 0, or -1 after saying why. */
+static int check_settings(const recorded *r, const campaign *c, int force) {
+    if (!*r->config_hash || strcmp(r->config_hash, c->config_hash) == 0) return 0;
+    char diff[3000] = "";
+    campaign_diff(r->comparable, c->comparable, diff, sizeof diff);
+    if (!force) {
         fprintf(stderr,
-                "platbench replay: %s exists; remove it or give another -o NEW.h5 (a "
-                "replay never writes into an existing file)\n",
-                out);
-        recorded_free(&r);
-        return 2;
+                "platbench replay: refused: the recorded config resolves to other "
+                "settings here (config_hash %s, now %s):\n%s\nrun replay where the campaign "
+                "ran (relative paths start at %s's folder), or --force\n",
+                r->config_hash, c->config_hash, diff, r->config_file);
+        return -1;
     }
-    campaign c;
-    if (load_config(&r, &c, err, sizeof err)) {
-        fprintf(stderr, "platbench replay: %s: %s\n", file, err);
-        recorded_free(&r);
-        return 2;
-    }
-    int code = 2;
-    const experiment *e = id < c.n_experiments ? &c.experiments[id] : NULL;
-    const campaign_platform *cp = e ? &c.platforms[e->platform] : NULL;
-    if (c.n_experiments != r.n || c.steps != r.steps || !e || strcmp(cp->conf.name, r.row.platform) != 0 ||
-        e->seed != r.row.seed) {
-        fprintf(stderr,
-                "platbench replay: refused: the recorded config of %s no longer gives "
-                "experiment %ld as recorded (file: %d experiments x %d steps, row %ld platform %s "
-                "seed %lld; config now: %d x %d%s%s seed %lld): the executable or model it names "
-                "may have changed\n",
-                file, id, r.n, r.steps, id, r.row.platform, (long long)r.row.seed, c.n_experiments, c.steps,
-                e ? ", platform " : "", e ? cp->conf.name : "", e ? (long long)e->seed : -1LL);
-        goto done;
-    }
-    /* the settings as resolved here (paths, the model file's content, the executable) */
-    if (*r.config_hash && strcmp(r.config_hash, c.config_hash) != 0) {
-        char diff[3000] = "";
-        campaign_diff(r.comparable, c.comparable, diff, sizeof diff);
-        if (!force) {
-            fprintf(stderr,
-                    "platbench replay: refused: the recorded config resolves to other "
-                    "settings here (config_hash %s, now %s):\n%s\nrun replay where the campaign "
-                    "ran (relative paths start at %s's folder), or --force\n",
-                    r.config_hash, c.config_hash, diff, r.config_file);
-            goto done;
-        }
-        printf("platbench replay: --force: settings differ from the recorded ones:\n%s\n", diff);
-    }
-    /* the image: the same one, or refuse */
+    printf("platbench replay: --force: settings differ from the recorded ones:\n%s\n", diff);
+    return 0;
+}
+
+/* The image of platform cp: the recorded one, or --force; 0, or -1 after saying why. */
+static int check_image(const recorded *r, const campaign_platform *cp, int force) {
     platform_info info;
     memset(&info, 0, sizeof info);
     char derr[512] = "";
@@ -374,82 +375,85 @@ int replay_main(int argc, char **argv) {
                     "platbench replay: refused: cannot check the image of platform %s "
                     "(%s): %s; --force replays without the check\n",
                     cp->conf.name, cp->conf.kind, derr);
-            goto done;
+            return -1;
         }
         printf("platbench replay: --force: image of %s not checked (%s)\n", cp->conf.name, derr);
-    } else if (strcmp(info.image_id, r.image_id) != 0) {
+    } else if (strcmp(info.image_id, r->image_id) != 0) {
         if (!force) {
             fprintf(stderr,
                     "platbench replay: refused: the image of platform %s (%s) changed: "
                     "recorded %s, now %s; rebuild or retag the recorded image, or --force to "
                     "replay on the current one\n",
-                    cp->conf.name, cp->conf.kind, *r.image_id ? r.image_id : "(none)",
+                    cp->conf.name, cp->conf.kind, *r->image_id ? r->image_id : "(none)",
                     *info.image_id ? info.image_id : "(none)");
-            goto done;
+            return -1;
         }
         printf("platbench replay: --force: image of %s changed (recorded %s, now %s): replaying "
                "on the current one\n",
-               cp->conf.name, r.image_id, info.image_id);
+               cp->conf.name, r->image_id, info.image_id);
     }
-    /* the environment that decides results at rounding level */
-    if (*r.core) setenv("OPENBLAS_CORETYPE", r.core, 1);
-    if (*r.conv) setenv("PLATBENCH_CONV", r.conv, 1);
-    if (!*r.core || !*r.conv)
+    return 0;
+}
+
+/* The recorded environment that decides results at rounding level, and the recorded CPUs when
+   this machine has them; returns the CPU list pinned to ("" when none). */
+static const char *apply_environment(const recorded *r, long id) {
+    if (*r->core) setenv("OPENBLAS_CORETYPE", r->core, 1);
+    if (*r->conv) setenv("PLATBENCH_CONV", r->conv, 1);
+    if (!*r->core || !*r->conv)
         printf("platbench replay: the work folder's result file of experiment %ld is gone: "
                "OpenBLAS core and conv kernel unknown, taken from this environment\n",
                id);
-    /* its CPUs, when this machine has them */
     cpu_set_t set;
     const char *pin = "";
-    if (r.row.cpu_list[0] && strcmp(r.row.cpu_source, "campaign") && strcmp(r.row.cpu_source, "remote")) {
-        if (cpus_parse(r.row.cpu_list, &set) > 0 && sched_setaffinity(0, sizeof set, &set) == 0)
-            pin = r.row.cpu_list;
+    if (r->row.cpu_list[0] && strcmp(r->row.cpu_source, "campaign") && strcmp(r->row.cpu_source, "remote")) {
+        if (cpus_parse(r->row.cpu_list, &set) > 0 && sched_setaffinity(0, sizeof set, &set) == 0)
+            pin = r->row.cpu_list;
         else
             printf("platbench replay: cannot pin to the recorded CPUs %s here (%s): running on "
                    "this process's CPUs\n",
-                   r.row.cpu_list, strerror(errno));
+                   r->row.cpu_list, strerror(errno));
     }
-    experiment one = *e;
-    one.id = 0;
-    one.platform = 0;
-    campaign rc = c; /* the recorded campaign, reduced to experiment id as row 0 and its platform
-                        (the others are neither checked nor described: a VM's or SIF's checksum
-                        costs seconds) */
-    rc.n_experiments = 1;
-    rc.experiments = &one;
-    rc.n_platforms = 1;
-    rc.platforms = (campaign_platform *)cp;
-    if (r.row.threads > 0) rc.threads = r.row.threads;
-    if (r.row.oversubscribed == 1) rc.allow_oversubscribe = 1;
-    printf("platbench replay: experiment %ld of %s: platform %s (%s), test %d, seed %lld, %d "
-           "thread%s, CPUs %s, OPENBLAS_CORETYPE=%s, PLATBENCH_CONV=%s, recorded image %s -> %s (row 0)\n",
-           id, file, cp->conf.name, cp->conf.kind, e->test, (long long)e->seed, rc.threads,
-           rc.threads == 1 ? "" : "s", *pin ? pin : "(this process's)", *r.core ? r.core : "(as now)",
-           *r.conv ? r.conv : "(as now)", *r.image_id ? r.image_id : "(none)", out);
-    fflush(stdout);
+    return pin;
+}
 
+/* Starts MPI (when not yet started) as one process; 0, or -1 after saying why. The caller
+   finalizes MPI in both cases. */
+static int start_mpi(int *argc, char ***argv) {
     run_install_signals();
     iosafe_apply();
     int inited = 0;
     MPI_Initialized(&inited);
-    if (!inited) MPI_Init(&argc, &argv);
+    if (!inited) MPI_Init(argc, argv);
     run_install_signals();
     int size = 1;
     MPI_Comm_size(MPI_COMM_WORLD, &size);
     if (size != 1) {
         fprintf(stderr, "platbench replay: run it as one process, not under mpirun -n %d\n", size);
-        MPI_Finalize();
-        goto done;
+        return -1;
     }
+    return 0;
+}
+
+/* Runs the one-experiment campaign rc into out; 0 when there is a result to compare, else -1
+   after saying why. */
+static int run_replay(campaign *rc, const char *out) {
     char *abs = NULL, cwd[4096];
     if (out[0] != '/' && getcwd(cwd, sizeof cwd) && asprintf(&abs, "%s/%s", cwd, out) < 0) abs = NULL;
-    int runrc = run_campaign(&rc, abs ? abs : out, 0, MPI_COMM_WORLD);
+    int runrc = run_campaign(rc, abs ? abs : out, 0, MPI_COMM_WORLD);
     free(abs);
     if (runrc != RUN_EXIT_OK && runrc != RUN_EXIT_FAILURES) {
         fprintf(stderr, "platbench replay: the replay run stopped (exit %d): nothing to compare\n", runrc);
-        MPI_Finalize();
-        goto done;
+        return -1;
     }
+    return 0;
+}
+
+/* Compares the replay's results file out with the recorded experiment; prints the verdict;
+   0 identical, 1 different, 2 the replay cannot be read. */
+static int compare_replay(const recorded *r, const char *out) {
+    char err[4096];
+    int code = 2;
     results_view nv;
     double *now[REPLAY_N_CURVES] = {0};
     int ok = results_load(out, &nv, err, sizeof err) == 0;
@@ -464,19 +468,19 @@ int replay_main(int argc, char **argv) {
         hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
         int bad = f < 0;
         for (int m = 0; m < REPLAY_N_CURVES; m++)
-            bad |= !(now[m] = malloc((size_t)(r.steps > 0 ? r.steps : 1) * sizeof(double)));
-        if (!bad && read_curves(f, 0, r.steps, now) == 0) {
-            code = compare_curves(&r, now);
+            bad |= !(now[m] = malloc((size_t)(r->steps > 0 ? r->steps : 1) * sizeof(double)));
+        if (!bad && read_curves(f, 0, r->steps, now) == 0) {
+            code = compare_curves(r, now);
             char rf[4400], core[64], conv[64];
             snprintf(rf, sizeof rf, "%s.d/e0000-a1/result.h5", out);
             read_kernels(rf, core, conv, sizeof core);
-            if (*r.core && (strcmp(core, r.core) || strcmp(conv, r.conv)))
+            if (*r->core && (strcmp(core, r->core) || strcmp(conv, r->conv)))
                 printf("platbench replay: kernels differ: recorded OpenBLAS core %s, conv %s; "
                        "replay %s, %s\n",
-                       r.core, r.conv, core, conv);
+                       r->core, r->conv, core, conv);
             printf("platbench replay: test_acc recorded %.4f, replay %.4f; training_time_s "
                    "recorded %.3f s, replay %.3f s\n",
-                   r.row.test_acc, nv.rows[0].test_acc, r.row.training_time_s, nv.rows[0].training_time_s);
+                   r->row.test_acc, nv.rows[0].test_acc, r->row.training_time_s, nv.rows[0].training_time_s);
         } else {
             fprintf(stderr, "platbench replay: cannot read the replay's curves from %s\n", out);
         }
@@ -484,13 +488,79 @@ int replay_main(int argc, char **argv) {
     }
     for (int m = 0; m < REPLAY_N_CURVES; m++) free(now[m]);
     if (ok) results_view_free(&nv);
+    return code;
+}
+
+/* Replays experiment a->id of the checked campaign c (the recorded one) into a->out, reduced
+   to that experiment as row 0 and its platform (the others are neither checked nor described:
+   a VM's or SIF's checksum costs seconds); the exit code. */
+static int replay_experiment(const recorded *r, const campaign *c, const replay_args *a, int *argc,
+                             char ***argv) {
+    const experiment *e = &c->experiments[a->id];
+    const campaign_platform *cp = &c->platforms[e->platform];
+    const char *pin = apply_environment(r, a->id);
+    experiment one = *e;
+    one.id = 0;
+    one.platform = 0;
+    campaign rc = *c;
+    rc.n_experiments = 1;
+    rc.experiments = &one;
+    rc.n_platforms = 1;
+    rc.platforms = (campaign_platform *)cp;
+    if (r->row.threads > 0) rc.threads = r->row.threads;
+    if (r->row.oversubscribed == 1) rc.allow_oversubscribe = 1;
+    printf("platbench replay: experiment %ld of %s: platform %s (%s), test %d, seed %lld, %d "
+           "thread%s, CPUs %s, OPENBLAS_CORETYPE=%s, PLATBENCH_CONV=%s, recorded image %s -> %s (row 0)\n",
+           a->id, a->file, cp->conf.name, cp->conf.kind, e->test, (long long)e->seed, rc.threads,
+           rc.threads == 1 ? "" : "s", *pin ? pin : "(this process's)", *r->core ? r->core : "(as now)",
+           *r->conv ? r->conv : "(as now)", *r->image_id ? r->image_id : "(none)", a->out);
+    fflush(stdout);
+    int code = 2, compared = 0;
+    if (start_mpi(argc, argv) == 0 && run_replay(&rc, a->out) == 0) {
+        code = compare_replay(r, a->out);
+        compared = 1;
+    }
     MPI_Finalize();
-    printf("platbench replay: exit %d (%s)\n", code,
-           code == 0   ? "bit-identical"
-           : code == 1 ? "different"
-                       : "error");
+    if (compared)
+        printf("platbench replay: exit %d (%s)\n", code,
+               code == 0   ? "bit-identical"
+               : code == 1 ? "different"
+                           : "error");
+    return code;
+}
+
+int replay_main(int argc, char **argv) {
+    replay_args a;
+    int code = parse_args(argc, argv, &a);
+    if (code >= 0) return code;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    char err[4096];
+    recorded r; /* load_recorded clears it first: always freeable */
+    campaign c;
+    int have_c = 0;
+    code = 2;
+    if (load_recorded(a.file, (int)a.id, &r, err, sizeof err)) {
+        fprintf(stderr, "platbench replay: %s\n", err);
+        goto done;
+    }
+    if (access(a.out, F_OK) == 0) {
+        fprintf(stderr,
+                "platbench replay: %s exists; remove it or give another -o NEW.h5 (a "
+                "replay never writes into an existing file)\n",
+                a.out);
+        goto done;
+    }
+    if (load_config(&r, &c, err, sizeof err)) {
+        fprintf(stderr, "platbench replay: %s: %s\n", a.file, err);
+        goto done;
+    }
+    have_c = 1;
+    if (check_experiment(&r, &c, &a) || check_settings(&r, &c, a.force) ||
+        check_image(&r, &c.platforms[c.experiments[a.id].platform], a.force))
+        goto done;
+    code = replay_experiment(&r, &c, &a, &argc, &argv);
 done:
-    campaign_free(&c);
+    if (have_c) campaign_free(&c);
     recorded_free(&r);
     return code;
 }

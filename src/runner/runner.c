@@ -117,39 +117,40 @@ static int plan_cpus(const campaign *c, int ranks, int *threads) {
     return 0;
 }
 
-static int cmd_plan(const char *cfg, int ranks) {
-    campaign c;
-    char err[4096];
-    if (campaign_load(&c, cfg, err, sizeof err)) {
-        fprintf(stderr, "platbench: %s\n", err);
-        return PB_EXIT_USAGE;
-    }
-    printf("campaign \"%s\" from %s\n", c.name, c.config_file);
-    printf("  output %s (work folders %s.d/)\n", c.output, c.output);
+/* The campaign's summary lines of `plan` (output, space, workload, CPUs, seeds); sets c->threads
+   to the threads each experiment gets; returns whether run would refuse (oversubscribed). */
+static int plan_summary(campaign *c, int ranks) {
+    printf("campaign \"%s\" from %s\n", c->name, c->config_file);
+    printf("  output %s (work folders %s.d/)\n", c->output, c->output);
     char rb[32], wb[32], fs[1200];
-    fsspace_bytes(space_results_bytes(&c), rb, sizeof rb);
-    fsspace_bytes(space_work_bytes(&c) * (uint64_t)c.n_experiments, wb, sizeof wb);
-    fsspace_describe(c.output, fs, sizeof fs);
+    fsspace_bytes(space_results_bytes(c), rb, sizeof rb);
+    fsspace_bytes(space_work_bytes(c) * (uint64_t)c->n_experiments, wb, sizeof wb);
+    fsspace_describe(c->output, fs, sizeof fs);
     printf("  space: results file about %s, work folders about %s; %s\n", rb, wb, fs);
-    int threads = 1, refused = plan_cpus(&c, ranks, &threads);
+    int threads = 1, refused = plan_cpus(c, ranks, &threads);
     printf("  workload %s, %d steps, batch %d, %d thread(s)%s; %d tests x %d platforms = %d "
            "experiments\n",
-           c.executable, c.steps, c.batch, threads, c.threads > 0 ? "" : " (the CPU set's size)", c.tests,
-           c.n_platforms, c.n_experiments);
-    c.threads = threads;
+           c->executable, c->steps, c->batch, threads, c->threads > 0 ? "" : " (the CPU set's size)",
+           c->tests, c->n_platforms, c->n_experiments);
+    c->threads = threads;
     printf("  seeds base %lld policy %s; order %s; timeout %.0f s; retries %d; config_hash %s\n",
-           (long long)c.seed_base,
-           c.seed_policy == SEED_PER_TEST         ? "per-test"
-           : c.seed_policy == SEED_PER_EXPERIMENT ? "per-experiment"
-                                                  : "fixed",
-           c.order == ORDER_SEQUENTIAL ? "sequential" : "blocked-random", c.timeout_s, c.retries,
-           c.config_hash);
+           (long long)c->seed_base,
+           c->seed_policy == SEED_PER_TEST         ? "per-test"
+           : c->seed_policy == SEED_PER_EXPERIMENT ? "per-experiment"
+                                                   : "fixed",
+           c->order == ORDER_SEQUENTIAL ? "sequential" : "blocked-random", c->timeout_s, c->retries,
+           c->config_hash);
+    return refused;
+}
+
+/* Checks every platform on this machine and prints one line each; returns how many cannot run here. */
+static int plan_platforms(const campaign *c) {
     char host[64] = "";
     gethostname(host, sizeof host - 1);
     printf("\nplatforms (checked on this machine, %s):\n", host);
     int unusable = 0;
-    for (int p = 0; p < c.n_platforms; p++) {
-        const campaign_platform *cp = &c.platforms[p];
+    for (int p = 0; p < c->n_platforms; p++) {
+        const campaign_platform *cp = &c->platforms[p];
         char why[512] = "";
         int rc = cp->ops->check(&cp->conf, why, sizeof why);
         if (rc == 0 && cp->conf.hosts) {
@@ -167,43 +168,58 @@ static int cmd_plan(const char *cfg, int ranks) {
         printf("  %-14s kind %-11s hosts %-16s %s%s\n", cp->conf.name, cp->conf.kind,
                cp->conf.hosts ? cp->conf.hosts : "(any)", rc ? "CANNOT RUN HERE: " : "ok", rc ? why : "");
     }
-    printf("\n%-5s %-14s %-4s %-12s %-16s %s\n", "id", "platform", "test", "seed", "hosts", "argv");
-    for (int i = 0; i < c.n_experiments; i++) {
-        const experiment *e = &c.experiments[i];
-        const campaign_platform *cp = &c.platforms[e->platform];
-        char dir[4096], result[4200], lid[64];
-        snprintf(dir, sizeof dir, "%s.d/e%04d-a1", c.output, i);
-        snprintf(result, sizeof result, "%s/result.h5", dir);
-        snprintf(lid, sizeof lid, "pb%.6s-e%04d-a1", c.config_hash, i);
-        strv w, a;
-        strv_init(&w);
-        strv_init(&a);
-        const char *reads[3] = {c.model, c.data, NULL};
-        if (c.interface == WORKLOAD_PLAIN) reads[0] = NULL;
-        const char *slash = strrchr(c.executable, '/');
-        char line[8192], e2[512] = "";
-        if (campaign_workload_argv(&c, e, result, &w)) {
-            snprintf(line, sizeof line, "(out of memory)");
-        } else {
-            launch_request rq = {(const char *const *)w.items,
-                                 slash ? slash + 1 : c.executable,
-                                 reads,
-                                 dir,
-                                 lid,
-                                 c.threads,
-                                 1,
-                                 NULL,
-                                 0};
-            if (cp->ops->build_argv(&cp->conf, &rq, &a, e2, sizeof e2))
-                snprintf(line, sizeof line, "(cannot build: %s)", e2);
-            else
-                strv_join(&a, line, sizeof line);
-        }
-        printf("e%04d %-14s %-4d %-12lld %-16s %s\n", i, cp->conf.name, e->test, (long long)e->seed,
-               cp->conf.hosts ? cp->conf.hosts : "(any)", line);
-        strv_free(&w);
-        strv_free(&a);
+    return unusable;
+}
+
+/* Prints experiment i's plan line: its platform, test, seed, hosts and the argv its platform runs. */
+static void plan_experiment(const campaign *c, int i) {
+    const experiment *e = &c->experiments[i];
+    const campaign_platform *cp = &c->platforms[e->platform];
+    char dir[4096], result[4200], lid[64];
+    snprintf(dir, sizeof dir, "%s.d/e%04d-a1", c->output, i);
+    snprintf(result, sizeof result, "%s/result.h5", dir);
+    snprintf(lid, sizeof lid, "pb%.6s-e%04d-a1", c->config_hash, i);
+    strv w, a;
+    strv_init(&w);
+    strv_init(&a);
+    const char *reads[3] = {c->model, c->data, NULL};
+    if (c->interface == WORKLOAD_PLAIN) reads[0] = NULL;
+    const char *slash = strrchr(c->executable, '/');
+    char line[8192], e2[512] = "";
+    if (campaign_workload_argv(c, e, result, &w)) {
+        snprintf(line, sizeof line, "(out of memory)");
+    } else {
+        launch_request rq = {(const char *const *)w.items,
+                             slash ? slash + 1 : c->executable,
+                             reads,
+                             dir,
+                             lid,
+                             c->threads,
+                             1,
+                             NULL,
+                             0};
+        if (cp->ops->build_argv(&cp->conf, &rq, &a, e2, sizeof e2))
+            snprintf(line, sizeof line, "(cannot build: %s)", e2);
+        else
+            strv_join(&a, line, sizeof line);
     }
+    printf("e%04d %-14s %-4d %-12lld %-16s %s\n", i, cp->conf.name, e->test, (long long)e->seed,
+           cp->conf.hosts ? cp->conf.hosts : "(any)", line);
+    strv_free(&w);
+    strv_free(&a);
+}
+
+static int cmd_plan(const char *cfg, int ranks) {
+    campaign c;
+    char err[4096];
+    if (campaign_load(&c, cfg, err, sizeof err)) {
+        fprintf(stderr, "platbench: %s\n", err);
+        return PB_EXIT_USAGE;
+    }
+    int refused = plan_summary(&c, ranks);
+    int unusable = plan_platforms(&c);
+    printf("\n%-5s %-14s %-4s %-12s %-16s %s\n", "id", "platform", "test", "seed", "hosts", "argv");
+    for (int i = 0; i < c.n_experiments; i++) plan_experiment(&c, i);
     printf("\n%d experiment(s); %s\n", c.n_experiments,
            refused    ? "REFUSED: oversubscribed (see CPUs above)"
            : unusable ? "some platforms cannot run on this machine (see above); under MPI their "
