@@ -83,6 +83,14 @@ void fsspace_describe(const char *path, char *buf, size_t n) {
     snprintf(buf, n, "file system %s (%s free of %s)", fi.mount, a, t);
 }
 
+void fsspace_nospace_message(char *buf, size_t n, const char *doing, const char *path, const char *at,
+                             uint64_t size, int err, const char *advice) {
+    char fs[1200], sz[32];
+    fsspace_describe(at, fs, sizeof fs);
+    fsspace_bytes(size, sz, sizeof sz);
+    snprintf(buf, n, "out of space %s %s (%s) on %s: %s; %s", doing, path, sz, fs, strerror(err), advice);
+}
+
 int fsspace_write_file(const char *path, const void *data, size_t n, int *err) {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {

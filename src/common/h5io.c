@@ -266,13 +266,10 @@ int h5io_commit(hid_t f, const char *tmp, const char *path, const char *what, in
     if (rc) {
         remove(tmp);
         if (fsspace_is_nospace(e)) {
-            char fs[1200], sz[32];
-            fsspace_describe(tmp, fs, sizeof fs);
-            fsspace_bytes((uint64_t)size, sz, sizeof sz);
-            snprintf(err, errlen,
-                     "out of space writing the %s file %s (%s) on %s: %s; free "
-                     "space and run again",
-                     what, path, sz, fs, strerror(e));
+            char doing[96];
+            snprintf(doing, sizeof doing, "writing the %s file", what);
+            fsspace_nospace_message(err, errlen, doing, path, tmp, (uint64_t)size, e,
+                                    "free space and run again");
             return H5IO_NOSPACE;
         }
         snprintf(err, errlen, "%s: writing the %s file failed: %s", tmp, what, strerror(e));

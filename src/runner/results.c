@@ -352,14 +352,8 @@ static int build_file(results *r, const char *path, const campaign *c, const pro
         rc = 1;
     } else if (fsspace_write_file(tmp, image, (size_t)size, &e) != 0) {
         if (fsspace_is_nospace(e)) {
-            char fs[1200], sz[32];
-            fsspace_describe(tmp, fs, sizeof fs);
-            fsspace_bytes((uint64_t)size, sz, sizeof sz);
-            snprintf(msg, msglen,
-                     "out of space creating the results file %s (%s) on %s: "
-                     "%s; free space (or write elsewhere with -o) and run the same command "
-                     "again",
-                     path, sz, fs, strerror(e));
+            fsspace_nospace_message(msg, msglen, "creating the results file", path, tmp, (uint64_t)size, e,
+                                    "free space (or write elsewhere with -o) and run the same command again");
             rc = 2;
         } else {
             snprintf(msg, msglen,
