@@ -11,7 +11,8 @@ OpenBLAS core, conv kernels, threads, data set).
 
 Exit status: 0 nothing changed beyond noise; 1 something changed (named in the summary);
 2 bad input: a file missing, not a results file or damaged (one line naming it), or the
-campaigns are not comparable (different model, data set or steps: the reason is printed).
+campaigns are not comparable (different model, data set, data set version or steps: the
+reason is printed).
 
 What counts as a change:
   - a curve pair "different" (beyond the noise yardstick), or a seed present in one file only;
@@ -129,6 +130,10 @@ def comparability(a, b):
         for k in RESULT_MUST_AGREE:
             if k in ra and k in rb and ra[k] != rb[k]:
                 why.append(f"data set/model differs on platform {p} ({k}: {ra[k]} vs {rb[k]})")
+    va, vb = _known_versions(a["df"]), _known_versions(b["df"])
+    if va and vb and va != vb:
+        why.append(f"data set version differs ({','.join(map(str, va))} vs {','.join(map(str, vb))}): "
+                   "runs on different stand-ins are not compared")
     if not set(pa.platform_order(a["df"])) & set(pa.platform_order(b["df"])):
         why.append("no platform name in common")
     return why
@@ -206,6 +211,11 @@ def curves_table(a, b):
     return pd.DataFrame(rows)
 
 
+def _known_versions(df):
+    """Data set versions of the finished runs, unknown (-1: files from before the field) left out."""
+    return [v for v in pa.data_versions(df) if v >= 0]
+
+
 def _uniq(df, col):
     d = df[df["status"] == "done"]
     v = sorted({str(x) for x in d[col]}) if col in d else []
@@ -227,6 +237,8 @@ def provenance_table(a, b):
         if sa.get(k) != sb.get(k):
             add("setting " + k, sa.get(k, "(absent)"), sb.get(k, "(absent)"))
     add("threads (finished rows)", _uniq(a["df"], "threads"), _uniq(b["df"], "threads"))
+    if "data_version" in a["df"] or "data_version" in b["df"]:
+        add("data_version (finished rows)", _uniq(a["df"], "data_version"), _uniq(b["df"], "data_version"))
     pa_, pb_ = a["platforms"], b["platforms"]
     for p in sorted(set(pa_["name"]) | set(pb_["name"])):
         ra = pa_[pa_["name"] == p]

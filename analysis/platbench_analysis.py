@@ -388,6 +388,28 @@ def done_runs(df):
     return df[df["status"] == "done"]
 
 
+def data_versions(df):
+    """{version: finished runs} of the data set versions the finished runs trained on
+    (SCHEMA.md data_version: -1 unknown, 0 not a stand-in, 1.. stand-in versions); {} for
+    files written before the field existed."""
+    if "data_version" not in df.columns:
+        return {}
+    v = pd.to_numeric(done_runs(df)["data_version"], errors="coerce").dropna().astype(int)
+    return {int(k): int(n) for k, n in sorted(v.value_counts().items())}
+
+
+def data_version_warning(df):
+    """One line when the finished runs trained on more than one data set version (a stand-in
+    rewritten between runs of one campaign): their accuracies are not comparable. None otherwise."""
+    v = data_versions(df)
+    if len(v) < 2:
+        return None
+    what = ", ".join(f"{'unknown' if k < 0 else k} ({n} run{'s' if n != 1 else ''})" for k, n in v.items())
+    return (f"MIXED DATA VERSIONS: the finished runs trained on data set versions {what}; accuracies "
+            "of different versions are not comparable (was the stand-in rewritten between runs?). "
+            "Compare accuracies within one version only")
+
+
 def oversubscribed(df):
     """Boolean Series: rows flagged oversubscribed (threads > the CPUs of their set, or CPUs
     shared with another rank; SCHEMA.md). False for files written before the flag existed."""

@@ -246,6 +246,30 @@ static void print_conditions(FILE *fp, const report_ctx *rc) {
     }
 }
 
+/* The data set versions the done runs trained on (SCHEMA.md data_version): one line, and a
+ * warning when there is more than one (a stand-in rewritten between runs of one campaign). */
+static void print_data_versions(FILE *fp, const report_ctx *rc) {
+    const results_view *v = rc->v;
+    int vers[16], counts[16], nv = 0, done = 0;
+    for (int i = 0; i < v->n; i++) {
+        if (!is_done(&v->rows[i])) continue;
+        done++;
+        int k = 0;
+        while (k < nv && vers[k] != v->rows[i].data_version) k++;
+        if (k == nv && nv < 16) vers[nv] = v->rows[i].data_version, counts[nv++] = 0;
+        if (k < nv) counts[k]++;
+    }
+    if (nv == 1 && vers[0] >= 0)
+        fprintf(fp, "data set version %d (every one of the %d done runs)\n\n", vers[0], done);
+    if (nv < 2) return;
+    fprintf(fp, "MIXED DATA VERSIONS: the done runs trained on data set versions");
+    for (int k = 0; k < nv; k++)
+        fprintf(fp, "%s %s%d (%d run%s)", k ? "," : "", vers[k] < 0 ? "unknown " : "", vers[k], counts[k],
+                counts[k] == 1 ? "" : "s");
+    fprintf(fp, "; accuracies of different versions are not comparable (was the stand-in rewritten "
+                "between runs?)\n\n");
+}
+
 int report_print(const char *path, FILE *fp, char *err, size_t errlen) {
     results_view v;
     if (results_load(path, &v, err, errlen)) return -1;
@@ -258,6 +282,7 @@ int report_print(const char *path, FILE *fp, char *err, size_t errlen) {
     }
     rc.P = platform_list(&v, rc.names, rc.kinds, 256);
     fprintf(fp, "campaign \"%s\" (%s, state %s), %d experiments\n\n", v.campaign_name, path, v.state, v.n);
+    print_data_versions(fp, &rc);
     print_best(fp, &rc);
     print_summary(fp, &rc);
     print_conditions(fp, &rc);

@@ -15,7 +15,9 @@ bug in the module shows up as a mismatch:
   - phases.csv: medians of startup_s / workload_s / teardown_s;
   - accuracy_test.csv: Kruskal-Wallis p-value of test_acc (or "identical");
   - outliers.csv: the runs with |modified z| > 3.5;
-  - problems.csv: the failed / skipped / interrupted ids.
+  - problems.csv: the failed / skipped / interrupted ids;
+  - report.md shows every figure; MIXED DATA VERSIONS is flagged (index.html, report.md)
+    exactly when the finished runs trained on more than one data set version.
 
     check_report.py RESULTS.h5 REPORT_DIR [--expect-figures N]
 Exit status 0 when everything matches, 1 with a list of mismatches otherwise.
@@ -122,6 +124,18 @@ def main():
             bad(f"{x}: {err}")
         if f"src='{x}'" not in html:
             bad(f"index.html does not show {x}")
+    # ---- report.md shows every figure; a mix of data set versions among the finished runs is
+    # flagged in both documents, a single version is not
+    md = open(os.path.join(R, "report.md"), encoding="utf-8").read() \
+        if os.path.exists(os.path.join(R, "report.md")) else bad("missing report.md") or ""
+    for x in figs:
+        if f"]({x})" not in md:
+            bad(f"report.md does not show {x}")
+    vers = {int(v) for v in e["data_version"][done]} if "data_version" in names_e else set()
+    for doc, text in (("index.html", html), ("report.md", md)):
+        if ("MIXED DATA VERSIONS" in text) != (len(vers) > 1):
+            bad(f"{doc}: finished runs trained on data versions {sorted(vers)}, but the mix is "
+                f"{'not ' if len(vers) > 1 else ''}flagged")
     need = ["completeness", "best_runs", "time_summary", "timing_conditions", "phases", "identity", "accuracy_test",
             "outliers", "problems", "platforms", "experiments"]
     bare = [p for p in names if kinds.get(p) == "bare" and (done & (platform == p)).any()]

@@ -39,7 +39,7 @@ EXP_DTYPE = np.dtype([
     ("eval_time_s", "<f8"), ("total_time_s", "<f8"), ("cpus_seen", "<i4"),
     ("threads", "<i4"), ("cpu_list", "S128"), ("cpu_source", "S16"), ("oversubscribed", "<i4"),
     ("corunners", "S128"), ("loadavg", "<f8"), ("steal_frac", "<f8"), ("cpu_mhz", "<f8"),
-    ("error", "S160"),
+    ("error", "S160"), ("data_version", "<i4"),
 ])
 PLAT_DTYPE = np.dtype([("name", "S32"), ("kind", "S16"), ("hosts", "S128"),
                        ("runtime_version", "S256"), ("image_id", "S256"), ("detail", "S256")])
@@ -54,6 +54,7 @@ def pending_row(i):
     r["status"] = b"pending"
     r["rank"] = -1
     r["exit_code"] = -1
+    r["data_version"] = -1
     for f in FLOAT_FIELDS:
         r[f] = np.nan
     return r
@@ -78,8 +79,12 @@ def main():
                     help="the first K finished runs of the 2nd platform flagged oversubscribed, 4x slower")
     ap.add_argument("--corunners", action="store_true",
                     help="every 2nd finished run had a co-runner on its host (and is 10%% slower)")
+    ap.add_argument("--data-versions", default="2",
+                    help="stand-in data set versions, comma-separated, given to the tests in turn "
+                         "(e.g. 1,2: a data set rewritten between runs; default 2)")
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
+    versions = [int(v) for v in a.data_versions.split(",")]
 
     plats = []
     for item in a.platforms.split(","):
@@ -151,6 +156,7 @@ def main():
             r["cpu_source"] = b"affinity"
             r["oversubscribed"] = 0
             r["loadavg"], r["steal_frac"], r["cpu_mhz"] = 1.0, 0.0, np.nan
+            r["data_version"] = versions[test % len(versions)]
             if a.corunners and i % 2:
                 r["corunners"] = str(i - 1).encode()
                 for f in ("training_time_s", "wall_s"):

@@ -3,6 +3,7 @@
 #   A and B of the same config           -> exit 0, "NO CHANGE", every curve identical, CSV + PNG
 #   C with workload.threads 1 -> 2         -> exit 1, the thread change named
 #   D with 4 steps instead of 3            -> exit 2, refused as not comparable (steps)
+#   E: A with data_version 1 in its rows   -> exit 2, refused (data set version)
 #   a missing file, a truncated copy, a file that is no HDF5 -> exit 2, one line naming it
 # Timings: these campaigns train for ~15 ms each on a machine shared with other jobs, so the
 # time verdict gets --time-tolerance 1.0 (a change must at least double or halve the time);
@@ -33,6 +34,34 @@ fi
 if expect_rc 2 steps.txt "$PB" compare A.h5 D.h5; then
     grep -q "refused: A.h5 and D.h5 are not comparable: steps differ" steps.txt || fail "steps change: no refusal naming steps"
     ok "3 vs 4 steps: refused, exit 2"
+fi
+# E: A.h5 as a file whose runs trained on stand-in version 1 (an older platbench's data set
+# at the same path): refused, the accuracies of two stand-ins are not comparable
+cp A.h5 E.h5 && /usr/bin/python3 - E.h5 <<'PY' || fail "cannot rewrite data_version in E.h5"
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    e = f["experiments"][()]
+    e["data_version"] = 1
+    f["experiments"][...] = e
+PY
+if expect_rc 2 version.txt "$PB" compare A.h5 E.h5; then
+    grep -q "not comparable: data set version differs (0 vs 1)" version.txt || fail "data version: no refusal naming it"
+    ok "data set version 0 vs 1: refused, exit 2"
+fi
+# M: A.h5 with its first row on version 1: platbench report names the mix
+cp A.h5 M.h5 && /usr/bin/python3 - M.h5 <<'PY' || fail "cannot rewrite data_version in M.h5"
+import sys, h5py
+with h5py.File(sys.argv[1], "r+") as f:
+    e = f["experiments"][()]
+    e["data_version"][0] = 1
+    f["experiments"][...] = e
+PY
+if expect_rc 0 mixed.txt "$PB" report M.h5 && expect_rc 0 single.txt "$PB" report A.h5; then
+    grep -q "^MIXED DATA VERSIONS: the done runs trained on data set versions 1 (1 run), 0 (5 runs)" mixed.txt ||
+        fail "report of a file with data versions 1 and 0: no MIXED DATA VERSIONS line"
+    grep -q "MIXED" single.txt && fail "report of a file with one data version: MIXED line"
+    grep -q "^data set version 0 (every one of the 6 done runs)" single.txt || fail "report: no data set version line"
+    ok "platbench report: one data version named, a mix of versions flagged"
 fi
 head -c 3000 A.h5 >cut.h5
 echo "not a results file" >text.h5
