@@ -3,6 +3,7 @@
 
 usage: /usr/bin/python3 tests/cnn/bench_vs_torch.py PLATBENCH_CNN [--batch N] [--threads T]
            [--steps S] [--warmup W] [--rounds R] [--no-cl] [--no-jemalloc] [--conv MODE]
+           [--experiment DATA_DIR [--seed S]]
 
 Runs `PLATBENCH_CNN bench` (the study's network, random input) and the same network in PyTorch
 (Debian python3-torch; channels_last and jemalloc with transparent huge pages by default,
@@ -14,6 +15,12 @@ the fraction of the 1024^3 sgemm peak platbench measured in the same run, and pe
 loss, after each step); then the time ratios platbench / PyTorch of both. Without python3-torch the
 PyTorch half is skipped with a message. Not a ctest test (minutes at batch 288).
 --conv sets PLATBENCH_CONV for platbench-cnn (auto, im2col, direct, winograd, winograd4, naive).
+
+--experiment DATA_DIR [--seed S]: whole experiments instead of steps: `platbench-cnn train` on
+jobs/models/paper.cfg (its 100 steps of --batch images, or --steps N) against the same loop in
+PyTorch (tests/cnn/torch_experiment.py: same network, initialisation, protocol), alternating R
+rounds (round r uses seed S + r); per side the median load, training (the timed loop: steps +
+validation), eval and total time, peak memory, the accuracies, and the ratios.
 """
 import os
 import re
@@ -71,13 +78,65 @@ def run_child(argv, env):
     return out, ru.ru_maxrss / 1024.0
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def experiments(exe, data, B, T, steps, rounds, seed, penv, tenv, cl):
+    """Whole experiments, platbench-cnn train vs tests/cnn/torch_experiment.py, alternating."""
+    import tempfile
+    import h5py
+    model = os.path.join(HERE, "..", "..", "jobs", "models", "paper.cfg")
+    keys = ("load_s", "training_s", "eval_s", "total_s", "train_acc", "val_acc", "test_acc")
+    rows = {"platbench-cnn": [], "PyTorch": []}
+    torch_version = "?"
+    for r in range(rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "result.h5")
+            _, rss = run_child([exe, "train", "--model", model, "--data", data, "--out", out, "--steps",
+                                str(steps), "--batch", str(B), "--threads", str(T), "--seed",
+                                str(seed + r)], penv)
+            with h5py.File(out, "r") as f:
+                at = f.attrs
+                row = dict(zip(keys, (at["load_time_s"], at["training_time_s"], at["eval_time_s"],
+                                      at["total_time_s"], at["train_acc"], at["val_acc"], at["test_acc"])))
+        rows["platbench-cnn"].append({**{k: float(v) for k, v in row.items()}, "maxrss_mb": rss})
+        print(f"round {r + 1}: platbench-cnn training {row['training_s']:.1f} s, total "
+              f"{row['total_s']:.1f} s, test acc {row['test_acc']:.3f}, {rss:.0f} MB", flush=True)
+        targv = [sys.executable, os.path.join(HERE, "torch_experiment.py"), data, "--steps", str(steps),
+                 "--batch", str(B), "--threads", str(T), "--seed", str(seed + r)] + ([] if cl else ["--no-cl"])
+        tout, trss = run_child(targv, tenv)
+        mm = re.search(r"TORCH_EXPERIMENT torch (\S+) (.*)", tout)
+        if not mm:
+            sys.exit(f"bench_vs_torch: unexpected output of torch_experiment.py:\n{tout}")
+        torch_version, kv = mm.group(1), mm.group(2).split()
+        tr = {k: float(v) for k, v in zip(kv[::2], kv[1::2])}
+        rows["PyTorch"].append({**{k: tr[k] for k in keys}, "maxrss_mb": trss})
+        print(f"round {r + 1}: PyTorch training {tr['training_s']:.1f} s, total {tr['total_s']:.1f} s, "
+              f"test acc {tr['test_acc']:.3f}, {trss:.0f} MB", flush=True)
+    print(f"\nwhole experiment: jobs/models/paper.cfg, {steps} steps of {B} images, {T} threads, data "
+          f"{data}, {rounds} rounds (seeds {seed}-{seed + rounds - 1}); PyTorch {torch_version}; medians")
+    print(f"{'':14} {'load s':>8} {'training s':>11} {'eval s':>8} {'total s':>9} {'peak MB':>8} "
+          f"{'train_acc':>9} {'val_acc':>8} {'test_acc':>8}")
+    med = {}
+    for name, rs in rows.items():
+        med[name] = {k: statistics.median(x[k] for x in rs) for k in keys}
+        med[name]["maxrss_mb"] = max(x["maxrss_mb"] for x in rs)
+        m = med[name]
+        print(f"{name:14} {m['load_s']:8.2f} {m['training_s']:11.1f} {m['eval_s']:8.1f} {m['total_s']:9.1f} "
+              f"{m['maxrss_mb']:8.0f} {m['train_acc']:9.3f} {m['val_acc']:8.3f} {m['test_acc']:8.3f}")
+    o, t = med["platbench-cnn"], med["PyTorch"]
+    print(f"ratio platbench-cnn / PyTorch: training {o['training_s'] / t['training_s']:.2f}, total "
+          f"{o['total_s'] / t['total_s']:.2f}, eval {o['eval_s'] / t['eval_s']:.2f}, peak memory "
+          f"{o['maxrss_mb'] / t['maxrss_mb']:.2f}")
+
+
 def main():
     a = sys.argv[1:]
     if not a or a[0].startswith("-"):
         usage("the platbench-cnn executable is required")
     exe = a.pop(0)
-    opts = {"batch": 288, "threads": 2, "steps": 3, "warmup": 1, "rounds": 1}
-    cl, jem, conv = True, True, None
+    opts = {"batch": 288, "threads": 2, "steps": 3, "warmup": 1, "rounds": 1, "seed": 1}
+    cl, jem, conv, data = True, True, None, None
     while a:
         k = a.pop(0)
         if k == "--no-cl":
@@ -86,6 +145,8 @@ def main():
             jem = False
         elif k == "--conv" and a:
             conv = a.pop(0)
+        elif k == "--experiment" and a:
+            data = a.pop(0)
         elif k.startswith("--") and k[2:] in opts and a:
             v = a.pop(0)
             if not v.isdigit() or int(v) < (0 if k == "--warmup" else 1):
@@ -112,6 +173,11 @@ def main():
         tenv["MALLOC_CONF"] = "thp:always,metadata_thp:always,dirty_decay_ms:-1,muzzy_decay_ms:-1"
     else:
         jem = False
+    if data is not None:
+        if not have_torch:
+            sys.exit("bench_vs_torch: --experiment needs python3-torch")
+        steps = opts["steps"] if "--steps" in sys.argv else 100
+        return experiments(exe, data, B, T, steps, opts["rounds"], opts["seed"], penv, tenv, cl)
     ours, theirs = [], []
     info = {}
     for r in range(opts["rounds"]):
