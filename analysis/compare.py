@@ -56,7 +56,7 @@ PROVENANCE_INFO = ["campaign_name", "hostnames", "mpi_ranks", "slurm_nodelist", 
 MUST_AGREE = {"workload.model.content_fnv": "model (file content)",
               "workload.steps": "steps", "workload.data": "data set"}
 #: per-experiment result-file attributes (work folder result.h5) compared as provenance
-RESULT_PROVENANCE = ["openblas_core", "conv_kernel", "conv_direct_isa", "model_name", "n_train",
+RESULT_PROVENANCE = ["openblas_core", "conv_kernel", "conv_direct_isa", "conv_plan", "model_name", "n_train",
                      "n_valid", "n_test", "class_names"]
 #: of those, the ones that make campaigns incomparable
 RESULT_MUST_AGREE = ["model_name", "n_train", "n_valid", "n_test", "class_names"]

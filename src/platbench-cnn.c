@@ -455,6 +455,8 @@ static int cmd_train(cli *cl, double t_start) {
         fprintf(stderr, "platbench-cnn train: %s\n", err);
         goto done;
     }
+    char plan[1024];
+    model_conv_plan(&m, plan, sizeof plan);
     result_info info = {.model_name = m.name,
                         .model_file = cl->model,
                         .data_dir = cl->data,
@@ -465,7 +467,8 @@ static int cmd_train(cli *cl, double t_start) {
                         .load_time_s = load_s,
                         .n_train = ds.train.n,
                         .n_valid = ds.valid.n,
-                        .n_test = ds.test.n};
+                        .n_test = ds.test.n,
+                        .conv_plan = plan};
     if ((rc = train_write(cl, &m, names, t_start, &info, &r))) goto done;
     train_print(cl, &m, &ds, &r, &info);
 done:

@@ -663,6 +663,19 @@ void model_backward(model *m, const float *x, const int *labels, int N) {
     }
 }
 
+void model_conv_plan(const model *m, char *buf, size_t n) {
+    size_t used = 0;
+    if (n) buf[0] = 0;
+    for (int i = 0; i < m->n_layers && used < n; i++) {
+        const layer *l = &m->layers[i];
+        if (l->kind != LAYER_CONV) continue;
+        char kern[64];
+        layers_conv_plan(kern, sizeof kern, l->in_c, l->in_h, l->in_w, l->out_c, i > 0);
+        int k = snprintf(buf + used, n - used, "%s%s %s", used ? ", " : "", l->name, kern);
+        used += k > 0 ? (size_t)k : 0;
+    }
+}
+
 void model_layer_flops(const model *m, int i, double *fwd, double *bwd) {
     const layer *l = &m->layers[i];
     double macs = 0;

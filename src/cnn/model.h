@@ -103,6 +103,9 @@ double model_loss(model *m, const int *labels, int N, int *correct);
 void model_backward(model *m, const float *x, const int *labels, int N);
 void model_flops(const model *m, double *fwd, double *train);
 void model_layer_flops(const model *m, int i, double *fwd, double *bwd);
+/* The kernels each conv layer takes (layers_conv_plan: forward/weight grad/input grad), e.g.
+ * "conv1 wino4/wino4/-, conv2 ...": what the result file records. */
+void model_conv_plan(const model *m, char *buf, size_t n);
 void model_free(model *m);
 
 #endif

@@ -81,6 +81,7 @@ int result_write(const char *path, const result_info *in, const train_result *r,
         STR(WC_ATTR_CONV_DIRECT_ISA, isa == 3   ? "avx512"
                                      : isa == 2 ? "avx2"
                                                 : "none"),
+        STR(WC_ATTR_CONV_PLAN, in->conv_plan ? in->conv_plan : ""),
     };
     hid_t f = h5io_create_tmp(path, tmp, sizeof tmp, "result", err, errlen);
     if (f < 0) return -1;

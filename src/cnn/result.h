@@ -23,6 +23,7 @@ typedef struct result_info {
     double total_time_s;          /* process start to just before writing */
     int64_t peak_rss_kb;          /* getrusage maxrss */
     int n_train, n_valid, n_test; /* images loaded per split */
+    const char *conv_plan;        /* model_conv_plan: the kernels of each conv layer */
 } result_info;
 
 int result_write(const char *path, const result_info *info, const train_result *r, char *err, size_t errlen);

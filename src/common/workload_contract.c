@@ -41,5 +41,6 @@ const wc_attr wc_result_attrs[] = {
     {WC_ATTR_OPENBLAS_CORE, WC_STR, 0},
     {WC_ATTR_CONV_KERNEL, WC_STR, 0},
     {WC_ATTR_CONV_DIRECT_ISA, WC_STR, 0},
+    {WC_ATTR_CONV_PLAN, WC_STR, 0},
     {NULL, WC_STR, 0},
 };

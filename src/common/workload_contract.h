@@ -74,6 +74,7 @@ extern const char *const wc_curve_names[WC_CURVE_COUNT]; /* train_loss ... elaps
 #define WC_ATTR_OPENBLAS_CORE     "openblas_core"
 #define WC_ATTR_CONV_KERNEL       "conv_kernel"
 #define WC_ATTR_CONV_DIRECT_ISA   "conv_direct_isa"
+#define WC_ATTR_CONV_PLAN         "conv_plan"
 
 typedef enum wc_type { WC_STR, WC_I32, WC_I64, WC_F64 } wc_type;
 

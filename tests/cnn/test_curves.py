@@ -58,12 +58,25 @@ def main():
             if p.returncode != 0:
                 sys.exit(f"FAIL train {name}: exit {p.returncode}\n{p.stderr}")
             with h5py.File(out, "r") as f:
-                k, isa = f.attrs["conv_kernel"], f.attrs["conv_direct_isa"]
-                k = k.decode() if isinstance(k, bytes) else str(k)
-                isa = isa.decode() if isinstance(isa, bytes) else str(isa)
+                k, isa, plan = (f.attrs[a] for a in ("conv_kernel", "conv_direct_isa", "conv_plan"))
+                k, isa, plan = (v.decode() if isinstance(v, bytes) else str(v) for v in (k, isa, plan))
+                check_plan(name, conv, plan)
                 # without AVX2 "direct" runs im2col: say which kernel ran, never "direct" alone
                 return (f["curves/train_loss"][()].astype(np.float64),
                         k if isa != "none" or k not in ("direct", "auto") else f"{k}, no direct kernel: im2col")
+
+        n_conv = open(os.path.join(models, "quick.cfg")).read().count('type = "conv"')
+
+        def check_plan(name, conv, plan):
+            """conv_plan names one kernel triple per conv layer; im2col mode takes im2col everywhere."""
+            nonlocal fails
+            entries = [e.split() for e in plan.split(", ")] if plan else []
+            ok = len(entries) == n_conv and all(len(e) == 2 for e in entries)
+            if conv == "im2col":
+                ok = ok and all(set(e[1].split("/")) <= {"im2col", "-"} for e in entries)
+            fails += not ok
+            if not ok or name == "auto":
+                print(f"{'ok' if ok else 'FAIL':<4} {name}: conv_plan \"{plan}\" ({n_conv} conv layers)")
 
         ref, _ = train("ref", "im2col", 1)
         noise, _ = train("noise", "im2col", 2)

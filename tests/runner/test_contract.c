@@ -79,7 +79,8 @@ static int write_result(const char *path) {
                       (int64_t)number(WC_ATTR_PEAK_RSS_KB),
                       (int)number(WC_ATTR_N_TRAIN),
                       (int)number(WC_ATTR_N_VALID),
-                      (int)number(WC_ATTR_N_TEST)};
+                      (int)number(WC_ATTR_N_TEST),
+                      "conv1 wino4/wino4/-"};
     train_result r;
     memset(&r, 0, sizeof r);
     r.iterations = ITERS;
