@@ -8,7 +8,8 @@
  *       -e OPENBLAS_NUM_THREADS=T [-e NAME=VALUE for pass_env] IMAGE EXE ARGS...
  *
  * The container is named after the launch id so cleanup() can remove it after a
- * timeout (killing the docker CLI does not stop the container). */
+ * timeout (killing the docker CLI does not stop the container), and before the launch what
+ * a killed earlier run of the same results file left under that name. */
 #define _GNU_SOURCE /* GNU/POSIX extensions (pipe2, memmem) beyond -std=gnu11 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +154,23 @@ static void docker_cleanup(const platform_conf *pc, const launch_request *rq) {
     (void)hostcmd_run(argv, 30000, &r, e, sizeof e);
 }
 
+/* Exit status 125 is docker's own failure to start the container (name in use, no such
+ * image, bad option, daemon down), not the workload's: said as such, with docker's error line
+ * (the last stderr line is only "Run 'docker run --help' for more information"). */
+static int docker_failure_reason(const platform_conf *pc, int code, const char *text, char *msg, size_t n) {
+    (void)pc;
+    if (code != 125 || !text) return 0;
+    const char *line = strstr(text, "docker: Error response from daemon");
+    if (!line) line = strstr(text, "Error response from daemon");
+    if (!line) /* the CLI's own complaint ("invalid argument ...") comes first */
+        for (line = text; *line == '\n' || *line == '\r' || *line == ' ';) line++;
+    if (!*line) return 0;
+    size_t len = strcspn(line, "\n");
+    snprintf(msg, n, "docker could not start the container (exit code 125): %.*s", (int)(len < 300 ? len : 300),
+             line);
+    return 1;
+}
+
 const platform_ops platform_docker = {
     .kind = "docker",
     .summary = "in a Docker/Podman container from a local image (--network none, read-only root)",
@@ -161,4 +179,5 @@ const platform_ops platform_docker = {
     .describe = docker_describe,
     .build_argv = docker_build_argv,
     .cleanup = docker_cleanup,
+    .failure_reason = docker_failure_reason,
 };

@@ -169,6 +169,19 @@ static char *read_whole_file(const char *path, size_t *len) {
     return buf;
 }
 
+static uint64_t fnv1a(const void *p, size_t n, uint64_t h);
+
+/* The launch id of attempt `attempt` of experiment `exp` of the campaign whose work folders are
+ * `workdir` (OUTPUT.d, absolute): "pb<config hash>-<folder hash>-eNNNN-aN", the name of its
+ * container (docker --name) and VM files. The folder hash makes it one results file's: two
+ * campaigns of one config (A/B runs for compare) never take the same name, and a container of
+ * the same name can only be a leftover of a killed earlier run of this file (removed before
+ * the launch). */
+void campaign_launch_id(const campaign *c, const char *workdir, int exp, int attempt, char *buf, size_t n) {
+    unsigned folder = (unsigned)(fnv1a(workdir, strlen(workdir), 1469598103934665603ull) & 0xffffu);
+    snprintf(buf, n, "pb%.6s-%04x-e%04d-a%d", c->config_hash, folder, exp, attempt);
+}
+
 static uint64_t fnv1a(const void *p, size_t n, uint64_t h) {
     const unsigned char *s = p;
     for (size_t i = 0; i < n; i++) {

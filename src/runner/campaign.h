@@ -16,6 +16,7 @@
  *   campaign_free(c)                 releases everything campaign_load allocated
  *   campaign_help(fp)                the config reference (`platbench help config`)
  *   campaign_workload_argv(c, e, result_path, out)  argv of experiment e as run on bare metal
+ *   campaign_launch_id(c, workdir, e, n, buf, len)  name of attempt n of e (container, VM files)
  *   campaign_diff(a_text, b_text, buf, n)  names the comparable settings that differ
  *                                     between two comparable_settings texts; returns their count
  */
@@ -94,5 +95,6 @@ void campaign_free(campaign *c);
 void campaign_help(FILE *fp);
 int campaign_workload_argv(const campaign *c, const experiment *e, const char *result_path, strv *out);
 int campaign_diff(const char *old_text, const char *new_text, char *buf, size_t n);
+void campaign_launch_id(const campaign *c, const char *workdir, int exp, int attempt, char *buf, size_t n);
 
 #endif

@@ -252,7 +252,7 @@ static int attempt_launch(run_ctx *x, attempt *a, int (*cb)(void *), void *cbarg
     const campaign *c = x->c;
     const campaign_platform *p = a->p;
     char lid[64];
-    snprintf(lid, sizeof lid, "pb%.6s-e%04d-a%d", c->config_hash, a->id, a->n);
+    campaign_launch_id(c, x->workdir, a->id, a->n, lid, sizeof lid);
     strv wargv, argv;
     strv_init(&wargv);
     strv_init(&argv);
@@ -294,6 +294,9 @@ static int attempt_launch(run_ctx *x, attempt *a, int (*cb)(void *), void *cbarg
         .stage = p->ops->stage_in || p->ops->stage_out ? run_stage : NULL,
         .stage_arg = &sc,
     };
+    /* what a killed earlier run of this file left under this id (a container still running,
+       which would also refuse the name): removed first */
+    if (p->ops->cleanup) p->ops->cleanup(&p->conf, &rq);
     noise nz;
     noise_begin(&nz);
     a->lrc = launch_run(&spec, &a->lr);

@@ -176,9 +176,10 @@ static void plan_experiment(const campaign *c, int i) {
     const experiment *e = &c->experiments[i];
     const campaign_platform *cp = &c->platforms[e->platform];
     char dir[4096], result[4200], lid[64];
+    snprintf(dir, sizeof dir, "%s.d", c->output);
+    campaign_launch_id(c, dir, i, 1, lid, sizeof lid);
     snprintf(dir, sizeof dir, "%s.d/e%04d-a1", c->output, i);
     snprintf(result, sizeof result, "%s/result.h5", dir);
-    snprintf(lid, sizeof lid, "pb%.6s-e%04d-a1", c->config_hash, i);
     strv w, a;
     strv_init(&w);
     strv_init(&a);
