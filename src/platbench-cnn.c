@@ -29,6 +29,7 @@
 #include "cnn/paper_model.h"
 #include "common/timing.h"
 #include "common/workload_contract.h"
+#include "common/version.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -6,6 +6,7 @@
 #include "common/workload_contract.h"
 #include "cnn/layers.h"
 #include "cnn/standin.h"
+#include "common/version.h"
 
 #include <stdio.h>
 

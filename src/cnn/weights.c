@@ -3,6 +3,7 @@
 
 #include "common/h5io.h"
 #include "common/h5diag.h"
+#include "common/version.h"
 
 #include <stdio.h>
 #include <string.h>

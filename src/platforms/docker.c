@@ -166,8 +166,8 @@ static int docker_failure_reason(const platform_conf *pc, int code, const char *
         for (line = text; *line == '\n' || *line == '\r' || *line == ' ';) line++;
     if (!*line) return 0;
     size_t len = strcspn(line, "\n");
-    snprintf(msg, n, "docker could not start the container (exit code 125): %.*s", (int)(len < 300 ? len : 300),
-             line);
+    snprintf(msg, n, "docker could not start the container (exit code 125): %.*s",
+             (int)(len < 300 ? len : 300), line);
     return 1;
 }
 

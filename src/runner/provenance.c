@@ -11,6 +11,7 @@
 
 #include "runner/iosafe.h"
 #include "common/mpi_check.h"
+#include "common/version.h"
 
 int provenance_add(provenance *p, const char *key, const char *value) {
     if (p->n >= PROVENANCE_MAX) return -1;

@@ -23,6 +23,7 @@
 #include "common/fsspace.h"
 #include "common/mpi_check.h"
 #include "runner/run.h"
+#include "common/version.h"
 
 static void usage(FILE *fp) {
     fprintf(fp,
