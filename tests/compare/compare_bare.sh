@@ -35,27 +35,26 @@ if expect_rc 2 steps.txt "$PB" compare A.h5 D.h5; then
     grep -q "refused: A.h5 and D.h5 are not comparable: steps differ" steps.txt || fail "steps change: no refusal naming steps"
     ok "3 vs 4 steps: refused, exit 2"
 fi
-# E: A.h5 as a file whose runs trained on stand-in version 1 (an older platbench's data set
-# at the same path): refused, the accuracies of two stand-ins are not comparable
-cp A.h5 E.h5 && /usr/bin/python3 - E.h5 <<'PY' || fail "cannot rewrite data_version in E.h5"
+# with_version SRC DST ROWS: a copy of SRC whose rows ROWS (a Python slice: ":" all, "0" the
+# first) say they trained on stand-in version 1
+with_version() {
+    cp "$1" "$2" && /usr/bin/python3 - "$2" "$3" <<'PY' || fail "cannot rewrite data_version in $2"
 import sys, h5py
 with h5py.File(sys.argv[1], "r+") as f:
     e = f["experiments"][()]
-    e["data_version"] = 1
+    e["data_version"][eval("slice(None)" if sys.argv[2] == ":" else sys.argv[2])] = 1
     f["experiments"][...] = e
 PY
+}
+# E: A.h5 as a file whose runs trained on stand-in version 1 (an older platbench's data set
+# at the same path): refused, the accuracies of two stand-ins are not comparable
+with_version A.h5 E.h5 :
 if expect_rc 2 version.txt "$PB" compare A.h5 E.h5; then
     grep -q "not comparable: data set version differs (0 vs 1)" version.txt || fail "data version: no refusal naming it"
     ok "data set version 0 vs 1: refused, exit 2"
 fi
 # M: A.h5 with its first row on version 1: platbench report names the mix
-cp A.h5 M.h5 && /usr/bin/python3 - M.h5 <<'PY' || fail "cannot rewrite data_version in M.h5"
-import sys, h5py
-with h5py.File(sys.argv[1], "r+") as f:
-    e = f["experiments"][()]
-    e["data_version"][0] = 1
-    f["experiments"][...] = e
-PY
+with_version A.h5 M.h5 0
 if expect_rc 0 mixed.txt "$PB" report M.h5 && expect_rc 0 single.txt "$PB" report A.h5; then
     grep -q "^MIXED DATA VERSIONS: the done runs trained on data set versions 1 (1 run), 0 (5 runs)" mixed.txt ||
         fail "report of a file with data versions 1 and 0: no MIXED DATA VERSIONS line"
