@@ -1,7 +1,7 @@
 /* conv_wino4: 3x3 SAME convolution by Winograd F(4x4,3x3). See conv_wino4.h. */
 #include "cnn/conv_wino4.h"
+#include "cnn/conv_wino_driver.h"
 
-#include <cblas.h>
 #include <string.h>
 
 /* Tiles per block (whole tile rows, possibly spanning images): the transformed input block
@@ -13,35 +13,6 @@
 #endif
 
 int conv_wino4_usable(int H, int W) { return H >= 4 && W >= 4 && H % 4 == 0 && W % 4 == 0; }
-
-static int block_rows(int W) {
-    const int tw = W / 4, r = WINO4_TILES / tw;
-    return r < 1 ? 1 : r;
-}
-
-/* the scratch's parts, in floats from its start */
-typedef struct wino4_layout {
-    size_t U, dU, V, M, dV, rows; /* offsets */
-    size_t total;                 /* floats */
-} wino4_layout;
-
-static wino4_layout layout(int C, int W, int K) {
-    const size_t P = (size_t)block_rows(W) * (W / 4), KC = (size_t)K * C, L = (size_t)W / 4 + 1;
-    wino4_layout l;
-    l.U = 0;
-    l.dU = l.U + 36 * KC;
-    l.V = l.dU + 36 * KC;
-    l.M = l.V + 36 * (size_t)C * P;
-    l.dV = l.M + 36 * (size_t)K * P;
-    l.rows = l.dV + 36 * (size_t)C * P;
-    l.total = l.rows + 48 * L + 16;
-    return l;
-}
-
-size_t conv_wino4_scratch(int C, int H, int W, int K) {
-    (void)H; /* blocks are whole tile rows: only the width sets their size */
-    return layout(C, W, K).total;
-}
 
 /* The six 1-D transforms, each on n consecutive lanes (tiles), contiguous and branch-free
  * so that the compiler vectorizes them (`ivdep`: the arrays are distinct rows of the
@@ -333,44 +304,10 @@ static void input_grad_transform(float *din, const float *dV, float *rows, int C
         }
 }
 
-void conv_wino4_forward(float *out, const float *in, const float *b, float *buf, int N, int C, int H, int W,
-                        int K, int relu) {
-    const wino4_layout L = layout(C, W, K);
-    const int TH = H / 4, TW = W / 4, R = block_rows(W), rows = N * TH;
+/* dw[k][c] += G^T dU G, (G^T u)_j: u0/4 - (u1+u2)/6 + (u3+u4)/24,
+ * (u2-u1)/6 + (u3-u4)/12, (u3+u4)/6 - (u1+u2)/6 + u5 */
+static void fold_dw(float *dw, const float *dU, int C, int K) {
     const size_t KC = (size_t)K * C;
-    for (int r0 = 0; r0 < rows; r0 += R) {
-        const int r1 = r0 + R < rows ? r0 + R : rows, P = (r1 - r0) * TW;
-        input_transform(buf + L.V, buf + L.rows, in, C, H, W, r0, r1);
-        for (int xi = 0; xi < 36; xi++) /* M[xi] (K,P) = U[xi] (K,C) . V[xi] (C,P) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, P, C, 1.0f, buf + L.U + xi * KC, C,
-                        buf + L.V + (size_t)xi * C * P, P, 0.0f, buf + L.M + (size_t)xi * K * P, P);
-        output_transform(out, buf + L.M, b, buf + L.rows, K, H, W, r0, r1, relu);
-    }
-}
-
-void conv_wino4_backward(float *din, float *dw, const float *dout, const float *in, float *buf, int N, int C,
-                         int H, int W, int K) {
-    const wino4_layout L = layout(C, W, K);
-    const int TH = H / 4, TW = W / 4, R = block_rows(W), rows = N * TH;
-    const size_t KC = (size_t)K * C;
-    float *dU = buf + L.dU;
-    memset(dU, 0, sizeof(float) * 36 * KC);
-    for (int r0 = 0; r0 < rows; r0 += R) {
-        const int r1 = r0 + R < rows ? r0 + R : rows, P = (r1 - r0) * TW;
-        float *V = buf + L.V, *Gt = buf + L.M, *dV = buf + L.dV;
-        input_transform(V, buf + L.rows, in, C, H, W, r0, r1);
-        grad_transform(Gt, dout, buf + L.rows, K, H, W, r0, r1);
-        for (int xi = 0; xi < 36; xi++) /* dU[xi] (K,C) += Gt[xi] (K,P) . V[xi]^T (P,C) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, P, 1.0f, Gt + (size_t)xi * K * P, P,
-                        V + (size_t)xi * C * P, P, 1.0f, dU + xi * KC, C);
-        if (!din) continue;
-        for (int xi = 0; xi < 36; xi++) /* dV[xi] (C,P) = U[xi]^T (C,K) . Gt[xi] (K,P) */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C, P, K, 1.0f, buf + L.U + xi * KC, C,
-                        Gt + (size_t)xi * K * P, P, 0.0f, dV + (size_t)xi * C * P, P);
-        input_grad_transform(din, dV, buf + L.rows, C, H, W, r0, r1);
-    }
-    /* dw[k][c] += G^T dU G, (G^T u)_j: u0/4 - (u1+u2)/6 + (u3+u4)/24,
-     * (u2-u1)/6 + (u3-u4)/12, (u3+u4)/6 - (u1+u2)/6 + u5 */
     for (int k = 0; k < K; k++)
         for (int c = 0; c < C; c++) {
             float u[6][6], t[3][6];
@@ -389,4 +326,32 @@ void conv_wino4_backward(float *din, float *dw, const float *dout, const float *
                 g[3 * i + 2] += p34 / 6.0f - p12 / 6.0f + t[i][5];
             }
         }
+}
+
+static const wino_variant variant = {
+    .m = 4,
+    .alpha2 = 36,
+    .tiles = WINO4_TILES,
+    .row_bufs = 48,
+    .row_pad = 16,
+    .input = input_transform,
+    .output = output_transform,
+    .grad = grad_transform,
+    .input_grad = input_grad_transform,
+    .fold = fold_dw,
+};
+
+size_t conv_wino4_scratch(int C, int H, int W, int K) {
+    (void)H; /* blocks are whole tile rows: only the width sets their size */
+    return conv_wino_driver_scratch(&variant, C, W, K);
+}
+
+void conv_wino4_forward(float *out, const float *in, const float *b, float *buf, int N, int C, int H, int W,
+                        int K, int relu) {
+    conv_wino_driver_forward(&variant, out, in, b, buf, N, C, H, W, K, relu);
+}
+
+void conv_wino4_backward(float *din, float *dw, const float *dout, const float *in, float *buf, int N, int C,
+                         int H, int W, int K) {
+    conv_wino_driver_backward(&variant, din, dw, dout, in, buf, N, C, H, W, K);
 }

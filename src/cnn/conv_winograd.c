@@ -1,7 +1,7 @@
 /* conv_winograd: 3x3 SAME convolution by Winograd F(2x2,3x3). See conv_winograd.h. */
 #include "cnn/conv_winograd.h"
+#include "cnn/conv_wino_driver.h"
 
-#include <cblas.h>
 #include <string.h>
 
 /* Tiles per block: the transformed block (16 x C x P floats for the input, 16 x K x P for
@@ -15,35 +15,6 @@
 #endif
 
 int conv_wino_usable(int H, int W) { return H >= 2 && W >= 2 && H % 2 == 0 && W % 2 == 0; }
-
-static int block_rows(int W) {
-    const int tw = W / 2, r = WINO_TILES / tw;
-    return r < 1 ? 1 : r;
-}
-
-/* the scratch's parts, in floats from its start */
-typedef struct wino_layout {
-    size_t U, dU, V, M, dV, rows; /* offsets */
-    size_t total;                 /* floats */
-} wino_layout;
-
-static wino_layout layout(int C, int W, int K) {
-    const size_t P = (size_t)block_rows(W) * (W / 2), KC = (size_t)K * C;
-    wino_layout l;
-    l.U = 0;
-    l.dU = l.U + 16 * KC;
-    l.V = l.dU + 16 * KC;
-    l.M = l.V + 16 * (size_t)C * P;
-    l.dV = l.M + 16 * (size_t)K * P;
-    l.rows = l.dV + 16 * (size_t)C * P;
-    l.total = l.rows + 16 * ((size_t)W / 2 + 1);
-    return l;
-}
-
-size_t conv_wino_scratch(int C, int H, int W, int K) {
-    (void)H; /* blocks are whole tile rows: only the width sets their size */
-    return layout(C, W, K).total;
-}
 
 /* U[xi][k][c] = (G g G^T)[xi] for g = w[k][c] (3x3); G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1] */
 void conv_wino_weights(float *U, const float *w, int C, int K) {
@@ -298,43 +269,9 @@ static void input_grad_transform(float *din, const float *dV, float *rows, int C
         }
 }
 
-void conv_wino_forward(float *out, const float *in, const float *b, float *buf, int N, int C, int H, int W,
-                       int K, int relu) {
-    const wino_layout L = layout(C, W, K);
-    const int TH = H / 2, TW = W / 2, R = block_rows(W), rows = N * TH;
+/* dw[k][c] += G^T dU G, G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1] */
+static void fold_dw(float *dw, const float *dU, int C, int K) {
     const size_t KC = (size_t)K * C;
-    for (int r0 = 0; r0 < rows; r0 += R) {
-        const int r1 = r0 + R < rows ? r0 + R : rows, P = (r1 - r0) * TW;
-        input_transform(buf + L.V, buf + L.rows, in, C, H, W, r0, r1);
-        for (int xi = 0; xi < 16; xi++) /* M[xi] (K,P) = U[xi] (K,C) . V[xi] (C,P) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, P, C, 1.0f, buf + L.U + xi * KC, C,
-                        buf + L.V + (size_t)xi * C * P, P, 0.0f, buf + L.M + (size_t)xi * K * P, P);
-        output_transform(out, buf + L.M, b, buf + L.rows, K, H, W, r0, r1, relu);
-    }
-}
-
-void conv_wino_backward(float *din, float *dw, const float *dout, const float *in, float *buf, int N, int C,
-                        int H, int W, int K) {
-    const wino_layout L = layout(C, W, K);
-    const int TH = H / 2, TW = W / 2, R = block_rows(W), rows = N * TH;
-    const size_t KC = (size_t)K * C;
-    float *dU = buf + L.dU;
-    memset(dU, 0, sizeof(float) * 16 * KC);
-    for (int r0 = 0; r0 < rows; r0 += R) {
-        const int r1 = r0 + R < rows ? r0 + R : rows, P = (r1 - r0) * TW;
-        float *V = buf + L.V, *Gt = buf + L.M, *dV = buf + L.dV;
-        input_transform(V, buf + L.rows, in, C, H, W, r0, r1);
-        grad_transform(Gt, dout, buf + L.rows, K, H, W, r0, r1);
-        for (int xi = 0; xi < 16; xi++) /* dU[xi] (K,C) += Gt[xi] (K,P) . V[xi]^T (P,C) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, P, 1.0f, Gt + (size_t)xi * K * P, P,
-                        V + (size_t)xi * C * P, P, 1.0f, dU + xi * KC, C);
-        if (!din) continue;
-        for (int xi = 0; xi < 16; xi++) /* dV[xi] (C,P) = U[xi]^T (C,K) . Gt[xi] (K,P) */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C, P, K, 1.0f, buf + L.U + xi * KC, C,
-                        Gt + (size_t)xi * K * P, P, 0.0f, dV + (size_t)xi * C * P, P);
-        input_grad_transform(din, dV, buf + L.rows, C, H, W, r0, r1);
-    }
-    /* dw[k][c] += G^T dU G, G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1] */
     for (int k = 0; k < K; k++)
         for (int c = 0; c < C; c++) {
             float u[4][4], t[3][4];
@@ -351,4 +288,32 @@ void conv_wino_backward(float *din, float *dw, const float *dout, const float *i
                 g[3 * i + 2] += 0.5f * (t[i][1] + t[i][2]) + t[i][3];
             }
         }
+}
+
+static const wino_variant variant = {
+    .m = 2,
+    .alpha2 = 16,
+    .tiles = WINO_TILES,
+    .row_bufs = 16,
+    .row_pad = 0,
+    .input = input_transform,
+    .output = output_transform,
+    .grad = grad_transform,
+    .input_grad = input_grad_transform,
+    .fold = fold_dw,
+};
+
+size_t conv_wino_scratch(int C, int H, int W, int K) {
+    (void)H; /* blocks are whole tile rows: only the width sets their size */
+    return conv_wino_driver_scratch(&variant, C, W, K);
+}
+
+void conv_wino_forward(float *out, const float *in, const float *b, float *buf, int N, int C, int H, int W,
+                       int K, int relu) {
+    conv_wino_driver_forward(&variant, out, in, b, buf, N, C, H, W, K, relu);
+}
+
+void conv_wino_backward(float *din, float *dw, const float *dout, const float *in, float *buf, int N, int C,
+                        int H, int W, int K) {
+    conv_wino_driver_backward(&variant, din, dw, dout, in, buf, N, C, H, W, K);
 }

@@ -1,0 +1,73 @@
+/* conv_wino_driver: the Winograd drivers shared by F(2x2,3x3) and F(4x4,3x3). See
+ * conv_wino_driver.h. */
+#include "cnn/conv_wino_driver.h"
+
+#include <cblas.h>
+#include <string.h>
+
+static int block_rows(const wino_variant *v, int W) {
+    const int tw = W / v->m, r = v->tiles / tw;
+    return r < 1 ? 1 : r;
+}
+
+/* the scratch's parts, in floats from its start */
+typedef struct wino_layout {
+    size_t U, dU, V, M, dV, rows; /* offsets */
+    size_t total;                 /* floats */
+} wino_layout;
+
+static wino_layout layout(const wino_variant *v, int C, int W, int K) {
+    const size_t P = (size_t)block_rows(v, W) * (W / v->m), KC = (size_t)K * C, A = (size_t)v->alpha2;
+    wino_layout l;
+    l.U = 0;
+    l.dU = l.U + A * KC;
+    l.V = l.dU + A * KC;
+    l.M = l.V + A * (size_t)C * P;
+    l.dV = l.M + A * (size_t)K * P;
+    l.rows = l.dV + A * (size_t)C * P;
+    l.total = l.rows + (size_t)v->row_bufs * ((size_t)W / v->m + 1) + (size_t)v->row_pad;
+    return l;
+}
+
+size_t conv_wino_driver_scratch(const wino_variant *v, int C, int W, int K) {
+    return layout(v, C, W, K).total;
+}
+
+void conv_wino_driver_forward(const wino_variant *v, float *out, const float *in, const float *b, float *buf,
+                              int N, int C, int H, int W, int K, int relu) {
+    const wino_layout L = layout(v, C, W, K);
+    const int TH = H / v->m, TW = W / v->m, R = block_rows(v, W), rows = N * TH, A = v->alpha2;
+    const size_t KC = (size_t)K * C;
+    for (int r0 = 0; r0 < rows; r0 += R) {
+        const int r1 = r0 + R < rows ? r0 + R : rows, P = (r1 - r0) * TW;
+        v->input(buf + L.V, buf + L.rows, in, C, H, W, r0, r1);
+        for (int xi = 0; xi < A; xi++) /* M[xi] (K,P) = U[xi] (K,C) . V[xi] (C,P) */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, P, C, 1.0f, buf + L.U + xi * KC, C,
+                        buf + L.V + (size_t)xi * C * P, P, 0.0f, buf + L.M + (size_t)xi * K * P, P);
+        v->output(out, buf + L.M, b, buf + L.rows, K, H, W, r0, r1, relu);
+    }
+}
+
+void conv_wino_driver_backward(const wino_variant *v, float *din, float *dw, const float *dout,
+                               const float *in, float *buf, int N, int C, int H, int W, int K) {
+    const wino_layout L = layout(v, C, W, K);
+    const int TH = H / v->m, TW = W / v->m, R = block_rows(v, W), rows = N * TH, A = v->alpha2;
+    const size_t KC = (size_t)K * C;
+    float *dU = buf + L.dU;
+    memset(dU, 0, sizeof(float) * A * KC);
+    for (int r0 = 0; r0 < rows; r0 += R) {
+        const int r1 = r0 + R < rows ? r0 + R : rows, P = (r1 - r0) * TW;
+        float *V = buf + L.V, *Gt = buf + L.M, *dV = buf + L.dV;
+        v->input(V, buf + L.rows, in, C, H, W, r0, r1);
+        v->grad(Gt, dout, buf + L.rows, K, H, W, r0, r1);
+        for (int xi = 0; xi < A; xi++) /* dU[xi] (K,C) += Gt[xi] (K,P) . V[xi]^T (P,C) */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, P, 1.0f, Gt + (size_t)xi * K * P, P,
+                        V + (size_t)xi * C * P, P, 1.0f, dU + xi * KC, C);
+        if (!din) continue;
+        for (int xi = 0; xi < A; xi++) /* dV[xi] (C,P) = U[xi]^T (C,K) . Gt[xi] (K,P) */
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C, P, K, 1.0f, buf + L.U + xi * KC, C,
+                        Gt + (size_t)xi * K * P, P, 0.0f, dV + (size_t)xi * C * P, P);
+        v->input_grad(din, dV, buf + L.rows, C, H, W, r0, r1);
+    }
+    v->fold(dw, dU, C, K);
+}

@@ -1,0 +1,46 @@
+/* conv_wino_driver: the loops that F(2x2,3x3) (conv_winograd.c) and F(4x4,3x3)
+ * (conv_wino4.c) share: the scratch layout, the blocking into whole tile rows, and the
+ * forward and backward drivers (per block: transforms and alpha^2 batched sgemm calls).
+ * A variant is a table of its constants and of function pointers to its own transforms,
+ * which stay in its file; the drivers make the same GEMM calls in the same order as each
+ * variant's own loops did, so the results do not depend on which file holds the loops.
+ *
+ * Scratch (floats from its start): U and dU (alpha^2 K C each), the blocks V, M (= Gt in
+ * the backward pass) and dV (alpha^2 C P, K P, C P for P tiles per block), then the
+ * transforms' row buffers (row_bufs (W/m + 1) + row_pad floats).
+ *
+ * API
+ *   conv_wino_driver_scratch(v, C, W, K)     floats of scratch for one thread
+ *   conv_wino_driver_forward(v, out, in, b, buf, N, C, H, W, K, relu)    as conv_wino_forward
+ *   conv_wino_driver_backward(v, din, dw, dout, in, buf, N, C, H, W, K)  as conv_wino_backward
+ */
+#ifndef PB_CONV_WINO_DRIVER_H
+#define PB_CONV_WINO_DRIVER_H
+#include <stddef.h>
+
+typedef struct wino_variant {
+    int m;        /* output tile: m x m outputs from an (m+2) x (m+2) input patch */
+    int alpha2;   /* (m+2)^2: transformed tile positions = GEMMs per block */
+    int tiles;    /* tiles per block (rounded down to whole tile rows, at least one) */
+    int row_bufs; /* the transforms' row scratch: row_bufs rows of W/m + 1 floats */
+    int row_pad;  /* ... plus this many floats */
+    /* V (alpha2, C, P) from tile rows r0..r1 of in (N,C,H,W) */
+    void (*input)(float *V, float *rows, const float *in, int C, int H, int W, int r0, int r1);
+    /* out (N,K,H,W) tile rows r0..r1 from M (alpha2, K, P), + b (or NULL), ReLU if relu */
+    void (*output)(float *out, const float *M, const float *b, float *rows, int K, int H, int W, int r0,
+                   int r1, int relu);
+    /* Gt (alpha2, K, P) from tile rows r0..r1 of dout (N,K,H,W) */
+    void (*grad)(float *Gt, const float *dout, float *rows, int K, int H, int W, int r0, int r1);
+    /* din (N,C,H,W) tile rows r0..r1 from dV (alpha2, C, P) */
+    void (*input_grad)(float *din, const float *dV, float *rows, int C, int H, int W, int r0, int r1);
+    /* dw (K,C,3,3) += G^T dU G from dU (alpha2, K, C) */
+    void (*fold)(float *dw, const float *dU, int C, int K);
+} wino_variant;
+
+size_t conv_wino_driver_scratch(const wino_variant *v, int C, int W, int K);
+void conv_wino_driver_forward(const wino_variant *v, float *out, const float *in, const float *b, float *buf,
+                              int N, int C, int H, int W, int K, int relu);
+void conv_wino_driver_backward(const wino_variant *v, float *din, float *dw, const float *dout,
+                               const float *in, float *buf, int N, int C, int H, int W, int K);
+
+#endif
