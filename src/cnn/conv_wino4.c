@@ -1,6 +1,5 @@
 /* conv_wino4: 3x3 SAME convolution by Winograd F(4x4,3x3). See conv_wino4.h. */
 #include "cnn/conv_wino4.h"
-#include "cnn/conv_wino_driver.h"
 
 #include <string.h>
 
@@ -328,30 +327,15 @@ static void fold_dw(float *dw, const float *dU, int C, int K) {
         }
 }
 
-static const wino_variant variant = {
-    .m = 4,
-    .alpha2 = 36,
-    .tiles = WINO4_TILES,
-    .row_bufs = 48,
-    .row_pad = 16,
-    .input = input_transform,
-    .output = output_transform,
-    .grad = grad_transform,
-    .input_grad = input_grad_transform,
-    .fold = fold_dw,
-};
-
-size_t conv_wino4_scratch(int C, int H, int W, int K) {
-    (void)H; /* blocks are whole tile rows: only the width sets their size */
-    return conv_wino_driver_scratch(&variant, C, W, K);
-}
-
-void conv_wino4_forward(float *out, const float *in, const float *b, float *buf, int N, int C, int H, int W,
-                        int K, int relu) {
-    conv_wino_driver_forward(&variant, out, in, b, buf, N, C, H, W, K, relu);
-}
-
-void conv_wino4_backward(float *din, float *dw, const float *dout, const float *in, float *buf, int N, int C,
-                         int H, int W, int K) {
-    conv_wino_driver_backward(&variant, din, dw, dout, in, buf, N, C, H, W, K);
-}
+/* F(4x4,3x3) for conv_wino_driver.h */
+const wino_variant conv_wino_f4 = {.m = 4,
+                                   .alpha2 = 36,
+                                   .tiles = WINO4_TILES,
+                                   .row_bufs = 48,
+                                   .row_pad = 16,
+                                   .weights = conv_wino4_weights,
+                                   .input = input_transform,
+                                   .output = output_transform,
+                                   .grad = grad_transform,
+                                   .input_grad = input_grad_transform,
+                                   .fold = fold_dw};

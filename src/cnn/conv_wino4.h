@@ -20,22 +20,16 @@
  *
  * API
  *   conv_wino4_usable(H, W)               1 if F(4x4,3x3) applies (H, W multiples of 4)
- *   conv_wino4_scratch(C, H, W, K)        floats of scratch for one thread (U, dU, blocks)
  *   conv_wino4_weights(U, w, C, K)        U (36, K, C) = G w G^T; U = the scratch's start
- *   conv_wino4_forward(out, in, b, buf, N, C, H, W, K, relu)    as conv_wino_forward
- *   conv_wino4_backward(din, dw, dout, in, buf, N, C, H, W, K)  as conv_wino_backward: dw
- *                                         (K,C,3,3) +=, din overwritten (or NULL)
+ *   conv_wino_f4                          this variant's table for conv_wino_driver.h (as
+ *                                         conv_wino_f2: scratch, forward, backward)
  */
 #ifndef PB_CONV_WINO4_H
 #define PB_CONV_WINO4_H
-#include <stddef.h>
+#include "cnn/conv_wino_driver.h"
 
 int conv_wino4_usable(int H, int W);
-size_t conv_wino4_scratch(int C, int H, int W, int K);
 void conv_wino4_weights(float *U, const float *w, int C, int K);
-void conv_wino4_forward(float *out, const float *in, const float *b, float *buf, int N, int C, int H, int W,
-                        int K, int relu);
-void conv_wino4_backward(float *din, float *dw, const float *dout, const float *in, float *buf, int N, int C,
-                         int H, int W, int K);
+extern const wino_variant conv_wino_f4;
 
 #endif

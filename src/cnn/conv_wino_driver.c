@@ -29,7 +29,8 @@ static wino_layout layout(const wino_variant *v, int C, int W, int K) {
     return l;
 }
 
-size_t conv_wino_driver_scratch(const wino_variant *v, int C, int W, int K) {
+size_t conv_wino_driver_scratch(const wino_variant *v, int C, int H, int W, int K) {
+    (void)H; /* blocks are whole tile rows: only the width sets their size */
     return layout(v, C, W, K).total;
 }
 

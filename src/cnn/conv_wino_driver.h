@@ -5,14 +5,23 @@
  * which stay in its file; the drivers make the same GEMM calls in the same order as each
  * variant's own loops did, so the results do not depend on which file holds the loops.
  *
+ * conv_winograd.h (conv_wino_f2) and conv_wino4.h (conv_wino_f4) each export their table;
+ * layers.c picks one per layer and calls the functions below with it.
+ *
  * Scratch (floats from its start): U and dU (alpha^2 K C each), the blocks V, M (= Gt in
  * the backward pass) and dV (alpha^2 C P, K P, C P for P tiles per block), then the
  * transforms' row buffers (row_bufs (W/m + 1) + row_pad floats).
  *
  * API
- *   conv_wino_driver_scratch(v, C, W, K)     floats of scratch for one thread
- *   conv_wino_driver_forward(v, out, in, b, buf, N, C, H, W, K, relu)    as conv_wino_forward
- *   conv_wino_driver_backward(v, din, dw, dout, in, buf, N, C, H, W, K)  as conv_wino_backward
+ *   conv_wino_driver_scratch(v, C, H, W, K)  floats of scratch for one thread (U, dU, blocks);
+ *                                            U (alpha2, K, C) is its start, filled by v->weights
+ *   conv_wino_driver_forward(v, out, in, b, buf, N, C, H, W, K, relu)   out (N,K,H,W) from in
+ *                                            (N,C,H,W), + bias b (K), ReLU if relu; buf: scratch
+ *                                            whose U was filled by v->weights
+ *   conv_wino_driver_backward(v, din, dw, dout, in, buf, N, C, H, W, K)  dw (K,C,3,3) += the
+ *                                            weight gradient of these N images; din (N,C,H,W)
+ *                                            overwritten with the input gradient, or NULL;
+ *                                            dout (N,K,H,W) pre-activation gradient; buf as above
  */
 #ifndef PB_CONV_WINO_DRIVER_H
 #define PB_CONV_WINO_DRIVER_H
@@ -24,6 +33,8 @@ typedef struct wino_variant {
     int tiles;    /* tiles per block (rounded down to whole tile rows, at least one) */
     int row_bufs; /* the transforms' row scratch: row_bufs rows of W/m + 1 floats */
     int row_pad;  /* ... plus this many floats */
+    /* U (alpha2, K, C) = G w G^T for every (k, c) of w (K,C,3,3) */
+    void (*weights)(float *U, const float *w, int C, int K);
     /* V (alpha2, C, P) from tile rows r0..r1 of in (N,C,H,W) */
     void (*input)(float *V, float *rows, const float *in, int C, int H, int W, int r0, int r1);
     /* out (N,K,H,W) tile rows r0..r1 from M (alpha2, K, P), + b (or NULL), ReLU if relu */
@@ -37,7 +48,7 @@ typedef struct wino_variant {
     void (*fold)(float *dw, const float *dU, int C, int K);
 } wino_variant;
 
-size_t conv_wino_driver_scratch(const wino_variant *v, int C, int W, int K);
+size_t conv_wino_driver_scratch(const wino_variant *v, int C, int H, int W, int K);
 void conv_wino_driver_forward(const wino_variant *v, float *out, const float *in, const float *b, float *buf,
                               int N, int C, int H, int W, int K, int relu);
 void conv_wino_driver_backward(const wino_variant *v, float *din, float *dw, const float *dout,

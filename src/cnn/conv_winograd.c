@@ -1,6 +1,5 @@
 /* conv_winograd: 3x3 SAME convolution by Winograd F(2x2,3x3). See conv_winograd.h. */
 #include "cnn/conv_winograd.h"
-#include "cnn/conv_wino_driver.h"
 
 #include <string.h>
 
@@ -290,30 +289,15 @@ static void fold_dw(float *dw, const float *dU, int C, int K) {
         }
 }
 
-static const wino_variant variant = {
-    .m = 2,
-    .alpha2 = 16,
-    .tiles = WINO_TILES,
-    .row_bufs = 16,
-    .row_pad = 0,
-    .input = input_transform,
-    .output = output_transform,
-    .grad = grad_transform,
-    .input_grad = input_grad_transform,
-    .fold = fold_dw,
-};
-
-size_t conv_wino_scratch(int C, int H, int W, int K) {
-    (void)H; /* blocks are whole tile rows: only the width sets their size */
-    return conv_wino_driver_scratch(&variant, C, W, K);
-}
-
-void conv_wino_forward(float *out, const float *in, const float *b, float *buf, int N, int C, int H, int W,
-                       int K, int relu) {
-    conv_wino_driver_forward(&variant, out, in, b, buf, N, C, H, W, K, relu);
-}
-
-void conv_wino_backward(float *din, float *dw, const float *dout, const float *in, float *buf, int N, int C,
-                        int H, int W, int K) {
-    conv_wino_driver_backward(&variant, din, dw, dout, in, buf, N, C, H, W, K);
-}
+/* F(2x2,3x3) for conv_wino_driver.h */
+const wino_variant conv_wino_f2 = {.m = 2,
+                                   .alpha2 = 16,
+                                   .tiles = WINO_TILES,
+                                   .row_bufs = 16,
+                                   .row_pad = 0,
+                                   .weights = conv_wino_weights,
+                                   .input = input_transform,
+                                   .output = output_transform,
+                                   .grad = grad_transform,
+                                   .input_grad = input_grad_transform,
+                                   .fold = fold_dw};

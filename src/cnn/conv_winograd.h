@@ -22,27 +22,17 @@
  *
  * API
  *   conv_wino_usable(H, W)               1 if F(2x2,3x3) applies (H, W even, >= 2)
- *   conv_wino_scratch(C, H, W, K)        floats of scratch for one thread (U, dU, tile blocks)
  *   conv_wino_weights(U, w, C, K)        U (16, K, C) = G w G^T for every (k, c); w (K,C,3,3);
  *                                        U is the first 16*K*C floats of the scratch
- *   conv_wino_forward(out, in, b, buf, N, C, H, W, K, relu)   out (N,K,H,W) from in
- *                                        (N,C,H,W), + bias b (K), ReLU if relu; buf: scratch
- *                                        whose U was filled by conv_wino_weights
- *   conv_wino_backward(din, dw, dout, in, buf, N, C, H, W, K)  dw (K,C,3,3) += the weight
- *                                        gradient of these N images; din (N,C,H,W)
- *                                        overwritten with the input gradient, or NULL;
- *                                        dout (N,K,H,W) pre-activation gradient; buf as above
+ *   conv_wino_f2                         this variant's table for conv_wino_driver.h, whose
+ *                                        scratch, forward and backward functions run it
  */
 #ifndef PB_CONV_WINOGRAD_H
 #define PB_CONV_WINOGRAD_H
-#include <stddef.h>
+#include "cnn/conv_wino_driver.h"
 
 int conv_wino_usable(int H, int W);
-size_t conv_wino_scratch(int C, int H, int W, int K);
 void conv_wino_weights(float *U, const float *w, int C, int K);
-void conv_wino_forward(float *out, const float *in, const float *b, float *buf, int N, int C, int H, int W,
-                       int K, int relu);
-void conv_wino_backward(float *din, float *dw, const float *dout, const float *in, float *buf, int N, int C,
-                        int H, int W, int K);
+extern const wino_variant conv_wino_f2;
 
 #endif

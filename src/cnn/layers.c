@@ -4,6 +4,7 @@
 #include "cnn/conv_direct.h"
 #include "cnn/conv_winograd.h"
 #include "cnn/conv_wino4.h"
+#include "cnn/conv_wino_driver.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -212,29 +213,8 @@ static int wino_for(int C, int K, int H, int W, int pass) {
     return !use ? 0 : wino4_for(C, K, H, W, pass) ? 4 : 2;
 }
 
-/* the Winograd variant v (2 or 4) of the weight transform, forward and backward */
-static void wino_weights(int v, float *U, const float *w, int C, int K) {
-    if (v == 4)
-        conv_wino4_weights(U, w, C, K);
-    else
-        conv_wino_weights(U, w, C, K);
-}
-
-static void wino_forward(int v, float *out, const float *in, const float *b, float *buf, int N, int C, int H,
-                         int W, int K, int relu) {
-    if (v == 4)
-        conv_wino4_forward(out, in, b, buf, N, C, H, W, K, relu);
-    else
-        conv_wino_forward(out, in, b, buf, N, C, H, W, K, relu);
-}
-
-static void wino_backward(int v, float *din, float *dw, const float *dout, const float *in, float *buf, int N,
-                          int C, int H, int W, int K) {
-    if (v == 4)
-        conv_wino4_backward(din, dw, dout, in, buf, N, C, H, W, K);
-    else
-        conv_wino_backward(din, dw, dout, in, buf, N, C, H, W, K);
-}
+/* the table of Winograd variant v (2 or 4) for conv_wino_driver.h */
+static const wino_variant *wino_table(int v) { return v == 4 ? &conv_wino_f4 : &conv_wino_f2; }
 
 /* One thread's slice: a work area (a strip's im2col matrix of the input (9C x strip) or of
  * the output gradient (9K x strip), or the direct kernel's padded strip), then private dw
@@ -242,8 +222,8 @@ static void wino_backward(int v, float *din, float *dw, const float *dout, const
  * of the direct kernel (K x 9C). */
 static size_t work_size(int C, int H, int W, int K) {
     size_t m = (size_t)(C > K ? C : K), a = m * 9 * strip_rows(H, W) * W, d = conv_direct_scratch(C, H, W, K),
-           wg = conv_wino_usable(H, W) ? conv_wino_scratch(C, H, W, K) : 0,
-           w4 = conv_wino4_usable(H, W) ? conv_wino4_scratch(C, H, W, K) : 0;
+           wg = conv_wino_usable(H, W) ? conv_wino_driver_scratch(&conv_wino_f2, C, H, W, K) : 0,
+           w4 = conv_wino4_usable(H, W) ? conv_wino_driver_scratch(&conv_wino_f4, C, H, W, K) : 0;
     if (w4 > wg) wg = w4;
     return a > d ? (a > wg ? a : wg) : (d > wg ? d : wg);
 }
@@ -344,7 +324,7 @@ void layers_conv_plan(char *buf, size_t n, int C, int H, int W, int K, int has_d
  * whose weights part conv_fwd_prepare() filled */
 static void conv_fwd_prepare(const conv_plan *p, float *c, size_t work, const float *w, int C, int K) {
     if (p->wino)
-        wino_weights(p->wino, c, w, C, K);
+        wino_table(p->wino)->weights(c, w, C, K);
     else if (p->direct)
         conv_direct_pack(c + work + 2 * (size_t)K * C * 9 + K, w, C, K, 0);
 }
@@ -354,7 +334,7 @@ static void conv_fwd_range(const conv_plan *p, float *out, const float *in, cons
     const int HW = H * W, CK = C * 9, R = strip_rows(H, W);
     const float *wp = c + work + 2 * (size_t)K * CK + K;
     if (p->wino) {
-        wino_forward(p->wino, out, in, b, c, N, C, H, W, K, relu);
+        conv_wino_driver_forward(wino_table(p->wino), out, in, b, c, N, C, H, W, K, relu);
         return;
     }
     for (int n = 0; n < N; n++) {
@@ -428,7 +408,7 @@ static void conv_bwd_prepare(const conv_plan *p, float *c, size_t work, const fl
     float *wt = c + work + (size_t)K * C * 9 + K;
     if (!has_din) return;
     if (p->wino_bwd)
-        wino_weights(p->wino_bwd, c, w, C, K);
+        wino_table(p->wino_bwd)->weights(c, w, C, K);
     else if (p->direct_din)
         conv_direct_pack(wt, w, C, K, 1);
     else /* the transposed (K<->C), flipped weights: wt[c][k][2-ky][2-kx] = w[k][c][ky][kx] */
@@ -444,7 +424,9 @@ static void conv_bwd_range(const conv_plan *p, float *din, const float *dout, co
                            size_t work, int N, int C, int H, int W, int K) {
     const int HW = H * W, CK = C * 9, R = strip_rows(H, W);
     float *pdw = c + work, *pdb = pdw + (size_t)K * CK, *wt = pdb + K;
-    if (p->wino_dw) wino_backward(p->wino_dw, p->wino_bwd ? din : NULL, pdw, dout, in, c, N, C, H, W, K);
+    if (p->wino_dw)
+        conv_wino_driver_backward(wino_table(p->wino_dw), p->wino_bwd ? din : NULL, pdw, dout, in, c, N, C, H,
+                                  W, K);
     for (int n = 0; n < N; n++) {
         const float *g = dout + (size_t)n * K * HW;
         for (int k = 0; k < K; k++) pdb[k] += sum_floats(g + (size_t)k * HW, HW);
