@@ -39,6 +39,7 @@ hd rm -rf "$work" && hd mkdir -p "$work" || { echo "cannot make $work in the clu
 # job_state JOB: Slurm state of a job ("" once the controller forgot it)
 job_state() { hd scontrol show job -o "$1" 2>/dev/null | sed -n 's/.* JobState=\([A-Z_]*\) .*/\1/p'; }
 source "$PB_SOURCE_DIR/tests/slurm/jobwait.sh"
+source "$PB_SOURCE_DIR/tests/slurm/campaign_text.sh"
 # submit NAME SBATCH-ARGS... -- CAMPAIGN RESULTS: quick.sbatch in $work; prints the job id
 submit() {
   local name=$1; shift
@@ -48,46 +49,17 @@ submit() {
   hd sbatch --parsable --job-name="$name" --output="$work/%x-%j.out" "${args[@]}" \
     "$PB_SOURCE_DIR/jobs/quick.sbatch" "$@"
 }
-# write_campaign FILE NAME TESTS KIND [PLATFORMS]: as tests/slurm/lib.sh; KIND cnn (tiny
-# model on Fashion-MNIST, ~1 s each) or sleep:SECONDS (reads $work/nap_s at each launch)
+# write_campaign FILE NAME TESTS KIND [PLATFORMS]: campaign_text's campaign
+# (tests/slurm/campaign_text.sh) written on head; KIND cnn (tiny model on Fashion-MNIST, ~1 s
+# each) or sleep:SECONDS (nap.sh reads $work/nap_s at each launch); PLATFORMS default: bare
 write_campaign() {
   local file=$1 name=$2 tests=$3 kind=$4
   local platforms=${5:-'( { name = "bare"; kind = "bare"; } )'}
-  case $kind in
-  cnn)
-    hd tee "$file" >/dev/null <<CFG
-campaign = { name = "$name"; };
-workload = {
-  executable = "$PLATBENCH_CNN";
-  model = "$PB_SOURCE_DIR/jobs/models/tiny.cfg";
-  data = "/usr/share/datasets/fashion-mnist";
-  steps = 10;
-  batch = 16;
-  threads = 1;
-  args = [ "--max-images", "2000" ];
-};
-tests = $tests;
-timeout_s = 120.0;
-platforms = $platforms;
-CFG
-    ;;
-  sleep:*)
-    printf '#!/bin/sh\nexec sleep "$(cat "%s/nap_s")"\n' "$work" | hd tee "$work/nap.sh" >/dev/null
+  if [ "$kind" != cnn ]; then
+    nap_text "$work" | hd tee "$work/nap.sh" >/dev/null
     hd chmod +x "$work/nap.sh"
     echo "${kind#sleep:}" | hd tee "$work/nap_s" >/dev/null
-    hd tee "$file" >/dev/null <<CFG
-campaign = { name = "$name"; };
-workload = {
-  interface = "plain";
-  executable = "$work/nap.sh";
-  steps = 1;
-};
-tests = $tests;
-timeout_s = 120.0;
-kill_grace_s = 2.0;
-platforms = $platforms;
-CFG
-    ;;
-  esac
+  fi
+  campaign_text "$name" "$tests" "$kind" "$platforms" "$work" | hd tee "$file" >/dev/null
 }
 resubmitted_job() { hd sed -n 's/.*resubmitted as job \([0-9]*\).*/\1/p' "$1" | tail -1; }

@@ -23,54 +23,22 @@ fail() {
 # job_state JOB: Slurm state of a job ("" once the controller forgot it)
 job_state() { scontrol show job -o "$1" 2>/dev/null | sed -n 's/.* JobState=\([A-Z_]*\) .*/\1/p'; }
 source "$PB_SOURCE_DIR/tests/slurm/jobwait.sh"
+source "$PB_SOURCE_DIR/tests/slurm/campaign_text.sh"
 # node_name: the cluster's only node
 node_name() { sinfo -h -o %N | head -1; }
 
-# write_campaign FILE NAME TESTS KIND: a campaign of TESTS experiments on the bare
-# platform. KIND cnn: platbench-cnn with the tiny model; KIND sleep:SECONDS: a plain
-# workload that sleeps (cheap and exactly as long as asked: wall-time tests) for the
-# seconds in $work/nap_s.
+# write_campaign FILE NAME TESTS KIND: campaign_text's campaign (tests/slurm/campaign_text.sh)
+# into FILE, on the bare platform; for KIND cnn its hosts a Slurm hostlist that holds this
+# node among others (src/runner/hostlist.c); for KIND sleep:SECONDS nap.sh and nap_s in $work.
 write_campaign() {
   local file=$1 name=$2 tests=$3 kind=$4
-  case $kind in
-  cnn)
-    cat > "$file" <<CFG
-campaign = { name = "$name"; };
-workload = {
-  executable = "${PLATBENCH_CNN:?}";
-  model = "$PB_SOURCE_DIR/jobs/models/tiny.cfg";
-  data = "/usr/share/datasets/fashion-mnist";
-  steps = 10;
-  batch = 16;
-  threads = 1;
-  args = [ "--max-images", "2000" ];
-};
-tests = $tests;
-timeout_s = 120.0;
-# a Slurm hostlist that holds this node among others (src/runner/hostlist.c)
-platforms = ( { name = "bare"; kind = "bare"; hosts = "nohost[01-04],$(node_name),gpu[1-2]"; } );
-CFG
-    ;;
-  sleep:*)
-    # nap.sh sleeps as long as nap_s says: a test may shorten the experiments of a
-    # resumed job without changing the campaign (whose settings must stay the same).
-    printf '#!/bin/sh\nexec sleep "$(cat "%s/nap_s")"\n' "$work" > "$work/nap.sh"
-    chmod +x "$work/nap.sh"
-    echo "${kind#sleep:}" > "$work/nap_s"
-    cat > "$file" <<CFG
-campaign = { name = "$name"; };
-workload = {
-  interface = "plain";
-  executable = "$work/nap.sh";
-  steps = 1;
-};
-tests = $tests;
-timeout_s = 120.0;
-kill_grace_s = 2.0;
-platforms = ( { name = "bare"; kind = "bare"; } );
-CFG
-    ;;
-  esac
+  local platforms='( { name = "bare"; kind = "bare"; } )'
+  if [ "$kind" = cnn ]; then
+    platforms="( { name = \"bare\"; kind = \"bare\"; hosts = \"nohost[01-04],$(node_name),gpu[1-2]\"; } )"
+  else
+    nap_text "$work" > "$work/nap.sh" && chmod +x "$work/nap.sh" && echo "${kind#sleep:}" > "$work/nap_s"
+  fi
+  campaign_text "$name" "$tests" "$kind" "$platforms" "$work" > "$file"
 }
 
 # resubmitted_job OUTFILE: the job id quick.sbatch says it resubmitted as
