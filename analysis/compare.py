@@ -52,9 +52,10 @@ PROVENANCE_COUNTS = ["platbench_version", "git_commit", "mpi_version", "hdf5_ver
                      "openblas_version", "kernel", "cpu_model", "config_hash"]
 #: root attributes shown for information only
 PROVENANCE_INFO = ["campaign_name", "hostnames", "mpi_ranks", "slurm_nodelist", "slurm_partition"]
-#: comparable settings (config) that must agree, else the campaigns are not comparable
-MUST_AGREE = {"workload.model.content_fnv": "model (file content)",
-              "workload.steps": "steps", "workload.data": "data set"}
+#: comparable settings (config) that must agree, else the campaigns are not comparable. The
+#: data set is judged by what the runs read (RESULT_MUST_AGREE, data_version), not by its path:
+#: the same stand-in in another checkout is the same data (the path still shows as a setting)
+MUST_AGREE = {"workload.model.content_fnv": "model (file content)", "workload.steps": "steps"}
 #: per-experiment result-file attributes (work folder result.h5) compared as provenance
 RESULT_PROVENANCE = ["openblas_core", "conv_kernel", "conv_direct_isa", "conv_plan", "model_name", "n_train",
                      "n_valid", "n_test", "class_names"]

@@ -3,9 +3,17 @@
 # tracked files differ from it, "unknown" outside git), at every build, so a build folder that is
 # not configured again still records the commit it was built from (the results files' and result
 # files' git_commit). FILE.c is rewritten only when the text changes (no needless relinks).
+# only SRC's own repository counts: a source tree unpacked inside another repository is not
+# that repository's commit
+execute_process(COMMAND git -C ${SRC} rev-parse --show-toplevel
+                OUTPUT_VARIABLE top OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+file(REAL_PATH "${SRC}" src_real)
+if(top)
+  file(REAL_PATH "${top}" top)
+endif()
 execute_process(COMMAND git -C ${SRC} rev-parse --short=12 HEAD
                 OUTPUT_VARIABLE commit OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE rc)
-if(NOT rc EQUAL 0 OR NOT commit)
+if(NOT rc EQUAL 0 OR NOT commit OR NOT "${top}" STREQUAL "${src_real}")
   set(commit "unknown")
 else()
   execute_process(COMMAND git -C ${SRC} status --porcelain --untracked-files=no

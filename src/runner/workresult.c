@@ -110,6 +110,11 @@ int workresult_read(const char *path, exp_row *row, double *const *curves, int s
     /* optional: a workload older than the stand-in's versions writes none (-1: unknown) */
     if (h5io_read_attr_num(f, WC_ATTR_DATA_VERSION, H5T_NATIVE_INT32, &row->data_version) != 0)
         row->data_version = -1;
+    /* the workload's own peak memory, measured where it ran (in the container or the VM): the
+       launched process is not always the workload (docker: the CLI, ~25 MB) */
+    int64_t rss = -1;
+    if (h5io_read_attr_num(f, WC_ATTR_PEAK_RSS_KB, H5T_NATIVE_INT64, &rss) == 0 && rss > 0)
+        row->peak_rss_kb = rss;
     for (int m = 0; m < RESULTS_N_CURVES; m++) {
         char name[64];
         snprintf(name, sizeof name, "curves/%s", wc_curve_names[m]);

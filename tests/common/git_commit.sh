@@ -1,8 +1,9 @@
 #!/bin/bash
 # git_commit.sh SCRIPT WORKDIR -- cmake/git_commit.cmake, the commit every binary records, on a
 # scratch repository: the commit's hash; "-dirty" once a tracked file changes (an untracked one
-# does not count); a new commit's hash without CMake configuring again; "unknown" outside git;
-# the generated file left untouched when the text is the same (no needless relinks).
+# does not count); a new commit's hash without CMake configuring again; "unknown" outside git
+# and for a source folder that is not its repository's top (a tarball unpacked in another
+# repository); the generated file left untouched when the text is the same (no needless relinks).
 SCRIPT=$1 WORK=$2
 . "$(dirname "$0")/testlib.sh"
 fresh_work "$WORK"
@@ -21,6 +22,7 @@ echo b >repo/f
 git -C repo -c user.name=t -c user.email=t@t commit -q -am two
 c2=$(git -C repo rev-parse --short=12 HEAD)
 [ "$(gen repo)" = "$c2" ] && [ "$c2" != "$c1" ] && ok "a new commit, no configure: $c2" || fail "new commit: $(gen repo), expected $c2"
-mkdir plain
-[ "$(gen plain)" = unknown ] && ok "outside git: unknown" || fail "outside git: $(gen plain)"
+mkdir -p plain repo/sub
+[ "$(gen plain)" = unknown ] && ok "outside git (or inside another repository): unknown" || fail "outside git: $(gen plain)"
+[ "$(gen repo/sub)" = unknown ] && ok "a folder inside a repository, not its top: unknown" || fail "repo/sub: $(gen repo/sub)"
 finish

@@ -6,9 +6,13 @@ platform's CPU limit visible (cpus_seen == 1); start-up/workload times measured;
 /platforms table records runtime versions, image identities and the VM accelerator.
 CPU sets (issue 18): every launch confined to its rank's set (threads = cpus_seen = the
 set's size, docker --cpuset-cpus and QEMU -smp included), the explicit cpuset_cpus of
-docker-pinned recorded as the campaign's; co-runners symmetric, on disjoint CPUs."""
+docker-pinned recorded as the campaign's; co-runners symmetric, on disjoint CPUs. Every row's
+peak_rss_kb is the workload's own (its result file's, measured in the container or VM), not
+the launched process's (the docker CLI's)."""
 import os
 import sys
+
+import h5py
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from pbcheck import cpus, curve_mismatches, finish, load, s  # noqa: E402
@@ -24,6 +28,14 @@ def main():
         if s(r["status"]) != "done" or r["exit_code"] != 0:
             fails.append(f"experiment {r['id']} ({s(r['platform'])}, test {r['test']}): status "
                          f"{s(r['status'])}, exit {r['exit_code']}, error {s(r['error'])!r}")
+        own = f"{sys.argv[1]}.d/e{int(r['id']):04d}-a{int(r['attempt'])}/result.h5"
+        if os.path.exists(own):
+            with h5py.File(own, "r") as f:
+                if int(r["peak_rss_kb"]) != int(f.attrs["peak_rss_kb"]):
+                    fails.append(f"experiment {r['id']} ({s(r['platform'])}): peak_rss_kb {r['peak_rss_kb']}, "
+                                 f"the workload measured {int(f.attrs['peak_rss_kb'])} ({own})")
+        else:
+            fails.append(f"experiment {r['id']}: no work folder result file {own}")
         if not (r["startup_s"] > 0 and r["workload_s"] > 0):
             fails.append(f"experiment {r['id']} ({s(r['platform'])}): startup_s {r['startup_s']} "
                          f"workload_s {r['workload_s']}")
