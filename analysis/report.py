@@ -65,6 +65,16 @@ def min_sec(v):
     return f"{m}'{sec:02d}\""
 
 
+def shown_table(stem, t):
+    """Table `stem` as index.html and report.md show it: best_runs with the study's
+    minutes'seconds" beside training_time_s (the CSV keeps seconds only)."""
+    if stem != "best_runs" or "training_time_s" not in t:
+        return t
+    t = t.copy()
+    t.insert(t.columns.get_loc("training_time_s") + 1, "training_time", [min_sec(v) for v in t["training_time_s"]])
+    return t
+
+
 class OutOfSpace(Exception):
     """A report file could not be written: the disk is full or the quota is hit."""
 
@@ -146,12 +156,7 @@ def write_markdown(path, a, attrs, head, notes, figs, written, prov):
     for stem in MD_TABLES:
         if stem not in written:
             continue
-        t = written[stem]
-        if stem == "best_runs" and "training_time_s" in t:
-            t = t.copy()
-            t.insert(t.columns.get_loc("training_time_s") + 1, "training_time",
-                     [min_sec(v) for v in t["training_time_s"]])
-        md += [f"### {TABLES[stem]} ([{stem}.csv]({stem}.csv))", "", md_table(t)]
+        md += [f"### {TABLES[stem]} ([{stem}.csv]({stem}.csv))", "", md_table(shown_table(stem, written[stem]))]
     md += ["## Provenance", ""]
     pv = dict(prov)
     md += [f"- {k}: `{pv[k]}`" for k in MD_PROVENANCE if k in pv] + [""]
@@ -406,14 +411,10 @@ def write_report(a, attrs, df, plat, tails, cur):
         for stem in tabs:
             if stem in written:
                 h.append(f"<h3>{esc(TABLES[stem])} <small>(<a href='{stem}.csv'>{stem}.csv</a>)</small></h3>")
-                t = written[stem]
                 if stem == "best_runs":
                     h.append(f"<p>{esc(pa.BEST_RULE)}. The study's tables give the training time "
                              "as minutes'seconds\" (column training_time).</p>")
-                    t = t.copy()
-                    t.insert(t.columns.get_loc("training_time_s") + 1, "training_time",
-                             [min_sec(v) for v in t["training_time_s"]])
-                h.append(html_table(t))
+                h.append(html_table(shown_table(stem, written[stem])))
     h.append("<h3>Root attributes</h3>" + html_table(pd.DataFrame(prov, columns=["attribute", "value"])))
     if "config_text" in attrs:
         h.append(f"<h3>Campaign config</h3><pre>{esc(attrs['config_text'])}</pre>")

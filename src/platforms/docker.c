@@ -160,9 +160,10 @@ static void docker_cleanup(const platform_conf *pc, const launch_request *rq) {
 static int docker_failure_reason(const platform_conf *pc, int code, const char *text, char *msg, size_t n) {
     (void)pc;
     if (code != 125 || !text) return 0;
-    const char *line = strstr(text, "docker: Error response from daemon");
-    if (!line) line = strstr(text, "Error response from daemon");
-    if (!line) /* the CLI's own complaint ("invalid argument ...") comes first */
+    const char *line = strstr(text, "Error response from daemon");
+    if (line) /* from the start of its line ("docker: Error response ...") */
+        while (line > text && line[-1] != '\n') line--;
+    else /* the CLI's own complaint ("invalid argument ...") comes first */
         for (line = text; *line == '\n' || *line == '\r' || *line == ' ';) line++;
     if (!*line) return 0;
     size_t len = strcspn(line, "\n");

@@ -169,7 +169,16 @@ static char *read_whole_file(const char *path, size_t *len) {
     return buf;
 }
 
-static uint64_t fnv1a(const void *p, size_t n, uint64_t h);
+/* FNV-1a 64 of n bytes (every caller hashes from the standard offset basis) */
+static uint64_t fnv1a(const void *p, size_t n) {
+    const unsigned char *s = p;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
 
 /* The launch id of attempt `attempt` of experiment `exp` of the campaign whose work folders are
  * `workdir` (OUTPUT.d, absolute): "pb<config hash>-<folder hash>-eNNNN-aN", the name of its
@@ -178,17 +187,8 @@ static uint64_t fnv1a(const void *p, size_t n, uint64_t h);
  * the same name can only be a leftover of a killed earlier run of this file (removed before
  * the launch). */
 void campaign_launch_id(const campaign *c, const char *workdir, int exp, int attempt, char *buf, size_t n) {
-    unsigned folder = (unsigned)(fnv1a(workdir, strlen(workdir), 1469598103934665603ull) & 0xffffu);
+    unsigned folder = (unsigned)(fnv1a(workdir, strlen(workdir)) & 0xffffu);
     snprintf(buf, n, "pb%.6s-%04x-e%04d-a%d", c->config_hash, folder, exp, attempt);
-}
-
-static uint64_t fnv1a(const void *p, size_t n, uint64_t h) {
-    const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
 }
 
 /* Searches for a bare executable name next to the running platbench, then in PATH. */
@@ -842,7 +842,7 @@ static int build_comparable(campaign *c) {
             size_t len = 0;
             char *txt = read_whole_file(c->model, &len);
             sb_printf(&b, "workload.model.content_fnv = %016llx\n",
-                      txt ? (unsigned long long)fnv1a(txt, len, 1469598103934665603ull) : 0ull);
+                      txt ? (unsigned long long)fnv1a(txt, len) : 0ull);
             free(txt);
         }
     }
@@ -857,8 +857,7 @@ static int build_comparable(campaign *c) {
         return -1;
     }
     c->comparable = b.s;
-    snprintf(c->config_hash, sizeof c->config_hash, "%016llx",
-             (unsigned long long)fnv1a(b.s, b.n, 1469598103934665603ull));
+    snprintf(c->config_hash, sizeof c->config_hash, "%016llx", (unsigned long long)fnv1a(b.s, b.n));
     return 0;
 }
 

@@ -126,8 +126,11 @@ def main():
             bad(f"index.html does not show {x}")
     # ---- report.md shows every figure; a mix of data set versions among the finished runs is
     # flagged in both documents, a single version is not
-    md = open(os.path.join(R, "report.md"), encoding="utf-8").read() \
-        if os.path.exists(os.path.join(R, "report.md")) else bad("missing report.md") or ""
+    md = ""
+    if os.path.exists(os.path.join(R, "report.md")):
+        md = open(os.path.join(R, "report.md"), encoding="utf-8").read()
+    else:
+        bad("missing report.md")
     for x in figs:
         if f"]({x})" not in md:
             bad(f"report.md does not show {x}")

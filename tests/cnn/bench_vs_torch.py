@@ -136,6 +136,7 @@ def main():
         usage("the platbench-cnn executable is required")
     exe = a.pop(0)
     opts = {"batch": 288, "threads": 2, "steps": 3, "warmup": 1, "rounds": 1, "seed": 1}
+    given = set()  # options set on the command line
     cl, jem, conv, data = True, True, None, None
     while a:
         k = a.pop(0)
@@ -152,6 +153,7 @@ def main():
             if not v.isdigit() or int(v) < (0 if k == "--warmup" else 1):
                 usage(f"{k} {v}: expected a positive integer")
             opts[k[2:]] = int(v)
+            given.add(k[2:])
         else:
             usage(f"unexpected argument {k}")
     B, T, S, Wu = opts["batch"], opts["threads"], opts["steps"], opts["warmup"]
@@ -176,7 +178,7 @@ def main():
     if data is not None:
         if not have_torch:
             sys.exit("bench_vs_torch: --experiment needs python3-torch")
-        steps = opts["steps"] if "--steps" in sys.argv else 100
+        steps = opts["steps"] if "steps" in given else 100  # an experiment: the study's 100
         return experiments(exe, data, B, T, steps, opts["rounds"], opts["seed"], penv, tenv, cl)
     ours, theirs = [], []
     info = {}
