@@ -23,8 +23,11 @@
  * measured fastest on Zen 4 among 4x1, 4x2, 4x3, 2x2, 2x3, 2x4, 2x6: 16 accumulators or
  * more make gcc spill); weight gradient: DW_KB output channels x 3 taps (AVX2 on every CPU:
  * an AVX-512 version with 2, 4, 8 or 16 channels was slower, 50 vs 70 GFLOP/s, its
- * unaligned 64-byte loads at x+1, x+2 each split a cache line); AVX-512 forward: 4 output
- * channels x FWD_XV512 vectors of 16 (4 x 4 measured best of 4 x 2, 3, 4) */
+ * unaligned 64-byte loads at x+1, x+2 each split a cache line); AVX-512 forward:
+ * FWD_KB512 output channels x FWD_XV512 vectors of 16 (Zen 4: 4 x 4 best of 4 x 2, 3, 4;
+ * Sapphire Rapids, 1 thread, 16->16@224 and 16->32@112: 8 x 3 78-86 and 92-116 GFLOP/s
+ * against 4 x 4's 69-74 and 92-97, 8 x 2's 72-73 and 85-110, 4 x 6's 61-70 and 82-84;
+ * 8 channels also halve the passes over the padded strip) */
 #ifndef FWD_KB
 #define FWD_KB 4
 #endif
@@ -32,7 +35,7 @@
 #define DW_KB 4
 #endif
 #ifndef FWD_XV512
-#define FWD_XV512 4
+#define FWD_XV512 3
 #endif
 #ifndef FWD_XV
 #define FWD_XV 2
@@ -166,29 +169,31 @@ static inline T256 float hsum(__m256 v) {
 #if CONV_DIRECT_SIMD && !defined(CONV_DIRECT_NO_AVX512)
 #define CONV_DIRECT_HAVE512 1
 #define T512                __attribute__((target("avx512f")))
-/* AVX-512 forward block: 4 output channels x XV vectors of 16 pixels (32 registers: room
- * for 16 accumulators); the broadcast weights fold into the FMAs' memory operands */
+/* AVX-512 forward block: KB (4 or 8: one or two packed 4-channel blocks, the second at
+ * wk + C * 36) output channels x XV vectors of 16 pixels (32 registers: room for 24
+ * accumulators); the broadcast weights fold into the FMAs' memory operands */
 static inline __attribute__((always_inline)) T512 void fwd_block512(float *o, size_t HW, const float *src,
                                                                     size_t cstride, int Wp, const float *wk,
                                                                     int C, const float *b4, int relu,
-                                                                    const int XV, __mmask16 last) {
-    __m512 acc[4][4];
-    for (int j = 0; j < 4; j++)
+                                                                    const int KB, const int XV,
+                                                                    __mmask16 last) {
+    __m512 acc[8][6];
+    for (int j = 0; j < KB; j++)
         for (int v = 0; v < XV; v++) acc[j][v] = b4 ? _mm512_set1_ps(b4[j]) : _mm512_setzero_ps();
     for (int c = 0; c < C; c++) {
-        const float *s = src + (size_t)c * cstride, *wc = wk + (size_t)c * 36;
+        const float *s = src + (size_t)c * cstride, *wc = wk + (size_t)c * 36, *wc2 = wc + (size_t)C * 36;
         for (int ky = 0; ky < 3; ky++)
             for (int kx = 0; kx < 3; kx++) {
-                __m512 x[4];
+                __m512 x[6];
                 for (int v = 0; v < XV; v++) x[v] = _mm512_loadu_ps(s + ky * Wp + kx + 16 * v);
-                for (int j = 0; j < 4; j++) {
-                    const __m512 wv = _mm512_set1_ps(wc[(ky * 3 + kx) * 4 + j]);
+                for (int j = 0; j < KB; j++) {
+                    const __m512 wv = _mm512_set1_ps(j < 4 ? wc[(ky * 3 + kx) * 4 + j] : wc2[(ky * 3 + kx) * 4 + j - 4]);
                     for (int v = 0; v < XV; v++) acc[j][v] = _mm512_fmadd_ps(wv, x[v], acc[j][v]);
                 }
             }
     }
     const __m512 zero = _mm512_setzero_ps();
-    for (int j = 0; j < 4; j++)
+    for (int j = 0; j < KB; j++)
         for (int v = 0; v < XV; v++) {
             __m512 a = relu ? _mm512_max_ps(acc[j][v], zero) : acc[j][v];
             float *p = o + (size_t)j * HW + 16 * v;
@@ -199,39 +204,49 @@ static inline __attribute__((always_inline)) T512 void fwd_block512(float *o, si
         }
 }
 
+#ifndef FWD_KB512
+#define FWD_KB512 8
+#endif
+/* one row segment: KB channels from wk (bias b4 or NULL) at output o, all NV vectors */
+static inline __attribute__((always_inline)) T512 void row512(float *o, size_t HW, const float *src,
+                                                              size_t cstride, int Wp, const float *wk, int C,
+                                                              const float *b4, int relu, const int KB, int NV,
+                                                              __mmask16 last) {
+    const __mmask16 full = (__mmask16)0xffff;
+    int v = 0;
+#define FWD512(xv, m) fwd_block512(o + 16 * v, HW, src + 16 * v, cstride, Wp, wk, C, b4, relu, KB, xv, m)
+    for (; v + FWD_XV512 <= NV; v += FWD_XV512) FWD512(FWD_XV512, v + FWD_XV512 == NV ? last : full);
+    switch (NV - v) { /* the remaining vectors: fewer than FWD_XV512 */
+        case 1: FWD512(1, last); break;
+        case 2: FWD512(2, last); break;
+        case 3: FWD512(3, last); break;
+        case 4: FWD512(4, last); break;
+        case 5: FWD512(5, last); break;
+#undef FWD512
+        default: break;
+    }
+}
+
 static T512 void image512(float *out, const float *in, const float *wp, const float *b, float *buf, int C,
                           int H, int W, int K, int relu) {
     const int Wp = pad_w(W), NV = (W + 15) / 16, tail = W - (NV - 1) * 16, R = strip_rows(C, H, W);
-    const __mmask16 last = (__mmask16)((1u << tail) - 1), full = (__mmask16)0xffff;
+    const __mmask16 last = (__mmask16)((1u << tail) - 1);
     const size_t HW = (size_t)H * W;
     for (int y0 = 0; y0 < H; y0 += R) {
         const int y1 = y0 + R < H ? y0 + R : H;
         const size_t cstride = (size_t)(y1 - y0 + 2) * Wp;
         pad_strip(buf, in, C, H, W, y0, y1);
-        for (int y = y0; y < y1; y++)
-            for (int kb = 0; kb < K / 4; kb++) {
-                const float *wk = wp + (size_t)kb * C * 36, *b4 = b ? b + kb * 4 : NULL;
-                const float *src = buf + (size_t)(y - y0) * Wp;
-                float *o = out + (size_t)kb * 4 * HW + (size_t)y * W;
-                int v = 0;
-#define FWD512(xv, m) fwd_block512(o + 16 * v, HW, src + 16 * v, cstride, Wp, wk, C, b4, relu, xv, m)
-                for (; v + FWD_XV512 <= NV; v += FWD_XV512)
-                    FWD512(FWD_XV512, v + FWD_XV512 == NV ? last : full);
-                switch (NV - v) { /* the remaining vectors: fewer than FWD_XV512 */
-                    case 1:
-                        FWD512(1, last);
-                        break;
-                    case 2:
-                        FWD512(2, last);
-                        break;
-                    case 3:
-                        FWD512(3, last);
-                        break;
-#undef FWD512
-                    default:
-                        break;
-                }
-            }
+        for (int y = y0; y < y1; y++) {
+            const float *src = buf + (size_t)(y - y0) * Wp;
+            int kb = 0;
+            if (FWD_KB512 == 8)
+                for (; kb + 2 <= K / 4; kb += 2)
+                    row512(out + (size_t)kb * 4 * HW + (size_t)y * W, HW, src, cstride, Wp,
+                           wp + (size_t)kb * C * 36, C, b ? b + kb * 4 : NULL, relu, 8, NV, last);
+            for (; kb < K / 4; kb++)
+                row512(out + (size_t)kb * 4 * HW + (size_t)y * W, HW, src, cstride, Wp,
+                       wp + (size_t)kb * C * 36, C, b ? b + kb * 4 : NULL, relu, 4, NV, last);
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 /* conv_wino4: 3x3 SAME convolution by Winograd F(4x4,3x3). See conv_wino4.h. */
 #include "cnn/conv_wino4.h"
 
+#include "cnn/conv_direct.h"
+
 #include <string.h>
 
 /* Tiles per block (whole tile rows, possibly spanning images): the transformed input block
@@ -135,7 +137,7 @@ static void split_row4(float *P0, float *P1, float *P2, float *P3, const float *
 /* V[6j+a][c][p] = (B^T d B)[j][a] for the 6x6 patch d of each tile of tile rows r0..r1
  * (global row r = n * TH + ty): B^T over the patch rows (on the phases), then over the
  * columns. rows: scratch of 48 (TW + 1) floats. */
-static void input_transform(float *V, float *rows, const float *in, int C, int H, int W, int r0, int r1) {
+static void input_transform_c(float *V, float *rows, const float *in, int C, int H, int W, int r0, int r1) {
     const int TH = H / 4, TW = W / 4, L = TW + 1;
     const size_t P = (size_t)(r1 - r0) * TW, CP = (size_t)C * P;
     float *ph[6][4], *t[6][4];
@@ -164,7 +166,7 @@ static void input_transform(float *V, float *rows, const float *in, int C, int H
 
 /* out[n][k] tile (4x4) = A^T M A + b[k] (ReLU): A^T over the rows of M, then over the
  * columns, interleaved into the four output rows. rows: scratch of 28 TW floats. */
-static void output_transform(float *out, const float *M, const float *b, float *rows, int K, int H, int W,
+static void output_transform_c(float *out, const float *M, const float *b, float *rows, int K, int H, int W,
                              int r0, int r1, int relu) {
     const int TH = H / 4, TW = W / 4;
     const size_t P = (size_t)(r1 - r0) * TW, KP = (size_t)K * P;
@@ -211,7 +213,7 @@ static void output_transform(float *out, const float *M, const float *b, float *
 
 /* Gt[6i+j][k][p] = (A dY A^T)[i][j] for the 4x4 output-gradient tile dY: A over the
  * columns of each dY row (deinterleaved), then over the rows. rows: 28 TW floats. */
-static void grad_transform(float *Gt, const float *dout, float *rows, int K, int H, int W, int r0, int r1) {
+static void grad_transform_c(float *Gt, const float *dout, float *rows, int K, int H, int W, int r0, int r1) {
     const int TH = H / 4, TW = W / 4;
     const size_t P = (size_t)(r1 - r0) * TW, KP = (size_t)K * P;
     float *h[4][6], *g[4];
@@ -247,7 +249,7 @@ static void grad_transform(float *Gt, const float *dout, float *rows, int K, int
  * 4tx .. 4tx+5 (phases as in split_row4). An element of din gets at most two contributions
  * per direction and a sum of two terms does not depend on their order: a row is stored the
  * first time a tile row reaches it and added to the second time. rows: 48 (TW + 1) floats. */
-static void input_grad_transform(float *din, const float *dV, float *rows, int C, int H, int W, int r0,
+static void input_grad_transform_c(float *din, const float *dV, float *rows, int C, int H, int W, int r0,
                                  int r1) {
     const int TH = H / 4, TW = W / 4, L = TW + 1;
     const size_t P = (size_t)(r1 - r0) * TW, CP = (size_t)C * P;
@@ -327,12 +329,353 @@ static void fold_dw(float *dw, const float *dU, int C, int K) {
         }
 }
 
+/* AVX-512 transforms (the CPU has AVX-512F and conv_direct_isa, the one instruction-set
+ * knob of the step, chose it): 16 tiles of one tile row per vector, every 6x6 patch row
+ * read once from the image (masked loads supply the zero padding), the stride-4 phases
+ * split and merged in registers. The scalar loops above remain the path on every other CPU
+ * (and under OPENBLAS_CORETYPE=Haswell); both compute the same transforms, the order of
+ * their additions and their use of FMA aside (tests/cnn/test_layers.c runs both against
+ * the naive reference). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(CONV_DIRECT_NO_AVX512)
+#include <immintrin.h>
+#define WINO4_HAVE512 1
+#define T512          __attribute__((target("avx512f"))) static inline __attribute__((always_inline))
+#define T512F         __attribute__((target("avx512f"))) static
+
+/* lanes 0..15 of a vector of 16 values starting at x0 that lie in 0 .. n-1 */
+static inline __mmask16 range_mask(int x0, int n) {
+    const int lo = x0 < 0 ? -x0 : 0, hi = n - x0 < 16 ? n - x0 : 16;
+    if (hi <= lo) return 0;
+    return (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+}
+
+/* o = B^T d over six vectors (bt6's formulas, with FMAs) */
+T512 void bt6v(__m512 o[6], __m512 a, __m512 b, __m512 c, __m512 d, __m512 e, __m512 f) {
+    const __m512 two = _mm512_set1_ps(2.0f), four = _mm512_set1_ps(4.0f), five = _mm512_set1_ps(5.0f);
+    const __m512 ec = _mm512_sub_ps(e, c), db = _mm512_sub_ps(d, b);
+    o[0] = _mm512_fmadd_ps(four, a, _mm512_fnmadd_ps(five, c, e));
+    o[1] = _mm512_fnmadd_ps(four, _mm512_add_ps(b, c), _mm512_add_ps(d, e));
+    o[2] = _mm512_fmadd_ps(four, _mm512_sub_ps(b, c), _mm512_sub_ps(e, d));
+    o[3] = _mm512_fmadd_ps(two, db, ec);
+    o[4] = _mm512_fnmadd_ps(two, db, ec);
+    o[5] = _mm512_fmadd_ps(four, b, _mm512_fnmadd_ps(five, d, f));
+}
+
+/* o = A^T m over six vectors (at4's formulas) */
+T512 void at4v(__m512 o[4], __m512 m0, __m512 m1, __m512 m2, __m512 m3, __m512 m4, __m512 m5) {
+    const __m512 p12 = _mm512_add_ps(m1, m2), d12 = _mm512_sub_ps(m1, m2), p34 = _mm512_add_ps(m3, m4),
+                 d34 = _mm512_sub_ps(m3, m4);
+    o[0] = _mm512_add_ps(_mm512_add_ps(m0, p12), p34);
+    o[1] = _mm512_fmadd_ps(_mm512_set1_ps(2.0f), d34, d12);
+    o[2] = _mm512_fmadd_ps(_mm512_set1_ps(4.0f), p34, p12);
+    o[3] = _mm512_add_ps(_mm512_fmadd_ps(_mm512_set1_ps(8.0f), d34, d12), m5);
+}
+
+/* o = A v over four vectors (a6's formulas) */
+T512 void a6v(__m512 o[6], __m512 v0, __m512 v1, __m512 v2, __m512 v3) {
+    const __m512 e = _mm512_add_ps(v0, v2), od = _mm512_add_ps(v1, v3),
+                 e4 = _mm512_fmadd_ps(_mm512_set1_ps(4.0f), v2, v0),
+                 o4 = _mm512_fmadd_ps(_mm512_set1_ps(8.0f), v3, _mm512_add_ps(v1, v1));
+    o[0] = v0;
+    o[1] = _mm512_add_ps(e, od);
+    o[2] = _mm512_sub_ps(e, od);
+    o[3] = _mm512_add_ps(e4, o4);
+    o[4] = _mm512_sub_ps(e4, o4);
+    o[5] = v3;
+}
+
+/* Software prefetch of image rows y0..y1-1 (clipped to the plane) into L2: a block reads
+ * a few rows of each of C planes, streams too short for the hardware prefetcher, so each
+ * tile row asks for the rows the next one (or the next plane's first) will read. */
+T512 void prefetch_rows(const float *plane, int y0, int y1, int H, int W) {
+    if (y0 < 0) y0 = 0;
+    if (y1 > H) y1 = H;
+    for (int y = y0; y < y1; y++)
+        for (int x = 0; x < W; x += 16) _mm_prefetch((const char *)(plane + (size_t)y * W + x), _MM_HINT_T1);
+}
+
+/* the rows that tile row r + 1 of the block (or, at its end, the first of plane + 1)
+ * reads from the image beyond those of tile row r: patch rows 4ty - 1 .. 4ty + lo + 4 */
+T512 void prefetch_next(const float *in, int C, int c, int H, int W, int r, int r0, int r1, int extra) {
+    const int TH = H / 4;
+    if (r + 1 < r1) {
+        const int n = (r + 1) / TH, ty = (r + 1) % TH;
+        const float *plane = in + ((size_t)n * C + c) * H * W;
+        prefetch_rows(plane, ty == 0 ? 0 : 4 * ty + extra, 4 * ty + 4 + extra, H, W);
+    } else if (c + 1 < C) {
+        const int n = r0 / TH, ty = r0 % TH;
+        const float *plane = in + ((size_t)n * C + c + 1) * H * W;
+        prefetch_rows(plane, 4 * ty - 1, 4 * ty + 4 + extra, H, W);
+    }
+}
+
+/* The 4x4 transposes behind the phase split and merge of 4 vectors r[0..3] of a row
+ * segment: blocks4 makes r_i's 128-bit block v out of r_v's block i, lanes4 makes lane i
+ * of r_q's block v out of lane q of r_i's block v. Split (64 consecutive values x = 16v +
+ * 4b + e, tile 4v + b, phase e -> r_e lane 4v + b = that tile's phase e): blocks4, then
+ * lanes4; merge: lanes4, then blocks4. */
+T512 void blocks4(__m512 r[4]) {
+    const __m512 b0 = _mm512_shuffle_f32x4(r[0], r[1], 0x44), b1 = _mm512_shuffle_f32x4(r[0], r[1], 0xee),
+                 b2 = _mm512_shuffle_f32x4(r[2], r[3], 0x44), b3 = _mm512_shuffle_f32x4(r[2], r[3], 0xee);
+    r[0] = _mm512_shuffle_f32x4(b0, b2, 0x88);
+    r[1] = _mm512_shuffle_f32x4(b0, b2, 0xdd);
+    r[2] = _mm512_shuffle_f32x4(b1, b3, 0x88);
+    r[3] = _mm512_shuffle_f32x4(b1, b3, 0xdd);
+}
+
+T512 void lanes4(__m512 r[4]) {
+    const __m512d t0 = _mm512_castps_pd(_mm512_unpacklo_ps(r[0], r[1])),
+                  t1 = _mm512_castps_pd(_mm512_unpackhi_ps(r[0], r[1])),
+                  t2 = _mm512_castps_pd(_mm512_unpacklo_ps(r[2], r[3])),
+                  t3 = _mm512_castps_pd(_mm512_unpackhi_ps(r[2], r[3]));
+    r[0] = _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2));
+    r[1] = _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2));
+    r[2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));
+    r[3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));
+}
+
+/* V as input_transform: per tile row, B^T over the 6 patch rows on whole image rows (t:
+ * padded column u = x + 1), then per 16 tiles the phases of each t row (4 loads split,
+ * the 5th and 6th patch columns are phases 0 and 1 one tile on) and B^T over them. rows:
+ * 6 (64 G + 16) floats, G = groups of 16 tiles in a tile row. */
+T512F void input_transform512(float *V, float *rows, const float *in, int C, int H, int W, int r0, int r1) {
+    const int TH = H / 4, TW = W / 4, G = (TW + 15) / 16, NU = 4 * G + 1, L = 64 * G + 16;
+    const size_t P = (size_t)(r1 - r0) * TW, CP = (size_t)C * P;
+    for (int c = 0; c < C; c++)
+        for (int r = r0; r < r1; r++) {
+            const int n = r / TH, ty = r % TH;
+            const float *plane = in + ((size_t)n * C + c) * H * W;
+            prefetch_next(in, C, c, H, W, r, r0, r1, 1);
+            for (int j = 0; j < NU; j++) { /* t = B^T d over the patch rows, 16 columns at a time */
+                const int x0 = 16 * j - 1;
+                const __mmask16 m = range_mask(x0, W);
+                __m512 d[6], t[6];
+                for (int i = 0; i < 6; i++) {
+                    const int y = 4 * ty - 1 + i;
+                    d[i] = y < 0 || y >= H ? _mm512_setzero_ps()
+                                           : _mm512_maskz_loadu_ps(m, plane + (size_t)y * W + x0);
+                }
+                bt6v(t, d[0], d[1], d[2], d[3], d[4], d[5]);
+                for (int a = 0; a < 6; a++) _mm512_storeu_ps(rows + (size_t)a * L + 16 * j, t[a]);
+            }
+            float *v = V + (size_t)c * P + (size_t)(r - r0) * TW;
+            for (int g = 0; g < G; g++) {
+                const __mmask16 m = range_mask(16 * g, TW);
+                for (int a = 0; a < 6; a++) { /* V[6a + b] = t[a] B over the patch columns */
+                    const float *s = rows + (size_t)a * L + 64 * g;
+                    __m512 ph[4] = {_mm512_loadu_ps(s), _mm512_loadu_ps(s + 16), _mm512_loadu_ps(s + 32),
+                                    _mm512_loadu_ps(s + 48)},
+                           o[6];
+                    const __m512i next = _mm512_castps_si512(_mm512_loadu_ps(s + 64));
+                    blocks4(ph);
+                    lanes4(ph);
+                    const __m512 ph4 = _mm512_castsi512_ps(_mm512_alignr_epi32(next, _mm512_castps_si512(ph[0]), 1)),
+                                 ph5 = _mm512_castsi512_ps(_mm512_alignr_epi32(
+                                     _mm512_alignr_epi32(next, next, 1), _mm512_castps_si512(ph[1]), 1));
+                    bt6v(o, ph[0], ph[1], ph[2], ph[3], ph4, ph5);
+                    for (int b = 0; b < 6; b++)
+                        _mm512_mask_storeu_ps(v + (size_t)(6 * a + b) * CP + 16 * g, m, o[b]);
+                }
+            }
+        }
+}
+
+/* out as output_transform: per 16 tiles of a tile row, A^T over the rows of M (6 columns),
+ * then per output row A^T over the columns (4 phases), bias, ReLU, merged into 64
+ * consecutive outputs. */
+T512F void output_transform512(float *out, const float *M, const float *b, float *rows, int K, int H, int W,
+                               int r0, int r1, int relu) {
+    (void)rows;
+    const int TH = H / 4, TW = W / 4, G = (TW + 15) / 16;
+    const size_t P = (size_t)(r1 - r0) * TW, KP = (size_t)K * P;
+    const __m512 zero = _mm512_setzero_ps();
+    for (int k = 0; k < K; k++) {
+        const __m512 bk = _mm512_set1_ps(b ? b[k] : 0.0f);
+        for (int r = r0; r < r1; r++) {
+            const int n = r / TH, ty = r % TH;
+            const float *mr = M + (size_t)k * P + (size_t)(r - r0) * TW;
+            float *o0 = out + (((size_t)n * K + k) * H + 4 * ty) * W;
+            for (int g = 0; g < G; g++) {
+                const __mmask16 m = range_mask(16 * g, TW);
+                __m512 s[6][4]; /* s[j][a]: A^T over the rows, column j, row a */
+                for (int j = 0; j < 6; j++) {
+                    const float *mj = mr + (size_t)j * KP + 16 * g;
+                    at4v(s[j], _mm512_maskz_loadu_ps(m, mj), _mm512_maskz_loadu_ps(m, mj + 6 * KP),
+                         _mm512_maskz_loadu_ps(m, mj + 12 * KP), _mm512_maskz_loadu_ps(m, mj + 18 * KP),
+                         _mm512_maskz_loadu_ps(m, mj + 24 * KP), _mm512_maskz_loadu_ps(m, mj + 30 * KP));
+                }
+                for (int a = 0; a < 4; a++) { /* output row 4ty + a */
+                    __m512 y[4];
+                    at4v(y, s[0][a], s[1][a], s[2][a], s[3][a], s[4][a], s[5][a]);
+                    for (int q = 0; q < 4; q++) {
+                        y[q] = _mm512_add_ps(y[q], bk);
+                        if (relu) y[q] = _mm512_max_ps(y[q], zero);
+                    }
+                    lanes4(y);
+                    blocks4(y);
+                    float *o = o0 + (size_t)a * W + 64 * g;
+                    for (int v = 0; v < 4; v++) _mm512_mask_storeu_ps(o + 16 * v, range_mask(64 * g + 16 * v, W), y[v]);
+                }
+            }
+        }
+    }
+}
+
+/* Gt as grad_transform: per 16 tiles, each of the 4 dY rows split into its phases and A
+ * over them (6 columns), then A over the 4 rows. */
+T512F void grad_transform512(float *Gt, const float *dout, float *rows, int K, int H, int W, int r0, int r1) {
+    (void)rows;
+    const int TH = H / 4, TW = W / 4, G = (TW + 15) / 16;
+    const size_t P = (size_t)(r1 - r0) * TW, KP = (size_t)K * P;
+    for (int k = 0; k < K; k++)
+        for (int r = r0; r < r1; r++) {
+            const int n = r / TH, ty = r % TH;
+            const float *d0 = dout + (((size_t)n * K + k) * H + 4 * ty) * W;
+            float *gt = Gt + (size_t)k * P + (size_t)(r - r0) * TW;
+            prefetch_next(dout, K, k, H, W, r, r0, r1, 0);
+            for (int g = 0; g < G; g++) {
+                const __mmask16 m = range_mask(16 * g, TW);
+                __m512 h[4][6]; /* h[a][j]: row a of dY, A over its columns */
+                for (int a = 0; a < 4; a++) {
+                    const float *s = d0 + (size_t)a * W + 64 * g;
+                    __m512 ph[4];
+                    for (int v = 0; v < 4; v++) ph[v] = _mm512_maskz_loadu_ps(range_mask(64 * g + 16 * v, W), s + 16 * v);
+                    blocks4(ph);
+                    lanes4(ph);
+                    a6v(h[a], ph[0], ph[1], ph[2], ph[3]);
+                }
+                for (int j = 0; j < 6; j++) { /* Gt[6i + j] = A h[:, j] */
+                    __m512 o[6];
+                    a6v(o, h[0][j], h[1][j], h[2][j], h[3][j]);
+                    for (int i = 0; i < 6; i++) _mm512_mask_storeu_ps(gt + (size_t)(6 * i + j) * KP + 16 * g, m, o[i]);
+                }
+            }
+        }
+}
+/* o = B z over six vectors (b6's formulas) */
+T512 void b6v(__m512 o[6], __m512 a, __m512 b, __m512 c, __m512 d, __m512 e, __m512 f) {
+    const __m512 two = _mm512_set1_ps(2.0f), four = _mm512_set1_ps(4.0f), five = _mm512_set1_ps(5.0f);
+    const __m512 bc = _mm512_add_ps(b, c), de = _mm512_add_ps(d, e);
+    o[0] = _mm512_mul_ps(four, a);
+    o[1] = _mm512_fmadd_ps(four, _mm512_add_ps(_mm512_sub_ps(c, b), f), _mm512_mul_ps(two, _mm512_sub_ps(e, d)));
+    o[2] = _mm512_fnmsub_ps(five, a, _mm512_fmadd_ps(four, bc, de));
+    o[3] = _mm512_fnmadd_ps(five, f, _mm512_fmadd_ps(two, _mm512_sub_ps(d, e), _mm512_sub_ps(b, c)));
+    o[4] = _mm512_add_ps(_mm512_add_ps(a, bc), de);
+    o[5] = f;
+}
+
+/* din as input_grad_transform, the adjoint of input_transform512: per 16 tiles, B over
+ * the patch columns of each dV row a, overlap-added into a padded row t[a] (patch columns
+ * 4 and 5 of a tile are columns 0 and 1 of the next); then B over the patch rows on whole
+ * rows, stored at a row's first touch and added at its second (as the loops above). */
+T512F void input_grad_transform512(float *din, const float *dV, float *rows, int C, int H, int W, int r0,
+                                   int r1) {
+    const int TH = H / 4, TW = W / 4, G = (TW + 15) / 16, NU = 4 * G + 1, L = 64 * G + 16;
+    const size_t P = (size_t)(r1 - r0) * TW, CP = (size_t)C * P;
+    const __m512 zero = _mm512_setzero_ps();
+    for (int c = 0; c < C; c++)
+        for (int r = r0; r < r1; r++) {
+            const int n = r / TH, ty = r % TH;
+            float *plane = din + ((size_t)n * C + c) * H * W;
+            const float *v = dV + (size_t)c * P + (size_t)(r - r0) * TW;
+            for (int a = 0; a < 6; a++) {
+                float *t = rows + (size_t)a * L;
+                __m512 prev4 = zero, prev5 = zero;
+                for (int g = 0; g < G; g++) {
+                    const __mmask16 m = range_mask(16 * g, TW);
+                    const float *vg = v + (size_t)6 * a * CP + 16 * g;
+                    __m512 ph[6];
+                    b6v(ph, _mm512_maskz_loadu_ps(m, vg), _mm512_maskz_loadu_ps(m, vg + CP),
+                        _mm512_maskz_loadu_ps(m, vg + 2 * CP), _mm512_maskz_loadu_ps(m, vg + 3 * CP),
+                        _mm512_maskz_loadu_ps(m, vg + 4 * CP), _mm512_maskz_loadu_ps(m, vg + 5 * CP));
+                    __m512 q[4] = {_mm512_add_ps(ph[0], _mm512_castsi512_ps(_mm512_alignr_epi32(
+                                                            _mm512_castps_si512(ph[4]), _mm512_castps_si512(prev4), 15))),
+                                   _mm512_add_ps(ph[1], _mm512_castsi512_ps(_mm512_alignr_epi32(
+                                                            _mm512_castps_si512(ph[5]), _mm512_castps_si512(prev5), 15))),
+                                   ph[2], ph[3]};
+                    prev4 = ph[4], prev5 = ph[5];
+                    lanes4(q);
+                    blocks4(q);
+                    for (int j = 0; j < 4; j++) _mm512_storeu_ps(t + 64 * g + 16 * j, q[j]);
+                }
+                /* the 16th tile's patch column 4 (its column 5 is the padding x = W) */
+                _mm512_storeu_ps(t + 64 * G, zero);
+                t[64 * G] = _mm512_cvtss_f32(_mm512_permutexvar_ps(_mm512_set1_epi32(15), prev4));
+            }
+            for (int j = 0; j < NU; j++) { /* din rows += B t over the patch rows */
+                const int x0 = 16 * j - 1;
+                const __mmask16 m = range_mask(x0, W);
+                if (!m) continue;
+                __m512 d[6];
+                b6v(d, _mm512_loadu_ps(rows + 16 * j), _mm512_loadu_ps(rows + L + 16 * j),
+                    _mm512_loadu_ps(rows + 2 * L + 16 * j), _mm512_loadu_ps(rows + 3 * L + 16 * j),
+                    _mm512_loadu_ps(rows + 4 * L + 16 * j), _mm512_loadu_ps(rows + 5 * L + 16 * j));
+                for (int i = 0; i < 6; i++) {
+                    const int y = 4 * ty - 1 + i;
+                    if (y < 0 || y >= H) continue;
+                    float *o = plane + (size_t)y * W + x0;
+                    const int first = i >= 2 || (i == 1 && ty == 0);
+                    _mm512_mask_storeu_ps(o, m, first ? d[i] : _mm512_add_ps(d[i], _mm512_maskz_loadu_ps(m, o)));
+                }
+            }
+        }
+}
+#else
+#define WINO4_HAVE512 0
+#endif
+
+/* the AVX-512 transforms where the step's instruction-set knob (conv_direct_isa) says
+ * AVX-512, else the loops above */
+static int use512(void) { return WINO4_HAVE512 && conv_direct_isa(0) == 3; }
+
+static void input_transform(float *V, float *rows, const float *in, int C, int H, int W, int r0, int r1) {
+#if WINO4_HAVE512
+    if (use512()) {
+        input_transform512(V, rows, in, C, H, W, r0, r1);
+        return;
+    }
+#endif
+    input_transform_c(V, rows, in, C, H, W, r0, r1);
+}
+
+static void output_transform(float *out, const float *M, const float *b, float *rows, int K, int H, int W,
+                             int r0, int r1, int relu) {
+#if WINO4_HAVE512
+    if (use512()) {
+        output_transform512(out, M, b, rows, K, H, W, r0, r1, relu);
+        return;
+    }
+#endif
+    output_transform_c(out, M, b, rows, K, H, W, r0, r1, relu);
+}
+
+static void grad_transform(float *Gt, const float *dout, float *rows, int K, int H, int W, int r0, int r1) {
+#if WINO4_HAVE512
+    if (use512()) {
+        grad_transform512(Gt, dout, rows, K, H, W, r0, r1);
+        return;
+    }
+#endif
+    grad_transform_c(Gt, dout, rows, K, H, W, r0, r1);
+}
+
+static void input_grad_transform(float *din, const float *dV, float *rows, int C, int H, int W, int r0,
+                                 int r1) {
+#if WINO4_HAVE512
+    if (use512()) {
+        input_grad_transform512(din, dV, rows, C, H, W, r0, r1);
+        return;
+    }
+#endif
+    input_grad_transform_c(din, dV, rows, C, H, W, r0, r1);
+}
+
 /* F(4x4,3x3) for conv_wino_driver.h */
 const wino_variant conv_wino_f4 = {.m = 4,
                                    .alpha2 = 36,
                                    .tiles = WINO4_TILES,
                                    .row_bufs = 48,
-                                   .row_pad = 16,
+                                   .row_pad = 512, /* input_transform512: 6 (64 G + 16) floats */
                                    .weights = conv_wino4_weights,
                                    .input = input_transform,
                                    .output = output_transform,

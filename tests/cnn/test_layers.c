@@ -427,6 +427,9 @@ int main(void) {
     conv_case(5, 3, 4, 4, 2);     /* one 1-tile image per row: one block holds all 5 */
     conv_case(1, 2, 8, 1000, 3);  /* 250 tiles a row: one tile row per block */
     conv_case(2, 32, 28, 28, 32); /* 7x7 tiles: blocks spanning two images */
+    conv_case(2, 3, 8, 64, 5);    /* AVX-512 transforms: a row of exactly 16 tiles (the last
+                                     patch's columns carried past the vector) */
+    conv_case(1, 2, 4, 132, 3);   /* 33 tiles: 2 whole vectors and 1 tile */
     conv_case(1, 1, 4, 4, 1);
     conv_case(3, 3, 6, 10, 4); /* even, not multiples of 4: F(2x2,3x3) */
     conv_case(3, 3, 7, 5, 4);  /* odd: im2col */
