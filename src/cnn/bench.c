@@ -143,10 +143,20 @@ static void print_layers(const model *m, int batch, int steps, FILE *out) {
         double lf, lb, tf = m->t_fwd[i] / steps, tb = m->t_bwd[i] / steps;
         char shape[32];
         model_layer_flops(m, i, &lf, &lb);
-        char kern[64] = "";
+        if (i == 1 && model_block_fused(m)) { /* its pass runs conv 0 too */
+            double af, ab;
+            model_layer_flops(m, 0, &af, &ab);
+            lf += af, lb += ab;
+        }
+        char kern[96] = "";
         snprintf(shape, sizeof shape, "%d>%d@%dx%d", l->in_c, l->out_c, l->out_h, l->out_w);
         if (l->kind == LAYER_CONV) {
             layers_conv_plan(kern, sizeof kern, l->in_c, l->in_h, l->in_w, l->out_c, i > 0);
+            if (i == 0 && model_block_fused(m))
+                snprintf(kern + strlen(kern), sizeof kern - strlen(kern), ", fused into %s (recomputed)",
+                         m->layers[1].name);
+            if (i == 1 && model_block_fused(m))
+                snprintf(kern + strlen(kern), sizeof kern - strlen(kern), " + %s", m->layers[0].name);
             if (i + 1 < m->n_layers && m->layers[i + 1].kind == LAYER_MAXPOOL)
                 strncat(kern, " + pool", sizeof kern - strlen(kern) - 1);
         } else if (l->kind == LAYER_MAXPOOL && i > 0 && m->layers[i - 1].kind == LAYER_CONV) {

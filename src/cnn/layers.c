@@ -806,6 +806,139 @@ void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool,
     conv_reduce(dw, db, col, slice, work, T, C, K);
 }
 
+/* The first block fused: conv a (C0 -> C1, ReLU) on the network's input, conv b (C1 -> C2)
+ * and the 2x2 max-pool, per thread in chunks of images (chunk_images of conv b). conv a's
+ * output A lives only in the chunk buffer: the backward pass recomputes it (the same
+ * kernels on the same images: the same bits), so the largest activation of the study's
+ * network (batch 288 x 16 x 224 x 224: 0.92 GB) is never stored, nor its gradient, and
+ * conv a's weight gradient reads its output gradient while the chunk is still in cache.
+ * One thread's slice: conv a's scratch (work area, private dw/db, weights), conv b's, then
+ * the chunk buffers A, Y (conv b's output, or its gradient) and dA. */
+typedef struct block_layout {
+    size_t cbuf_a, work_a, cbuf_b, work_b, chunk_a, chunk_b, slice;
+    int G; /* images per chunk */
+} block_layout;
+
+static block_layout block_layout_for(int C0, int H, int W, int C1, int C2) {
+    block_layout L;
+    L.G = chunk_images(C1, H, W, C2);
+    L.work_a = work_size(C0, H, W, C1);
+    L.cbuf_a = L.work_a + 3 * (size_t)C1 * C0 * 9 + C1;
+    L.work_b = work_size(C1, H, W, C2);
+    L.cbuf_b = L.work_b + 3 * (size_t)C2 * C1 * 9 + C2;
+    L.chunk_a = (size_t)L.G * C1 * H * W;
+    L.chunk_b = (size_t)L.G * C2 * H * W;
+    L.slice = (L.cbuf_a + L.cbuf_b + 2 * L.chunk_a + L.chunk_b + 15) / 16 * 16;
+    return L;
+}
+
+size_t conv_block_col_size(int C0, int H, int W, int C1, int C2) {
+    return block_layout_for(C0, H, W, C1, C2).slice;
+}
+
+/* A = conv a (ReLU) of g images of x, Y = conv b of A: the chunk's forward pass, by the
+ * plans' kernels (whose weights the caller prepared in ca, cb) or the naive loops */
+static void block_chunk_forward(const conv_plan *pa, const conv_plan *pb, const block_layout *L, float *ca,
+                                float *cb, float *A, float *Y, const float *x, const float *wa, const float *ba,
+                                const float *wb, const float *bb, int g, int C0, int H, int W, int C1, int C2,
+                                int relu_b, int forward_b) {
+    if (layers_conv() == LAYERS_CONV_NAIVE) {
+        conv3x3_forward_naive(A, x, wa, ba, g, C0, H, W, C1, 1);
+        if (forward_b) conv3x3_forward_naive(Y, A, wb, bb, g, C1, H, W, C2, relu_b);
+        return;
+    }
+    conv_fwd_range(pa, A, x, wa, ba, ca, L->work_a, g, C0, H, W, C1, 1);
+    if (forward_b) conv_fwd_range(pb, Y, A, wb, bb, cb, L->work_b, g, C1, H, W, C2, relu_b);
+}
+
+void conv_block_pool_forward(float *out, unsigned char *arg, const float *x, const float *wa, const float *ba,
+                             const float *wb, const float *bb, float *col, int ncol, int N, int C0, int H,
+                             int W, int C1, int C2, int relu_b) {
+    const int HW = H * W, PO = (H / 2) * (W / 2), T = conv_threads(N, ncol);
+    const block_layout L = block_layout_for(C0, H, W, C1, C2);
+    const conv_plan pa = plan_for(C0, H, W, C1), pb = plan_for(C1, H, W, C2);
+    const int naive = layers_conv() == LAYERS_CONV_NAIVE;
+    if (N <= 0) return;
+#pragma omp parallel num_threads(T) if (T > 1)
+    {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        float *ca = col + (size_t)t * L.slice, *cb = ca + L.cbuf_a, *A = cb + L.cbuf_b, *Y = A + L.chunk_a;
+        const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
+        if (!naive) {
+            conv_fwd_prepare(&pa, ca, L.work_a, wa, C0, C1);
+            conv_fwd_prepare(&pb, cb, L.work_b, wb, C1, C2);
+        }
+        for (int a = n0; a < n1; a += L.G) {
+            const int g = a + L.G < n1 ? L.G : n1 - a;
+            block_chunk_forward(&pa, &pb, &L, ca, cb, A, Y, x + (size_t)a * C0 * HW, wa, ba, wb, bb, g, C0, H,
+                                W, C1, C2, relu_b, 1);
+            for (long q = 0; q < (long)g * C2; q++)
+                pool_fwd_plane(out + ((size_t)a * C2 + q) * PO, arg + ((size_t)a * C2 + q) * PO,
+                               Y + (size_t)q * HW, H, W);
+        }
+    }
+}
+
+void conv_block_pool_backward(float *dwa, float *dba, float *dwb, float *dbb, const float *dpool,
+                              const unsigned char *arg, const float *x, const float *wa, const float *ba,
+                              const float *wb, float *col, int ncol, int N, int C0, int H, int W, int C1,
+                              int C2, int relu_b) {
+    const int HW = H * W, PO = (H / 2) * (W / 2), T = conv_threads(N, ncol);
+    const block_layout L = block_layout_for(C0, H, W, C1, C2);
+    const conv_plan pa = plan_for(C0, H, W, C1), pb = plan_for(C1, H, W, C2);
+    const int naive = layers_conv() == LAYERS_CONV_NAIVE;
+    const size_t KC9a = (size_t)C1 * C0 * 9, KC9b = (size_t)C2 * C1 * 9;
+    if (N <= 0) {
+        memset(dwa, 0, sizeof(float) * KC9a), memset(dba, 0, sizeof(float) * C1);
+        memset(dwb, 0, sizeof(float) * KC9b), memset(dbb, 0, sizeof(float) * C2);
+        return;
+    }
+#pragma omp parallel num_threads(T) if (T > 1)
+    {
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
+        float *ca = col + (size_t)t * L.slice, *cb = ca + L.cbuf_a, *A = cb + L.cbuf_b, *g = A + L.chunk_a,
+              *dA = g + L.chunk_b;
+        float *pdwa = ca + L.work_a, *pdba = pdwa + KC9a, *pdwb = cb + L.work_b, *pdbb = pdwb + KC9b;
+        const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
+        memset(pdwa, 0, sizeof(float) * (KC9a + C1));
+        memset(pdwb, 0, sizeof(float) * (KC9b + C2));
+        if (!naive) conv_bwd_prepare(&pb, cb, L.work_b, wb, 1, C1, C2);
+        for (int a = n0; a < n1; a += L.G) {
+            const int n = a + L.G < n1 ? L.G : n1 - a;
+            const float *xa = x + (size_t)a * C0 * HW;
+            /* A again (conv a's weights re-prepared: its weight gradient may use the area) */
+            if (!naive) conv_fwd_prepare(&pa, ca, L.work_a, wa, C0, C1);
+            block_chunk_forward(&pa, &pb, &L, ca, cb, A, NULL, xa, wa, ba, wb, NULL, n, C0, H, W, C1, C2, relu_b,
+                                0);
+            for (long q = 0; q < (long)n * C2; q++) /* conv b's output gradient, ReLU-masked */
+                pool_bwd_plane(g + (size_t)q * HW, dpool + ((size_t)a * C2 + q) * PO, NULL,
+                               arg + ((size_t)a * C2 + q) * PO, H, W, relu_b, 0);
+            if (naive) { /* the chunk's dw and db into the (unused) weight areas, then added */
+                float *ndbb = pdbb + C2, *ndwb = ndbb + KC9b, *ndba = pdba + C1, *ndwa = ndba + KC9a;
+                conv3x3_backward_naive(dA, ndwb, ndbb, g, A, wb, n, C1, H, W, C2);
+                for (size_t i = 0; i < (size_t)n * C1 * HW; i++) dA[i] = A[i] > 0.0f ? dA[i] : 0.0f;
+                conv3x3_backward_naive(NULL, ndwa, ndba, dA, xa, wa, n, C0, H, W, C1);
+                for (size_t i = 0; i < KC9b; i++) pdwb[i] += ndwb[i];
+                for (int k = 0; k < C2; k++) pdbb[k] += ndbb[k];
+                for (size_t i = 0; i < KC9a; i++) pdwa[i] += ndwa[i];
+                for (int k = 0; k < C1; k++) pdba[k] += ndba[k];
+                continue;
+            }
+            conv_bwd_range(&pb, dA, g, A, cb, L.work_b, n, C1, H, W, C2);
+            for (size_t i = 0; i < (size_t)n * C1 * HW; i++) dA[i] = A[i] > 0.0f ? dA[i] : 0.0f;
+            conv_bwd_range(&pa, NULL, dA, xa, ca, L.work_a, n, C0, H, W, C1);
+        }
+    }
+    conv_reduce(dwb, dbb, col + L.cbuf_a, L.slice, L.work_b, T, C1, C2);
+    conv_reduce(dwa, dba, col, L.slice, L.work_a, T, C0, C1);
+}
+
 void maxpool2x2_forward_naive(float *out, const float *in, int N, int C, int H, int W) {
     const int Ho = H / 2, Wo = W / 2;
     for (int n = 0; n < N; n++)

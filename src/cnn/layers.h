@@ -26,6 +26,8 @@
  *                         din_relu)  maxpool2x2_backward then conv3x3_backward, fused alike;
  *                                  din masked by the ReLU of the layer below if din_relu
  *                                  (relu_backward fused), and may be `in` itself (in place)
+ *   conv_block_pool_forward/backward(...)   the first block (conv, conv, max-pool) fused: the
+ *                                  first conv's output recomputed in the backward pass, never stored
  *   conv3x3_col_size(C, H, W, K)   floats of ONE thread's slice of the `col` scratch; col holds
  *                                  ncol slices and the kernels use min(threads, ncol, N) threads,
  *                                  each on a static block of images (single-threaded sgemm)
@@ -119,6 +121,19 @@ void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const
 void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool, const unsigned char *arg,
                            const float *in, const float *w, float *col, int ncol, int N, int C, int H, int W,
                            int K, int relu, int din_relu);
+/* The first block fused: conv a (x (N,C0,H,W) -> C1 channels, ReLU), conv b (C1 -> C2,
+ * ReLU if relu_b) and the 2x2 max-pool: out and arg as conv3x3_pool_forward's of conv b.
+ * conv a's output is never stored: the backward pass recomputes it per chunk and yields
+ * both layers' weight and bias gradients (x needs no gradient: the network's input).
+ * col: ncol slices of conv_block_col_size() floats */
+size_t conv_block_col_size(int C0, int H, int W, int C1, int C2);
+void conv_block_pool_forward(float *out, unsigned char *arg, const float *x, const float *wa, const float *ba,
+                             const float *wb, const float *bb, float *col, int ncol, int N, int C0, int H,
+                             int W, int C1, int C2, int relu_b);
+void conv_block_pool_backward(float *dwa, float *dba, float *dwb, float *dbb, const float *dpool,
+                              const unsigned char *arg, const float *x, const float *wa, const float *ba,
+                              const float *wb, float *col, int ncol, int N, int C0, int H, int W, int C1,
+                              int C2, int relu_b);
 void conv3x3_forward_naive(float *out, const float *in, const float *w, const float *b, int N, int C, int H,
                            int W, int K, int relu);
 void conv3x3_backward_naive(float *din, float *dw, float *db, const float *dout, const float *in,

@@ -106,6 +106,9 @@ void model_layer_flops(const model *m, int i, double *fwd, double *bwd);
 /* The kernels each conv layer takes (layers_conv_plan: forward/weight grad/input grad), e.g.
  * "conv1 wino4/wino4/-, conv2 ...": what the result file records. */
 void model_conv_plan(const model *m, char *buf, size_t n);
+/* 1 if the first two convs and the max-pool after them run as one fused pass (the first
+ * conv's output recomputed in the backward pass, never stored) */
+int model_block_fused(const model *m);
 void model_free(model *m);
 
 #endif

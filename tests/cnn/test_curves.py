@@ -68,10 +68,13 @@ def main():
         n_conv = open(os.path.join(models, "quick.cfg")).read().count('type = "conv"')
 
         def check_plan(name, conv, plan):
-            """conv_plan names one kernel triple per conv layer; im2col mode takes im2col everywhere."""
+            """conv_plan names one kernel triple per conv layer (the first may add "recomputed":
+            fused with the next conv, its output recomputed in the backward pass); im2col mode
+            takes im2col everywhere."""
             nonlocal fails
             entries = [e.split() for e in plan.split(", ")] if plan else []
-            ok = len(entries) == n_conv and all(len(e) == 2 for e in entries)
+            ok = len(entries) == n_conv and all(len(e) == 2 or (i == 0 and e[2:] == ["recomputed"])
+                                                for i, e in enumerate(entries))
             if conv == "im2col":
                 ok = ok and all(set(e[1].split("/")) <= {"im2col", "-"} for e in entries)
             fails += not ok

@@ -194,6 +194,60 @@ static void fused_case(int N, int C, int H, int W, int K, int relu) {
     free(arg), free(arg2);
 }
 
+/* The first block fused (conv a + ReLU, conv b, max-pool; conv a's output recomputed in
+ * the backward pass) against the naive layers one after the other: pooled output, both
+ * layers' weight and bias gradients; and a second run gives the same bits. */
+static void block_case(int N, int C0, int H, int W, int C1, int C2, int relu_b) {
+    char what[112];
+    const int Ho = H / 2, Wo = W / 2;
+    const size_t nx = (size_t)N * C0 * H * W, na = (size_t)N * C1 * H * W, ny = (size_t)N * C2 * H * W,
+                 np = (size_t)N * C2 * Ho * Wo, nwa = (size_t)C1 * C0 * 9, nwb = (size_t)C2 * C1 * 9;
+    float *x = rnd(nx, 1), *wa = rnd(nwa, 0.5), *ba = rnd(C1, 0.5), *wb = rnd(nwb, 0.5), *bb = rnd(C2, 0.5);
+    float *A = rnd(na, 0), *Y = rnd(ny, 0), *pr = rnd(np, 0), *pf = rnd(np, 0), *r = rnd(np, 1);
+    const size_t ncol = conv_block_col_size(C0, H, W, C1, C2) > conv3x3_col_size(C0, H, W, C1)
+                            ? conv_block_col_size(C0, H, W, C1, C2)
+                            : conv3x3_col_size(C0, H, W, C1);
+    float *g = rnd(ny, 0), *dA = rnd(na, 0), *col = rnd(2 * ncol, 0);
+    float *dwa = rnd(nwa, 0), *dba = rnd(C1, 0), *dwb = rnd(nwb, 0), *dbb = rnd(C2, 0);
+    float *dwa2 = rnd(nwa, 0), *dba2 = rnd(C1, 0), *dwb2 = rnd(nwb, 0), *dbb2 = rnd(C2, 0);
+    float *pf2 = rnd(np, 0), *dwa3 = rnd(nwa, 0), *dwb3 = rnd(nwb, 0), *dba3 = rnd(C1, 0), *dbb3 = rnd(C2, 0);
+    unsigned char *arg = malloc(np + 1), *arg2 = malloc(np + 1);
+    conv3x3_forward_naive(A, x, wa, ba, N, C0, H, W, C1, 1);
+    conv3x3_forward_naive(Y, A, wb, bb, N, C1, H, W, C2, relu_b);
+    maxpool2x2_forward_naive(pr, Y, N, C2, H, W);
+    conv_block_pool_forward(pf, arg, x, wa, ba, wb, bb, col, 2, N, C0, H, W, C1, C2, relu_b);
+    snprintf(what, sizeof what, "block %dx%dx%dx%d->%d->%d fwd%s", N, C0, H, W, C1, C2, relu_b ? "+relu" : "");
+    check(what, pf, pr, np, 1e-5);
+    /* the backward reference on conv a's output as the fast kernels compute it (what the
+     * fused pass recomputes): on the naive one, the ReLU mask of the values within rounding
+     * of 0 would differ (seen: rel 2e-3 on 224x224 with Winograd) */
+    conv3x3_forward(A, x, wa, ba, col, 1, N, C0, H, W, C1, 1);
+    maxpool2x2_backward(g, r, NULL, arg, N, C2, H, W, relu_b);
+    conv3x3_backward_naive(dA, dwb2, dbb2, g, A, wb, N, C1, H, W, C2);
+    relu_backward(dA, A, na);
+    conv3x3_backward_naive(NULL, dwa2, dba2, dA, x, wa, N, C0, H, W, C1);
+    conv_block_pool_backward(dwa, dba, dwb, dbb, r, arg, x, wa, ba, wb, col, 2, N, C0, H, W, C1, C2, relu_b);
+    snprintf(what, sizeof what, "block %dx%dx%dx%d->%d->%d bwd dw of conv b", N, C0, H, W, C1, C2);
+    check(what, dwb, dwb2, nwb, 1e-5);
+    snprintf(what, sizeof what, "block %dx%dx%dx%d->%d->%d bwd db of conv b", N, C0, H, W, C1, C2);
+    check(what, dbb, dbb2, C2, 1e-5);
+    snprintf(what, sizeof what, "block %dx%dx%dx%d->%d->%d bwd dw of conv a", N, C0, H, W, C1, C2);
+    check(what, dwa, dwa2, nwa, 1e-5);
+    snprintf(what, sizeof what, "block %dx%dx%dx%d->%d->%d bwd db of conv a", N, C0, H, W, C1, C2);
+    check(what, dba, dba2, C1, 1e-5);
+    conv_block_pool_forward(pf2, arg2, x, wa, ba, wb, bb, col, 2, N, C0, H, W, C1, C2, relu_b);
+    conv_block_pool_backward(dwa3, dba3, dwb3, dbb3, r, arg, x, wa, ba, wb, col, 2, N, C0, H, W, C1, C2, relu_b);
+    if (memcmp(pf, pf2, sizeof(float) * np) || memcmp(arg, arg2, np) || memcmp(dwa, dwa3, sizeof(float) * nwa) ||
+        memcmp(dwb, dwb3, sizeof(float) * nwb) || memcmp(dba, dba3, sizeof(float) * C1) ||
+        memcmp(dbb, dbb3, sizeof(float) * C2)) {
+        printf("block %dx%dx%dx%d->%d->%d: a second run differs: FAIL\n", N, C0, H, W, C1, C2);
+        failures++;
+    }
+    free(x), free(wa), free(ba), free(wb), free(bb), free(A), free(Y), free(pr), free(pf), free(r), free(g);
+    free(dA), free(col), free(dwa), free(dba), free(dwb), free(dbb), free(dwa2), free(dba2), free(dwb2);
+    free(dbb2), free(pf2), free(dwa3), free(dwb3), free(dba3), free(dbb3), free(arg), free(arg2);
+}
+
 /* ---- maxpool -------------------------------------------------------------------- */
 static void pool_case(int N, int C, int H, int W) {
     char what[96];
@@ -460,6 +514,21 @@ int main(void) {
         if (fmodes[m] == LAYERS_CONV_NAIVE) continue;
         fused_case(3, 4, 512, 512, 4, 1);
         fused_case(3, 16, 40, 40, 32, 1);
+    }
+    /* the first block fused, each kernel selection, 2 threads: the study's first block's
+     * channels (direct and Winograd's weight gradient in auto), chunks of one image
+     * (3 x 16 x 512 x 512 fills the 4 MB chunk), odd sizes (the pool's floor) */
+    static const int bmodes[] = {LAYERS_CONV_AUTO, LAYERS_CONV_IM2COL, LAYERS_CONV_WINOGRAD4, LAYERS_CONV_DIRECT,
+                                 LAYERS_CONV_NAIVE};
+    for (int m = 0; m < 5; m++) {
+        layers_set_conv(bmodes[m]);
+        layers_set_threads(2);
+        printf("-- first block fused, conv kernel: %s, 2 threads\n", layers_conv_name(bmodes[m]));
+        block_case(3, 3, 8, 12, 4, 8, 1);
+        block_case(3, 2, 7, 9, 4, 3, 0);
+        if (bmodes[m] == LAYERS_CONV_NAIVE) continue;
+        block_case(3, 3, 56, 56, 16, 16, 1);
+        block_case(3, 3, 256, 256, 16, 16, 1); /* one image per chunk: thread 1 runs two */
     }
     layers_set_threads(1);
     layers_set_conv(LAYERS_CONV_AUTO);
