@@ -153,7 +153,8 @@ static int direct_for(int C, int K, int H, int W, int wgrad) {
  *   alone (pass 2) 126 (direct) -> 147, the input gradient alone 285 (direct) -> 208
  *   3->16@224: weight gradient 74 (direct) -> 49
  * so: the forward pass from 32 input and output channels on at most 56x56, both gradients
- * from 16 input and 32 output channels, the weight gradient alone from 16 and 16. */
+ * from 16 input and 32 output channels (16 since F(4x4)'s AVX-512 transforms: see below),
+ * the weight gradient alone from 16 and 16. */
 #ifndef CONV_WINO_FWD_MIN_C
 #define CONV_WINO_FWD_MIN_C 32
 #endif
@@ -164,7 +165,7 @@ static int direct_for(int C, int K, int H, int W, int wgrad) {
 #define CONV_WINO_BWD_MIN_C 16
 #endif
 #ifndef CONV_WINO_BWD_MIN_K
-#define CONV_WINO_BWD_MIN_K 32
+#define CONV_WINO_BWD_MIN_K 16
 #endif
 #ifndef CONV_WINO_DW_MIN_C
 #define CONV_WINO_DW_MIN_C 16
@@ -180,10 +181,14 @@ static int direct_for(int C, int K, int H, int W, int wgrad) {
  *   64->128@28: 138-140 -> 171-173 / 130-132 -> 170-185
  *   128->128@28: 143-147 -> 168-171 / 135-142 -> 173-185
  *   16->16@224, the weight gradient alone (input gradient direct): 76-83 -> 86-95
- * (the forward pass of 16->32@112 and 16->16@224 stays direct: 134 and 110 against
- * F(4x4)'s 109-119 and 96-103). */
+ * With the AVX-512 transforms (conv_wino4.c) F(4x4) took the rest of the 16-channel
+ * layers too: the forward pass of 16->16@224 and 16->32@112 and both gradients of 16->16
+ * (they were direct: 16->16@224 forward 134 vs 96-103 on Zen 4 with the scalar transforms).
+ * Whole training step, batch 288, 2 threads, Sapphire Rapids, side by side: 4.21-4.48 s ->
+ * 3.83-3.84 s; with OPENBLAS_CORETYPE=Haswell (AVX2 direct kernel, scalar transforms)
+ * 5.40-6.12 s -> 5.27-5.92 s, so one rule for both. */
 #ifndef CONV_WINO4_FWD_MIN_C
-#define CONV_WINO4_FWD_MIN_C 32
+#define CONV_WINO4_FWD_MIN_C 16
 #endif
 #ifndef CONV_WINO4_DW_MIN_C
 #define CONV_WINO4_DW_MIN_C 16

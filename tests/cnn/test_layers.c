@@ -428,9 +428,8 @@ int main(void) {
     conv_case(1, 1, 1, 1, 2);
     conv_case(1, 4, 33, 34, 5);
     conv_case(3, 2, 70, 65, 3); /* > 4096 positions: two row strips (63 + 7 rows) */
-    /* auto on the study's kinds of layers: 16->16 on 56x56 takes Winograd's weight gradient
-     * with the direct kernels' forward and input gradient; 16->32 Winograd's gradients;
-     * 32->32 on 8x8 Winograd everywhere */
+    /* auto on the study's kinds of layers: 16->16 on 56x56 and 16->32 take F(4x4) for
+     * every pass, 32->32 on 8x8 Winograd everywhere */
     conv_case(2, 16, 56, 56, 16);
     conv_case(2, 16, 12, 10, 32);
     conv_case(2, 32, 8, 8, 32);
