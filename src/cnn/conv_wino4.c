@@ -8,9 +8,12 @@
 /* Tiles per block (whole tile rows, possibly spanning images): the transformed input block
  * (36 x C x P floats) and output block (36 x K x P) stay in L2/L3 between the transforms
  * and the 36 GEMMs. 96 tiles of 16 outputs cover twice the pixels of F(2x2,3x3)'s 192 tiles
- * of 4 in about the same memory (tests/cnn/bench_conv, the study's shapes). */
+ * of 4 in about the same memory (tests/cnn/bench_conv, the study's shapes); with the AVX-512
+ * transforms longer GEMMs paid: whole training step (batch 288, 2 threads, Sapphire
+ * Rapids, 3 rounds side by side) 96 tiles 4.30-4.48 s, 128: 4.04-4.15, 144: 4.18-4.29,
+ * 192: 4.08-4.14. */
 #ifndef WINO4_TILES
-#define WINO4_TILES 96
+#define WINO4_TILES 128
 #endif
 
 int conv_wino4_usable(int H, int W) { return H >= 4 && W >= 4 && H % 4 == 0 && W % 4 == 0; }
