@@ -623,6 +623,70 @@ T512F void input_grad_transform512(float *din, const float *dV, float *rows, int
             }
         }
 }
+/* output_transform512 with the 2x2 max-pool fused (H, W multiples of 4: a tile holds 2x2
+ * whole windows): pout (N,K,H/2,W/2) and arg as maxpool2x2_forward's of the transform's
+ * output (first maximum in scan order, + 4 if it is <= 0); the full-size output is never
+ * written. The same outputs as output_transform512, so the same bits as the unfused pass. */
+T512F void output_pool_transform512(float *pout, unsigned char *arg, const float *M, const float *b, int K,
+                                    int H, int W, int r0, int r1, int relu) {
+    const int TH = H / 4, TW = W / 4, G = (TW + 15) / 16, Wo = W / 2;
+    const size_t P = (size_t)(r1 - r0) * TW, KP = (size_t)K * P, HWo = (size_t)(H / 2) * Wo;
+    const __m512 zero = _mm512_setzero_ps();
+    const __m512i lo_idx = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23),
+                  hi_idx = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    for (int k = 0; k < K; k++) {
+        const __m512 bk = _mm512_set1_ps(b ? b[k] : 0.0f);
+        for (int r = r0; r < r1; r++) {
+            const int n = r / TH, ty = r % TH;
+            const float *mr = M + (size_t)k * P + (size_t)(r - r0) * TW;
+            const size_t plane = ((size_t)n * K + k) * HWo;
+            for (int g = 0; g < G; g++) {
+                const __mmask16 m = range_mask(16 * g, TW);
+                const int nt = TW - 16 * g < 16 ? TW - 16 * g : 16; /* tiles in this group */
+                const __mmask16 mlo = range_mask(0, 2 * nt), mhi = range_mask(16, 2 * nt);
+                __m512 s[6][4], y[4][4];
+                for (int j = 0; j < 6; j++) {
+                    const float *mj = mr + (size_t)j * KP + 16 * g;
+                    at4v(s[j], _mm512_maskz_loadu_ps(m, mj), _mm512_maskz_loadu_ps(m, mj + 6 * KP),
+                         _mm512_maskz_loadu_ps(m, mj + 12 * KP), _mm512_maskz_loadu_ps(m, mj + 18 * KP),
+                         _mm512_maskz_loadu_ps(m, mj + 24 * KP), _mm512_maskz_loadu_ps(m, mj + 30 * KP));
+                }
+                for (int a = 0; a < 4; a++) {
+                    at4v(y[a], s[0][a], s[1][a], s[2][a], s[3][a], s[4][a], s[5][a]);
+                    for (int q = 0; q < 4; q++) {
+                        y[a][q] = _mm512_add_ps(y[a][q], bk);
+                        if (relu) y[a][q] = _mm512_max_ps(y[a][q], zero);
+                    }
+                }
+                for (int py = 0; py < 2; py++) {
+                    __m512 mx[2];
+                    __m512i best[2];
+                    for (int px = 0; px < 2; px++) { /* window (py, px) of every tile */
+                        const __m512 w[4] = {y[2 * py][2 * px], y[2 * py][2 * px + 1], y[2 * py + 1][2 * px],
+                                             y[2 * py + 1][2 * px + 1]};
+                        __m512 mv = w[0];
+                        __m512i bi = _mm512_setzero_si512();
+                        for (int q = 1; q < 4; q++) { /* strictly greater: the first maximum stays */
+                            const __mmask16 gt = _mm512_cmp_ps_mask(w[q], mv, _CMP_GT_OQ);
+                            mv = _mm512_mask_mov_ps(mv, gt, w[q]);
+                            bi = _mm512_mask_mov_epi32(bi, gt, _mm512_set1_epi32(q));
+                        }
+                        const __mmask16 pos = _mm512_cmp_ps_mask(mv, zero, _CMP_GT_OQ);
+                        best[px] = _mm512_mask_add_epi32(bi, (__mmask16)~pos, bi, _mm512_set1_epi32(4));
+                        mx[px] = mv;
+                    }
+                    /* pooled row 2ty + py, columns 2tx + px: the two window columns interleaved */
+                    const size_t o = plane + (size_t)(2 * ty + py) * Wo + 32 * g;
+                    _mm512_mask_storeu_ps(pout + o, mlo, _mm512_permutex2var_ps(mx[0], lo_idx, mx[1]));
+                    _mm512_mask_storeu_ps(pout + o + 16, mhi, _mm512_permutex2var_ps(mx[0], hi_idx, mx[1]));
+                    _mm512_mask_cvtepi32_storeu_epi8(arg + o, mlo, _mm512_permutex2var_epi32(best[0], lo_idx, best[1]));
+                    _mm512_mask_cvtepi32_storeu_epi8(arg + o + 16, mhi,
+                                                     _mm512_permutex2var_epi32(best[0], hi_idx, best[1]));
+                }
+            }
+        }
+    }
+}
 #else
 #define WINO4_HAVE512 0
 #endif
@@ -673,6 +737,17 @@ static void input_grad_transform(float *din, const float *dV, float *rows, int C
     input_grad_transform_c(din, dV, rows, C, H, W, r0, r1);
 }
 
+int conv_wino4_pool_usable(int H, int W) { return conv_wino4_usable(H, W) && use512(); }
+
+static void output_pool_transform(float *pout, unsigned char *arg, const float *M, const float *b, int K, int H,
+                                  int W, int r0, int r1, int relu) {
+#if WINO4_HAVE512
+    output_pool_transform512(pout, arg, M, b, K, H, W, r0, r1, relu);
+#else
+    (void)pout, (void)arg, (void)M, (void)b, (void)K, (void)H, (void)W, (void)r0, (void)r1, (void)relu;
+#endif
+}
+
 /* F(4x4,3x3) for conv_wino_driver.h */
 const wino_variant conv_wino_f4 = {.m = 4,
                                    .alpha2 = 36,
@@ -682,6 +757,7 @@ const wino_variant conv_wino_f4 = {.m = 4,
                                    .weights = conv_wino4_weights,
                                    .input = input_transform,
                                    .output = output_transform,
+                                   .output_pool = output_pool_transform,
                                    .grad = grad_transform,
                                    .input_grad = input_grad_transform,
                                    .fold = fold_dw};

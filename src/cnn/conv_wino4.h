@@ -20,6 +20,7 @@
  *
  * API
  *   conv_wino4_usable(H, W)               1 if F(4x4,3x3) applies (H, W multiples of 4)
+ *   conv_wino4_pool_usable(H, W)          1 if conv_wino_driver_forward_pool may run it
  *   conv_wino4_weights(U, w, C, K)        U (36, K, C) = G w G^T; U = the scratch's start
  *   conv_wino_f4                          this variant's table for conv_wino_driver.h (as
  *                                         conv_wino_f2: scratch, forward, backward)
@@ -29,6 +30,10 @@
 #include "cnn/conv_wino_driver.h"
 
 int conv_wino4_usable(int H, int W);
+/* 1 if the forward pass can write the 2x2 max-pool of its output directly
+ * (conv_wino_driver_forward_pool with conv_wino_f4): F(4x4) applies and its AVX-512
+ * transforms run (conv_direct_isa 3) */
+int conv_wino4_pool_usable(int H, int W);
 void conv_wino4_weights(float *U, const float *w, int C, int K);
 extern const wino_variant conv_wino_f4;
 

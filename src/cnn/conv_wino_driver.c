@@ -34,8 +34,9 @@ size_t conv_wino_driver_scratch(const wino_variant *v, int C, int H, int W, int 
     return layout(v, C, W, K).total;
 }
 
-void conv_wino_driver_forward(const wino_variant *v, float *out, const float *in, const float *b, float *buf,
-                              int N, int C, int H, int W, int K, int relu) {
+/* the forward loop; pooled: v->output_pool into out (pooled) and arg */
+static void forward(const wino_variant *v, float *out, unsigned char *arg, const float *in, const float *b,
+                    float *buf, int N, int C, int H, int W, int K, int relu, int pooled) {
     const wino_layout L = layout(v, C, W, K);
     const int TH = H / v->m, TW = W / v->m, R = block_rows(v, W), rows = N * TH, A = v->alpha2;
     const size_t KC = (size_t)K * C;
@@ -45,8 +46,21 @@ void conv_wino_driver_forward(const wino_variant *v, float *out, const float *in
         for (int xi = 0; xi < A; xi++) /* M[xi] (K,P) = U[xi] (K,C) . V[xi] (C,P) */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, P, C, 1.0f, buf + L.U + xi * KC, C,
                         buf + L.V + (size_t)xi * C * P, P, 0.0f, buf + L.M + (size_t)xi * K * P, P);
-        v->output(out, buf + L.M, b, buf + L.rows, K, H, W, r0, r1, relu);
+        if (pooled)
+            v->output_pool(out, arg, buf + L.M, b, K, H, W, r0, r1, relu);
+        else
+            v->output(out, buf + L.M, b, buf + L.rows, K, H, W, r0, r1, relu);
     }
+}
+
+void conv_wino_driver_forward(const wino_variant *v, float *out, const float *in, const float *b, float *buf,
+                              int N, int C, int H, int W, int K, int relu) {
+    forward(v, out, NULL, in, b, buf, N, C, H, W, K, relu, 0);
+}
+
+void conv_wino_driver_forward_pool(const wino_variant *v, float *pout, unsigned char *arg, const float *in,
+                                   const float *b, float *buf, int N, int C, int H, int W, int K, int relu) {
+    forward(v, pout, arg, in, b, buf, N, C, H, W, K, relu, 1);
 }
 
 void conv_wino_driver_backward(const wino_variant *v, float *din, float *dw, const float *dout,

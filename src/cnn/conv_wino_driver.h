@@ -18,6 +18,10 @@
  *   conv_wino_driver_forward(v, out, in, b, buf, N, C, H, W, K, relu)   out (N,K,H,W) from in
  *                                            (N,C,H,W), + bias b (K), ReLU if relu; buf: scratch
  *                                            whose U was filled by v->weights
+ *   conv_wino_driver_forward_pool(v, pout, arg, in, b, buf, N, C, H, W, K, relu)   the same,
+ *                                            max-pooled 2x2 into pout (N,K,H/2,W/2) and arg (as
+ *                                            maxpool2x2_forward) by v->output_pool: the full
+ *                                            output is never written
  *   conv_wino_driver_backward(v, din, dw, dout, in, buf, N, C, H, W, K)  dw (K,C,3,3) += the
  *                                            weight gradient of these N images; din (N,C,H,W)
  *                                            overwritten with the input gradient, or NULL;
@@ -40,6 +44,10 @@ typedef struct wino_variant {
     /* out (N,K,H,W) tile rows r0..r1 from M (alpha2, K, P), + b (or NULL), ReLU if relu */
     void (*output)(float *out, const float *M, const float *b, float *rows, int K, int H, int W, int r0,
                    int r1, int relu);
+    /* output's result max-pooled 2x2: pout (N,K,H/2,W/2), arg as maxpool2x2_forward's;
+     * NULL where the variant has none (F(2x2)); F(4x4): only where conv_wino4_pool_usable */
+    void (*output_pool)(float *pout, unsigned char *arg, const float *M, const float *b, int K, int H, int W,
+                        int r0, int r1, int relu);
     /* Gt (alpha2, K, P) from tile rows r0..r1 of dout (N,K,H,W) */
     void (*grad)(float *Gt, const float *dout, float *rows, int K, int H, int W, int r0, int r1);
     /* din (N,C,H,W) tile rows r0..r1 from dV (alpha2, C, P) */
@@ -51,6 +59,8 @@ typedef struct wino_variant {
 size_t conv_wino_driver_scratch(const wino_variant *v, int C, int H, int W, int K);
 void conv_wino_driver_forward(const wino_variant *v, float *out, const float *in, const float *b, float *buf,
                               int N, int C, int H, int W, int K, int relu);
+void conv_wino_driver_forward_pool(const wino_variant *v, float *pout, unsigned char *arg, const float *in,
+                                   const float *b, float *buf, int N, int C, int H, int W, int K, int relu);
 void conv_wino_driver_backward(const wino_variant *v, float *din, float *dw, const float *dout,
                                const float *in, float *buf, int N, int C, int H, int W, int K);
 

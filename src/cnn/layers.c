@@ -747,16 +747,20 @@ void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const
         float *c = col + (size_t)t * slice, *y = c + cbuf;
         const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
         if (!naive) conv_fwd_prepare(&p, c, work, w, C, K);
-        for (int a = n0; a < n1; a += G) {
-            const int g = a + G < n1 ? G : n1 - a;
-            if (naive)
-                conv3x3_forward_naive(y, in + (size_t)a * C * HW, w, b, g, C, H, W, K, relu);
-            else
-                conv_fwd_range(&p, y, in + (size_t)a * C * HW, w, b, c, work, g, C, H, W, K, relu);
-            for (long q = 0; q < (long)g * K; q++)
-                pool_fwd_plane(out + ((size_t)a * K + q) * PO, arg + ((size_t)a * K + q) * PO,
-                               y + (size_t)q * HW, H, W);
-        }
+        if (!naive && p.wino == 4 && conv_wino4_pool_usable(H, W)) /* pooled by the output transform */
+            conv_wino_driver_forward_pool(&conv_wino_f4, out + (size_t)n0 * K * PO, arg + (size_t)n0 * K * PO,
+                                          in + (size_t)n0 * C * HW, b, c, n1 - n0, C, H, W, K, relu);
+        else
+            for (int a = n0; a < n1; a += G) {
+                const int g = a + G < n1 ? G : n1 - a;
+                if (naive)
+                    conv3x3_forward_naive(y, in + (size_t)a * C * HW, w, b, g, C, H, W, K, relu);
+                else
+                    conv_fwd_range(&p, y, in + (size_t)a * C * HW, w, b, c, work, g, C, H, W, K, relu);
+                for (long q = 0; q < (long)g * K; q++)
+                    pool_fwd_plane(out + ((size_t)a * K + q) * PO, arg + ((size_t)a * K + q) * PO,
+                                   y + (size_t)q * HW, H, W);
+            }
     }
 }
 
@@ -878,8 +882,14 @@ void conv_block_pool_forward(float *out, unsigned char *arg, const float *x, con
         }
         for (int a = n0; a < n1; a += L.G) {
             const int g = a + L.G < n1 ? L.G : n1 - a;
+            const int pooled = !naive && pb.wino == 4 && conv_wino4_pool_usable(H, W);
             block_chunk_forward(&pa, &pb, &L, ca, cb, A, Y, x + (size_t)a * C0 * HW, wa, ba, wb, bb, g, C0, H,
-                                W, C1, C2, relu_b, 1);
+                                W, C1, C2, relu_b, !pooled);
+            if (pooled) { /* conv b pooled by its output transform */
+                conv_wino_driver_forward_pool(&conv_wino_f4, out + (size_t)a * C2 * PO, arg + (size_t)a * C2 * PO,
+                                              A, bb, cb, g, C1, H, W, C2, relu_b);
+                continue;
+            }
             for (long q = 0; q < (long)g * C2; q++)
                 pool_fwd_plane(out + ((size_t)a * C2 + q) * PO, arg + ((size_t)a * C2 + q) * PO,
                                Y + (size_t)q * HW, H, W);

@@ -170,6 +170,13 @@ static void fused_case(int N, int C, int H, int W, int K, int relu) {
     conv3x3_pool_forward(pf, arg, x, w, b, col, 2, N, C, H, W, K, relu);
     snprintf(what, sizeof what, "conv+pool %dx%dx%dx%d->%d fwd%s", N, C, H, W, K, relu ? "+relu" : "");
     check(what, pf, pr, np, 1e-5);
+    /* the same bits, arg included, as the same kernels unfused (the conv, then the pool) */
+    conv3x3_forward(y, x, w, b, col, 2, N, C, H, W, K, relu);
+    maxpool2x2_forward(pf2, arg2, y, N, K, H, W);
+    if (memcmp(pf, pf2, sizeof(float) * np) || memcmp(arg, arg2, np)) {
+        printf("conv+pool %dx%dx%dx%d->%d: differs from the conv and the pool unfused: FAIL\n", N, C, H, W, K);
+        failures++;
+    }
     maxpool2x2_backward(g, r, NULL, arg, N, K, H, W, relu);
     conv3x3_backward_naive(dx2, dw2, db2, g, x, w, N, C, H, W, K);
     relu_backward(dx2, x, nin);
@@ -513,6 +520,9 @@ int main(void) {
         if (fmodes[m] == LAYERS_CONV_NAIVE) continue;
         fused_case(3, 4, 512, 512, 4, 1);
         fused_case(3, 16, 40, 40, 32, 1);
+        fused_case(2, 4, 8, 8, 4, 0);    /* F(4x4)'s pooled output transform without ReLU */
+        fused_case(1, 2, 12, 64, 8, 1); /* ... and a row of exactly 16 tiles */
+        fused_case(1, 2, 8, 132, 4, 1); /* ... and of 33 (a last group of one tile) */
     }
     /* the first block fused, each kernel selection, 2 threads: the study's first block's
      * channels (direct and Winograd's weight gradient in auto), chunks of one image
