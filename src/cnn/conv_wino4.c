@@ -687,6 +687,58 @@ T512F void output_pool_transform512(float *pout, unsigned char *arg, const float
         }
     }
 }
+/* grad_transform512 from the 2x2 max-pool's gradient (the adjoint of
+ * output_pool_transform512): each tile's dY is built in registers from dpool
+ * (N,K,H/2,W/2) and arg (maxpool2x2_forward's): a window's gradient goes to its first
+ * maximum, 0 elsewhere and, with relu, where the maximum was <= 0 (arg >= 4); the
+ * full-size output gradient is never written. */
+T512F void grad_pool_transform512(float *Gt, const float *dpool, const unsigned char *arg, int K, int H, int W,
+                                  int r0, int r1, int relu) {
+    const int TH = H / 4, TW = W / 4, G = (TW + 15) / 16, Wo = W / 2;
+    const size_t P = (size_t)(r1 - r0) * TW, KP = (size_t)K * P, HWo = (size_t)(H / 2) * Wo;
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30),
+                  odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const __m512 zero = _mm512_setzero_ps();
+    for (int k = 0; k < K; k++)
+        for (int r = r0; r < r1; r++) {
+            const int n = r / TH, ty = r % TH;
+            const size_t plane = ((size_t)n * K + k) * HWo;
+            float *gt = Gt + (size_t)k * P + (size_t)(r - r0) * TW;
+            for (int g = 0; g < G; g++) {
+                const __mmask16 m = range_mask(16 * g, TW);
+                const int nt = TW - 16 * g < 16 ? TW - 16 * g : 16;
+                const __mmask16 mlo = range_mask(0, 2 * nt), mhi = range_mask(16, 2 * nt);
+                __m512 y[4][4]; /* dY rows a, phases q (lane: tile) */
+                for (int py = 0; py < 2; py++) {
+                    const size_t o = plane + (size_t)(2 * ty + py) * Wo + 32 * g;
+                    const __m512 g0 = _mm512_maskz_loadu_ps(mlo, dpool + o),
+                                 g1 = _mm512_maskz_loadu_ps(mhi, dpool + o + 16);
+                    __m128i b0 = _mm_setzero_si128(), b1 = _mm_setzero_si128(); /* the args' bytes */
+                    memcpy(&b0, arg + o, (size_t)(2 * nt < 16 ? 2 * nt : 16));
+                    if (2 * nt > 16) memcpy(&b1, arg + o + 16, (size_t)(2 * nt - 16));
+                    const __m512i i0 = _mm512_cvtepu8_epi32(b0), i1 = _mm512_cvtepu8_epi32(b1);
+                    for (int px = 0; px < 2; px++) {
+                        const __m512 gp = _mm512_permutex2var_ps(g0, px ? odd : even, g1);
+                        const __m512i ai = _mm512_permutex2var_epi32(i0, px ? odd : even, i1),
+                                      idx = _mm512_and_si512(ai, _mm512_set1_epi32(3));
+                        const __mmask16 live =
+                            relu ? _mm512_cmplt_epi32_mask(ai, _mm512_set1_epi32(4)) : (__mmask16)0xffff;
+                        for (int q = 0; q < 4; q++) {
+                            const __mmask16 at = _mm512_mask_cmpeq_epi32_mask(live, idx, _mm512_set1_epi32(q));
+                            y[2 * py + q / 2][2 * px + q % 2] = _mm512_mask_mov_ps(zero, at, gp);
+                        }
+                    }
+                }
+                __m512 h[4][6];
+                for (int a = 0; a < 4; a++) a6v(h[a], y[a][0], y[a][1], y[a][2], y[a][3]);
+                for (int j = 0; j < 6; j++) { /* Gt[6i + j] = A h[:, j] */
+                    __m512 o[6];
+                    a6v(o, h[0][j], h[1][j], h[2][j], h[3][j]);
+                    for (int i = 0; i < 6; i++) _mm512_mask_storeu_ps(gt + (size_t)(6 * i + j) * KP + 16 * g, m, o[i]);
+                }
+            }
+        }
+}
 #else
 #define WINO4_HAVE512 0
 #endif
@@ -748,6 +800,15 @@ static void output_pool_transform(float *pout, unsigned char *arg, const float *
 #endif
 }
 
+static void grad_pool_transform(float *Gt, const float *dpool, const unsigned char *arg, int K, int H, int W, int r0,
+                                int r1, int relu) {
+#if WINO4_HAVE512
+    grad_pool_transform512(Gt, dpool, arg, K, H, W, r0, r1, relu);
+#else
+    (void)Gt, (void)dpool, (void)arg, (void)K, (void)H, (void)W, (void)r0, (void)r1, (void)relu;
+#endif
+}
+
 /* F(4x4,3x3) for conv_wino_driver.h */
 const wino_variant conv_wino_f4 = {.m = 4,
                                    .alpha2 = 36,
@@ -759,5 +820,6 @@ const wino_variant conv_wino_f4 = {.m = 4,
                                    .output = output_transform,
                                    .output_pool = output_pool_transform,
                                    .grad = grad_transform,
+                                   .grad_pool = grad_pool_transform,
                                    .input_grad = input_grad_transform,
                                    .fold = fold_dw};

@@ -63,8 +63,9 @@ void conv_wino_driver_forward_pool(const wino_variant *v, float *pout, unsigned 
     forward(v, pout, arg, in, b, buf, N, C, H, W, K, relu, 1);
 }
 
-void conv_wino_driver_backward(const wino_variant *v, float *din, float *dw, const float *dout,
-                               const float *in, float *buf, int N, int C, int H, int W, int K) {
+/* the backward loop; dout, or (pooled) dpool and arg through v->grad_pool */
+static void backward(const wino_variant *v, float *din, float *dw, const float *dout, const unsigned char *arg,
+                     int relu, int pooled, const float *in, float *buf, int N, int C, int H, int W, int K) {
     const wino_layout L = layout(v, C, W, K);
     const int TH = H / v->m, TW = W / v->m, R = block_rows(v, W), rows = N * TH, A = v->alpha2;
     const size_t KC = (size_t)K * C;
@@ -74,7 +75,10 @@ void conv_wino_driver_backward(const wino_variant *v, float *din, float *dw, con
         const int r1 = r0 + R < rows ? r0 + R : rows, P = (r1 - r0) * TW;
         float *V = buf + L.V, *Gt = buf + L.M, *dV = buf + L.dV;
         v->input(V, buf + L.rows, in, C, H, W, r0, r1);
-        v->grad(Gt, dout, buf + L.rows, K, H, W, r0, r1);
+        if (pooled)
+            v->grad_pool(Gt, dout, arg, K, H, W, r0, r1, relu);
+        else
+            v->grad(Gt, dout, buf + L.rows, K, H, W, r0, r1);
         for (int xi = 0; xi < A; xi++) /* dU[xi] (K,C) += Gt[xi] (K,P) . V[xi]^T (P,C) */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, P, 1.0f, Gt + (size_t)xi * K * P, P,
                         V + (size_t)xi * C * P, P, 1.0f, dU + xi * KC, C);
@@ -85,4 +89,15 @@ void conv_wino_driver_backward(const wino_variant *v, float *din, float *dw, con
         v->input_grad(din, dV, buf + L.rows, C, H, W, r0, r1);
     }
     v->fold(dw, dU, C, K);
+}
+
+void conv_wino_driver_backward(const wino_variant *v, float *din, float *dw, const float *dout,
+                               const float *in, float *buf, int N, int C, int H, int W, int K) {
+    backward(v, din, dw, dout, NULL, 0, 0, in, buf, N, C, H, W, K);
+}
+
+void conv_wino_driver_backward_pool(const wino_variant *v, float *din, float *dw, const float *dpool,
+                                    const unsigned char *arg, int relu, const float *in, float *buf, int N, int C,
+                                    int H, int W, int K) {
+    backward(v, din, dw, dpool, arg, relu, 1, in, buf, N, C, H, W, K);
 }

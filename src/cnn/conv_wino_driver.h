@@ -26,6 +26,9 @@
  *                                            weight gradient of these N images; din (N,C,H,W)
  *                                            overwritten with the input gradient, or NULL;
  *                                            dout (N,K,H,W) pre-activation gradient; buf as above
+ *   conv_wino_driver_backward_pool(v, din, dw, dpool, arg, relu, in, buf, N, C, H, W, K)  the
+ *                                            same from the 2x2 max-pool's gradient dpool and arg
+ *                                            (v->grad_pool): dout is never written
  */
 #ifndef PB_CONV_WINO_DRIVER_H
 #define PB_CONV_WINO_DRIVER_H
@@ -50,6 +53,10 @@ typedef struct wino_variant {
                         int r0, int r1, int relu);
     /* Gt (alpha2, K, P) from tile rows r0..r1 of dout (N,K,H,W) */
     void (*grad)(float *Gt, const float *dout, float *rows, int K, int H, int W, int r0, int r1);
+    /* grad from the 2x2 max-pool's gradient dpool (N,K,H/2,W/2) and arg (ReLU-masked if
+     * relu) instead of dout; NULL or usable as output_pool */
+    void (*grad_pool)(float *Gt, const float *dpool, const unsigned char *arg, int K, int H, int W, int r0,
+                      int r1, int relu);
     /* din (N,C,H,W) tile rows r0..r1 from dV (alpha2, C, P) */
     void (*input_grad)(float *din, const float *dV, float *rows, int C, int H, int W, int r0, int r1);
     /* dw (K,C,3,3) += G^T dU G from dU (alpha2, K, C) */
@@ -63,5 +70,8 @@ void conv_wino_driver_forward_pool(const wino_variant *v, float *pout, unsigned 
                                    const float *b, float *buf, int N, int C, int H, int W, int K, int relu);
 void conv_wino_driver_backward(const wino_variant *v, float *din, float *dw, const float *dout,
                                const float *in, float *buf, int N, int C, int H, int W, int K);
+void conv_wino_driver_backward_pool(const wino_variant *v, float *din, float *dw, const float *dpool,
+                                    const unsigned char *arg, int relu, const float *in, float *buf, int N, int C,
+                                    int H, int W, int K);
 
 #endif

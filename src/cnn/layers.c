@@ -406,6 +406,25 @@ static float sum_floats(const float *v, int n) {
     return acc[0];
 }
 
+/* the bias gradient of a conv whose output gradient comes from a 2x2 max-pool (the pooled
+ * backward pass of F(4x4)): per plane the sum of the pooled gradient, without the windows
+ * whose maximum was <= 0 if relu (arg >= 4); 16 partial sums in a fixed order, as sum_floats */
+static void pool_grad_bias(float *pdb, const float *dpool, const unsigned char *arg, int n, int K, int PO,
+                           int relu) {
+    for (long q = 0; q < (long)n * K; q++) {
+        const float *g = dpool + (size_t)q * PO;
+        const unsigned char *a = arg + (size_t)q * PO;
+        float acc[16] = {0};
+        int i = 0;
+        for (; i + 16 <= PO; i += 16)
+            for (int j = 0; j < 16; j++) acc[j] += relu && a[i + j] >= 4 ? 0.0f : g[i + j];
+        for (int j = 0; i < PO; i++, j++) acc[j] += relu && a[i] >= 4 ? 0.0f : g[i];
+        for (int w = 8; w > 0; w /= 2)
+            for (int j = 0; j < w; j++) acc[j] += acc[j + w];
+        pdb[q % K] += acc[0];
+    }
+}
+
 /* one thread's backward pass: the weights of the input gradient (flipped for im2col, packed
  * for the direct kernel, transformed for Winograd) into its slice, once per call */
 static void conv_bwd_prepare(const conv_plan *p, float *c, size_t work, const float *w, int has_din, int C,
@@ -791,16 +810,23 @@ void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool,
         for (int a = n0; a < n1; a += G) {
             const int n = a + G < n1 ? G : n1 - a;
             const float *x = in + (size_t)a * C * HW;
-            for (long q = 0; q < (long)n * K; q++) /* the conv's output gradient, ReLU-masked */
-                pool_bwd_plane(g + (size_t)q * HW, dpool + ((size_t)a * K + q) * PO, NULL,
-                               arg + ((size_t)a * K + q) * PO, H, W, relu, 0);
-            if (naive) { /* the chunk's dw and db into the (unused) weight areas, then added */
-                float *ndb = pdb + K, *ndw = ndb + KC9;
-                conv3x3_backward_naive(din ? dx : NULL, ndw, ndb, g, x, w, n, C, H, W, K);
-                for (size_t i = 0; i < KC9; i++) pdw[i] += ndw[i];
-                for (int k = 0; k < K; k++) pdb[k] += ndb[k];
+            if (!naive && p.wino_bwd == 4 && conv_wino4_pool_usable(H, W)) {
+                /* F(4x4) straight from the pool's gradient: the conv's is never written */
+                pool_grad_bias(pdb, dpool + (size_t)a * K * PO, arg + (size_t)a * K * PO, n, K, PO, relu);
+                conv_wino_driver_backward_pool(&conv_wino_f4, din ? dx : NULL, pdw, dpool + (size_t)a * K * PO,
+                                               arg + (size_t)a * K * PO, relu, x, c, n, C, H, W, K);
             } else {
-                conv_bwd_range(&p, din ? dx : NULL, g, x, c, work, n, C, H, W, K);
+                for (long q = 0; q < (long)n * K; q++) /* the conv's output gradient, ReLU-masked */
+                    pool_bwd_plane(g + (size_t)q * HW, dpool + ((size_t)a * K + q) * PO, NULL,
+                                   arg + ((size_t)a * K + q) * PO, H, W, relu, 0);
+                if (naive) { /* the chunk's dw and db into the (unused) weight areas, then added */
+                    float *ndb = pdb + K, *ndw = ndb + KC9;
+                    conv3x3_backward_naive(din ? dx : NULL, ndw, ndb, g, x, w, n, C, H, W, K);
+                    for (size_t i = 0; i < KC9; i++) pdw[i] += ndw[i];
+                    for (int k = 0; k < K; k++) pdb[k] += ndb[k];
+                } else {
+                    conv_bwd_range(&p, din ? dx : NULL, g, x, c, work, n, C, H, W, K);
+                }
             }
             if (!din) continue;
             /* written after the chunk's weight gradient read x: din may be `in` itself */
@@ -931,6 +957,15 @@ void conv_block_pool_backward(float *dwa, float *dba, float *dwb, float *dbb, co
             if (!naive) conv_fwd_prepare(&pa, ca, L.work_a, wa, C0, C1);
             block_chunk_forward(&pa, &pb, &L, ca, cb, A, NULL, xa, wa, ba, wb, NULL, n, C0, H, W, C1, C2, relu_b,
                                 0);
+            if (!naive && pb.wino_bwd == 4 && conv_wino4_pool_usable(H, W)) {
+                /* conv b by F(4x4) straight from the pool's gradient */
+                pool_grad_bias(pdbb, dpool + (size_t)a * C2 * PO, arg + (size_t)a * C2 * PO, n, C2, PO, relu_b);
+                conv_wino_driver_backward_pool(&conv_wino_f4, dA, pdwb, dpool + (size_t)a * C2 * PO,
+                                               arg + (size_t)a * C2 * PO, relu_b, A, cb, n, C1, H, W, C2);
+                for (size_t i = 0; i < (size_t)n * C1 * HW; i++) dA[i] = A[i] > 0.0f ? dA[i] : 0.0f;
+                conv_bwd_range(&pa, NULL, dA, xa, ca, L.work_a, n, C0, H, W, C1);
+                continue;
+            }
             for (long q = 0; q < (long)n * C2; q++) /* conv b's output gradient, ReLU-masked */
                 pool_bwd_plane(g + (size_t)q * HW, dpool + ((size_t)a * C2 + q) * PO, NULL,
                                arg + ((size_t)a * C2 + q) * PO, H, W, relu_b, 0);
