@@ -537,7 +537,8 @@ int main(void) {
         block_case(3, 2, 7, 9, 4, 3, 0);
         if (bmodes[m] == LAYERS_CONV_NAIVE) continue;
         block_case(3, 3, 56, 56, 16, 16, 1);
-        block_case(3, 3, 256, 256, 16, 16, 1); /* one image per chunk: thread 1 runs two */
+        if (bmodes[m] == LAYERS_CONV_AUTO) /* one image per chunk: thread 1 runs two */
+            block_case(3, 3, 256, 256, 16, 16, 1);
     }
     layers_set_threads(1);
     layers_set_conv(LAYERS_CONV_AUTO);
