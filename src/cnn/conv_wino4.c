@@ -743,83 +743,42 @@ T512F void grad_pool_transform512(float *Gt, const float *dpool, const unsigned 
 #define WINO4_HAVE512 0
 #endif
 
-/* the AVX-512 transforms where the step's instruction-set knob (conv_direct_isa) says
- * AVX-512, else the loops above */
-static int use512(void) { return WINO4_HAVE512 && conv_direct_isa(0) == 3; }
-
-static void input_transform(float *V, float *rows, const float *in, int C, int H, int W, int r0, int r1) {
-#if WINO4_HAVE512
-    if (use512()) {
-        input_transform512(V, rows, in, C, H, W, r0, r1);
-        return;
-    }
-#endif
-    input_transform_c(V, rows, in, C, H, W, r0, r1);
-}
-
-static void output_transform(float *out, const float *M, const float *b, float *rows, int K, int H, int W,
-                             int r0, int r1, int relu) {
-#if WINO4_HAVE512
-    if (use512()) {
-        output_transform512(out, M, b, rows, K, H, W, r0, r1, relu);
-        return;
-    }
-#endif
-    output_transform_c(out, M, b, rows, K, H, W, r0, r1, relu);
-}
-
-static void grad_transform(float *Gt, const float *dout, float *rows, int K, int H, int W, int r0, int r1) {
-#if WINO4_HAVE512
-    if (use512()) {
-        grad_transform512(Gt, dout, rows, K, H, W, r0, r1);
-        return;
-    }
-#endif
-    grad_transform_c(Gt, dout, rows, K, H, W, r0, r1);
-}
-
-static void input_grad_transform(float *din, const float *dV, float *rows, int C, int H, int W, int r0,
-                                 int r1) {
-#if WINO4_HAVE512
-    if (use512()) {
-        input_grad_transform512(din, dV, rows, C, H, W, r0, r1);
-        return;
-    }
-#endif
-    input_grad_transform_c(din, dV, rows, C, H, W, r0, r1);
-}
-
-int conv_wino4_pool_usable(int H, int W) { return conv_wino4_usable(H, W) && use512(); }
-
-static void output_pool_transform(float *pout, unsigned char *arg, const float *M, const float *b, int K, int H,
-                                  int W, int r0, int r1, int relu) {
-#if WINO4_HAVE512
-    output_pool_transform512(pout, arg, M, b, K, H, W, r0, r1, relu);
-#else
-    (void)pout, (void)arg, (void)M, (void)b, (void)K, (void)H, (void)W, (void)r0, (void)r1, (void)relu;
-#endif
-}
-
-static void grad_pool_transform(float *Gt, const float *dpool, const unsigned char *arg, int K, int H, int W, int r0,
-                                int r1, int relu) {
-#if WINO4_HAVE512
-    grad_pool_transform512(Gt, dpool, arg, K, H, W, r0, r1, relu);
-#else
-    (void)Gt, (void)dpool, (void)arg, (void)K, (void)H, (void)W, (void)r0, (void)r1, (void)relu;
-#endif
-}
-
-/* F(4x4,3x3) for conv_wino_driver.h */
+/* F(4x4,3x3) for conv_wino_driver.h: the loops above (every CPU), and the AVX-512
+ * transforms with the pooled output and gradient (conv_wino4_table picks) */
 const wino_variant conv_wino_f4 = {.m = 4,
                                    .alpha2 = 36,
                                    .tiles = WINO4_TILES,
                                    .row_bufs = 48,
                                    .row_pad = 512, /* input_transform512: 6 (64 G + 16) floats */
                                    .weights = conv_wino4_weights,
-                                   .input = input_transform,
-                                   .output = output_transform,
-                                   .output_pool = output_pool_transform,
-                                   .grad = grad_transform,
-                                   .grad_pool = grad_pool_transform,
-                                   .input_grad = input_grad_transform,
+                                   .input = input_transform_c,
+                                   .output = output_transform_c,
+                                   .grad = grad_transform_c,
+                                   .input_grad = input_grad_transform_c,
                                    .fold = fold_dw};
+
+#if WINO4_HAVE512
+static const wino_variant conv_wino_f4_512 = {.m = 4,
+                                              .alpha2 = 36,
+                                              .tiles = WINO4_TILES,
+                                              .row_bufs = 48,
+                                              .row_pad = 512,
+                                              .weights = conv_wino4_weights,
+                                              .input = input_transform512,
+                                              .output = output_transform512,
+                                              .output_pool = output_pool_transform512,
+                                              .grad = grad_transform512,
+                                              .grad_pool = grad_pool_transform512,
+                                              .input_grad = input_grad_transform512,
+                                              .fold = fold_dw};
+#endif
+
+/* the step's instruction-set knob (conv_direct_isa) decides: AVX-512 or the loops */
+const wino_variant *conv_wino4_table(void) {
+#if WINO4_HAVE512
+    if (conv_direct_isa(0) == 3) return &conv_wino_f4_512;
+#endif
+    return &conv_wino_f4;
+}
+
+int conv_wino4_pool_usable(int H, int W) { return conv_wino4_usable(H, W) && conv_wino4_table()->output_pool; }

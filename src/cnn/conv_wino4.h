@@ -20,21 +20,23 @@
  *
  * API
  *   conv_wino4_usable(H, W)               1 if F(4x4,3x3) applies (H, W multiples of 4)
- *   conv_wino4_pool_usable(H, W)          1 if conv_wino_driver_forward_pool may run it
+ *   conv_wino4_pool_usable(H, W)          1 if conv_wino4_table() has the pooled output and
+ *                                         gradient (conv_wino_driver_forward/backward_pool)
  *   conv_wino4_weights(U, w, C, K)        U (36, K, C) = G w G^T; U = the scratch's start
- *   conv_wino_f4                          this variant's table for conv_wino_driver.h (as
- *                                         conv_wino_f2: scratch, forward, backward)
+ *   conv_wino4_table()                    this variant's table for conv_wino_driver.h (as
+ *                                         conv_wino_f2: scratch, forward, backward): the
+ *                                         AVX-512 transforms' where conv_direct_isa() is 3
+ *                                         (pooled output and gradient too), else
+ *   conv_wino_f4                          the scalar loops' (every CPU; no pooled ones)
  */
 #ifndef PB_CONV_WINO4_H
 #define PB_CONV_WINO4_H
 #include "cnn/conv_wino_driver.h"
 
 int conv_wino4_usable(int H, int W);
-/* 1 if the forward pass can write the 2x2 max-pool of its output directly
- * (conv_wino_driver_forward_pool with conv_wino_f4): F(4x4) applies and its AVX-512
- * transforms run (conv_direct_isa 3) */
 int conv_wino4_pool_usable(int H, int W);
 void conv_wino4_weights(float *U, const float *w, int C, int K);
+const wino_variant *conv_wino4_table(void);
 extern const wino_variant conv_wino_f4;
 
 #endif

@@ -5,7 +5,7 @@
  * which stay in its file; the drivers make the same GEMM calls in the same order as each
  * variant's own loops did, so the results do not depend on which file holds the loops.
  *
- * conv_winograd.h (conv_wino_f2) and conv_wino4.h (conv_wino_f4) each export their table;
+ * conv_winograd.h (conv_wino_f2) and conv_wino4.h (conv_wino4_table()) export their tables;
  * layers.c picks one per layer and calls the functions below with it.
  *
  * Scratch (floats from its start): U and dU (alpha^2 K C each), the blocks V, M (= Gt in
@@ -48,13 +48,13 @@ typedef struct wino_variant {
     void (*output)(float *out, const float *M, const float *b, float *rows, int K, int H, int W, int r0,
                    int r1, int relu);
     /* output's result max-pooled 2x2: pout (N,K,H/2,W/2), arg as maxpool2x2_forward's;
-     * NULL where the variant has none (F(2x2)); F(4x4): only where conv_wino4_pool_usable */
+     * NULL where the variant has none (F(2x2), F(4x4)'s scalar loops) */
     void (*output_pool)(float *pout, unsigned char *arg, const float *M, const float *b, int K, int H, int W,
                         int r0, int r1, int relu);
     /* Gt (alpha2, K, P) from tile rows r0..r1 of dout (N,K,H,W) */
     void (*grad)(float *Gt, const float *dout, float *rows, int K, int H, int W, int r0, int r1);
     /* grad from the 2x2 max-pool's gradient dpool (N,K,H/2,W/2) and arg (ReLU-masked if
-     * relu) instead of dout; NULL or usable as output_pool */
+     * relu) instead of dout; NULL where output_pool is */
     void (*grad_pool)(float *Gt, const float *dpool, const unsigned char *arg, int K, int H, int W, int r0,
                       int r1, int relu);
     /* din (N,C,H,W) tile rows r0..r1 from dV (alpha2, C, P) */

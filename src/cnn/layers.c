@@ -219,7 +219,7 @@ static int wino_for(int C, int K, int H, int W, int pass) {
 }
 
 /* the table of Winograd variant v (2 or 4) for conv_wino_driver.h */
-static const wino_variant *wino_table(int v) { return v == 4 ? &conv_wino_f4 : &conv_wino_f2; }
+static const wino_variant *wino_table(int v) { return v == 4 ? conv_wino4_table() : &conv_wino_f2; }
 
 /* One thread's slice: a work area (a strip's im2col matrix of the input (9C x strip) or of
  * the output gradient (9K x strip), or the direct kernel's padded strip), then private dw
@@ -767,7 +767,7 @@ void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const
         const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
         if (!naive) conv_fwd_prepare(&p, c, work, w, C, K);
         if (!naive && p.wino == 4 && conv_wino4_pool_usable(H, W)) /* pooled by the output transform */
-            conv_wino_driver_forward_pool(&conv_wino_f4, out + (size_t)n0 * K * PO, arg + (size_t)n0 * K * PO,
+            conv_wino_driver_forward_pool(wino_table(4), out + (size_t)n0 * K * PO, arg + (size_t)n0 * K * PO,
                                           in + (size_t)n0 * C * HW, b, c, n1 - n0, C, H, W, K, relu);
         else
             for (int a = n0; a < n1; a += G) {
@@ -813,7 +813,7 @@ void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool,
             if (!naive && p.wino_bwd == 4 && conv_wino4_pool_usable(H, W)) {
                 /* F(4x4) straight from the pool's gradient: the conv's is never written */
                 pool_grad_bias(pdb, dpool + (size_t)a * K * PO, arg + (size_t)a * K * PO, n, K, PO, relu);
-                conv_wino_driver_backward_pool(&conv_wino_f4, din ? dx : NULL, pdw, dpool + (size_t)a * K * PO,
+                conv_wino_driver_backward_pool(wino_table(4), din ? dx : NULL, pdw, dpool + (size_t)a * K * PO,
                                                arg + (size_t)a * K * PO, relu, x, c, n, C, H, W, K);
             } else {
                 for (long q = 0; q < (long)n * K; q++) /* the conv's output gradient, ReLU-masked */
@@ -912,7 +912,7 @@ void conv_block_pool_forward(float *out, unsigned char *arg, const float *x, con
             block_chunk_forward(&pa, &pb, &L, ca, cb, A, Y, x + (size_t)a * C0 * HW, wa, ba, wb, bb, g, C0, H,
                                 W, C1, C2, relu_b, !pooled);
             if (pooled) { /* conv b pooled by its output transform */
-                conv_wino_driver_forward_pool(&conv_wino_f4, out + (size_t)a * C2 * PO, arg + (size_t)a * C2 * PO,
+                conv_wino_driver_forward_pool(wino_table(4), out + (size_t)a * C2 * PO, arg + (size_t)a * C2 * PO,
                                               A, bb, cb, g, C1, H, W, C2, relu_b);
                 continue;
             }
@@ -960,7 +960,7 @@ void conv_block_pool_backward(float *dwa, float *dba, float *dwb, float *dbb, co
             if (!naive && pb.wino_bwd == 4 && conv_wino4_pool_usable(H, W)) {
                 /* conv b by F(4x4) straight from the pool's gradient */
                 pool_grad_bias(pdbb, dpool + (size_t)a * C2 * PO, arg + (size_t)a * C2 * PO, n, C2, PO, relu_b);
-                conv_wino_driver_backward_pool(&conv_wino_f4, dA, pdwb, dpool + (size_t)a * C2 * PO,
+                conv_wino_driver_backward_pool(wino_table(4), dA, pdwb, dpool + (size_t)a * C2 * PO,
                                                arg + (size_t)a * C2 * PO, relu_b, A, cb, n, C1, H, W, C2);
                 for (size_t i = 0; i < (size_t)n * C1 * HW; i++) dA[i] = A[i] > 0.0f ? dA[i] : 0.0f;
                 conv_bwd_range(&pa, NULL, dA, xa, ca, L.work_a, n, C0, H, W, C1);
