@@ -173,11 +173,9 @@ static inline T256 float hsum(__m256 v) {
 /* AVX-512 forward block: KB (4 or 8: one or two packed 4-channel blocks, the second at
  * wk + C * 36) output channels x XV vectors of 16 pixels (32 registers: room for 24
  * accumulators); the broadcast weights fold into the FMAs' memory operands */
-static inline __attribute__((always_inline)) T512 void fwd_block512(float *o, size_t HW, const float *src,
-                                                                    size_t cstride, int Wp, const float *wk,
-                                                                    int C, const float *b4, int relu,
-                                                                    const int KB, const int XV,
-                                                                    __mmask16 last) {
+static inline __attribute__((always_inline)) T512 void
+fwd_block512(float *o, size_t HW, const float *src, size_t cstride, int Wp, const float *wk, int C,
+             const float *b4, int relu, const int KB, const int XV, __mmask16 last) {
     __m512 acc[8][6];
     for (int j = 0; j < KB; j++)
         for (int v = 0; v < XV; v++) acc[j][v] = b4 ? _mm512_set1_ps(b4[j]) : _mm512_setzero_ps();
@@ -188,7 +186,8 @@ static inline __attribute__((always_inline)) T512 void fwd_block512(float *o, si
                 __m512 x[6];
                 for (int v = 0; v < XV; v++) x[v] = _mm512_loadu_ps(s + ky * Wp + kx + 16 * v);
                 for (int j = 0; j < KB; j++) {
-                    const __m512 wv = _mm512_set1_ps(j < 4 ? wc[(ky * 3 + kx) * 4 + j] : wc2[(ky * 3 + kx) * 4 + j - 4]);
+                    const __m512 wv =
+                        _mm512_set1_ps(j < 4 ? wc[(ky * 3 + kx) * 4 + j] : wc2[(ky * 3 + kx) * 4 + j - 4]);
                     for (int v = 0; v < XV; v++) acc[j][v] = _mm512_fmadd_ps(wv, x[v], acc[j][v]);
                 }
             }
@@ -218,13 +217,24 @@ static inline __attribute__((always_inline)) T512 void row512(float *o, size_t H
 #define FWD512(xv, m) fwd_block512(o + 16 * v, HW, src + 16 * v, cstride, Wp, wk, C, b4, relu, KB, xv, m)
     for (; v + FWD_XV512 <= NV; v += FWD_XV512) FWD512(FWD_XV512, v + FWD_XV512 == NV ? last : full);
     switch (NV - v) { /* the remaining vectors: fewer than FWD_XV512 */
-        case 1: FWD512(1, last); break;
-        case 2: FWD512(2, last); break;
-        case 3: FWD512(3, last); break;
-        case 4: FWD512(4, last); break;
-        case 5: FWD512(5, last); break;
+        case 1:
+            FWD512(1, last);
+            break;
+        case 2:
+            FWD512(2, last);
+            break;
+        case 3:
+            FWD512(3, last);
+            break;
+        case 4:
+            FWD512(4, last);
+            break;
+        case 5:
+            FWD512(5, last);
+            break;
 #undef FWD512
-        default: break;
+        default:
+            break;
     }
 }
 

@@ -170,7 +170,7 @@ static void input_transform_c(float *V, float *rows, const float *in, int C, int
 /* out[n][k] tile (4x4) = A^T M A + b[k] (ReLU): A^T over the rows of M, then over the
  * columns, interleaved into the four output rows. rows: scratch of 28 TW floats. */
 static void output_transform_c(float *out, const float *M, const float *b, float *rows, int K, int H, int W,
-                             int r0, int r1, int relu) {
+                               int r0, int r1, int relu) {
     const int TH = H / 4, TW = W / 4;
     const size_t P = (size_t)(r1 - r0) * TW, KP = (size_t)K * P;
     float *s[4][6], *y[4];
@@ -253,7 +253,7 @@ static void grad_transform_c(float *Gt, const float *dout, float *rows, int K, i
  * per direction and a sum of two terms does not depend on their order: a row is stored the
  * first time a tile row reaches it and added to the second time. rows: 48 (TW + 1) floats. */
 static void input_grad_transform_c(float *din, const float *dV, float *rows, int C, int H, int W, int r0,
-                                 int r1) {
+                                   int r1) {
     const int TH = H / 4, TW = W / 4, L = TW + 1;
     const size_t P = (size_t)(r1 - r0) * TW, CP = (size_t)C * P;
     float *z[6][6], *dd[6], *E0 = rows + (size_t)42 * L, *E1 = E0 + L;
@@ -472,7 +472,8 @@ T512F void input_transform512(float *V, float *rows, const float *in, int C, int
                     const __m512i next = _mm512_castps_si512(_mm512_loadu_ps(s + 64));
                     blocks4(ph);
                     lanes4(ph);
-                    const __m512 ph4 = _mm512_castsi512_ps(_mm512_alignr_epi32(next, _mm512_castps_si512(ph[0]), 1)),
+                    const __m512 ph4 = _mm512_castsi512_ps(
+                                     _mm512_alignr_epi32(next, _mm512_castps_si512(ph[0]), 1)),
                                  ph5 = _mm512_castsi512_ps(_mm512_alignr_epi32(
                                      _mm512_alignr_epi32(next, next, 1), _mm512_castps_si512(ph[1]), 1));
                     bt6v(o, ph[0], ph[1], ph[2], ph[3], ph4, ph5);
@@ -517,7 +518,8 @@ T512F void output_transform512(float *out, const float *M, const float *b, float
                     lanes4(y);
                     blocks4(y);
                     float *o = o0 + (size_t)a * W + 64 * g;
-                    for (int v = 0; v < 4; v++) _mm512_mask_storeu_ps(o + 16 * v, range_mask(64 * g + 16 * v, W), y[v]);
+                    for (int v = 0; v < 4; v++)
+                        _mm512_mask_storeu_ps(o + 16 * v, range_mask(64 * g + 16 * v, W), y[v]);
                 }
             }
         }
@@ -542,7 +544,8 @@ T512F void grad_transform512(float *Gt, const float *dout, float *rows, int K, i
                 for (int a = 0; a < 4; a++) {
                     const float *s = d0 + (size_t)a * W + 64 * g;
                     __m512 ph[4];
-                    for (int v = 0; v < 4; v++) ph[v] = _mm512_maskz_loadu_ps(range_mask(64 * g + 16 * v, W), s + 16 * v);
+                    for (int v = 0; v < 4; v++)
+                        ph[v] = _mm512_maskz_loadu_ps(range_mask(64 * g + 16 * v, W), s + 16 * v);
                     blocks4(ph);
                     lanes4(ph);
                     a6v(h[a], ph[0], ph[1], ph[2], ph[3]);
@@ -550,7 +553,8 @@ T512F void grad_transform512(float *Gt, const float *dout, float *rows, int K, i
                 for (int j = 0; j < 6; j++) { /* Gt[6i + j] = A h[:, j] */
                     __m512 o[6];
                     a6v(o, h[0][j], h[1][j], h[2][j], h[3][j]);
-                    for (int i = 0; i < 6; i++) _mm512_mask_storeu_ps(gt + (size_t)(6 * i + j) * KP + 16 * g, m, o[i]);
+                    for (int i = 0; i < 6; i++)
+                        _mm512_mask_storeu_ps(gt + (size_t)(6 * i + j) * KP + 16 * g, m, o[i]);
                 }
             }
         }
@@ -560,7 +564,8 @@ T512 void b6v(__m512 o[6], __m512 a, __m512 b, __m512 c, __m512 d, __m512 e, __m
     const __m512 two = _mm512_set1_ps(2.0f), four = _mm512_set1_ps(4.0f), five = _mm512_set1_ps(5.0f);
     const __m512 bc = _mm512_add_ps(b, c), de = _mm512_add_ps(d, e);
     o[0] = _mm512_mul_ps(four, a);
-    o[1] = _mm512_fmadd_ps(four, _mm512_add_ps(_mm512_sub_ps(c, b), f), _mm512_mul_ps(two, _mm512_sub_ps(e, d)));
+    o[1] =
+        _mm512_fmadd_ps(four, _mm512_add_ps(_mm512_sub_ps(c, b), f), _mm512_mul_ps(two, _mm512_sub_ps(e, d)));
     o[2] = _mm512_fnmsub_ps(five, a, _mm512_fmadd_ps(four, bc, de));
     o[3] = _mm512_fnmadd_ps(five, f, _mm512_fmadd_ps(two, _mm512_sub_ps(d, e), _mm512_sub_ps(b, c)));
     o[4] = _mm512_add_ps(_mm512_add_ps(a, bc), de);
@@ -591,11 +596,14 @@ T512F void input_grad_transform512(float *din, const float *dV, float *rows, int
                     b6v(ph, _mm512_maskz_loadu_ps(m, vg), _mm512_maskz_loadu_ps(m, vg + CP),
                         _mm512_maskz_loadu_ps(m, vg + 2 * CP), _mm512_maskz_loadu_ps(m, vg + 3 * CP),
                         _mm512_maskz_loadu_ps(m, vg + 4 * CP), _mm512_maskz_loadu_ps(m, vg + 5 * CP));
-                    __m512 q[4] = {_mm512_add_ps(ph[0], _mm512_castsi512_ps(_mm512_alignr_epi32(
-                                                            _mm512_castps_si512(ph[4]), _mm512_castps_si512(prev4), 15))),
-                                   _mm512_add_ps(ph[1], _mm512_castsi512_ps(_mm512_alignr_epi32(
-                                                            _mm512_castps_si512(ph[5]), _mm512_castps_si512(prev5), 15))),
-                                   ph[2], ph[3]};
+                    __m512 q[4] = {
+                        _mm512_add_ps(
+                            ph[0], _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(ph[4]),
+                                                                           _mm512_castps_si512(prev4), 15))),
+                        _mm512_add_ps(
+                            ph[1], _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(ph[5]),
+                                                                           _mm512_castps_si512(prev5), 15))),
+                        ph[2], ph[3]};
                     prev4 = ph[4], prev5 = ph[5];
                     lanes4(q);
                     blocks4(q);
@@ -618,7 +626,8 @@ T512F void input_grad_transform512(float *din, const float *dV, float *rows, int
                     if (y < 0 || y >= H) continue;
                     float *o = plane + (size_t)y * W + x0;
                     const int first = i >= 2 || (i == 1 && ty == 0);
-                    _mm512_mask_storeu_ps(o, m, first ? d[i] : _mm512_add_ps(d[i], _mm512_maskz_loadu_ps(m, o)));
+                    _mm512_mask_storeu_ps(o, m,
+                                          first ? d[i] : _mm512_add_ps(d[i], _mm512_maskz_loadu_ps(m, o)));
                 }
             }
         }
@@ -679,7 +688,8 @@ T512F void output_pool_transform512(float *pout, unsigned char *arg, const float
                     const size_t o = plane + (size_t)(2 * ty + py) * Wo + 32 * g;
                     _mm512_mask_storeu_ps(pout + o, mlo, _mm512_permutex2var_ps(mx[0], lo_idx, mx[1]));
                     _mm512_mask_storeu_ps(pout + o + 16, mhi, _mm512_permutex2var_ps(mx[0], hi_idx, mx[1]));
-                    _mm512_mask_cvtepi32_storeu_epi8(arg + o, mlo, _mm512_permutex2var_epi32(best[0], lo_idx, best[1]));
+                    _mm512_mask_cvtepi32_storeu_epi8(arg + o, mlo,
+                                                     _mm512_permutex2var_epi32(best[0], lo_idx, best[1]));
                     _mm512_mask_cvtepi32_storeu_epi8(arg + o + 16, mhi,
                                                      _mm512_permutex2var_epi32(best[0], hi_idx, best[1]));
                 }
@@ -692,8 +702,8 @@ T512F void output_pool_transform512(float *pout, unsigned char *arg, const float
  * (N,K,H/2,W/2) and arg (maxpool2x2_forward's): a window's gradient goes to its first
  * maximum, 0 elsewhere and, with relu, where the maximum was <= 0 (arg >= 4); the
  * full-size output gradient is never written. */
-T512F void grad_pool_transform512(float *Gt, const float *dpool, const unsigned char *arg, int K, int H, int W,
-                                  int r0, int r1, int relu) {
+T512F void grad_pool_transform512(float *Gt, const float *dpool, const unsigned char *arg, int K, int H,
+                                  int W, int r0, int r1, int relu) {
     const int TH = H / 4, TW = W / 4, G = (TW + 15) / 16, Wo = W / 2;
     const size_t P = (size_t)(r1 - r0) * TW, KP = (size_t)K * P, HWo = (size_t)(H / 2) * Wo;
     const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30),
@@ -724,7 +734,8 @@ T512F void grad_pool_transform512(float *Gt, const float *dpool, const unsigned 
                         const __mmask16 live =
                             relu ? _mm512_cmplt_epi32_mask(ai, _mm512_set1_epi32(4)) : (__mmask16)0xffff;
                         for (int q = 0; q < 4; q++) {
-                            const __mmask16 at = _mm512_mask_cmpeq_epi32_mask(live, idx, _mm512_set1_epi32(q));
+                            const __mmask16 at =
+                                _mm512_mask_cmpeq_epi32_mask(live, idx, _mm512_set1_epi32(q));
                             y[2 * py + q / 2][2 * px + q % 2] = _mm512_mask_mov_ps(zero, at, gp);
                         }
                     }
@@ -734,7 +745,8 @@ T512F void grad_pool_transform512(float *Gt, const float *dpool, const unsigned 
                 for (int j = 0; j < 6; j++) { /* Gt[6i + j] = A h[:, j] */
                     __m512 o[6];
                     a6v(o, h[0][j], h[1][j], h[2][j], h[3][j]);
-                    for (int i = 0; i < 6; i++) _mm512_mask_storeu_ps(gt + (size_t)(6 * i + j) * KP + 16 * g, m, o[i]);
+                    for (int i = 0; i < 6; i++)
+                        _mm512_mask_storeu_ps(gt + (size_t)(6 * i + j) * KP + 16 * g, m, o[i]);
                 }
             }
         }
@@ -781,4 +793,6 @@ const wino_variant *conv_wino4_table(void) {
     return &conv_wino_f4;
 }
 
-int conv_wino4_pool_usable(int H, int W) { return conv_wino4_usable(H, W) && conv_wino4_table()->output_pool; }
+int conv_wino4_pool_usable(int H, int W) {
+    return conv_wino4_usable(H, W) && conv_wino4_table()->output_pool;
+}

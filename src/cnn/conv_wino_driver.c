@@ -64,8 +64,9 @@ void conv_wino_driver_forward_pool(const wino_variant *v, float *pout, unsigned 
 }
 
 /* the backward loop; dout, or (pooled) dpool and arg through v->grad_pool */
-static void backward(const wino_variant *v, float *din, float *dw, const float *dout, const unsigned char *arg,
-                     int relu, int pooled, const float *in, float *buf, int N, int C, int H, int W, int K) {
+static void backward(const wino_variant *v, float *din, float *dw, const float *dout,
+                     const unsigned char *arg, int relu, int pooled, const float *in, float *buf, int N,
+                     int C, int H, int W, int K) {
     const wino_layout L = layout(v, C, W, K);
     const int TH = H / v->m, TW = W / v->m, R = block_rows(v, W), rows = N * TH, A = v->alpha2;
     const size_t KC = (size_t)K * C;
@@ -97,7 +98,7 @@ void conv_wino_driver_backward(const wino_variant *v, float *din, float *dw, con
 }
 
 void conv_wino_driver_backward_pool(const wino_variant *v, float *din, float *dw, const float *dpool,
-                                    const unsigned char *arg, int relu, const float *in, float *buf, int N, int C,
-                                    int H, int W, int K) {
+                                    const unsigned char *arg, int relu, const float *in, float *buf, int N,
+                                    int C, int H, int W, int K) {
     backward(v, din, dw, dpool, arg, relu, 1, in, buf, N, C, H, W, K);
 }

@@ -71,7 +71,7 @@ void conv_wino_driver_forward_pool(const wino_variant *v, float *pout, unsigned 
 void conv_wino_driver_backward(const wino_variant *v, float *din, float *dw, const float *dout,
                                const float *in, float *buf, int N, int C, int H, int W, int K);
 void conv_wino_driver_backward_pool(const wino_variant *v, float *din, float *dw, const float *dpool,
-                                    const unsigned char *arg, int relu, const float *in, float *buf, int N, int C,
-                                    int H, int W, int K);
+                                    const unsigned char *arg, int relu, const float *in, float *buf, int N,
+                                    int C, int H, int W, int K);
 
 #endif

@@ -813,8 +813,9 @@ void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool,
             if (!naive && p.wino_bwd == 4 && conv_wino4_pool_usable(H, W)) {
                 /* F(4x4) straight from the pool's gradient: the conv's is never written */
                 pool_grad_bias(pdb, dpool + (size_t)a * K * PO, arg + (size_t)a * K * PO, n, K, PO, relu);
-                conv_wino_driver_backward_pool(wino_table(4), din ? dx : NULL, pdw, dpool + (size_t)a * K * PO,
-                                               arg + (size_t)a * K * PO, relu, x, c, n, C, H, W, K);
+                conv_wino_driver_backward_pool(wino_table(4), din ? dx : NULL, pdw,
+                                               dpool + (size_t)a * K * PO, arg + (size_t)a * K * PO, relu, x,
+                                               c, n, C, H, W, K);
             } else {
                 for (long q = 0; q < (long)n * K; q++) /* the conv's output gradient, ReLU-masked */
                     pool_bwd_plane(g + (size_t)q * HW, dpool + ((size_t)a * K + q) * PO, NULL,
@@ -874,9 +875,9 @@ size_t conv_block_col_size(int C0, int H, int W, int C1, int C2) {
 /* A = conv a (ReLU) of g images of x, Y = conv b of A: the chunk's forward pass, by the
  * plans' kernels (whose weights the caller prepared in ca, cb) or the naive loops */
 static void block_chunk_forward(const conv_plan *pa, const conv_plan *pb, const block_layout *L, float *ca,
-                                float *cb, float *A, float *Y, const float *x, const float *wa, const float *ba,
-                                const float *wb, const float *bb, int g, int C0, int H, int W, int C1, int C2,
-                                int relu_b, int forward_b) {
+                                float *cb, float *A, float *Y, const float *x, const float *wa,
+                                const float *ba, const float *wb, const float *bb, int g, int C0, int H,
+                                int W, int C1, int C2, int relu_b, int forward_b) {
     if (layers_conv() == LAYERS_CONV_NAIVE) {
         conv3x3_forward_naive(A, x, wa, ba, g, C0, H, W, C1, 1);
         if (forward_b) conv3x3_forward_naive(Y, A, wb, bb, g, C1, H, W, C2, relu_b);
@@ -912,8 +913,8 @@ void conv_block_pool_forward(float *out, unsigned char *arg, const float *x, con
             block_chunk_forward(&pa, &pb, &L, ca, cb, A, Y, x + (size_t)a * C0 * HW, wa, ba, wb, bb, g, C0, H,
                                 W, C1, C2, relu_b, !pooled);
             if (pooled) { /* conv b pooled by its output transform */
-                conv_wino_driver_forward_pool(wino_table(4), out + (size_t)a * C2 * PO, arg + (size_t)a * C2 * PO,
-                                              A, bb, cb, g, C1, H, W, C2, relu_b);
+                conv_wino_driver_forward_pool(wino_table(4), out + (size_t)a * C2 * PO,
+                                              arg + (size_t)a * C2 * PO, A, bb, cb, g, C1, H, W, C2, relu_b);
                 continue;
             }
             for (long q = 0; q < (long)g * C2; q++)
@@ -955,11 +956,12 @@ void conv_block_pool_backward(float *dwa, float *dba, float *dwb, float *dbb, co
             const float *xa = x + (size_t)a * C0 * HW;
             /* A again (conv a's weights re-prepared: its weight gradient may use the area) */
             if (!naive) conv_fwd_prepare(&pa, ca, L.work_a, wa, C0, C1);
-            block_chunk_forward(&pa, &pb, &L, ca, cb, A, NULL, xa, wa, ba, wb, NULL, n, C0, H, W, C1, C2, relu_b,
-                                0);
+            block_chunk_forward(&pa, &pb, &L, ca, cb, A, NULL, xa, wa, ba, wb, NULL, n, C0, H, W, C1, C2,
+                                relu_b, 0);
             if (!naive && pb.wino_bwd == 4 && conv_wino4_pool_usable(H, W)) {
                 /* conv b by F(4x4) straight from the pool's gradient */
-                pool_grad_bias(pdbb, dpool + (size_t)a * C2 * PO, arg + (size_t)a * C2 * PO, n, C2, PO, relu_b);
+                pool_grad_bias(pdbb, dpool + (size_t)a * C2 * PO, arg + (size_t)a * C2 * PO, n, C2, PO,
+                               relu_b);
                 conv_wino_driver_backward_pool(wino_table(4), dA, pdwb, dpool + (size_t)a * C2 * PO,
                                                arg + (size_t)a * C2 * PO, relu_b, A, cb, n, C1, H, W, C2);
                 for (size_t i = 0; i < (size_t)n * C1 * HW; i++) dA[i] = A[i] > 0.0f ? dA[i] : 0.0f;

@@ -594,8 +594,8 @@ void model_forward(model *m, const float *x, int N) {
         if (i == 0 && model_block_fused(m)) { /* conv 0, conv 1 and pool 2 (timed as conv 1's) */
             const layer *b = &m->layers[1];
             layer *p = &m->layers[2];
-            conv_block_pool_forward(p->out, p->arg, x, l->w, l->b, b->w, b->b, m->col, m->col_slices, N, l->in_c,
-                                    l->in_h, l->in_w, l->out_c, b->out_c, b->relu);
+            conv_block_pool_forward(p->out, p->arg, x, l->w, l->b, b->w, b->b, m->col, m->col_slices, N,
+                                    l->in_c, l->in_h, l->in_w, l->out_c, b->out_c, b->relu);
             if (m->profile) m->t_fwd[1] += time_mono() - t0;
             in = p->out;
             i = 2;
@@ -654,7 +654,8 @@ void model_backward(model *m, const float *x, const int *labels, int N) {
         if (i == 2 && model_block_fused(m)) { /* pool 2, conv 1 and conv 0 (timed as conv 1's) */
             layer *a = &m->layers[0], *b = &m->layers[1];
             conv_block_pool_backward(a->dw, a->db, b->dw, b->db, d, l->arg, x, a->w, a->b, b->w, m->col,
-                                     m->col_slices, N, a->in_c, a->in_h, a->in_w, a->out_c, b->out_c, b->relu);
+                                     m->col_slices, N, a->in_c, a->in_h, a->in_w, a->out_c, b->out_c,
+                                     b->relu);
             if (m->profile) m->t_bwd[1] += time_mono() - t0;
             break;
         }

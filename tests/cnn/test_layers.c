@@ -174,7 +174,8 @@ static void fused_case(int N, int C, int H, int W, int K, int relu) {
     conv3x3_forward(y, x, w, b, col, 2, N, C, H, W, K, relu);
     maxpool2x2_forward(pf2, arg2, y, N, K, H, W);
     if (memcmp(pf, pf2, sizeof(float) * np) || memcmp(arg, arg2, np)) {
-        printf("conv+pool %dx%dx%dx%d->%d: differs from the conv and the pool unfused: FAIL\n", N, C, H, W, K);
+        printf("conv+pool %dx%dx%dx%d->%d: differs from the conv and the pool unfused: FAIL\n", N, C, H, W,
+               K);
         failures++;
     }
     maxpool2x2_backward(g, r, NULL, arg, N, K, H, W, relu);
@@ -223,7 +224,8 @@ static void block_case(int N, int C0, int H, int W, int C1, int C2, int relu_b) 
     conv3x3_forward_naive(Y, A, wb, bb, N, C1, H, W, C2, relu_b);
     maxpool2x2_forward_naive(pr, Y, N, C2, H, W);
     conv_block_pool_forward(pf, arg, x, wa, ba, wb, bb, col, 2, N, C0, H, W, C1, C2, relu_b);
-    snprintf(what, sizeof what, "block %dx%dx%dx%d->%d->%d fwd%s", N, C0, H, W, C1, C2, relu_b ? "+relu" : "");
+    snprintf(what, sizeof what, "block %dx%dx%dx%d->%d->%d fwd%s", N, C0, H, W, C1, C2,
+             relu_b ? "+relu" : "");
     check(what, pf, pr, np, 1e-5);
     /* the backward reference on conv a's output as the fast kernels compute it (what the
      * fused pass recomputes): on the naive one, the ReLU mask of the values within rounding
@@ -243,10 +245,11 @@ static void block_case(int N, int C0, int H, int W, int C1, int C2, int relu_b) 
     snprintf(what, sizeof what, "block %dx%dx%dx%d->%d->%d bwd db of conv a", N, C0, H, W, C1, C2);
     check(what, dba, dba2, C1, 1e-5);
     conv_block_pool_forward(pf2, arg2, x, wa, ba, wb, bb, col, 2, N, C0, H, W, C1, C2, relu_b);
-    conv_block_pool_backward(dwa3, dba3, dwb3, dbb3, r, arg, x, wa, ba, wb, col, 2, N, C0, H, W, C1, C2, relu_b);
-    if (memcmp(pf, pf2, sizeof(float) * np) || memcmp(arg, arg2, np) || memcmp(dwa, dwa3, sizeof(float) * nwa) ||
-        memcmp(dwb, dwb3, sizeof(float) * nwb) || memcmp(dba, dba3, sizeof(float) * C1) ||
-        memcmp(dbb, dbb3, sizeof(float) * C2)) {
+    conv_block_pool_backward(dwa3, dba3, dwb3, dbb3, r, arg, x, wa, ba, wb, col, 2, N, C0, H, W, C1, C2,
+                             relu_b);
+    if (memcmp(pf, pf2, sizeof(float) * np) || memcmp(arg, arg2, np) ||
+        memcmp(dwa, dwa3, sizeof(float) * nwa) || memcmp(dwb, dwb3, sizeof(float) * nwb) ||
+        memcmp(dba, dba3, sizeof(float) * C1) || memcmp(dbb, dbb3, sizeof(float) * C2)) {
         printf("block %dx%dx%dx%d->%d->%d: a second run differs: FAIL\n", N, C0, H, W, C1, C2);
         failures++;
     }
@@ -520,15 +523,15 @@ int main(void) {
         if (fmodes[m] == LAYERS_CONV_NAIVE) continue;
         fused_case(3, 4, 512, 512, 4, 1);
         fused_case(3, 16, 40, 40, 32, 1);
-        fused_case(2, 4, 8, 8, 4, 0);    /* F(4x4)'s pooled output transform without ReLU */
+        fused_case(2, 4, 8, 8, 4, 0);   /* F(4x4)'s pooled output transform without ReLU */
         fused_case(1, 2, 12, 64, 8, 1); /* ... and a row of exactly 16 tiles */
         fused_case(1, 2, 8, 132, 4, 1); /* ... and of 33 (a last group of one tile) */
     }
     /* the first block fused, each kernel selection, 2 threads: the study's first block's
      * channels (direct and Winograd's weight gradient in auto), chunks of one image
      * (3 x 16 x 512 x 512 fills the 4 MB chunk), odd sizes (the pool's floor) */
-    static const int bmodes[] = {LAYERS_CONV_AUTO, LAYERS_CONV_IM2COL, LAYERS_CONV_WINOGRAD4, LAYERS_CONV_DIRECT,
-                                 LAYERS_CONV_NAIVE};
+    static const int bmodes[] = {LAYERS_CONV_AUTO, LAYERS_CONV_IM2COL, LAYERS_CONV_WINOGRAD4,
+                                 LAYERS_CONV_DIRECT, LAYERS_CONV_NAIVE};
     for (int m = 0; m < 5; m++) {
         layers_set_conv(bmodes[m]);
         layers_set_threads(2);
