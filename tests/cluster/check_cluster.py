@@ -3,7 +3,7 @@
 on top of tests/slurm/check_results.py. Exits 1 naming the row and field on the first failure.
 
   check_cluster.py FILE [--hosts node1,node2,node3]      done rows ran on exactly these hosts
-                        [--platform-on NAME=h1,h2 ...]     NAME's done rows only on h1,h2 (each used)
+                        [--platform-on NAME=h1,h2 ...]     NAME's done rows only on h1,h2 (not necessarily each)
                         [--skipped NAME=TEXT[|TEXT...] ...] NAME's rows all skipped, error has each TEXT
                         [--detail NAME=TEXT ...]           /platforms detail of NAME contains TEXT
                         [--io-defaults]                    io_settings: platbench set the MPI-IO/HDF5 defaults
@@ -68,8 +68,9 @@ def main():
                 if r["host"] not in allowed:
                     die("row %d (platform %s) ran on %s, allowed only %s" % (r["id"], name, r["host"], sorted(allowed)))
                 used.add(r["host"])
-            if used != allowed:
-                die("platform %s ran on %s, expected every one of %s" % (name, sorted(used), sorted(allowed)))
+            # only on allowed hosts, not necessarily on each: the ranks take experiments from
+            # a shared queue as they free up, so one able rank may take all four (seen in CI:
+            # sif's four on node2 while node1 ran dock's)
             print("platform %s: %d rows done on %s" % (name, len(mine), ",".join(sorted(used))))
         for spec in a.skipped:
             name, texts = spec.split("=", 1)
