@@ -783,6 +783,41 @@ void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const
     }
 }
 
+/* One chunk's backward pass of a conv from its output gradient dout (n images): dw, db
+ * added into the slice's sums pdw, pdb, din overwritten (or NULL), by the plan's kernels
+ * or the naive loops (their dw and db go through the slice's unused weight areas). */
+static void conv_bwd_chunk(const conv_plan *p, int naive, float *din, float *pdw, float *pdb,
+                           const float *dout, const float *x, const float *w, float *c, size_t work, int n,
+                           int C, int H, int W, int K) {
+    if (!naive) {
+        conv_bwd_range(p, din, dout, x, c, work, n, C, H, W, K);
+        return;
+    }
+    const size_t KC9 = (size_t)K * C * 9;
+    float *ndb = pdb + K, *ndw = ndb + KC9;
+    conv3x3_backward_naive(din, ndw, ndb, dout, x, w, n, C, H, W, K);
+    for (size_t i = 0; i < KC9; i++) pdw[i] += ndw[i];
+    for (int k = 0; k < K; k++) pdb[k] += ndb[k];
+}
+
+/* The same for a conv followed by a 2x2 max-pool, from the pool's gradient dpool and arg
+ * (relu: the conv's ReLU): F(4x4) reads them directly; else the conv's output gradient
+ * is built in g (the chunk buffer) first. */
+static void pool_conv_bwd_chunk(const conv_plan *p, int naive, float *din, float *pdw, float *pdb,
+                                const float *dpool, const unsigned char *arg, int relu, const float *x,
+                                const float *w, float *c, size_t work, float *g, int n, int C, int H, int W,
+                                int K) {
+    const int HW = H * W, PO = (H / 2) * (W / 2);
+    if (!naive && p->wino_bwd == 4 && conv_wino4_pool_usable(H, W)) {
+        pool_grad_bias(pdb, dpool, arg, n, K, PO, relu);
+        conv_wino_driver_backward_pool(wino_table(4), din, pdw, dpool, arg, relu, x, c, n, C, H, W, K);
+        return;
+    }
+    for (long q = 0; q < (long)n * K; q++) /* the conv's output gradient, ReLU-masked */
+        pool_bwd_plane(g + (size_t)q * HW, dpool + (size_t)q * PO, NULL, arg + (size_t)q * PO, H, W, relu, 0);
+    conv_bwd_chunk(p, naive, din, pdw, pdb, g, x, w, c, work, n, C, H, W, K);
+}
+
 void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool, const unsigned char *arg,
                            const float *in, const float *w, float *col, int ncol, int N, int C, int H, int W,
                            int K, int relu, int din_relu) {
@@ -810,25 +845,8 @@ void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool,
         for (int a = n0; a < n1; a += G) {
             const int n = a + G < n1 ? G : n1 - a;
             const float *x = in + (size_t)a * C * HW;
-            if (!naive && p.wino_bwd == 4 && conv_wino4_pool_usable(H, W)) {
-                /* F(4x4) straight from the pool's gradient: the conv's is never written */
-                pool_grad_bias(pdb, dpool + (size_t)a * K * PO, arg + (size_t)a * K * PO, n, K, PO, relu);
-                conv_wino_driver_backward_pool(wino_table(4), din ? dx : NULL, pdw,
-                                               dpool + (size_t)a * K * PO, arg + (size_t)a * K * PO, relu, x,
-                                               c, n, C, H, W, K);
-            } else {
-                for (long q = 0; q < (long)n * K; q++) /* the conv's output gradient, ReLU-masked */
-                    pool_bwd_plane(g + (size_t)q * HW, dpool + ((size_t)a * K + q) * PO, NULL,
-                                   arg + ((size_t)a * K + q) * PO, H, W, relu, 0);
-                if (naive) { /* the chunk's dw and db into the (unused) weight areas, then added */
-                    float *ndb = pdb + K, *ndw = ndb + KC9;
-                    conv3x3_backward_naive(din ? dx : NULL, ndw, ndb, g, x, w, n, C, H, W, K);
-                    for (size_t i = 0; i < KC9; i++) pdw[i] += ndw[i];
-                    for (int k = 0; k < K; k++) pdb[k] += ndb[k];
-                } else {
-                    conv_bwd_range(&p, din ? dx : NULL, g, x, c, work, n, C, H, W, K);
-                }
-            }
+            pool_conv_bwd_chunk(&p, naive, din ? dx : NULL, pdw, pdb, dpool + (size_t)a * K * PO,
+                                arg + (size_t)a * K * PO, relu, x, w, c, work, g, n, C, H, W, K);
             if (!din) continue;
             /* written after the chunk's weight gradient read x: din may be `in` itself */
             float *d = din + (size_t)a * C * HW;
@@ -958,33 +976,10 @@ void conv_block_pool_backward(float *dwa, float *dba, float *dwb, float *dbb, co
             if (!naive) conv_fwd_prepare(&pa, ca, L.work_a, wa, C0, C1);
             block_chunk_forward(&pa, &pb, &L, ca, cb, A, NULL, xa, wa, ba, wb, NULL, n, C0, H, W, C1, C2,
                                 relu_b, 0);
-            if (!naive && pb.wino_bwd == 4 && conv_wino4_pool_usable(H, W)) {
-                /* conv b by F(4x4) straight from the pool's gradient */
-                pool_grad_bias(pdbb, dpool + (size_t)a * C2 * PO, arg + (size_t)a * C2 * PO, n, C2, PO,
-                               relu_b);
-                conv_wino_driver_backward_pool(wino_table(4), dA, pdwb, dpool + (size_t)a * C2 * PO,
-                                               arg + (size_t)a * C2 * PO, relu_b, A, cb, n, C1, H, W, C2);
-                for (size_t i = 0; i < (size_t)n * C1 * HW; i++) dA[i] = A[i] > 0.0f ? dA[i] : 0.0f;
-                conv_bwd_range(&pa, NULL, dA, xa, ca, L.work_a, n, C0, H, W, C1);
-                continue;
-            }
-            for (long q = 0; q < (long)n * C2; q++) /* conv b's output gradient, ReLU-masked */
-                pool_bwd_plane(g + (size_t)q * HW, dpool + ((size_t)a * C2 + q) * PO, NULL,
-                               arg + ((size_t)a * C2 + q) * PO, H, W, relu_b, 0);
-            if (naive) { /* the chunk's dw and db into the (unused) weight areas, then added */
-                float *ndbb = pdbb + C2, *ndwb = ndbb + KC9b, *ndba = pdba + C1, *ndwa = ndba + KC9a;
-                conv3x3_backward_naive(dA, ndwb, ndbb, g, A, wb, n, C1, H, W, C2);
-                for (size_t i = 0; i < (size_t)n * C1 * HW; i++) dA[i] = A[i] > 0.0f ? dA[i] : 0.0f;
-                conv3x3_backward_naive(NULL, ndwa, ndba, dA, xa, wa, n, C0, H, W, C1);
-                for (size_t i = 0; i < KC9b; i++) pdwb[i] += ndwb[i];
-                for (int k = 0; k < C2; k++) pdbb[k] += ndbb[k];
-                for (size_t i = 0; i < KC9a; i++) pdwa[i] += ndwa[i];
-                for (int k = 0; k < C1; k++) pdba[k] += ndba[k];
-                continue;
-            }
-            conv_bwd_range(&pb, dA, g, A, cb, L.work_b, n, C1, H, W, C2);
+            pool_conv_bwd_chunk(&pb, naive, dA, pdwb, pdbb, dpool + (size_t)a * C2 * PO,
+                                arg + (size_t)a * C2 * PO, relu_b, A, wb, cb, L.work_b, g, n, C1, H, W, C2);
             for (size_t i = 0; i < (size_t)n * C1 * HW; i++) dA[i] = A[i] > 0.0f ? dA[i] : 0.0f;
-            conv_bwd_range(&pa, NULL, dA, xa, ca, L.work_a, n, C0, H, W, C1);
+            conv_bwd_chunk(&pa, naive, NULL, pdwa, pdba, dA, xa, wa, ca, L.work_a, n, C0, H, W, C1);
         }
     }
     conv_reduce(dwb, dbb, col + L.cbuf_a, L.slice, L.work_b, T, C1, C2);
