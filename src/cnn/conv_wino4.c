@@ -575,9 +575,16 @@ T512 void b6v(__m512 o[6], __m512 a, __m512 b, __m512 c, __m512 d, __m512 e, __m
 /* din as input_grad_transform, the adjoint of input_transform512: per 16 tiles, B over
  * the patch columns of each dV row a, overlap-added into a padded row t[a] (patch columns
  * 4 and 5 of a tile are columns 0 and 1 of the next); then B over the patch rows on whole
- * rows, stored at a row's first touch and added at its second (as the loops above). */
-T512F void input_grad_transform512(float *din, const float *dV, float *rows, int C, int H, int W, int r0,
-                                   int r1) {
+ * rows, stored at a row's first touch and added at its second (as the loops above).
+ * With carry (2 C (W + 16) floats, kept across the blocks of one image range), the two
+ * rows a tile row shares with the next (its patch rows 4 and 5) wait there instead of in
+ * din, so that din is written once per element, with its final value: then with mask
+ * (indexed as din) each element is zeroed where mask <= 0 (the input's ReLU), read just
+ * before it is written, and mask may be din itself (the input, overwritten in place: the
+ * rows a later block's input transform reads are the carried ones). The same additions
+ * in the same order: the same bits as without carry, then masked. */
+T512 void input_grad512(float *din, const float *dV, float *rows, float *carry, const float *mask, int C,
+                        int H, int W, int r0, int r1) {
     const int TH = H / 4, TW = W / 4, G = (TW + 15) / 16, NU = 4 * G + 1, L = 64 * G + 16;
     const size_t P = (size_t)(r1 - r0) * TW, CP = (size_t)C * P;
     const __m512 zero = _mm512_setzero_ps();
@@ -625,12 +632,33 @@ T512F void input_grad_transform512(float *din, const float *dV, float *rows, int
                     const int y = 4 * ty - 1 + i;
                     if (y < 0 || y >= H) continue;
                     float *o = plane + (size_t)y * W + x0;
+                    /* carry row s of channel c, at column x0 (>= -1) */
+                    float *cr = carry ? carry + ((size_t)2 * c + (i & 1)) * (W + 16) + 1 + x0 : NULL;
+                    if (cr && i >= 4 && ty < TH - 1) { /* shared with the next tile row */
+                        _mm512_mask_storeu_ps(cr, m, d[i]);
+                        continue;
+                    }
                     const int first = i >= 2 || (i == 1 && ty == 0);
-                    _mm512_mask_storeu_ps(o, m,
-                                          first ? d[i] : _mm512_add_ps(d[i], _mm512_maskz_loadu_ps(m, o)));
+                    __m512 val = first ? d[i] : _mm512_add_ps(d[i], _mm512_maskz_loadu_ps(m, cr ? cr : o));
+                    if (mask) {
+                        const float *mr = mask + (((size_t)n * C + c) * H + y) * W + x0;
+                        val = _mm512_maskz_mov_ps(
+                            _mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(m, mr), zero, _CMP_GT_OQ), val);
+                    }
+                    _mm512_mask_storeu_ps(o, m, val);
                 }
             }
         }
+}
+
+T512F void input_grad_transform512(float *din, const float *dV, float *rows, int C, int H, int W, int r0,
+                                   int r1) {
+    input_grad512(din, dV, rows, NULL, NULL, C, H, W, r0, r1);
+}
+
+T512F void input_grad_relu_transform512(float *din, const float *dV, float *rows, float *carry,
+                                        const float *mask, int C, int H, int W, int r0, int r1) {
+    input_grad512(din, dV, rows, carry, mask, C, H, W, r0, r1);
 }
 /* output_transform512 with the 2x2 max-pool fused (H, W multiples of 4: a tile holds 2x2
  * whole windows): pout (N,K,H/2,W/2) and arg as maxpool2x2_forward's of the transform's
@@ -782,6 +810,7 @@ static const wino_variant conv_wino_f4_512 = {.m = 4,
                                               .grad = grad_transform512,
                                               .grad_pool = grad_pool_transform512,
                                               .input_grad = input_grad_transform512,
+                                              .input_grad_relu = input_grad_relu_transform512,
                                               .fold = fold_dw};
 #endif
 

@@ -12,8 +12,8 @@ static int block_rows(const wino_variant *v, int W) {
 
 /* the scratch's parts, in floats from its start */
 typedef struct wino_layout {
-    size_t U, dU, V, M, dV, rows; /* offsets */
-    size_t total;                 /* floats */
+    size_t U, dU, V, M, dV, rows, carry; /* offsets */
+    size_t total;                        /* floats */
 } wino_layout;
 
 static wino_layout layout(const wino_variant *v, int C, int W, int K) {
@@ -25,7 +25,8 @@ static wino_layout layout(const wino_variant *v, int C, int W, int K) {
     l.M = l.V + A * (size_t)C * P;
     l.dV = l.M + A * (size_t)K * P;
     l.rows = l.dV + A * (size_t)C * P;
-    l.total = l.rows + (size_t)v->row_bufs * ((size_t)W / v->m + 1) + (size_t)v->row_pad;
+    l.carry = l.rows + (size_t)v->row_bufs * ((size_t)W / v->m + 1) + (size_t)v->row_pad;
+    l.total = l.carry + 2 * (size_t)C * (W + 16); /* every variant's: one scratch size for all */
     return l;
 }
 
@@ -63,10 +64,13 @@ void conv_wino_driver_forward_pool(const wino_variant *v, float *pout, unsigned 
     forward(v, pout, arg, in, b, buf, N, C, H, W, K, relu, 1);
 }
 
-/* the backward loop; dout, or (pooled) dpool and arg through v->grad_pool */
+/* the backward loop; dout, or (pooled) dpool and arg through v->grad_pool; din_relu: din
+ * masked by in > 0 through v->input_grad_relu (din may be in: a block's input rows are
+ * transformed before its input gradient overwrites them, and the rows the next block reads
+ * wait in the carry) */
 static void backward(const wino_variant *v, float *din, float *dw, const float *dout,
-                     const unsigned char *arg, int relu, int pooled, const float *in, float *buf, int N,
-                     int C, int H, int W, int K) {
+                     const unsigned char *arg, int relu, int pooled, const float *in, int din_relu,
+                     float *buf, int N, int C, int H, int W, int K) {
     const wino_layout L = layout(v, C, W, K);
     const int TH = H / v->m, TW = W / v->m, R = block_rows(v, W), rows = N * TH, A = v->alpha2;
     const size_t KC = (size_t)K * C;
@@ -87,18 +91,21 @@ static void backward(const wino_variant *v, float *din, float *dw, const float *
         for (int xi = 0; xi < A; xi++) /* dV[xi] (C,P) = U[xi]^T (C,K) . Gt[xi] (K,P) */
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C, P, K, 1.0f, buf + L.U + xi * KC, C,
                         Gt + (size_t)xi * K * P, P, 0.0f, dV + (size_t)xi * C * P, P);
-        v->input_grad(din, dV, buf + L.rows, C, H, W, r0, r1);
+        if (din_relu)
+            v->input_grad_relu(din, dV, buf + L.rows, buf + L.carry, in, C, H, W, r0, r1);
+        else
+            v->input_grad(din, dV, buf + L.rows, C, H, W, r0, r1);
     }
     v->fold(dw, dU, C, K);
 }
 
 void conv_wino_driver_backward(const wino_variant *v, float *din, float *dw, const float *dout,
                                const float *in, float *buf, int N, int C, int H, int W, int K) {
-    backward(v, din, dw, dout, NULL, 0, 0, in, buf, N, C, H, W, K);
+    backward(v, din, dw, dout, NULL, 0, 0, in, 0, buf, N, C, H, W, K);
 }
 
 void conv_wino_driver_backward_pool(const wino_variant *v, float *din, float *dw, const float *dpool,
-                                    const unsigned char *arg, int relu, const float *in, float *buf, int N,
-                                    int C, int H, int W, int K) {
-    backward(v, din, dw, dpool, arg, relu, 1, in, buf, N, C, H, W, K);
+                                    const unsigned char *arg, int relu, const float *in, int din_relu,
+                                    float *buf, int N, int C, int H, int W, int K) {
+    backward(v, din, dw, dpool, arg, relu, 1, in, din_relu && din, buf, N, C, H, W, K);
 }

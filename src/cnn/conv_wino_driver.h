@@ -10,7 +10,8 @@
  *
  * Scratch (floats from its start): U and dU (alpha^2 K C each), the blocks V, M (= Gt in
  * the backward pass) and dV (alpha^2 C P, K P, C P for P tiles per block), then the
- * transforms' row buffers (row_bufs (W/m + 1) + row_pad floats).
+ * transforms' row buffers (row_bufs (W/m + 1) + row_pad floats) and input_grad_relu's
+ * carried rows (2 C (W + 16)).
  *
  * API
  *   conv_wino_driver_scratch(v, C, H, W, K)  floats of scratch for one thread (U, dU, blocks);
@@ -26,9 +27,11 @@
  *                                            weight gradient of these N images; din (N,C,H,W)
  *                                            overwritten with the input gradient, or NULL;
  *                                            dout (N,K,H,W) pre-activation gradient; buf as above
- *   conv_wino_driver_backward_pool(v, din, dw, dpool, arg, relu, in, buf, N, C, H, W, K)  the
- *                                            same from the 2x2 max-pool's gradient dpool and arg
- *                                            (v->grad_pool): dout is never written
+ *   conv_wino_driver_backward_pool(v, din, dw, dpool, arg, relu, in, din_relu, buf, N, C, H, W, K)
+ *                                            the same from the 2x2 max-pool's gradient dpool and
+ *                                            arg (v->grad_pool): dout is never written; din_relu:
+ *                                            din zeroed where in <= 0 (the input's own ReLU) by
+ *                                            v->input_grad_relu, and din may then be `in` itself
  */
 #ifndef PB_CONV_WINO_DRIVER_H
 #define PB_CONV_WINO_DRIVER_H
@@ -59,6 +62,12 @@ typedef struct wino_variant {
                       int r1, int relu);
     /* din (N,C,H,W) tile rows r0..r1 from dV (alpha2, C, P) */
     void (*input_grad)(float *din, const float *dV, float *rows, int C, int H, int W, int r0, int r1);
+    /* the same, zeroed where mask (N,C,H,W) <= 0 (the input's ReLU); mask may be din itself:
+     * din is written once per element, with its final value, the rows two tile rows share
+     * waiting in carry (2 C (W + 16) floats, kept from block to block); NULL where the
+     * variant has none (as output_pool) */
+    void (*input_grad_relu)(float *din, const float *dV, float *rows, float *carry, const float *mask, int C,
+                            int H, int W, int r0, int r1);
     /* dw (K,C,3,3) += G^T dU G from dU (alpha2, K, C) */
     void (*fold)(float *dw, const float *dU, int C, int K);
 } wino_variant;
@@ -71,7 +80,7 @@ void conv_wino_driver_forward_pool(const wino_variant *v, float *pout, unsigned 
 void conv_wino_driver_backward(const wino_variant *v, float *din, float *dw, const float *dout,
                                const float *in, float *buf, int N, int C, int H, int W, int K);
 void conv_wino_driver_backward_pool(const wino_variant *v, float *din, float *dw, const float *dpool,
-                                    const unsigned char *arg, int relu, const float *in, float *buf, int N,
-                                    int C, int H, int W, int K);
+                                    const unsigned char *arg, int relu, const float *in, int din_relu,
+                                    float *buf, int N, int C, int H, int W, int K);
 
 #endif

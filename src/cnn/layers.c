@@ -392,37 +392,37 @@ void conv3x3_forward(float *out, const float *in, const float *w, const float *b
     }
 }
 
-/* sum of v[0..n): 16 interleaved partial sums (vectorized; one chain of dependent adds
- * was latency-bound: ~130 ms per step for the bias gradient of each 224x224 layer), then
- * added pairwise. A fixed order: the same bits for the same input. */
-static float sum_floats(const float *v, int n) {
+/* sum of v[0..n), without the v[i] whose arg[i] >= 4 if arg is not NULL (a 2x2 max-pool
+ * window whose maximum was <= 0: its ReLU gradient is 0): 16 interleaved partial sums, then
+ * added pairwise. One chain of dependent adds was latency-bound (~130 ms per step for the
+ * bias gradient of each 224x224 layer); the masked sum as one loop with `arg && ...` in it
+ * stayed scalar and branchy: each form is its own branch-free loop the
+ * compiler vectorizes. A fixed order: the same bits for the same input. */
+static float sum_floats(const float *v, const unsigned char *arg, int n) {
     float acc[16] = {0};
     int i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int j = 0; j < 16; j++) acc[j] += v[i + j];
-    for (int j = 0; i < n; i++, j++) acc[j] += v[i];
+    if (arg)
+        for (; i + 16 <= n; i += 16)
+            for (int j = 0; j < 16; j++) {
+                const float x = v[i + j]; /* loaded unconditionally: GCC 12 -O3 vectorized the
+                                           * conditional load (masked) into a wrong sum */
+                acc[j] += arg[i + j] >= 4 ? 0.0f : x;
+            }
+    else
+        for (; i + 16 <= n; i += 16)
+            for (int j = 0; j < 16; j++) acc[j] += v[i + j];
+    for (int j = 0; i < n; i++, j++) acc[j] += arg && arg[i] >= 4 ? 0.0f : v[i];
     for (int w = 8; w > 0; w /= 2)
         for (int j = 0; j < w; j++) acc[j] += acc[j + w];
     return acc[0];
 }
 
 /* the bias gradient of a conv whose output gradient comes from a 2x2 max-pool (the pooled
- * backward pass of F(4x4)): per plane the sum of the pooled gradient, without the windows
- * whose maximum was <= 0 if relu (arg >= 4); 16 partial sums in a fixed order, as sum_floats */
+ * backward pass of F(4x4)): per plane the sum of the pooled gradient, ReLU-masked if relu */
 static void pool_grad_bias(float *pdb, const float *dpool, const unsigned char *arg, int n, int K, int PO,
                            int relu) {
-    for (long q = 0; q < (long)n * K; q++) {
-        const float *g = dpool + (size_t)q * PO;
-        const unsigned char *a = arg + (size_t)q * PO;
-        float acc[16] = {0};
-        int i = 0;
-        for (; i + 16 <= PO; i += 16)
-            for (int j = 0; j < 16; j++) acc[j] += relu && a[i + j] >= 4 ? 0.0f : g[i + j];
-        for (int j = 0; i < PO; i++, j++) acc[j] += relu && a[i] >= 4 ? 0.0f : g[i];
-        for (int w = 8; w > 0; w /= 2)
-            for (int j = 0; j < w; j++) acc[j] += acc[j + w];
-        pdb[q % K] += acc[0];
-    }
+    for (long q = 0; q < (long)n * K; q++)
+        pdb[q % K] += sum_floats(dpool + (size_t)q * PO, relu ? arg + (size_t)q * PO : NULL, PO);
 }
 
 /* one thread's backward pass: the weights of the input gradient (flipped for im2col, packed
@@ -453,7 +453,7 @@ static void conv_bwd_range(const conv_plan *p, float *din, const float *dout, co
                                   W, K);
     for (int n = 0; n < N; n++) {
         const float *g = dout + (size_t)n * K * HW;
-        for (int k = 0; k < K; k++) pdb[k] += sum_floats(g + (size_t)k * HW, HW);
+        for (int k = 0; k < K; k++) pdb[k] += sum_floats(g + (size_t)k * HW, NULL, HW);
         if (p->wino_bwd) continue;
         if (p->direct_dw) conv_direct_dw_image(pdw, g, in + (size_t)n * C * HW, c, C, H, W, K);
         if (din && p->direct_din) conv_direct_image(din + (size_t)n * C * HW, g, wt, NULL, c, K, H, W, C, 0);
@@ -801,21 +801,31 @@ static void conv_bwd_chunk(const conv_plan *p, int naive, float *din, float *pdw
 }
 
 /* The same for a conv followed by a 2x2 max-pool, from the pool's gradient dpool and arg
- * (relu: the conv's ReLU): F(4x4) reads them directly; else the conv's output gradient
- * is built in g (the chunk buffer) first. */
-static void pool_conv_bwd_chunk(const conv_plan *p, int naive, float *din, float *pdw, float *pdb,
-                                const float *dpool, const unsigned char *arg, int relu, const float *x,
-                                const float *w, float *c, size_t work, float *g, int n, int C, int H, int W,
-                                int K) {
+ * (relu: the conv's ReLU); din_relu: din zeroed where x <= 0 (the input's own ReLU), and
+ * din may then be x itself. F(4x4) reads dpool and arg directly and masks din as it writes
+ * it; else the conv's output gradient is built in g (the chunk buffer) first, and when din
+ * is x the input gradient waits in dx (a chunk buffer) until the weight gradient has read x. */
+static void pool_conv_bwd_chunk(const conv_plan *p, int naive, float *din, int din_relu, float *pdw,
+                                float *pdb, const float *dpool, const unsigned char *arg, int relu,
+                                const float *x, const float *w, float *c, size_t work, float *g, float *dx,
+                                int n, int C, int H, int W, int K) {
     const int HW = H * W, PO = (H / 2) * (W / 2);
     if (!naive && p->wino_bwd == 4 && conv_wino4_pool_usable(H, W)) {
         pool_grad_bias(pdb, dpool, arg, n, K, PO, relu);
-        conv_wino_driver_backward_pool(wino_table(4), din, pdw, dpool, arg, relu, x, c, n, C, H, W, K);
+        conv_wino_driver_backward_pool(wino_table(4), din, pdw, dpool, arg, relu, x, din_relu, c, n, C, H, W,
+                                       K);
         return;
     }
     for (long q = 0; q < (long)n * K; q++) /* the conv's output gradient, ReLU-masked */
         pool_bwd_plane(g + (size_t)q * HW, dpool + (size_t)q * PO, NULL, arg + (size_t)q * PO, H, W, relu, 0);
-    conv_bwd_chunk(p, naive, din, pdw, pdb, g, x, w, c, work, n, C, H, W, K);
+    float *d = din && din == x ? dx : din;
+    conv_bwd_chunk(p, naive, d, pdw, pdb, g, x, w, c, work, n, C, H, W, K);
+    if (!din) return;
+    const size_t m = (size_t)n * C * HW;
+    if (din_relu)
+        for (size_t i = 0; i < m; i++) din[i] = x[i] > 0.0f ? d[i] : 0.0f;
+    else if (d != din)
+        memcpy(din, d, sizeof(float) * m);
 }
 
 void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool, const unsigned char *arg,
@@ -845,16 +855,9 @@ void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool,
         for (int a = n0; a < n1; a += G) {
             const int n = a + G < n1 ? G : n1 - a;
             const float *x = in + (size_t)a * C * HW;
-            pool_conv_bwd_chunk(&p, naive, din ? dx : NULL, pdw, pdb, dpool + (size_t)a * K * PO,
-                                arg + (size_t)a * K * PO, relu, x, w, c, work, g, n, C, H, W, K);
-            if (!din) continue;
-            /* written after the chunk's weight gradient read x: din may be `in` itself */
-            float *d = din + (size_t)a * C * HW;
-            const size_t m = (size_t)n * C * HW;
-            if (din_relu)
-                for (size_t i = 0; i < m; i++) d[i] = x[i] > 0.0f ? dx[i] : 0.0f;
-            else
-                memcpy(d, dx, sizeof(float) * m);
+            pool_conv_bwd_chunk(&p, naive, din ? din + (size_t)a * C * HW : NULL, din_relu, pdw, pdb,
+                                dpool + (size_t)a * K * PO, arg + (size_t)a * K * PO, relu, x, w, c, work, g,
+                                dx, n, C, H, W, K);
         }
     }
     conv_reduce(dw, db, col, slice, work, T, C, K);
@@ -976,9 +979,9 @@ void conv_block_pool_backward(float *dwa, float *dba, float *dwb, float *dbb, co
             if (!naive) conv_fwd_prepare(&pa, ca, L.work_a, wa, C0, C1);
             block_chunk_forward(&pa, &pb, &L, ca, cb, A, NULL, xa, wa, ba, wb, NULL, n, C0, H, W, C1, C2,
                                 relu_b, 0);
-            pool_conv_bwd_chunk(&pb, naive, dA, pdwb, pdbb, dpool + (size_t)a * C2 * PO,
-                                arg + (size_t)a * C2 * PO, relu_b, A, wb, cb, L.work_b, g, n, C1, H, W, C2);
-            for (size_t i = 0; i < (size_t)n * C1 * HW; i++) dA[i] = A[i] > 0.0f ? dA[i] : 0.0f;
+            pool_conv_bwd_chunk(&pb, naive, dA, 1, pdwb, pdbb, dpool + (size_t)a * C2 * PO,
+                                arg + (size_t)a * C2 * PO, relu_b, A, wb, cb, L.work_b, g, NULL, n, C1, H, W,
+                                C2);
             conv_bwd_chunk(&pa, naive, NULL, pdwa, pdba, dA, xa, wa, ca, L.work_a, n, C0, H, W, C1);
         }
     }
