@@ -204,6 +204,7 @@ int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, 
         goto cleanup;
     }
     if (adam_init(&opt, m->n_params, err, errlen)) goto cleanup;
+    opt.threads = layers_threads(); /* the kernels' count (--threads) */
     rng r;
     rng_seed(&r, 42);
     for (size_t i = 0; i < img * cap; i++) x[i] = (float)rng_below(&r, 256);

@@ -22,6 +22,7 @@ int adam_init(adam *a, size_t n, char *err, size_t errlen) {
         return -1;
     }
     a->n = n;
+    a->threads = 1;
     return 0;
 }
 
@@ -33,7 +34,13 @@ void adam_step(adam *a, float *params, const float *grads, double lr, double bet
     const float c2 = (float)(1.0 / (1.0 - pow(beta2, (double)a->t)));
     const float flr = (float)lr, feps = (float)eps;
     float *m = a->m, *v = a->v;
-    for (size_t i = 0; i < a->n; i++) {
+    const long n = (long)a->n;
+    /* Elementwise, so any split of the range gives the same bits: the threads' static
+     * blocks, vectorized (optim.c is built with -fno-math-errno: sqrtf becomes vsqrtps, the
+     * same correctly rounded result). Serial and scalar it was ~40 ms per training step of
+     * the study's network (4 M parameters, 5 arrays streamed from memory). */
+#pragma omp parallel for simd schedule(static) num_threads(a->threads) if (a->threads > 1)
+    for (long i = 0; i < n; i++) {
         float g = grads[i];
         m[i] = b1 * m[i] + (1.0f - b1) * g;
         v[i] = b2 * v[i] + (1.0f - b2) * g * g;

@@ -16,7 +16,7 @@
  *
  * API
  *   optim_lr(t, step)                the rate at global step `step`
- *   adam_init(a, n, err, errlen)     state for n parameters (zeroed); 0 or -1
+ *   adam_init(a, n, err, errlen)     state for n parameters (zeroed, a->threads = 1); 0 or -1
  *   adam_step(a, params, grads, lr, b1, b2, eps)   one update; a->t counts the steps
  *   adam_free(a)
  */
@@ -27,10 +27,11 @@
 #include "cnn/model.h"
 
 typedef struct adam {
-    size_t n; /* parameters */
-    float *m; /* first moment (n) */
-    float *v; /* second moment (n) */
-    long t;   /* steps done */
+    size_t n;    /* parameters */
+    float *m;    /* first moment (n) */
+    float *v;    /* second moment (n) */
+    long t;      /* steps done */
+    int threads; /* threads of adam_step (1 after adam_init; elementwise: the same bits for any) */
 } adam;
 
 double optim_lr(const train_settings *t, long step);

@@ -1,6 +1,7 @@
 /* train: the training loop. See train.h. */
 #include "cnn/train.h"
 
+#include "cnn/layers.h"
 #include "cnn/optim.h"
 #include "common/rng.h"
 #include "common/timing.h"
@@ -112,6 +113,7 @@ int train_run(model *m, const dataset *ds, const train_settings *ts, int progres
         goto cleanup;
     }
     if (adam_init(&opt, m->n_params, err, errlen)) goto cleanup;
+    opt.threads = layers_threads(); /* the kernels' count (--threads) */
     for (int i = 0; i < ds->train.n; i++) perm[i] = i;
     rng br;
     rng_seed(&br, rng_mix(ts->seed ^ 0x6261746368ULL)); /* "batch" */
