@@ -170,7 +170,7 @@ static void print_layers(const model *m, int batch, int steps, FILE *out) {
 }
 
 /* The kernels and the work split of the report. */
-static void print_kernels(FILE *out) {
+static void print_kernels(FILE *out, int batch) {
     const char *ct = getenv("OPENBLAS_CORETYPE");
     const int isa = conv_direct_isa(0);
     fprintf(out, "kernels          conv %s (direct: %s); OpenBLAS core %s (OPENBLAS_CORETYPE %s)\n",
@@ -180,10 +180,10 @@ static void print_kernels(FILE *out) {
                        : "none",
             openblas_get_corename(), ct && *ct ? ct : "unset");
     fprintf(out,
-            "work split       each conv: the batch in %d contiguous blocks of images, one per "
-            "thread (private scratch, single-threaded OpenBLAS; weight gradients summed in "
-            "thread order); dense: blocks of outputs/inputs; pooling: blocks of planes\n",
-            layers_threads());
+            "work split       each conv: the batch in %d units of contiguous images that the %d threads take "
+            "one at a time (private scratch, single-threaded OpenBLAS; weight gradients per unit, summed in "
+            "unit order); dense: blocks of outputs/inputs; pooling: blocks of planes\n",
+            layers_conv_units(batch), layers_threads());
 }
 
 int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, size_t errlen) {
@@ -212,7 +212,7 @@ int bench_run(model *m, int batch, int steps, int warmup, FILE *out, char *err, 
     bench_steps(m, &opt, x, labels, warmup, &t);
     print_summary(m, &t, out);
     print_layers(m, batch, steps, out);
-    print_kernels(out);
+    print_kernels(out, batch);
     rc = 0;
 cleanup:
     adam_free(&opt);

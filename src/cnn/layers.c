@@ -250,8 +250,17 @@ static size_t chunk_floats(int C, int H, int W, int K) {
     return (size_t)chunk_images(C, H, W, K) * (C > K ? C : K) * H * W;
 }
 
-size_t conv3x3_col_size(int C, int H, int W, int K) {
+/* ... then CONV_UNITS units' partial weight and bias gradients (unit_acc; units: see
+ * conv_threads) */
+#ifndef CONV_UNITS
+#define CONV_UNITS 8 /* units per thread */
+#endif
+static size_t unit_acc_off(int C, int H, int W, int K) {
     return work_size(C, H, W, K) + 3 * (size_t)K * C * 9 + (size_t)K + 2 * chunk_floats(C, H, W, K);
+}
+
+size_t conv3x3_col_size(int C, int H, int W, int K) {
+    return unit_acc_off(C, H, W, K) + (size_t)CONV_UNITS * ((size_t)K * C * 9 + K);
 }
 
 /* col (C*9, (y1-y0)*W): row (c, ky, kx) holds in[c][y+ky-1][x+kx-1] (0 outside the image)
@@ -278,13 +287,27 @@ static void im2col3x3(float *col, const float *in, int C, int H, int W, int y0, 
     }
 }
 
-/* Images are split among the threads in static contiguous blocks; each thread has its own
- * slice of `col` (conv3x3_col_size floats) and calls a single-threaded sgemm. Strips and
- * images are visited in a fixed order and partial weight gradients are added in thread
- * order, so results depend on the thread count only, never on timing. */
+/* Each thread has its own slice of `col` (conv3x3_col_size floats) and calls a
+ * single-threaded sgemm. The images are split into U = conv_units(N, T) units of work,
+ * contiguous blocks (unit u: images N u / U .. N (u + 1) / U - 1) that the T threads take
+ * one at a time (OpenMP dynamic schedule): a thread slowed by another process on its core
+ * leaves its share of later units to the others instead of holding them all at the end
+ * of the pass (static halves measured 5-12 % of a conv+pool pass idle on this 2-vCPU
+ * machine). Each unit, not thread, owns its partial weight gradients (unit_acc), added in
+ * unit order; within a unit, strips and images are visited in a fixed order: results
+ * depend on N and the thread count only, never on timing or on which thread ran a unit. */
 static int conv_threads(int N, int ncol) {
     int t = g_threads < ncol ? g_threads : ncol;
     return t < N ? t : N;
+}
+
+static int conv_units(int N, int T) { return N < T * CONV_UNITS ? (N > 0 ? N : 1) : T * CONV_UNITS; }
+
+int layers_conv_units(int N) { return conv_units(N, conv_threads(N, g_threads)); }
+
+/* unit u's partial weight gradients (n floats): in slice u / CONV_UNITS, at off */
+static float *unit_acc(float *col, size_t slice, size_t off, size_t n, int u) {
+    return col + (size_t)(u / CONV_UNITS) * slice + off + (size_t)(u % CONV_UNITS) * n;
 }
 
 /* which kernel each pass of a layer takes (layers_conv(), the shape): decided once per call */
@@ -370,7 +393,7 @@ static void conv_fwd_range(const conv_plan *p, float *out, const float *in, cons
 
 void conv3x3_forward(float *out, const float *in, const float *w, const float *b, float *col, int ncol, int N,
                      int C, int H, int W, int K, int relu) {
-    const int HW = H * W, T = conv_threads(N, ncol);
+    const int HW = H * W, T = conv_threads(N, ncol), U = conv_units(N, T);
     const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K);
     const conv_plan p = plan_for(C, H, W, K);
     if (N <= 0) return;
@@ -385,10 +408,13 @@ void conv3x3_forward(float *out, const float *in, const float *w, const float *b
         t = omp_get_thread_num();
 #endif
         float *c = col + (size_t)t * slice;
-        const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
         conv_fwd_prepare(&p, c, work, w, C, K);
-        conv_fwd_range(&p, out + (size_t)n0 * K * HW, in + (size_t)n0 * C * HW, w, b, c, work, n1 - n0, C, H,
-                       W, K, relu);
+#pragma omp for schedule(dynamic, 1)
+        for (int u = 0; u < U; u++) {
+            const int n0 = (int)((long)N * u / U), n1 = (int)((long)N * (u + 1) / U);
+            conv_fwd_range(&p, out + (size_t)n0 * K * HW, in + (size_t)n0 * C * HW, w, b, c, work, n1 - n0, C,
+                           H, W, K, relu);
+        }
     }
 }
 
@@ -445,9 +471,9 @@ static void conv_bwd_prepare(const conv_plan *p, float *c, size_t work, const fl
 /* N images (din, dout, in at their first image): the weight and bias gradients added into
  * the slice's private sums, din (or NULL) overwritten */
 static void conv_bwd_range(const conv_plan *p, float *din, const float *dout, const float *in, float *c,
-                           size_t work, int N, int C, int H, int W, int K) {
+                           size_t work, float *pdw, float *pdb, int N, int C, int H, int W, int K) {
     const int HW = H * W, CK = C * 9, R = strip_rows(H, W);
-    float *pdw = c + work, *pdb = pdw + (size_t)K * CK, *wt = pdb + K;
+    float *wt = c + work + (size_t)K * CK + K; /* conv_bwd_prepare's */
     if (p->wino_dw)
         conv_wino_driver_backward(wino_table(p->wino_dw), p->wino_bwd ? din : NULL, pdw, dout, in, c, N, C, H,
                                   W, K);
@@ -478,12 +504,12 @@ static void conv_bwd_range(const conv_plan *p, float *din, const float *dout, co
     }
 }
 
-/* dw, db = the threads' partial sums added in thread order: deterministic for a given T */
-static void conv_reduce(float *dw, float *db, const float *col, size_t slice, size_t work, int T, int C,
+/* dw, db = the U units' partial sums (unit_acc(col, slice, off, n, u)) added in unit order */
+static void conv_reduce(float *dw, float *db, float *col, size_t slice, size_t off, size_t n, int U, int C,
                         int K) {
     const size_t KC9 = (size_t)K * C * 9;
-    for (int t = 0; t < T; t++) {
-        const float *pdw = col + (size_t)t * slice + work, *pdb = pdw + KC9;
+    for (int t = 0; t < U; t++) {
+        const float *pdw = unit_acc(col, slice, off, n, t), *pdb = pdw + KC9;
         if (t == 0) {
             memcpy(dw, pdw, sizeof(float) * KC9);
             memcpy(db, pdb, sizeof(float) * K);
@@ -496,8 +522,9 @@ static void conv_reduce(float *dw, float *db, const float *col, size_t slice, si
 
 void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const float *in, const float *w,
                       float *col, int ncol, int N, int C, int H, int W, int K) {
-    const int HW = H * W, T = conv_threads(N, ncol);
-    const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K);
+    const int HW = H * W, T = conv_threads(N, ncol), U = conv_units(N, T);
+    const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K),
+                 acc = unit_acc_off(C, H, W, K), KC9 = (size_t)K * C * 9;
     const conv_plan p = plan_for(C, H, W, K);
     if (N <= 0) {
         memset(dw, 0, sizeof(float) * K * C * 9);
@@ -515,13 +542,17 @@ void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const
         t = omp_get_thread_num();
 #endif
         float *c = col + (size_t)t * slice;
-        const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
-        memset(c + work, 0, sizeof(float) * ((size_t)K * C * 9 + K));
         conv_bwd_prepare(&p, c, work, w, din != NULL, C, K);
-        conv_bwd_range(&p, din ? din + (size_t)n0 * C * HW : NULL, dout + (size_t)n0 * K * HW,
-                       in + (size_t)n0 * C * HW, c, work, n1 - n0, C, H, W, K);
+#pragma omp for schedule(dynamic, 1)
+        for (int u = 0; u < U; u++) {
+            const int n0 = (int)((long)N * u / U), n1 = (int)((long)N * (u + 1) / U);
+            float *pdw = unit_acc(col, slice, acc, KC9 + K, u);
+            memset(pdw, 0, sizeof(float) * (KC9 + K));
+            conv_bwd_range(&p, din ? din + (size_t)n0 * C * HW : NULL, dout + (size_t)n0 * K * HW,
+                           in + (size_t)n0 * C * HW, c, work, pdw, pdw + KC9, n1 - n0, C, H, W, K);
+        }
     }
-    conv_reduce(dw, db, col, slice, work, T, C, K);
+    conv_reduce(dw, db, col, slice, acc, KC9 + K, U, C, K);
 }
 
 void conv3x3_forward_naive(float *out, const float *in, const float *w, const float *b, int N, int C, int H,
@@ -752,7 +783,8 @@ void maxpool2x2_backward(float *din, const float *dout, const float *in, const u
 void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const float *w, const float *b,
                           float *col, int ncol, int N, int C, int H, int W, int K, int relu) {
     const int HW = H * W, PO = (H / 2) * (W / 2), G = chunk_images(C, H, W, K);
-    const int naive = layers_conv() == LAYERS_CONV_NAIVE, T = naive ? 1 : conv_threads(N, ncol);
+    const int naive = layers_conv() == LAYERS_CONV_NAIVE, T = naive ? 1 : conv_threads(N, ncol),
+              U = conv_units(N, T);
     const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K),
                  cbuf = work + 3 * (size_t)K * C * 9 + K;
     const conv_plan p = plan_for(C, H, W, K);
@@ -764,12 +796,16 @@ void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const
         t = omp_get_thread_num();
 #endif
         float *c = col + (size_t)t * slice, *y = c + cbuf;
-        const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
         if (!naive) conv_fwd_prepare(&p, c, work, w, C, K);
-        if (!naive && p.wino == 4 && conv_wino4_pool_usable(H, W)) /* pooled by the output transform */
-            conv_wino_driver_forward_pool(wino_table(4), out + (size_t)n0 * K * PO, arg + (size_t)n0 * K * PO,
-                                          in + (size_t)n0 * C * HW, b, c, n1 - n0, C, H, W, K, relu);
-        else
+#pragma omp for schedule(dynamic, 1)
+        for (int u = 0; u < U; u++) {
+            const int n0 = (int)((long)N * u / U), n1 = (int)((long)N * (u + 1) / U);
+            if (!naive && p.wino == 4 && conv_wino4_pool_usable(H, W)) { /* pooled by the output transform */
+                conv_wino_driver_forward_pool(wino_table(4), out + (size_t)n0 * K * PO,
+                                              arg + (size_t)n0 * K * PO, in + (size_t)n0 * C * HW, b, c,
+                                              n1 - n0, C, H, W, K, relu);
+                continue;
+            }
             for (int a = n0; a < n1; a += G) {
                 const int g = a + G < n1 ? G : n1 - a;
                 if (naive)
@@ -780,6 +816,7 @@ void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const
                     pool_fwd_plane(out + ((size_t)a * K + q) * PO, arg + ((size_t)a * K + q) * PO,
                                    y + (size_t)q * HW, H, W);
             }
+        }
     }
 }
 
@@ -789,12 +826,12 @@ void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const
 static void conv_bwd_chunk(const conv_plan *p, int naive, float *din, float *pdw, float *pdb,
                            const float *dout, const float *x, const float *w, float *c, size_t work, int n,
                            int C, int H, int W, int K) {
+    const size_t KC9 = (size_t)K * C * 9;
     if (!naive) {
-        conv_bwd_range(p, din, dout, x, c, work, n, C, H, W, K);
+        conv_bwd_range(p, din, dout, x, c, work, pdw, pdb, n, C, H, W, K);
         return;
     }
-    const size_t KC9 = (size_t)K * C * 9;
-    float *ndb = pdb + K, *ndw = ndb + KC9;
+    float *ndb = c + work + KC9 + K, *ndw = ndb + KC9;
     conv3x3_backward_naive(din, ndw, ndb, dout, x, w, n, C, H, W, K);
     for (size_t i = 0; i < KC9; i++) pdw[i] += ndw[i];
     for (int k = 0; k < K; k++) pdb[k] += ndb[k];
@@ -832,9 +869,11 @@ void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool,
                            const float *in, const float *w, float *col, int ncol, int N, int C, int H, int W,
                            int K, int relu, int din_relu) {
     const int HW = H * W, PO = (H / 2) * (W / 2), G = chunk_images(C, H, W, K);
-    const int naive = layers_conv() == LAYERS_CONV_NAIVE, T = naive ? 1 : conv_threads(N, ncol);
+    const int naive = layers_conv() == LAYERS_CONV_NAIVE, T = naive ? 1 : conv_threads(N, ncol),
+              U = conv_units(N, T);
     const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K),
-                 cbuf = work + 3 * (size_t)K * C * 9 + K, KC9 = (size_t)K * C * 9;
+                 cbuf = work + 3 * (size_t)K * C * 9 + K, KC9 = (size_t)K * C * 9,
+                 acc = unit_acc_off(C, H, W, K);
     const conv_plan p = plan_for(C, H, W, K);
     if (N <= 0) {
         memset(dw, 0, sizeof(float) * KC9);
@@ -848,19 +887,22 @@ void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool,
         t = omp_get_thread_num();
 #endif
         float *c = col + (size_t)t * slice, *g = c + cbuf, *dx = g + chunk_floats(C, H, W, K);
-        float *pdw = c + work, *pdb = pdw + KC9;
-        const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
-        memset(pdw, 0, sizeof(float) * (KC9 + K));
         if (!naive) conv_bwd_prepare(&p, c, work, w, din != NULL, C, K);
-        for (int a = n0; a < n1; a += G) {
-            const int n = a + G < n1 ? G : n1 - a;
-            const float *x = in + (size_t)a * C * HW;
-            pool_conv_bwd_chunk(&p, naive, din ? din + (size_t)a * C * HW : NULL, din_relu, pdw, pdb,
-                                dpool + (size_t)a * K * PO, arg + (size_t)a * K * PO, relu, x, w, c, work, g,
-                                dx, n, C, H, W, K);
+#pragma omp for schedule(dynamic, 1)
+        for (int u = 0; u < U; u++) {
+            const int n0 = (int)((long)N * u / U), n1 = (int)((long)N * (u + 1) / U);
+            float *pdw = unit_acc(col, slice, acc, KC9 + K, u), *pdb = pdw + KC9;
+            memset(pdw, 0, sizeof(float) * (KC9 + K));
+            for (int a = n0; a < n1; a += G) {
+                const int n = a + G < n1 ? G : n1 - a;
+                const float *x = in + (size_t)a * C * HW;
+                pool_conv_bwd_chunk(&p, naive, din ? din + (size_t)a * C * HW : NULL, din_relu, pdw, pdb,
+                                    dpool + (size_t)a * K * PO, arg + (size_t)a * K * PO, relu, x, w, c, work,
+                                    g, dx, n, C, H, W, K);
+            }
         }
     }
-    conv_reduce(dw, db, col, slice, work, T, C, K);
+    conv_reduce(dw, db, col, slice, acc, KC9 + K, U, C, K);
 }
 
 /* The first block fused: conv a (C0 -> C1, ReLU) on the network's input, conv b (C1 -> C2)
@@ -872,8 +914,9 @@ void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool,
  * One thread's slice: conv a's scratch (work area, private dw/db, weights), conv b's, then
  * the chunk buffers A, Y (conv b's output, or its gradient) and dA. */
 typedef struct block_layout {
-    size_t cbuf_a, work_a, cbuf_b, work_b, chunk_a, chunk_b, slice;
-    int G; /* images per chunk */
+    size_t cbuf_a, work_a, cbuf_b, work_b, chunk_a, chunk_b, acc, slice;
+    size_t unit; /* floats of a unit's partial sums: conv a's dw, db, then conv b's */
+    int G;       /* images per chunk */
 } block_layout;
 
 static block_layout block_layout_for(int C0, int H, int W, int C1, int C2) {
@@ -885,7 +928,9 @@ static block_layout block_layout_for(int C0, int H, int W, int C1, int C2) {
     L.cbuf_b = L.work_b + 3 * (size_t)C2 * C1 * 9 + C2;
     L.chunk_a = (size_t)L.G * C1 * H * W;
     L.chunk_b = (size_t)L.G * C2 * H * W;
-    L.slice = (L.cbuf_a + L.cbuf_b + 2 * L.chunk_a + L.chunk_b + 15) / 16 * 16;
+    L.acc = L.cbuf_a + L.cbuf_b + 2 * L.chunk_a + L.chunk_b;
+    L.unit = (size_t)C1 * C0 * 9 + C1 + (size_t)C2 * C1 * 9 + C2;
+    L.slice = (L.acc + CONV_UNITS * L.unit + 15) / 16 * 16;
     return L;
 }
 
@@ -911,7 +956,7 @@ static void block_chunk_forward(const conv_plan *pa, const conv_plan *pb, const 
 void conv_block_pool_forward(float *out, unsigned char *arg, const float *x, const float *wa, const float *ba,
                              const float *wb, const float *bb, float *col, int ncol, int N, int C0, int H,
                              int W, int C1, int C2, int relu_b) {
-    const int HW = H * W, PO = (H / 2) * (W / 2), T = conv_threads(N, ncol);
+    const int HW = H * W, PO = (H / 2) * (W / 2), T = conv_threads(N, ncol), U = conv_units(N, T);
     const block_layout L = block_layout_for(C0, H, W, C1, C2);
     const conv_plan pa = plan_for(C0, H, W, C1), pb = plan_for(C1, H, W, C2);
     const int naive = layers_conv() == LAYERS_CONV_NAIVE;
@@ -923,24 +968,28 @@ void conv_block_pool_forward(float *out, unsigned char *arg, const float *x, con
         t = omp_get_thread_num();
 #endif
         float *ca = col + (size_t)t * L.slice, *cb = ca + L.cbuf_a, *A = cb + L.cbuf_b, *Y = A + L.chunk_a;
-        const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
         if (!naive) {
             conv_fwd_prepare(&pa, ca, L.work_a, wa, C0, C1);
             conv_fwd_prepare(&pb, cb, L.work_b, wb, C1, C2);
         }
-        for (int a = n0; a < n1; a += L.G) {
-            const int g = a + L.G < n1 ? L.G : n1 - a;
-            const int pooled = !naive && pb.wino == 4 && conv_wino4_pool_usable(H, W);
-            block_chunk_forward(&pa, &pb, &L, ca, cb, A, Y, x + (size_t)a * C0 * HW, wa, ba, wb, bb, g, C0, H,
-                                W, C1, C2, relu_b, !pooled);
-            if (pooled) { /* conv b pooled by its output transform */
-                conv_wino_driver_forward_pool(wino_table(4), out + (size_t)a * C2 * PO,
-                                              arg + (size_t)a * C2 * PO, A, bb, cb, g, C1, H, W, C2, relu_b);
-                continue;
+#pragma omp for schedule(dynamic, 1)
+        for (int u = 0; u < U; u++) {
+            const int n0 = (int)((long)N * u / U), n1 = (int)((long)N * (u + 1) / U);
+            for (int a = n0; a < n1; a += L.G) {
+                const int g = a + L.G < n1 ? L.G : n1 - a;
+                const int pooled = !naive && pb.wino == 4 && conv_wino4_pool_usable(H, W);
+                block_chunk_forward(&pa, &pb, &L, ca, cb, A, Y, x + (size_t)a * C0 * HW, wa, ba, wb, bb, g,
+                                    C0, H, W, C1, C2, relu_b, !pooled);
+                if (pooled) { /* conv b pooled by its output transform */
+                    conv_wino_driver_forward_pool(wino_table(4), out + (size_t)a * C2 * PO,
+                                                  arg + (size_t)a * C2 * PO, A, bb, cb, g, C1, H, W, C2,
+                                                  relu_b);
+                    continue;
+                }
+                for (long q = 0; q < (long)g * C2; q++)
+                    pool_fwd_plane(out + ((size_t)a * C2 + q) * PO, arg + ((size_t)a * C2 + q) * PO,
+                                   Y + (size_t)q * HW, H, W);
             }
-            for (long q = 0; q < (long)g * C2; q++)
-                pool_fwd_plane(out + ((size_t)a * C2 + q) * PO, arg + ((size_t)a * C2 + q) * PO,
-                               Y + (size_t)q * HW, H, W);
         }
     }
 }
@@ -949,7 +998,7 @@ void conv_block_pool_backward(float *dwa, float *dba, float *dwb, float *dbb, co
                               const unsigned char *arg, const float *x, const float *wa, const float *ba,
                               const float *wb, float *col, int ncol, int N, int C0, int H, int W, int C1,
                               int C2, int relu_b) {
-    const int HW = H * W, PO = (H / 2) * (W / 2), T = conv_threads(N, ncol);
+    const int HW = H * W, PO = (H / 2) * (W / 2), T = conv_threads(N, ncol), U = conv_units(N, T);
     const block_layout L = block_layout_for(C0, H, W, C1, C2);
     const conv_plan pa = plan_for(C0, H, W, C1), pb = plan_for(C1, H, W, C2);
     const int naive = layers_conv() == LAYERS_CONV_NAIVE;
@@ -967,26 +1016,29 @@ void conv_block_pool_backward(float *dwa, float *dba, float *dwb, float *dbb, co
 #endif
         float *ca = col + (size_t)t * L.slice, *cb = ca + L.cbuf_a, *A = cb + L.cbuf_b, *g = A + L.chunk_a,
               *dA = g + L.chunk_b;
-        float *pdwa = ca + L.work_a, *pdba = pdwa + KC9a, *pdwb = cb + L.work_b, *pdbb = pdwb + KC9b;
-        const int n0 = (int)((long)N * t / T), n1 = (int)((long)N * (t + 1) / T);
-        memset(pdwa, 0, sizeof(float) * (KC9a + C1));
-        memset(pdwb, 0, sizeof(float) * (KC9b + C2));
         if (!naive) conv_bwd_prepare(&pb, cb, L.work_b, wb, 1, C1, C2);
-        for (int a = n0; a < n1; a += L.G) {
-            const int n = a + L.G < n1 ? L.G : n1 - a;
-            const float *xa = x + (size_t)a * C0 * HW;
-            /* A again (conv a's weights re-prepared: its weight gradient may use the area) */
-            if (!naive) conv_fwd_prepare(&pa, ca, L.work_a, wa, C0, C1);
-            block_chunk_forward(&pa, &pb, &L, ca, cb, A, NULL, xa, wa, ba, wb, NULL, n, C0, H, W, C1, C2,
-                                relu_b, 0);
-            pool_conv_bwd_chunk(&pb, naive, dA, 1, pdwb, pdbb, dpool + (size_t)a * C2 * PO,
-                                arg + (size_t)a * C2 * PO, relu_b, A, wb, cb, L.work_b, g, NULL, n, C1, H, W,
-                                C2);
-            conv_bwd_chunk(&pa, naive, NULL, pdwa, pdba, dA, xa, wa, ca, L.work_a, n, C0, H, W, C1);
+#pragma omp for schedule(dynamic, 1)
+        for (int u = 0; u < U; u++) {
+            const int n0 = (int)((long)N * u / U), n1 = (int)((long)N * (u + 1) / U);
+            float *pdwa = unit_acc(col, L.slice, L.acc, L.unit, u), *pdba = pdwa + KC9a, *pdwb = pdba + C1,
+                  *pdbb = pdwb + KC9b;
+            memset(pdwa, 0, sizeof(float) * L.unit);
+            for (int a = n0; a < n1; a += L.G) {
+                const int n = a + L.G < n1 ? L.G : n1 - a;
+                const float *xa = x + (size_t)a * C0 * HW;
+                /* A again (conv a's weights re-prepared: its weight gradient may use the area) */
+                if (!naive) conv_fwd_prepare(&pa, ca, L.work_a, wa, C0, C1);
+                block_chunk_forward(&pa, &pb, &L, ca, cb, A, NULL, xa, wa, ba, wb, NULL, n, C0, H, W, C1, C2,
+                                    relu_b, 0);
+                pool_conv_bwd_chunk(&pb, naive, dA, 1, pdwb, pdbb, dpool + (size_t)a * C2 * PO,
+                                    arg + (size_t)a * C2 * PO, relu_b, A, wb, cb, L.work_b, g, NULL, n, C1, H,
+                                    W, C2);
+                conv_bwd_chunk(&pa, naive, NULL, pdwa, pdba, dA, xa, wa, ca, L.work_a, n, C0, H, W, C1);
+            }
         }
     }
-    conv_reduce(dwb, dbb, col + L.cbuf_a, L.slice, L.work_b, T, C1, C2);
-    conv_reduce(dwa, dba, col, L.slice, L.work_a, T, C0, C1);
+    conv_reduce(dwb, dbb, col, L.slice, L.acc + KC9a + C1, L.unit, U, C1, C2);
+    conv_reduce(dwa, dba, col, L.slice, L.acc, L.unit, U, C0, C1);
 }
 
 void maxpool2x2_forward_naive(float *out, const float *in, int N, int C, int H, int W) {

@@ -47,6 +47,10 @@
  *   softmax_xent_forward(probs, logits, labels, N, K)  -> summed loss (double); probs (N,K)
  *   softmax_xent_backward(dlogits, probs, labels, N, K) d = (p - onehot) / N (mean loss)
  *   layers_threads()                the current T
+ *   layers_conv_units(N)            the units of work a conv pass of N images is split into:
+ *                                   contiguous blocks of images the T threads take one at a
+ *                                   time; partial weight gradients per unit, summed in unit
+ *                                   order (results depend on N and T, not on timing)
  *   layers_conv() / layers_set_conv(mode)   which conv kernels run: LAYERS_CONV_AUTO (default:
  *                                   per layer and pass, the kernel that measured fastest
  *                                   (tests/cnn/bench_conv): Winograd F(2x2,3x3)
@@ -89,6 +93,7 @@
 
 void layers_set_threads(int threads);
 int layers_threads(void);
+int layers_conv_units(int N);
 
 enum {
     LAYERS_CONV_AUTO,
