@@ -222,9 +222,15 @@ static int wino_for(int C, int K, int H, int W, int pass) {
 static const wino_variant *wino_table(int v) { return v == 4 ? conv_wino4_table() : &conv_wino_f2; }
 
 /* One thread's slice: a work area (a strip's im2col matrix of the input (9C x strip) or of
- * the output gradient (9K x strip), or the direct kernel's padded strip), then private dw
- * (K x 9C) and db (K) partial sums, the flipped weights (C x 9K) and the packed weights
- * of the direct kernel (K x 9C). */
+ * the output gradient (9K x strip), or the direct kernel's padded strip), then the weights
+ * area (weights_size): the flipped weights of the input gradient (C x 9K, slice_wt) and the
+ * packed weights of the direct kernel (K x 9C, slice_wp); the naive backward pass puts its
+ * chunk's db and dw there instead (nothing is prepared then). The partial weight gradients
+ * are the units' (unit_acc), after the slice's chunk buffers. */
+static size_t weights_size(int C, int K) { return 2 * (size_t)K * C * 9; }
+static float *slice_wt(float *c, size_t work) { return c + work; }
+static float *slice_wp(float *c, size_t work, int C, int K) { return c + work + (size_t)K * C * 9; }
+
 static size_t work_size(int C, int H, int W, int K) {
     size_t m = (size_t)(C > K ? C : K), a = m * 9 * strip_rows(H, W) * W, d = conv_direct_scratch(C, H, W, K),
            wg = conv_wino_usable(H, W) ? conv_wino_driver_scratch(&conv_wino_f2, C, H, W, K) : 0,
@@ -256,7 +262,7 @@ static size_t chunk_floats(int C, int H, int W, int K) {
 #define CONV_UNITS 8 /* units per thread */
 #endif
 static size_t unit_acc_off(int C, int H, int W, int K) {
-    return work_size(C, H, W, K) + 3 * (size_t)K * C * 9 + (size_t)K + 2 * chunk_floats(C, H, W, K);
+    return work_size(C, H, W, K) + weights_size(C, K) + 2 * chunk_floats(C, H, W, K);
 }
 
 size_t conv3x3_col_size(int C, int H, int W, int K) {
@@ -354,13 +360,13 @@ static void conv_fwd_prepare(const conv_plan *p, float *c, size_t work, const fl
     if (p->wino)
         wino_table(p->wino)->weights(c, w, C, K);
     else if (p->direct)
-        conv_direct_pack(c + work + 2 * (size_t)K * C * 9 + K, w, C, K, 0);
+        conv_direct_pack(slice_wp(c, work, C, K), w, C, K, 0);
 }
 
 static void conv_fwd_range(const conv_plan *p, float *out, const float *in, const float *w, const float *b,
                            float *c, size_t work, int N, int C, int H, int W, int K, int relu) {
     const int HW = H * W, CK = C * 9, R = strip_rows(H, W);
-    const float *wp = c + work + 2 * (size_t)K * CK + K;
+    const float *wp = slice_wp(c, work, C, K);
     if (p->wino) {
         conv_wino_driver_forward(wino_table(p->wino), out, in, b, c, N, C, H, W, K, relu);
         return;
@@ -455,7 +461,7 @@ static void pool_grad_bias(float *pdb, const float *dpool, const unsigned char *
  * for the direct kernel, transformed for Winograd) into its slice, once per call */
 static void conv_bwd_prepare(const conv_plan *p, float *c, size_t work, const float *w, int has_din, int C,
                              int K) {
-    float *wt = c + work + (size_t)K * C * 9 + K;
+    float *wt = slice_wt(c, work);
     if (!has_din) return;
     if (p->wino_bwd)
         wino_table(p->wino_bwd)->weights(c, w, C, K);
@@ -469,11 +475,11 @@ static void conv_bwd_prepare(const conv_plan *p, float *c, size_t work, const fl
 }
 
 /* N images (din, dout, in at their first image): the weight and bias gradients added into
- * the slice's private sums, din (or NULL) overwritten */
+ * pdw, pdb (a unit's sums), din (or NULL) overwritten */
 static void conv_bwd_range(const conv_plan *p, float *din, const float *dout, const float *in, float *c,
                            size_t work, float *pdw, float *pdb, int N, int C, int H, int W, int K) {
     const int HW = H * W, CK = C * 9, R = strip_rows(H, W);
-    float *wt = c + work + (size_t)K * CK + K; /* conv_bwd_prepare's */
+    float *wt = slice_wt(c, work); /* conv_bwd_prepare's */
     if (p->wino_dw)
         conv_wino_driver_backward(wino_table(p->wino_dw), p->wino_bwd ? din : NULL, pdw, dout, in, c, N, C, H,
                                   W, K);
@@ -508,9 +514,9 @@ static void conv_bwd_range(const conv_plan *p, float *din, const float *dout, co
 static void conv_reduce(float *dw, float *db, float *col, size_t slice, size_t off, size_t n, int U, int C,
                         int K) {
     const size_t KC9 = (size_t)K * C * 9;
-    for (int t = 0; t < U; t++) {
-        const float *pdw = unit_acc(col, slice, off, n, t), *pdb = pdw + KC9;
-        if (t == 0) {
+    for (int u = 0; u < U; u++) {
+        const float *pdw = unit_acc(col, slice, off, n, u), *pdb = pdw + KC9;
+        if (u == 0) {
             memcpy(dw, pdw, sizeof(float) * KC9);
             memcpy(db, pdb, sizeof(float) * K);
         } else {
@@ -786,7 +792,7 @@ void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const
     const int naive = layers_conv() == LAYERS_CONV_NAIVE, T = naive ? 1 : conv_threads(N, ncol),
               U = conv_units(N, T);
     const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K),
-                 cbuf = work + 3 * (size_t)K * C * 9 + K;
+                 cbuf = work + weights_size(C, K);
     const conv_plan p = plan_for(C, H, W, K);
     if (N <= 0) return;
 #pragma omp parallel num_threads(T) if (T > 1)
@@ -831,7 +837,7 @@ static void conv_bwd_chunk(const conv_plan *p, int naive, float *din, float *pdw
         conv_bwd_range(p, din, dout, x, c, work, pdw, pdb, n, C, H, W, K);
         return;
     }
-    float *ndb = c + work + KC9 + K, *ndw = ndb + KC9;
+    float *ndb = slice_wt(c, work), *ndw = ndb + K; /* the weights area: KC9 + K <= 2 KC9 */
     conv3x3_backward_naive(din, ndw, ndb, dout, x, w, n, C, H, W, K);
     for (size_t i = 0; i < KC9; i++) pdw[i] += ndw[i];
     for (int k = 0; k < K; k++) pdb[k] += ndb[k];
@@ -872,8 +878,7 @@ void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool,
     const int naive = layers_conv() == LAYERS_CONV_NAIVE, T = naive ? 1 : conv_threads(N, ncol),
               U = conv_units(N, T);
     const size_t slice = conv3x3_col_size(C, H, W, K), work = work_size(C, H, W, K),
-                 cbuf = work + 3 * (size_t)K * C * 9 + K, KC9 = (size_t)K * C * 9,
-                 acc = unit_acc_off(C, H, W, K);
+                 cbuf = work + weights_size(C, K), KC9 = (size_t)K * C * 9, acc = unit_acc_off(C, H, W, K);
     const conv_plan p = plan_for(C, H, W, K);
     if (N <= 0) {
         memset(dw, 0, sizeof(float) * KC9);
@@ -911,8 +916,8 @@ void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool,
  * kernels on the same images: the same bits), so the largest activation of the study's
  * network (batch 288 x 16 x 224 x 224: 0.92 GB) is never stored, nor its gradient, and
  * conv a's weight gradient reads its output gradient while the chunk is still in cache.
- * One thread's slice: conv a's scratch (work area, private dw/db, weights), conv b's, then
- * the chunk buffers A, Y (conv b's output, or its gradient) and dA. */
+ * One thread's slice: conv a's scratch (work area, weights), conv b's, the chunk buffers A,
+ * Y (conv b's output, or its gradient) and dA, then CONV_UNITS units' partial sums. */
 typedef struct block_layout {
     size_t cbuf_a, work_a, cbuf_b, work_b, chunk_a, chunk_b, acc, slice;
     size_t unit; /* floats of a unit's partial sums: conv a's dw, db, then conv b's */
@@ -923,9 +928,9 @@ static block_layout block_layout_for(int C0, int H, int W, int C1, int C2) {
     block_layout L;
     L.G = chunk_images(C1, H, W, C2);
     L.work_a = work_size(C0, H, W, C1);
-    L.cbuf_a = L.work_a + 3 * (size_t)C1 * C0 * 9 + C1;
+    L.cbuf_a = L.work_a + weights_size(C0, C1);
     L.work_b = work_size(C1, H, W, C2);
-    L.cbuf_b = L.work_b + 3 * (size_t)C2 * C1 * 9 + C2;
+    L.cbuf_b = L.work_b + weights_size(C1, C2);
     L.chunk_a = (size_t)L.G * C1 * H * W;
     L.chunk_b = (size_t)L.G * C2 * H * W;
     L.acc = L.cbuf_a + L.cbuf_b + 2 * L.chunk_a + L.chunk_b;
