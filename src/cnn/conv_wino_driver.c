@@ -5,6 +5,17 @@
 #include <cblas.h>
 #include <string.h>
 
+float conv_sum_floats(const float *v, size_t n) {
+    float acc[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int j = 0; j < 16; j++) acc[j] += v[i + j];
+    for (int j = 0; i < n; i++, j++) acc[j] += v[i];
+    for (int w = 8; w > 0; w /= 2)
+        for (int j = 0; j < w; j++) acc[j] += acc[j + w];
+    return acc[0];
+}
+
 static int block_rows(const wino_variant *v, int W) {
     const int tw = W / v->m, r = v->tiles / tw;
     return r < 1 ? 1 : r;
@@ -64,11 +75,12 @@ void conv_wino_driver_forward_pool(const wino_variant *v, float *pout, unsigned 
     forward(v, pout, arg, in, b, buf, N, C, H, W, K, relu, 1);
 }
 
-/* the backward loop; dout, or (pooled) dpool and arg through v->grad_pool; din_relu: din
+/* the backward loop; dout, or (pooled) dpool and arg through v->grad_pool; db (or NULL)
+ * += per block the row sums of Gt[v->tile_sum] (each tile's output-gradient sum); din_relu: din
  * masked by in > 0 through v->input_grad_relu (din may be in: a block's input rows are
  * transformed before its input gradient overwrites them, and the rows the next block reads
  * wait in the carry) */
-static void backward(const wino_variant *v, float *din, float *dw, const float *dout,
+static void backward(const wino_variant *v, float *din, float *dw, float *db, const float *dout,
                      const unsigned char *arg, int relu, int pooled, const float *in, int din_relu,
                      float *buf, int N, int C, int H, int W, int K) {
     const wino_layout L = layout(v, C, W, K);
@@ -84,6 +96,8 @@ static void backward(const wino_variant *v, float *din, float *dw, const float *
             v->grad_pool(Gt, dout, arg, K, H, W, r0, r1, relu);
         else
             v->grad(Gt, dout, buf + L.rows, K, H, W, r0, r1);
+        if (db)
+            for (int k = 0; k < K; k++) db[k] += conv_sum_floats(Gt + ((size_t)v->tile_sum * K + k) * P, P);
         for (int xi = 0; xi < A; xi++) /* dU[xi] (K,C) += Gt[xi] (K,P) . V[xi]^T (P,C) */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, P, 1.0f, Gt + (size_t)xi * K * P, P,
                         V + (size_t)xi * C * P, P, 1.0f, dU + xi * KC, C);
@@ -99,13 +113,13 @@ static void backward(const wino_variant *v, float *din, float *dw, const float *
     v->fold(dw, dU, C, K);
 }
 
-void conv_wino_driver_backward(const wino_variant *v, float *din, float *dw, const float *dout,
+void conv_wino_driver_backward(const wino_variant *v, float *din, float *dw, float *db, const float *dout,
                                const float *in, float *buf, int N, int C, int H, int W, int K) {
-    backward(v, din, dw, dout, NULL, 0, 0, in, 0, buf, N, C, H, W, K);
+    backward(v, din, dw, db, dout, NULL, 0, 0, in, 0, buf, N, C, H, W, K);
 }
 
-void conv_wino_driver_backward_pool(const wino_variant *v, float *din, float *dw, const float *dpool,
-                                    const unsigned char *arg, int relu, const float *in, int din_relu,
-                                    float *buf, int N, int C, int H, int W, int K) {
-    backward(v, din, dw, dpool, arg, relu, 1, in, din_relu && din, buf, N, C, H, W, K);
+void conv_wino_driver_backward_pool(const wino_variant *v, float *din, float *dw, float *db,
+                                    const float *dpool, const unsigned char *arg, int relu, const float *in,
+                                    int din_relu, float *buf, int N, int C, int H, int W, int K) {
+    backward(v, din, dw, db, dpool, arg, relu, 1, in, din_relu && din, buf, N, C, H, W, K);
 }

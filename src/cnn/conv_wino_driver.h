@@ -23,15 +23,24 @@
  *                                            max-pooled 2x2 into pout (N,K,H/2,W/2) and arg (as
  *                                            maxpool2x2_forward) by v->output_pool: the full
  *                                            output is never written
- *   conv_wino_driver_backward(v, din, dw, dout, in, buf, N, C, H, W, K)  dw (K,C,3,3) += the
- *                                            weight gradient of these N images; din (N,C,H,W)
+ *   conv_wino_driver_backward(v, din, dw, db, dout, in, buf, N, C, H, W, K)  dw (K,C,3,3) += the
+ *                                            weight gradient of these N images, db (K, or NULL)
+ *                                            += their bias gradient; din (N,C,H,W)
  *                                            overwritten with the input gradient, or NULL;
  *                                            dout (N,K,H,W) pre-activation gradient; buf as above
- *   conv_wino_driver_backward_pool(v, din, dw, dpool, arg, relu, in, din_relu, buf, N, C, H, W, K)
+ *   conv_wino_driver_backward_pool(v, din, dw, db, dpool, arg, relu, in, din_relu, buf, N, C, H, W, K)
  *                                            the same from the 2x2 max-pool's gradient dpool and
  *                                            arg (v->grad_pool): dout is never written; din_relu:
  *                                            din zeroed where in <= 0 (the input's own ReLU) by
  *                                            v->input_grad_relu, and din may then be `in` itself
+ *   conv_sum_floats(v, n)                    the sum of v[0..n) in a fixed order (16 interleaved
+ *                                            partial sums, added pairwise): the same bits for the
+ *                                            same input; also layers.c's bias sums
+ *
+ * The bias gradient comes from the transformed gradient: A's second row is all ones (F(2x2)
+ * and F(4x4) alike), so Gt at position (1,1) of a tile is the sum of its m x m output
+ * gradients, and the row sums of that one of the alpha^2 matrices give db without reading
+ * dout again.
  */
 #ifndef PB_CONV_WINO_DRIVER_H
 #define PB_CONV_WINO_DRIVER_H
@@ -43,6 +52,7 @@ typedef struct wino_variant {
     int tiles;    /* tiles per block (rounded down to whole tile rows, at least one) */
     int row_bufs; /* the transforms' row scratch: row_bufs rows of W/m + 1 floats */
     int row_pad;  /* ... plus this many floats */
+    int tile_sum; /* the position (1,1) = alpha + 1 whose Gt is each tile's output-gradient sum */
     /* U (alpha2, K, C) = G w G^T for every (k, c) of w (K,C,3,3) */
     void (*weights)(float *U, const float *w, int C, int K);
     /* V (alpha2, C, P) from tile rows r0..r1 of in (N,C,H,W) */
@@ -77,10 +87,12 @@ void conv_wino_driver_forward(const wino_variant *v, float *out, const float *in
                               int N, int C, int H, int W, int K, int relu);
 void conv_wino_driver_forward_pool(const wino_variant *v, float *pout, unsigned char *arg, const float *in,
                                    const float *b, float *buf, int N, int C, int H, int W, int K, int relu);
-void conv_wino_driver_backward(const wino_variant *v, float *din, float *dw, const float *dout,
+void conv_wino_driver_backward(const wino_variant *v, float *din, float *dw, float *db, const float *dout,
                                const float *in, float *buf, int N, int C, int H, int W, int K);
-void conv_wino_driver_backward_pool(const wino_variant *v, float *din, float *dw, const float *dpool,
-                                    const unsigned char *arg, int relu, const float *in, int din_relu,
-                                    float *buf, int N, int C, int H, int W, int K);
+void conv_wino_driver_backward_pool(const wino_variant *v, float *din, float *dw, float *db,
+                                    const float *dpool, const unsigned char *arg, int relu, const float *in,
+                                    int din_relu, float *buf, int N, int C, int H, int W, int K);
+
+float conv_sum_floats(const float *v, size_t n);
 
 #endif

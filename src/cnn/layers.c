@@ -424,39 +424,6 @@ void conv3x3_forward(float *out, const float *in, const float *w, const float *b
     }
 }
 
-/* sum of v[0..n), without the v[i] whose arg[i] >= 4 if arg is not NULL (a 2x2 max-pool
- * window whose maximum was <= 0: its ReLU gradient is 0): 16 interleaved partial sums, then
- * added pairwise. One chain of dependent adds was latency-bound (~130 ms per step for the
- * bias gradient of each 224x224 layer); the masked sum as one loop with `arg && ...` in it
- * stayed scalar and branchy: each form is its own branch-free loop the
- * compiler vectorizes. A fixed order: the same bits for the same input. */
-static float sum_floats(const float *v, const unsigned char *arg, int n) {
-    float acc[16] = {0};
-    int i = 0;
-    if (arg)
-        for (; i + 16 <= n; i += 16)
-            for (int j = 0; j < 16; j++) {
-                const float x = v[i + j]; /* loaded unconditionally: GCC 12 -O3 vectorized the
-                                           * conditional load (masked) into a wrong sum */
-                acc[j] += arg[i + j] >= 4 ? 0.0f : x;
-            }
-    else
-        for (; i + 16 <= n; i += 16)
-            for (int j = 0; j < 16; j++) acc[j] += v[i + j];
-    for (int j = 0; i < n; i++, j++) acc[j] += arg && arg[i] >= 4 ? 0.0f : v[i];
-    for (int w = 8; w > 0; w /= 2)
-        for (int j = 0; j < w; j++) acc[j] += acc[j + w];
-    return acc[0];
-}
-
-/* the bias gradient of a conv whose output gradient comes from a 2x2 max-pool (the pooled
- * backward pass of F(4x4)): per plane the sum of the pooled gradient, ReLU-masked if relu */
-static void pool_grad_bias(float *pdb, const float *dpool, const unsigned char *arg, int n, int K, int PO,
-                           int relu) {
-    for (long q = 0; q < (long)n * K; q++)
-        pdb[q % K] += sum_floats(dpool + (size_t)q * PO, relu ? arg + (size_t)q * PO : NULL, PO);
-}
-
 /* one thread's backward pass: the weights of the input gradient (flipped for im2col, packed
  * for the direct kernel, transformed for Winograd) into its slice, once per call */
 static void conv_bwd_prepare(const conv_plan *p, float *c, size_t work, const float *w, int has_din, int C,
@@ -481,11 +448,12 @@ static void conv_bwd_range(const conv_plan *p, float *din, const float *dout, co
     const int HW = H * W, CK = C * 9, R = strip_rows(H, W);
     float *wt = slice_wt(c, work); /* conv_bwd_prepare's */
     if (p->wino_dw)
-        conv_wino_driver_backward(wino_table(p->wino_dw), p->wino_bwd ? din : NULL, pdw, dout, in, c, N, C, H,
-                                  W, K);
+        conv_wino_driver_backward(wino_table(p->wino_dw), p->wino_bwd ? din : NULL, pdw, pdb, dout, in, c, N,
+                                  C, H, W, K);
     for (int n = 0; n < N; n++) {
         const float *g = dout + (size_t)n * K * HW;
-        for (int k = 0; k < K; k++) pdb[k] += sum_floats(g + (size_t)k * HW, NULL, HW);
+        if (!p->wino_dw) /* else the driver summed it */
+            for (int k = 0; k < K; k++) pdb[k] += conv_sum_floats(g + (size_t)k * HW, HW);
         if (p->wino_bwd) continue;
         if (p->direct_dw) conv_direct_dw_image(pdw, g, in + (size_t)n * C * HW, c, C, H, W, K);
         if (din && p->direct_din) conv_direct_image(din + (size_t)n * C * HW, g, wt, NULL, c, K, H, W, C, 0);
@@ -854,9 +822,8 @@ static void pool_conv_bwd_chunk(const conv_plan *p, int naive, float *din, int d
                                 int n, int C, int H, int W, int K) {
     const int HW = H * W, PO = (H / 2) * (W / 2);
     if (!naive && p->wino_bwd == 4 && conv_wino4_pool_usable(H, W)) {
-        pool_grad_bias(pdb, dpool, arg, n, K, PO, relu);
-        conv_wino_driver_backward_pool(wino_table(4), din, pdw, dpool, arg, relu, x, din_relu, c, n, C, H, W,
-                                       K);
+        conv_wino_driver_backward_pool(wino_table(4), din, pdw, pdb, dpool, arg, relu, x, din_relu, c, n, C,
+                                       H, W, K);
         return;
     }
     for (long q = 0; q < (long)n * K; q++) /* the conv's output gradient, ReLU-masked */
