@@ -311,6 +311,9 @@ static int conv_units(int N, int T) { return N < T * CONV_UNITS ? (N > 0 ? N : 1
 
 int layers_conv_units(int N) { return conv_units(N, conv_threads(N, g_threads)); }
 
+/* the first image of unit u of U over N images (unit u: unit_first(u) .. unit_first(u + 1) - 1) */
+static int unit_first(int N, int U, int u) { return (int)((long)N * u / U); }
+
 /* unit u's partial weight gradients (n floats): in slice u / CONV_UNITS, at off */
 static float *unit_acc(float *col, size_t slice, size_t off, size_t n, int u) {
     return col + (size_t)(u / CONV_UNITS) * slice + off + (size_t)(u % CONV_UNITS) * n;
@@ -417,7 +420,7 @@ void conv3x3_forward(float *out, const float *in, const float *w, const float *b
         conv_fwd_prepare(&p, c, work, w, C, K);
 #pragma omp for schedule(dynamic, 1)
         for (int u = 0; u < U; u++) {
-            const int n0 = (int)((long)N * u / U), n1 = (int)((long)N * (u + 1) / U);
+            const int n0 = unit_first(N, U, u), n1 = unit_first(N, U, u + 1);
             conv_fwd_range(&p, out + (size_t)n0 * K * HW, in + (size_t)n0 * C * HW, w, b, c, work, n1 - n0, C,
                            H, W, K, relu);
         }
@@ -519,7 +522,7 @@ void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const
         conv_bwd_prepare(&p, c, work, w, din != NULL, C, K);
 #pragma omp for schedule(dynamic, 1)
         for (int u = 0; u < U; u++) {
-            const int n0 = (int)((long)N * u / U), n1 = (int)((long)N * (u + 1) / U);
+            const int n0 = unit_first(N, U, u), n1 = unit_first(N, U, u + 1);
             float *pdw = unit_acc(col, slice, acc, KC9 + K, u);
             memset(pdw, 0, sizeof(float) * (KC9 + K));
             conv_bwd_range(&p, din ? din + (size_t)n0 * C * HW : NULL, dout + (size_t)n0 * K * HW,
@@ -773,7 +776,7 @@ void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const
         if (!naive) conv_fwd_prepare(&p, c, work, w, C, K);
 #pragma omp for schedule(dynamic, 1)
         for (int u = 0; u < U; u++) {
-            const int n0 = (int)((long)N * u / U), n1 = (int)((long)N * (u + 1) / U);
+            const int n0 = unit_first(N, U, u), n1 = unit_first(N, U, u + 1);
             if (!naive && p.wino == 4 && conv_wino4_pool_usable(H, W)) { /* pooled by the output transform */
                 conv_wino_driver_forward_pool(wino_table(4), out + (size_t)n0 * K * PO,
                                               arg + (size_t)n0 * K * PO, in + (size_t)n0 * C * HW, b, c,
@@ -862,7 +865,7 @@ void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool,
         if (!naive) conv_bwd_prepare(&p, c, work, w, din != NULL, C, K);
 #pragma omp for schedule(dynamic, 1)
         for (int u = 0; u < U; u++) {
-            const int n0 = (int)((long)N * u / U), n1 = (int)((long)N * (u + 1) / U);
+            const int n0 = unit_first(N, U, u), n1 = unit_first(N, U, u + 1);
             float *pdw = unit_acc(col, slice, acc, KC9 + K, u), *pdb = pdw + KC9;
             memset(pdw, 0, sizeof(float) * (KC9 + K));
             for (int a = n0; a < n1; a += G) {
@@ -946,7 +949,7 @@ void conv_block_pool_forward(float *out, unsigned char *arg, const float *x, con
         }
 #pragma omp for schedule(dynamic, 1)
         for (int u = 0; u < U; u++) {
-            const int n0 = (int)((long)N * u / U), n1 = (int)((long)N * (u + 1) / U);
+            const int n0 = unit_first(N, U, u), n1 = unit_first(N, U, u + 1);
             for (int a = n0; a < n1; a += L.G) {
                 const int g = a + L.G < n1 ? L.G : n1 - a;
                 const int pooled = !naive && pb.wino == 4 && conv_wino4_pool_usable(H, W);
@@ -991,7 +994,7 @@ void conv_block_pool_backward(float *dwa, float *dba, float *dwb, float *dbb, co
         if (!naive) conv_bwd_prepare(&pb, cb, L.work_b, wb, 1, C1, C2);
 #pragma omp for schedule(dynamic, 1)
         for (int u = 0; u < U; u++) {
-            const int n0 = (int)((long)N * u / U), n1 = (int)((long)N * (u + 1) / U);
+            const int n0 = unit_first(N, U, u), n1 = unit_first(N, U, u + 1);
             float *pdwa = unit_acc(col, L.slice, L.acc, L.unit, u), *pdba = pdwa + KC9a, *pdwb = pdba + C1,
                   *pdbb = pdwb + KC9b;
             memset(pdwa, 0, sizeof(float) * L.unit);
