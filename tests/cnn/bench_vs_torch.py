@@ -3,7 +3,7 @@
 
 usage: /usr/bin/python3 tests/cnn/bench_vs_torch.py PLATBENCH_CNN [--batch N] [--threads T]
            [--steps S] [--warmup W] [--rounds R] [--no-cl] [--no-jemalloc] [--conv MODE]
-           [--experiment DATA_DIR [--seed S]]
+           [--twice] [--experiment DATA_DIR [--seed S]]
 
 Runs `PLATBENCH_CNN bench` (the study's network, random input) and the same network in PyTorch
 (Debian python3-torch; channels_last and jemalloc with transparent huge pages by default,
@@ -15,6 +15,14 @@ the fraction of the 1024^3 sgemm peak platbench measured in the same run, and pe
 loss, after each step); then the time ratios platbench / PyTorch of both. Without python3-torch the
 PyTorch half is skipped with a message. Not a ctest test (minutes at batch 288).
 --conv sets PLATBENCH_CONV for platbench-cnn (auto, im2col, direct, winograd, winograd4, naive).
+
+--twice: in each round each side's child runs twice back to back and the second run is the one
+reported, so each side follows a run of itself (as consecutive experiments of a campaign do)
+instead of the other side's. Without it the sides' preconditions differ: on a VM with free page
+reporting (virtio-balloon), a process started right after another one freed gigabytes gets pages
+the host must back again. Measured on the 2-vCPU VM of README's speed table: platbench-cnn's step
+3.13-3.35 s right after its own run, 3.40-3.56 s right after a 6.7 GB allocate-touch-free (the
+PyTorch child's size; 5 of 5 pairs slower), PyTorch's 6.20-6.48 s either way.
 
 --experiment DATA_DIR [--seed S]: whole experiments instead of steps: `platbench-cnn train` on
 jobs/models/paper.cfg (its 100 steps of --batch images, or --steps N) against the same loop in
@@ -137,13 +145,15 @@ def main():
     exe = a.pop(0)
     opts = {"batch": 288, "threads": 2, "steps": 3, "warmup": 1, "rounds": 1, "seed": 1}
     given = set()  # options set on the command line
-    cl, jem, conv, data = True, True, None, None
+    cl, jem, conv, data, twice = True, True, None, None, False
     while a:
         k = a.pop(0)
         if k == "--no-cl":
             cl = False
         elif k == "--no-jemalloc":
             jem = False
+        elif k == "--twice":
+            twice = True
         elif k == "--conv" and a:
             conv = a.pop(0)
         elif k == "--experiment" and a:
@@ -178,13 +188,22 @@ def main():
     if data is not None:
         if not have_torch:
             sys.exit("bench_vs_torch: --experiment needs python3-torch")
+        if twice:
+            usage("--twice is for the step benchmark, not --experiment")
         steps = opts["steps"] if "steps" in given else 100  # an experiment: the study's 100
         return experiments(exe, data, B, T, steps, opts["rounds"], opts["seed"], penv, tenv, cl)
     ours, theirs = [], []
     info = {}
+
+    def run_side(argv, env, name):
+        if twice:  # the settling run: the timed one follows a run of the same side
+            run_child(argv, env)
+            print(f"  ({name}: settling run done)", flush=True)
+        return run_child(argv, env)
+
     for r in range(opts["rounds"]):
-        out, rss = run_child([exe, "bench", "--batch", str(B), "--threads", str(T), "--steps",
-                              str(S), "--warmup", str(Wu)], penv)
+        out, rss = run_side([exe, "bench", "--batch", str(B), "--threads", str(T), "--steps",
+                             str(S), "--warmup", str(Wu)], penv, "platbench-cnn")
         m = re.search(r"^([0-9.]+) ms/step", out, re.M)
         me = re.search(r"^eval 45 images\s+([0-9.]+) ms", out, re.M)
         if not m or not me:
@@ -199,8 +218,8 @@ def main():
         print(f"round {r + 1}: platbench-cnn {ours[-1][0]:.1f} ms/step, eval {ours[-1][2]:.1f} ms, "
               f"{rss:.0f} MB", flush=True)
         if have_torch:
-            tout, trss = run_child([sys.executable, "-c", TORCH_CHILD, str(B), str(T), str(S),
-                                    str(Wu), "1" if cl else "0"], tenv)
+            tout, trss = run_side([sys.executable, "-c", TORCH_CHILD, str(B), str(T), str(S),
+                                   str(Wu), "1" if cl else "0"], tenv, "PyTorch")
             mm = re.search(r"TORCH (\S+) median_ms ([0-9.]+) eval_ms ([0-9.]+)", tout)
             if not mm:
                 sys.exit(f"bench_vs_torch: unexpected output of the PyTorch child:\n{tout}")
@@ -221,7 +240,8 @@ def main():
               f"{e:6.1f} ms")
         return t, e
 
-    print(f"\nbatch {B}, {T} threads, {S} timed steps (+{Wu} warm-up) x {opts['rounds']} rounds; "
+    print(f"\nbatch {B}, {T} threads, {S} timed steps (+{Wu} warm-up) x {opts['rounds']} rounds"
+          f"{' (each side right after a settling run of itself)' if twice else ''}; "
           f"{gf:.3f} GFLOP per image; sgemm 1024^3 peak {peak:.1f} GFLOP/s (measured by "
           f"platbench-cnn in this run)")
     if "kernels" in info:
