@@ -78,7 +78,7 @@ void conv_wino_driver_forward_pool(const wino_variant *v, float *pout, unsigned 
 }
 
 /* the backward loop; dout, or (pooled) dpool and arg through v->grad_pool; db (or NULL)
- * += per block the row sums of Gt[v->tile_sum] (each tile's output-gradient sum); din_relu: din
+ * += per block the row sums of Gt at position (1,1) (each tile's output-gradient sum); din_relu: din
  * masked by in > 0 through v->input_grad_relu (din may be in: a block's input rows are
  * transformed before its input gradient overwrites them, and the rows the next block reads
  * wait in the carry) */
@@ -87,6 +87,7 @@ static void backward(const wino_variant *v, float *din, float *dw, float *db, co
                      float *buf, int N, int C, int H, int W, int K) {
     const wino_layout L = layout(v, C, W, K);
     const int TH = H / v->m, TW = W / v->m, R = block_rows(v, W), rows = N * TH, A = v->alpha2;
+    const int tile_sum = (v->m + 2) + 1; /* position (1,1): A's row of ones, twice */
     const size_t KC = (size_t)K * C;
     float *dU = buf + L.dU;
     memset(dU, 0, sizeof(float) * A * KC);
@@ -99,7 +100,7 @@ static void backward(const wino_variant *v, float *din, float *dw, float *db, co
         else
             v->grad(Gt, dout, buf + L.rows, K, H, W, r0, r1);
         if (db)
-            for (int k = 0; k < K; k++) db[k] += conv_sum_floats(Gt + ((size_t)v->tile_sum * K + k) * P, P);
+            for (int k = 0; k < K; k++) db[k] += conv_sum_floats(Gt + ((size_t)tile_sum * K + k) * P, P);
         for (int xi = 0; xi < A; xi++) /* dU[xi] (K,C) += Gt[xi] (K,P) . V[xi]^T (P,C) */
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, P, 1.0f, Gt + (size_t)xi * K * P, P,
                         V + (size_t)xi * C * P, P, 1.0f, dU + xi * KC, C);

@@ -38,8 +38,8 @@
  *                                            same input; also layers.c's bias sums
  *
  * The bias gradient comes from the transformed gradient: A's second row is all ones (F(2x2)
- * and F(4x4) alike), so Gt at position (1,1) of a tile is the sum of its m x m output
- * gradients, and the row sums of that one of the alpha^2 matrices give db without reading
+ * and F(4x4) alike), so Gt at position (1,1) of a tile (alpha + 1, alpha = m + 2) is the sum
+ * of its m x m output gradients, and the row sums of that one of the alpha^2 matrices give db without reading
  * dout again.
  */
 #ifndef PB_CONV_WINO_DRIVER_H
@@ -52,7 +52,6 @@ typedef struct wino_variant {
     int tiles;    /* tiles per block (rounded down to whole tile rows, at least one) */
     int row_bufs; /* the transforms' row scratch: row_bufs rows of W/m + 1 floats */
     int row_pad;  /* ... plus this many floats */
-    int tile_sum; /* the position (1,1) = alpha + 1 whose Gt is each tile's output-gradient sum */
     /* U (alpha2, K, C) = G w G^T for every (k, c) of w (K,C,3,3) */
     void (*weights)(float *U, const float *w, int C, int K);
     /* V (alpha2, C, P) from tile rows r0..r1 of in (N,C,H,W) */

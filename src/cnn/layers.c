@@ -453,11 +453,11 @@ static void conv_bwd_range(const conv_plan *p, float *din, const float *dout, co
     if (p->wino_dw)
         conv_wino_driver_backward(wino_table(p->wino_dw), p->wino_bwd ? din : NULL, pdw, pdb, dout, in, c, N,
                                   C, H, W, K);
+    if (p->wino_bwd) return; /* the driver did all three (wino_bwd implies wino_dw) */
     for (int n = 0; n < N; n++) {
         const float *g = dout + (size_t)n * K * HW;
         if (!p->wino_dw) /* else the driver summed it */
             for (int k = 0; k < K; k++) pdb[k] += conv_sum_floats(g + (size_t)k * HW, HW);
-        if (p->wino_bwd) continue;
         if (p->direct_dw) conv_direct_dw_image(pdw, g, in + (size_t)n * C * HW, c, C, H, W, K);
         if (din && p->direct_din) conv_direct_image(din + (size_t)n * C * HW, g, wt, NULL, c, K, H, W, C, 0);
         if ((p->direct_dw || p->wino_dw) && (!din || p->direct_din)) continue;
