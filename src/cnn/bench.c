@@ -173,12 +173,15 @@ static void print_layers(const model *m, int batch, int steps, FILE *out) {
 static void print_kernels(FILE *out, int batch) {
     const char *ct = getenv("OPENBLAS_CORETYPE");
     const int isa = conv_direct_isa(0);
-    fprintf(out, "kernels          conv %s (direct: %s); OpenBLAS core %s (OPENBLAS_CORETYPE %s)\n",
+    fprintf(out,
+            "kernels          conv %s (direct: %s; Winograd GEMMs by U: %s); OpenBLAS core %s "
+            "(OPENBLAS_CORETYPE %s)\n",
             layers_conv_name(layers_conv()),
             isa == 3   ? "AVX-512"
             : isa == 2 ? "AVX2"
                        : "none",
-            openblas_get_corename(), ct && *ct ? ct : "unset");
+            isa == 3 ? "own AVX-512, U packed" : "OpenBLAS", openblas_get_corename(),
+            ct && *ct ? ct : "unset");
     fprintf(out,
             "work split       each conv: the batch in %d units of contiguous images that the %d threads take "
             "one at a time (private scratch, single-threaded OpenBLAS; weight gradients per unit, summed in "

@@ -2,6 +2,8 @@
  * conv_wino_driver.h. */
 #include "cnn/conv_wino_driver.h"
 
+#include "cnn/wino_gemm.h"
+
 #include <cblas.h>
 #include <string.h>
 
@@ -25,16 +27,20 @@ static int block_rows(const wino_variant *v, int W) {
 
 /* the scratch's parts, in floats from its start */
 typedef struct wino_layout {
-    size_t U, dU, V, M, dV, rows, carry; /* offsets */
-    size_t total;                        /* floats */
+    size_t U, dU, Up, V, M, dV, rows, carry; /* offsets */
+    size_t total;                            /* floats */
 } wino_layout;
+
+/* U's packed panels (wino_gemm_pack): after U and dU, whatever the width */
+static size_t packed_offset(const wino_variant *v, int C, int K) { return 2 * (size_t)v->alpha2 * K * C; }
 
 static wino_layout layout(const wino_variant *v, int C, int W, int K) {
     const size_t P = (size_t)block_rows(v, W) * (W / v->m), KC = (size_t)K * C, A = (size_t)v->alpha2;
     wino_layout l;
     l.U = 0;
     l.dU = l.U + A * KC;
-    l.V = l.dU + A * KC;
+    l.Up = packed_offset(v, C, K);
+    l.V = l.Up + A * KC;
     l.M = l.V + A * (size_t)C * P;
     l.dV = l.M + A * (size_t)K * P;
     l.rows = l.dV + A * (size_t)C * P;
@@ -48,18 +54,32 @@ size_t conv_wino_driver_scratch(const wino_variant *v, int C, int H, int W, int 
     return layout(v, C, W, K).total;
 }
 
+void conv_wino_driver_weights(const wino_variant *v, float *buf, const float *w, int C, int K, int din) {
+    const size_t KC = (size_t)K * C;
+    v->weights(buf, w, C, K);
+    if (wino_gemm_packs(din ? C : K)) /* U's panels (forward) or U^T's (input gradient) */
+        for (int xi = 0; xi < v->alpha2; xi++)
+            wino_gemm_pack(buf + packed_offset(v, C, K) + xi * KC, buf + xi * KC, din ? C : K, din ? K : C,
+                           din);
+}
+
 /* the forward loop; pooled: v->output_pool into out (pooled) and arg */
 static void forward(const wino_variant *v, float *out, unsigned char *arg, const float *in, const float *b,
                     float *buf, int N, int C, int H, int W, int K, int relu, int pooled) {
     const wino_layout L = layout(v, C, W, K);
     const int TH = H / v->m, TW = W / v->m, R = block_rows(v, W), rows = N * TH, A = v->alpha2;
     const size_t KC = (size_t)K * C;
+    const int own = wino_gemm_packs(K);
     for (int r0 = 0; r0 < rows; r0 += R) {
         const int r1 = r0 + R < rows ? r0 + R : rows, P = (r1 - r0) * TW;
         v->input(buf + L.V, buf + L.rows, in, C, H, W, r0, r1);
         for (int xi = 0; xi < A; xi++) /* M[xi] (K,P) = U[xi] (K,C) . V[xi] (C,P) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, P, C, 1.0f, buf + L.U + xi * KC, C,
-                        buf + L.V + (size_t)xi * C * P, P, 0.0f, buf + L.M + (size_t)xi * K * P, P);
+            if (own)
+                wino_gemm(buf + L.M + (size_t)xi * K * P, buf + L.Up + xi * KC,
+                          buf + L.V + (size_t)xi * C * P, K, C, P);
+            else
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, K, P, C, 1.0f, buf + L.U + xi * KC, C,
+                            buf + L.V + (size_t)xi * C * P, P, 0.0f, buf + L.M + (size_t)xi * K * P, P);
         if (pooled)
             v->output_pool(out, arg, buf + L.M, b, K, H, W, r0, r1, relu);
         else
@@ -89,6 +109,7 @@ static void backward(const wino_variant *v, float *din, float *dw, float *db, co
     const int TH = H / v->m, TW = W / v->m, R = block_rows(v, W), rows = N * TH, A = v->alpha2;
     const int tile_sum = (v->m + 2) + 1; /* position (1,1): A's row of ones, twice */
     const size_t KC = (size_t)K * C;
+    const int own = wino_gemm_packs(C);
     float *dU = buf + L.dU;
     memset(dU, 0, sizeof(float) * A * KC);
     for (int r0 = 0; r0 < rows; r0 += R) {
@@ -106,8 +127,11 @@ static void backward(const wino_variant *v, float *din, float *dw, float *db, co
                         V + (size_t)xi * C * P, P, 1.0f, dU + xi * KC, C);
         if (!din) continue;
         for (int xi = 0; xi < A; xi++) /* dV[xi] (C,P) = U[xi]^T (C,K) . Gt[xi] (K,P) */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C, P, K, 1.0f, buf + L.U + xi * KC, C,
-                        Gt + (size_t)xi * K * P, P, 0.0f, dV + (size_t)xi * C * P, P);
+            if (own)
+                wino_gemm(dV + (size_t)xi * C * P, buf + L.Up + xi * KC, Gt + (size_t)xi * K * P, C, K, P);
+            else
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, C, P, K, 1.0f, buf + L.U + xi * KC, C,
+                            Gt + (size_t)xi * K * P, P, 0.0f, dV + (size_t)xi * C * P, P);
         if (din_relu)
             v->input_grad_relu(din, dV, buf + L.rows, buf + L.carry, in, C, H, W, r0, r1);
         else

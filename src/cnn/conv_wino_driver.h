@@ -1,6 +1,7 @@
 /* conv_wino_driver: the loops that F(2x2,3x3) (conv_winograd.c) and F(4x4,3x3)
  * (conv_wino4.c) share: the scratch layout, the blocking into whole tile rows, and the
- * forward and backward drivers (per block: transforms and alpha^2 batched sgemm calls).
+ * forward and backward drivers (per block: transforms and alpha^2 GEMMs, those by U through
+ * wino_gemm.h where it packs, the others by cblas_sgemm).
  * A variant is a table of its constants and of function pointers to its own transforms,
  * which stay in its file; the drivers make the same GEMM calls in the same order as each
  * variant's own loops did, so the results do not depend on which file holds the loops.
@@ -8,17 +9,21 @@
  * conv_winograd.h (conv_wino_f2) and conv_wino4.h (conv_wino4_table()) export their tables;
  * layers.c picks one per layer and calls the functions below with it.
  *
- * Scratch (floats from its start): U and dU (alpha^2 K C each), the blocks V, M (= Gt in
+ * Scratch (floats from its start): U, dU and U packed (alpha^2 K C each), the blocks V, M (= Gt in
  * the backward pass) and dV (alpha^2 C P, K P, C P for P tiles per block), then the
  * transforms' row buffers (row_bufs (W/m + 1) + row_pad floats) and input_grad_relu's
  * carried rows (2 C (W + 16)).
  *
  * API
- *   conv_wino_driver_scratch(v, C, H, W, K)  floats of scratch for one thread (U, dU, blocks);
- *                                            U (alpha2, K, C) is its start, filled by v->weights
+ *   conv_wino_driver_scratch(v, C, H, W, K)  floats of scratch for one thread (U, dU, blocks)
+ *   conv_wino_driver_weights(v, buf, w, C, K, din)   U (alpha2, K, C) of w into buf's start
+ *                                            (v->weights), then packed for wino_gemm where
+ *                                            it packs: U's panels for the forward pass (din 0)
+ *                                            or U^T's for the input gradient (din 1); once per
+ *                                            thread and pass, before the driver below
  *   conv_wino_driver_forward(v, out, in, b, buf, N, C, H, W, K, relu)   out (N,K,H,W) from in
  *                                            (N,C,H,W), + bias b (K), ReLU if relu; buf: scratch
- *                                            whose U was filled by v->weights
+ *                                            prepared by conv_wino_driver_weights(..., 0)
  *   conv_wino_driver_forward_pool(v, pout, arg, in, b, buf, N, C, H, W, K, relu)   the same,
  *                                            max-pooled 2x2 into pout (N,K,H/2,W/2) and arg (as
  *                                            maxpool2x2_forward) by v->output_pool: the full
@@ -27,7 +32,9 @@
  *                                            weight gradient of these N images, db (K, or NULL)
  *                                            += their bias gradient; din (N,C,H,W)
  *                                            overwritten with the input gradient, or NULL;
- *                                            dout (N,K,H,W) pre-activation gradient; buf as above
+ *                                            dout (N,K,H,W) pre-activation gradient; buf
+ *                                            prepared by conv_wino_driver_weights(..., 1)
+ *                                            where din is wanted
  *   conv_wino_driver_backward_pool(v, din, dw, db, dpool, arg, relu, in, din_relu, buf, N, C, H, W, K)
  *                                            the same from the 2x2 max-pool's gradient dpool and
  *                                            arg (v->grad_pool): dout is never written; din_relu:
@@ -82,6 +89,7 @@ typedef struct wino_variant {
 } wino_variant;
 
 size_t conv_wino_driver_scratch(const wino_variant *v, int C, int H, int W, int K);
+void conv_wino_driver_weights(const wino_variant *v, float *buf, const float *w, int C, int K, int din);
 void conv_wino_driver_forward(const wino_variant *v, float *out, const float *in, const float *b, float *buf,
                               int N, int C, int H, int W, int K, int relu);
 void conv_wino_driver_forward_pool(const wino_variant *v, float *pout, unsigned char *arg, const float *in,

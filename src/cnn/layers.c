@@ -361,7 +361,7 @@ void layers_conv_plan(char *buf, size_t n, int C, int H, int W, int K, int has_d
  * whose weights part conv_fwd_prepare() filled */
 static void conv_fwd_prepare(const conv_plan *p, float *c, size_t work, const float *w, int C, int K) {
     if (p->wino)
-        wino_table(p->wino)->weights(c, w, C, K);
+        conv_wino_driver_weights(wino_table(p->wino), c, w, C, K, 0);
     else if (p->direct)
         conv_direct_pack(slice_wp(c, work, C, K), w, C, K, 0);
 }
@@ -434,7 +434,7 @@ static void conv_bwd_prepare(const conv_plan *p, float *c, size_t work, const fl
     float *wt = slice_wt(c, work);
     if (!has_din) return;
     if (p->wino_bwd)
-        wino_table(p->wino_bwd)->weights(c, w, C, K);
+        conv_wino_driver_weights(wino_table(p->wino_bwd), c, w, C, K, 1);
     else if (p->direct_din)
         conv_direct_pack(wt, w, C, K, 1);
     else /* the transposed (K<->C), flipped weights: wt[c][k][2-ky][2-kx] = w[k][c][ky][kx] */

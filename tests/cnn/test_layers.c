@@ -7,6 +7,7 @@
  * every kernel. Non-zero exit on any mismatch. */
 #include "cnn/conv_direct.h"
 #include "cnn/layers.h"
+#include "cnn/wino_gemm.h"
 #include "common/rng.h"
 
 #include <math.h>
@@ -41,6 +42,35 @@ static double dot(const float *a, const float *b, size_t n) {
     double s = 0;
     for (size_t i = 0; i < n; i++) s += (double)a[i] * b[i];
     return s;
+}
+
+/* ---- the Winograd blocks' GEMM (wino_gemm.h) ------------------------------------ */
+
+/* M (R,P) = A (R,I) . B (I,P) with A packed from src (R,I) or, trans, from src^T (src (I,R)),
+ * against the double sums: panels of 8 rows, P with and without a partial 16-vector and
+ * 32-column strip. Its data come from a generator of their own, so the conv cases below
+ * draw what they drew before these cases existed. */
+static void wino_gemm_case(int R_, int I, int P, int trans) {
+    const rng saved = R;
+    rng_seed(&R, 1000 + 97 * R_ + 13 * I + P + trans);
+    float *src = rnd((size_t)R_ * I, 1.0), *B = rnd((size_t)I * P, 1.0), *Ap = rnd((size_t)R_ * I, 1.0),
+          *M = rnd((size_t)R_ * P, 1.0), *ref = malloc(sizeof(float) * R_ * P);
+    char what[64];
+    if (!ref) exit(1);
+    wino_gemm_pack(Ap, src, R_, I, trans);
+    wino_gemm(M, Ap, B, R_, I, P);
+    for (int r = 0; r < R_; r++)
+        for (int p = 0; p < P; p++) {
+            double s = 0;
+            for (int i = 0; i < I; i++)
+                s +=
+                    (double)(trans ? src[(size_t)i * R_ + r] : src[(size_t)r * I + i]) * B[(size_t)i * P + p];
+            ref[(size_t)r * P + p] = (float)s;
+        }
+    snprintf(what, sizeof what, "wino_gemm %s %dx%d . %dx%d", trans ? "A^T" : "A", R_, I, I, P);
+    check(what, M, ref, (size_t)R_ * P, 1e-5);
+    free(src), free(B), free(Ap), free(M), free(ref);
+    R = saved;
 }
 
 /* ---- conv --------------------------------------------------------------------- */
@@ -434,6 +464,15 @@ int main(void) {
     printf("OpenBLAS core %s (OPENBLAS_CORETYPE %s)\n", openblas_get_corename(), ct ? ct : "unset");
     rng_seed(&R, 7);
     layers_set_threads(1);
+    if (wino_gemm_packs(8)) {
+        static const int gP[] = {1, 15, 16, 17, 31, 32, 33, 70, 128};
+        for (int i = 0; i < 9; i++) wino_gemm_case(8, 16, gP[i], i % 2);
+        wino_gemm_case(16, 1, 40, 0);
+        wino_gemm_case(24, 3, 64, 1);
+        wino_gemm_case(128, 128, 126, 0);
+        wino_gemm_case(64, 128, 189, 1);
+    } else
+        printf("-- wino_gemm not tested: not AVX-512 (cblas_sgemm runs those GEMMs)\n");
     conv_case(3, 3, 7, 5, 4);
     conv_case(1, 1, 1, 1, 2);
     conv_case(1, 4, 33, 34, 5);
