@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -319,6 +320,24 @@ static float *unit_acc(float *col, size_t slice, size_t off, size_t n, int u) {
     return col + (size_t)(u / CONV_UNITS) * slice + off + (size_t)(u % CONV_UNITS) * n;
 }
 
+/* Tests only (layers_set_slow_thread): thread g_slow_thread sleeps 5 ms before each unit it
+ * takes, so the other threads take more of the units than they would; g_slow_taken counts
+ * the units it took. -1: no thread is slowed (every run but the tests'). */
+static int g_slow_thread = -1, g_slow_taken = 0;
+
+static void unit_start(int t) {
+    if (t != g_slow_thread) return;
+    g_slow_taken++;
+    nanosleep(&(struct timespec){0, 5000000}, NULL);
+}
+
+int layers_set_slow_thread(int t) {
+    const int taken = g_slow_taken;
+    g_slow_thread = t;
+    g_slow_taken = 0;
+    return taken;
+}
+
 /* which kernel each pass of a layer takes (layers_conv(), the shape): decided once per call */
 typedef struct conv_plan {
     int wino;       /* forward: 0, 2 or 4 (Winograd variant) */
@@ -420,6 +439,7 @@ void conv3x3_forward(float *out, const float *in, const float *w, const float *b
         conv_fwd_prepare(&p, c, work, w, C, K);
 #pragma omp for schedule(dynamic, 1)
         for (int u = 0; u < U; u++) {
+            unit_start(t);
             const int n0 = unit_first(N, U, u), n1 = unit_first(N, U, u + 1);
             conv_fwd_range(&p, out + (size_t)n0 * K * HW, in + (size_t)n0 * C * HW, w, b, c, work, n1 - n0, C,
                            H, W, K, relu);
@@ -522,6 +542,7 @@ void conv3x3_backward(float *din, float *dw, float *db, const float *dout, const
         conv_bwd_prepare(&p, c, work, w, din != NULL, C, K);
 #pragma omp for schedule(dynamic, 1)
         for (int u = 0; u < U; u++) {
+            unit_start(t);
             const int n0 = unit_first(N, U, u), n1 = unit_first(N, U, u + 1);
             float *pdw = unit_acc(col, slice, acc, KC9 + K, u);
             memset(pdw, 0, sizeof(float) * (KC9 + K));
@@ -776,6 +797,7 @@ void conv3x3_pool_forward(float *out, unsigned char *arg, const float *in, const
         if (!naive) conv_fwd_prepare(&p, c, work, w, C, K);
 #pragma omp for schedule(dynamic, 1)
         for (int u = 0; u < U; u++) {
+            unit_start(t);
             const int n0 = unit_first(N, U, u), n1 = unit_first(N, U, u + 1);
             if (!naive && p.wino == 4 && conv_wino4_pool_usable(H, W)) { /* pooled by the output transform */
                 conv_wino_driver_forward_pool(wino_table(4), out + (size_t)n0 * K * PO,
@@ -865,6 +887,7 @@ void conv3x3_pool_backward(float *din, float *dw, float *db, const float *dpool,
         if (!naive) conv_bwd_prepare(&p, c, work, w, din != NULL, C, K);
 #pragma omp for schedule(dynamic, 1)
         for (int u = 0; u < U; u++) {
+            unit_start(t);
             const int n0 = unit_first(N, U, u), n1 = unit_first(N, U, u + 1);
             float *pdw = unit_acc(col, slice, acc, KC9 + K, u), *pdb = pdw + KC9;
             memset(pdw, 0, sizeof(float) * (KC9 + K));
@@ -949,6 +972,7 @@ void conv_block_pool_forward(float *out, unsigned char *arg, const float *x, con
         }
 #pragma omp for schedule(dynamic, 1)
         for (int u = 0; u < U; u++) {
+            unit_start(t);
             const int n0 = unit_first(N, U, u), n1 = unit_first(N, U, u + 1);
             for (int a = n0; a < n1; a += L.G) {
                 const int g = a + L.G < n1 ? L.G : n1 - a;
@@ -994,6 +1018,7 @@ void conv_block_pool_backward(float *dwa, float *dba, float *dwb, float *dbb, co
         if (!naive) conv_bwd_prepare(&pb, cb, L.work_b, wb, 1, C1, C2);
 #pragma omp for schedule(dynamic, 1)
         for (int u = 0; u < U; u++) {
+            unit_start(t);
             const int n0 = unit_first(N, U, u), n1 = unit_first(N, U, u + 1);
             float *pdwa = unit_acc(col, L.slice, L.acc, L.unit, u), *pdba = pdwa + KC9a, *pdwb = pdba + C1,
                   *pdbb = pdwb + KC9b;

@@ -51,6 +51,10 @@
  *                                   contiguous blocks of images the T threads take one at a
  *                                   time; partial weight gradients per unit, summed in unit
  *                                   order (results depend on N and T, not on timing)
+ *   layers_set_slow_thread(t)       tests only: thread t of the conv passes sleeps 5 ms before
+ *                                   each unit it takes, so the others take more units than
+ *                                   they would (-1: none, the default); returns how many units
+ *                                   the thread slowed until now took since the last call
  *   layers_conv() / layers_set_conv(mode)   which conv kernels run: LAYERS_CONV_AUTO (default:
  *                                   per layer and pass, the kernel that measured fastest
  *                                   (tests/cnn/bench_conv): Winograd F(2x2,3x3)
@@ -94,6 +98,7 @@
 void layers_set_threads(int threads);
 int layers_threads(void);
 int layers_conv_units(int N);
+int layers_set_slow_thread(int t);
 
 enum {
     LAYERS_CONV_AUTO,

@@ -288,6 +288,64 @@ static void block_case(int N, int C0, int H, int W, int C1, int C2, int relu_b) 
     free(dbb2), free(pf2), free(dwa3), free(dwb3), free(dba3), free(dbb3), free(arg), free(arg2);
 }
 
+/* ---- which thread ran a unit ------------------------------------------------------ */
+
+/* The weight gradients are summed per unit of images, in unit order, whichever thread ran
+ * a unit: the bits of every backward pass (plain, conv + pool, first block) on 2 threads
+ * must not change when thread 0 is slowed (layers_set_slow_thread) and thread 1 takes most
+ * of the units. The slowed run must really have split them unevenly, or the case says so. */
+static int same_bits(const float *a, const float *b, size_t n) {
+    return memcmp(a, b, sizeof(float) * n) == 0;
+}
+
+static void units_case(int N, int C, int H, int W, int K) {
+    const int Ho = H / 2, Wo = W / 2, U = layers_conv_units(N);
+    const size_t nx = (size_t)N * 3 * H * W, nin = (size_t)N * C * H * W, nout = (size_t)N * K * H * W,
+                 np = (size_t)N * K * Ho * Wo, nwa = (size_t)C * 3 * 9, nw = (size_t)K * C * 9;
+    const size_t ncol = conv_block_col_size(3, H, W, C, K) > conv3x3_col_size(C, H, W, K)
+                            ? conv_block_col_size(3, H, W, C, K)
+                            : conv3x3_col_size(C, H, W, K);
+    float *x = rnd(nx, 1), *in = rnd(nin, 1), *g = rnd(nout, 1), *r = rnd(np, 1), *wa = rnd(nwa, 0.5),
+          *ba = rnd(C, 0.5), *w = rnd(nw, 0.5), *b = rnd(K, 0.5), *col = rnd(2 * ncol, 0), *pool = rnd(np, 0);
+    float *dw[2], *db[2], *dx[2], *dwa[2], *dba[2];
+    unsigned char *arg = malloc(np + 1);
+    char what[96];
+    int taken[3];
+    if (!arg) exit(1);
+    for (size_t i = 0; i < nin; i++) in[i] = in[i] > -0.3f ? in[i] : 0.0f; /* a ReLU's output */
+    conv3x3_pool_forward(pool, arg, in, w, b, col, 2, N, C, H, W, K, 1);
+    for (int run = 0; run < 2; run++) {
+        dw[run] = rnd(3 * nw, 0), db[run] = rnd(3 * K, 0), dx[run] = rnd(2 * nin, 0);
+        dwa[run] = rnd(nwa, 0), dba[run] = rnd(C, 0);
+        memcpy(dx[run] + nin, in, sizeof(float) * nin); /* the pooled pass's din lands in place */
+        layers_set_slow_thread(run ? 0 : -1);
+        conv3x3_backward(dx[run], dw[run], db[run], g, in, w, col, 2, N, C, H, W, K);
+        taken[0] = layers_set_slow_thread(run ? 0 : -1);
+        conv3x3_pool_backward(dx[run] + nin, dw[run] + nw, db[run] + K, r, arg, dx[run] + nin, w, col, 2, N,
+                              C, H, W, K, 1, 1);
+        taken[1] = layers_set_slow_thread(run ? 0 : -1);
+        conv_block_pool_backward(dwa[run], dba[run], dw[run] + 2 * nw, db[run] + 2 * K, r, arg, x, wa, ba, w,
+                                 col, 2, N, 3, H, W, C, K, 1);
+        taken[2] = layers_set_slow_thread(-1);
+    }
+    static const char *const pass[] = {"conv", "conv+pool", "block"};
+    for (int q = 0; q < 3; q++) {
+        const int same = same_bits(dw[0] + q * nw, dw[1] + q * nw, nw) &&
+                         same_bits(db[0] + q * K, db[1] + q * K, K) &&
+                         (q == 2 ? same_bits(dwa[0], dwa[1], nwa) && same_bits(dba[0], dba[1], C)
+                                 : same_bits(dx[0] + q * nin, dx[1] + q * nin, nin)),
+                  uneven = 2 * taken[q] < U;
+        snprintf(what, sizeof what, "%s %dx%dx%dx%d->%d bwd, thread 0 slowed", pass[q], N, C, H, W, K);
+        printf("%-40s took %d of %d units: %s bits, %s split %s\n", what, taken[q], U,
+               same ? "the same" : "other", uneven ? "uneven" : "even", same && uneven ? "ok" : "FAIL");
+        if (!same || !uneven) failures++;
+    }
+    free(x), free(in), free(g), free(r), free(wa), free(ba), free(w), free(b), free(col), free(pool),
+        free(arg);
+    for (int run = 0; run < 2; run++)
+        free(dw[run]), free(db[run]), free(dx[run]), free(dwa[run]), free(dba[run]);
+}
+
 /* ---- maxpool -------------------------------------------------------------------- */
 static void pool_case(int N, int C, int H, int W) {
     char what[96];
@@ -581,6 +639,15 @@ int main(void) {
         block_case(3, 3, 56, 56, 16, 16, 1);
         if (bmodes[m] == LAYERS_CONV_AUTO) /* one image per chunk: thread 1 runs two */
             block_case(3, 3, 256, 256, 16, 16, 1);
+    }
+    /* which thread ran a unit does not matter: 32 images in 16 units, each kernel selection */
+    static const int umodes[] = {LAYERS_CONV_AUTO, LAYERS_CONV_IM2COL, LAYERS_CONV_WINOGRAD,
+                                 LAYERS_CONV_WINOGRAD4};
+    for (int m = 0; m < 4; m++) {
+        layers_set_conv(umodes[m]);
+        layers_set_threads(2);
+        printf("-- units on either thread, conv kernel: %s, 2 threads\n", layers_conv_name(umodes[m]));
+        units_case(32, 16, 16, 16, 16);
     }
     layers_set_threads(1);
     layers_set_conv(LAYERS_CONV_AUTO);
