@@ -10,11 +10,13 @@
  * 288, 2 threads, 4 alternating rounds) conv4_1 + conv4_2 went from 521-545 to 449-461 ms
  * and conv5_1 + conv5_2 from 310-319 to 270-282 ms; the other layers did not move beyond
  * the noise. The weight gradient's dU += Gt V^T stays on OpenBLAS: both of its operands
- * change every block, and a kernel over dot products of P was slower (73-91 GFLOP/s
- * against 91-119). The kernel holds 8 rows of
- * M x 32 columns in 16 registers and walks I with one broadcast of A per row and two loads
- * of B per step; B's 32 columns (I rows of 128 bytes) stay in L1 while every 8-row panel
- * of A passes over them.
+ * change every block; a kernel over dot products along P was slower (73-91 GFLOP/s
+ * against 91-119), and this kernel on V transposed first won only on 32 to 64 channels
+ * (99-116 against 85-106, the transpose included), slower on 16 and even on 128.
+ *
+ * The kernel holds 8 rows of M x 32 columns in 16 registers and walks I with one
+ * broadcast of A per row and two loads of B per step; B's 32 columns (I rows of 128 bytes)
+ * stay in L1 while every 8-row panel of A passes over them.
  *
  * A packed: for each panel of 8 rows, I columns of those 8 values (R/8 x I x 8 floats, the
  * same size as A). Each element of M is the sum over i in order of one FMA each, so the
