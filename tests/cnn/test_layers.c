@@ -517,6 +517,13 @@ static void relu_softmax_case(void) {
 
 char *openblas_get_corename(void); /* OpenBLAS extension */
 
+/* the cases below run on 2 threads with conv kernel selection `mode` */
+static void two_threads(int mode, const char *what) {
+    layers_set_conv(mode);
+    layers_set_threads(2);
+    printf("-- %s, conv kernel: %s, 2 threads\n", what, layers_conv_name(mode));
+}
+
 int main(void) {
     const char *ct = getenv("OPENBLAS_CORETYPE");
     printf("OpenBLAS core %s (OPENBLAS_CORETYPE %s)\n", openblas_get_corename(), ct ? ct : "unset");
@@ -612,9 +619,7 @@ int main(void) {
     static const int fmodes[] = {LAYERS_CONV_AUTO, LAYERS_CONV_IM2COL, LAYERS_CONV_WINOGRAD4,
                                  LAYERS_CONV_NAIVE};
     for (int m = 0; m < 4; m++) {
-        layers_set_conv(fmodes[m]);
-        layers_set_threads(2);
-        printf("-- conv + max-pool fused, conv kernel: %s, 2 threads\n", layers_conv_name(fmodes[m]));
+        two_threads(fmodes[m], "conv + max-pool fused");
         fused_case(2, 3, 8, 12, 8, 1);
         fused_case(3, 2, 7, 9, 3, 0);
         if (fmodes[m] == LAYERS_CONV_NAIVE) continue;
@@ -630,9 +635,7 @@ int main(void) {
     static const int bmodes[] = {LAYERS_CONV_AUTO, LAYERS_CONV_IM2COL, LAYERS_CONV_WINOGRAD4,
                                  LAYERS_CONV_DIRECT, LAYERS_CONV_NAIVE};
     for (int m = 0; m < 5; m++) {
-        layers_set_conv(bmodes[m]);
-        layers_set_threads(2);
-        printf("-- first block fused, conv kernel: %s, 2 threads\n", layers_conv_name(bmodes[m]));
+        two_threads(bmodes[m], "first block fused");
         block_case(3, 3, 8, 12, 4, 8, 1);
         block_case(3, 2, 7, 9, 4, 3, 0);
         if (bmodes[m] == LAYERS_CONV_NAIVE) continue;
@@ -644,9 +647,7 @@ int main(void) {
     static const int umodes[] = {LAYERS_CONV_AUTO, LAYERS_CONV_IM2COL, LAYERS_CONV_WINOGRAD,
                                  LAYERS_CONV_WINOGRAD4};
     for (int m = 0; m < 4; m++) {
-        layers_set_conv(umodes[m]);
-        layers_set_threads(2);
-        printf("-- units on either thread, conv kernel: %s, 2 threads\n", layers_conv_name(umodes[m]));
+        two_threads(umodes[m], "units on either thread");
         units_case(32, 16, 16, 16, 16);
     }
     layers_set_threads(1);
