@@ -56,11 +56,11 @@ size_t conv_wino_driver_scratch(const wino_variant *v, int C, int H, int W, int 
 
 void conv_wino_driver_weights(const wino_variant *v, float *buf, const float *w, int C, int K, int din) {
     const size_t KC = (size_t)K * C;
+    const int rows = din ? C : K, inner = din ? K : C; /* U (K, C) forward, U^T (C, K) input gradient */
     v->weights(buf, w, C, K);
-    if (wino_gemm_packs(din ? C : K)) /* U's panels (forward) or U^T's (input gradient) */
+    if (wino_gemm_packs(rows))
         for (int xi = 0; xi < v->alpha2; xi++)
-            wino_gemm_pack(buf + packed_offset(v, C, K) + xi * KC, buf + xi * KC, din ? C : K, din ? K : C,
-                           din);
+            wino_gemm_pack(buf + packed_offset(v, C, K) + xi * KC, buf + xi * KC, rows, inner, din);
 }
 
 /* the forward loop; pooled: v->output_pool into out (pooled) and arg */

@@ -9,8 +9,8 @@
  * conv_winograd.h (conv_wino_f2) and conv_wino4.h (conv_wino4_table()) export their tables;
  * layers.c picks one per layer and calls the functions below with it.
  *
- * Scratch (floats from its start): U, dU and U packed (alpha^2 K C each), the blocks V, M (= Gt in
- * the backward pass) and dV (alpha^2 C P, K P, C P for P tiles per block), then the
+ * Scratch (floats from its start): U, dU and U packed (alpha^2 K C each), the blocks V, M
+ * (= Gt in the backward pass) and dV (alpha^2 C P, K P, C P for P tiles per block), then the
  * transforms' row buffers (row_bufs (W/m + 1) + row_pad floats) and input_grad_relu's
  * carried rows (2 C (W + 16)).
  *
@@ -46,8 +46,8 @@
  *
  * The bias gradient comes from the transformed gradient: A's second row is all ones (F(2x2)
  * and F(4x4) alike), so Gt at position (1,1) of a tile (alpha + 1, alpha = m + 2) is the sum
- * of its m x m output gradients, and the row sums of that one of the alpha^2 matrices give db without reading
- * dout again.
+ * of its m x m output gradients, and the row sums of that one of the alpha^2 matrices give
+ * db without reading dout again.
  */
 #ifndef PB_CONV_WINO_DRIVER_H
 #define PB_CONV_WINO_DRIVER_H
