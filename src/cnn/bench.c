@@ -174,13 +174,13 @@ static void print_kernels(FILE *out, int batch) {
     const char *ct = getenv("OPENBLAS_CORETYPE");
     const int isa = conv_direct_isa(0);
     fprintf(out,
-            "kernels          conv %s (direct: %s; Winograd GEMMs by U: %s); OpenBLAS core %s "
+            "kernels          conv %s (direct: %s; Winograd GEMMs: %s); OpenBLAS core %s "
             "(OPENBLAS_CORETYPE %s)\n",
             layers_conv_name(layers_conv()),
             isa == 3   ? "AVX-512"
             : isa == 2 ? "AVX2"
                        : "none",
-            isa == 3 ? "own AVX-512, U packed" : "OpenBLAS", openblas_get_corename(),
+            isa == 3 ? "own AVX-512 (by U packed; dU on V transposed)" : "OpenBLAS", openblas_get_corename(),
             ct && *ct ? ct : "unset");
     fprintf(out,
             "work split       each conv: the batch in %d units of contiguous images that the %d threads take "

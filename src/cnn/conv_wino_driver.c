@@ -27,8 +27,8 @@ static int block_rows(const wino_variant *v, int W) {
 
 /* the scratch's parts, in floats from its start */
 typedef struct wino_layout {
-    size_t U, dU, Up, V, M, dV, rows, carry; /* offsets */
-    size_t total;                            /* floats */
+    size_t U, dU, Up, V, M, dV, rows, carry, T; /* offsets */
+    size_t total;                               /* floats */
 } wino_layout;
 
 /* U's packed panels (wino_gemm_pack): after U and dU, whatever the width */
@@ -45,7 +45,8 @@ static wino_layout layout(const wino_variant *v, int C, int W, int K) {
     l.dV = l.M + A * (size_t)K * P;
     l.rows = l.dV + A * (size_t)C * P;
     l.carry = l.rows + (size_t)v->row_bufs * ((size_t)W / v->m + 1) + (size_t)v->row_pad;
-    l.total = l.carry + 2 * (size_t)C * (W + 16); /* every variant's: one scratch size for all */
+    l.T = l.carry + 2 * (size_t)C * (W + 16); /* every variant's: one scratch size for all */
+    l.total = l.T + 32 * (P + 15);            /* wino_gemm_grad's transposed rows of V */
     return l;
 }
 
@@ -109,7 +110,7 @@ static void backward(const wino_variant *v, float *din, float *dw, float *db, co
     const int TH = H / v->m, TW = W / v->m, R = block_rows(v, W), rows = N * TH, A = v->alpha2;
     const int tile_sum = (v->m + 2) + 1; /* position (1,1): A's row of ones, twice */
     const size_t KC = (size_t)K * C;
-    const int own = wino_gemm_packs(C);
+    const int own = wino_gemm_packs(C), own_grad = wino_gemm_packs(K);
     float *dU = buf + L.dU;
     memset(dU, 0, sizeof(float) * A * KC);
     for (int r0 = 0; r0 < rows; r0 += R) {
@@ -123,8 +124,12 @@ static void backward(const wino_variant *v, float *din, float *dw, float *db, co
         if (db)
             for (int k = 0; k < K; k++) db[k] += conv_sum_floats(Gt + ((size_t)tile_sum * K + k) * P, P);
         for (int xi = 0; xi < A; xi++) /* dU[xi] (K,C) += Gt[xi] (K,P) . V[xi]^T (P,C) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, P, 1.0f, Gt + (size_t)xi * K * P, P,
-                        V + (size_t)xi * C * P, P, 1.0f, dU + xi * KC, C);
+            if (own_grad)
+                wino_gemm_grad(dU + xi * KC, Gt + (size_t)xi * K * P, V + (size_t)xi * C * P, buf + L.T, K, C,
+                               P);
+            else
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, K, C, P, 1.0f, Gt + (size_t)xi * K * P,
+                            P, V + (size_t)xi * C * P, P, 1.0f, dU + xi * KC, C);
         if (!din) continue;
         for (int xi = 0; xi < A; xi++) /* dV[xi] (C,P) = U[xi]^T (C,K) . Gt[xi] (K,P) */
             if (own)

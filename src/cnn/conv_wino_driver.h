@@ -1,7 +1,7 @@
 /* conv_wino_driver: the loops that F(2x2,3x3) (conv_winograd.c) and F(4x4,3x3)
  * (conv_wino4.c) share: the scratch layout, the blocking into whole tile rows, and the
- * forward and backward drivers (per block: transforms and alpha^2 GEMMs, those by U through
- * wino_gemm.h where it packs, the others by cblas_sgemm).
+ * forward and backward drivers (per block: transforms and alpha^2 GEMMs, through wino_gemm.h
+ * where its kernel runs, else by cblas_sgemm).
  * A variant is a table of its constants and of function pointers to its own transforms,
  * which stay in its file; the drivers make the same GEMM calls in the same order as each
  * variant's own loops did, so the results do not depend on which file holds the loops.
@@ -11,8 +11,8 @@
  *
  * Scratch (floats from its start): U, dU and U packed (alpha^2 K C each), the blocks V, M
  * (= Gt in the backward pass) and dV (alpha^2 C P, K P, C P for P tiles per block), then the
- * transforms' row buffers (row_bufs (W/m + 1) + row_pad floats) and input_grad_relu's
- * carried rows (2 C (W + 16)).
+ * transforms' row buffers (row_bufs (W/m + 1) + row_pad floats), input_grad_relu's
+ * carried rows (2 C (W + 16)) and wino_gemm_grad's transposed rows of V (32 (P + 15)).
  *
  * API
  *   conv_wino_driver_scratch(v, C, H, W, K)  floats of scratch for one thread (U, dU, blocks)

@@ -1,6 +1,8 @@
-/* wino_gemm: the GEMMs of a Winograd block by one of the layer's weight matrices, M = A B
- * with A (R, I) one position's U (forward: M = U V) or U^T (input gradient: dV = U^T Gt),
- * by our AVX-512 kernel on A packed once per pass, or by cblas_sgemm.
+/* wino_gemm: the GEMMs of a Winograd block on our AVX-512 kernel: those by one of the
+ * layer's weight matrices, M = A B with A (R, I) one position's U (forward: M = U V) or U^T
+ * (input gradient: dV = U^T Gt), on A packed once per pass; and the weight gradient's
+ * dU += Gt V^T, on V transposed piece by piece. Where the kernel does not run, the drivers
+ * call cblas_sgemm.
  *
  * Why: the layer's U is the same for every block of the pass, yet OpenBLAS packs it again
  * on every call, and for the 128-channel layers its packed path reached 107-120 GFLOP/s
@@ -9,10 +11,16 @@
  * serves without packing at 126-170, this kernel is at 135-176. In the training step (batch
  * 288, 2 threads, 4 alternating rounds) conv4_1 + conv4_2 went from 521-545 to 449-461 ms
  * and conv5_1 + conv5_2 from 310-319 to 270-282 ms; the other layers did not move beyond
- * the noise. The weight gradient's dU += Gt V^T stays on OpenBLAS: both of its operands
- * change every block; a kernel over dot products along P was slower (73-91 GFLOP/s
- * against 91-119), and this kernel on V transposed first won only on 32 to 64 channels
- * (99-116 against 85-106, the transpose included), slower on 16 and even on 128.
+ * the noise.
+ *
+ * The weight gradient dU (K, C) += Gt (K, P) . V (C, P)^T has both operands along P, and
+ * both change every block. wino_gemm_grad transposes 32 rows of V at a time (16 x 16 in
+ * registers) into T (P, 32), which stays in L1 while every panel of Gt's rows (read in
+ * place, 8 or 16 row pointers) passes over it. 36 GEMMs of one block, 1 thread, P = 112 /
+ * 126: 113-169 GFLOP/s, the transposes included, against OpenBLAS's 93-130; on 16
+ * channels, where 16 rows x one vector hold the whole 16 x 16 result, 113-119 against
+ * 93-123. Tried before: dot products along P (73-91 against 91-119), and the whole of V
+ * transposed first (it won only on 32 to 64 channels: the transposed copy went through L2).
  *
  * The kernel holds 8 rows of M x 32 columns in 16 registers and walks I with one
  * broadcast of A per row and two loads of B per step; B's 32 columns (I rows of 128 bytes)
@@ -30,10 +38,16 @@
  *                                       trans != 0: A is src^T, src (I, R)
  *   wino_gemm(M, Ap, B, R, I, P)        M (R, P) = A (R, I) . B (I, P), row-major, A packed
  *                                       (only where wino_gemm_packs(R))
+ *   wino_gemm_grad(dU, G, V, T, K, C, P)  dU (K, C) += G (K, P) . V (C, P)^T, row-major;
+ *                                       T: 32 (P + 15) floats of scratch (only where
+ *                                       wino_gemm_packs(K): the same instruction set and
+ *                                       K % 8 == 0); each element gains its P products in
+ *                                       order of p, one FMA each
  */
 #ifndef PB_WINO_GEMM_H
 #define PB_WINO_GEMM_H
 int wino_gemm_packs(int R);
 void wino_gemm_pack(float *Ap, const float *src, int R, int I, int trans);
 void wino_gemm(float *M, const float *Ap, const float *B, int R, int I, int P);
+void wino_gemm_grad(float *dU, const float *G, const float *V, float *T, int K, int C, int P);
 #endif

@@ -73,6 +73,27 @@ static void wino_gemm_case(int R_, int I, int P, int trans) {
     R = saved;
 }
 
+/* dU (K,C) += G (K,P) . V (C,P)^T against the double sums, dU starting from random values:
+ * 16 x 16 panels (C = 16), 8 x 32 panels with and without partial vectors of channels,
+ * P with and without a partial 16 x 16 transpose. Its own generator, as wino_gemm_case. */
+static void wino_gemm_grad_case(int K, int C, int P) {
+    const rng saved = R;
+    rng_seed(&R, 2000 + 97 * K + 13 * C + P);
+    float *G = rnd((size_t)K * P, 1.0), *V = rnd((size_t)C * P, 1.0), *dU = rnd((size_t)K * C, 1.0),
+          *T = rnd((size_t)32 * (P + 15), 1.0), *ref = malloc(sizeof(float) * K * C);
+    char what[64];
+    if (!ref) exit(1);
+    for (int k = 0; k < K; k++)
+        for (int c = 0; c < C; c++)
+            ref[(size_t)k * C + c] =
+                (float)(dU[(size_t)k * C + c] + dot(G + (size_t)k * P, V + (size_t)c * P, P));
+    wino_gemm_grad(dU, G, V, T, K, C, P);
+    snprintf(what, sizeof what, "wino_gemm_grad %dx%d . (%dx%d)^T", K, P, C, P);
+    check(what, dU, ref, (size_t)K * C, 1e-5);
+    free(G), free(V), free(dU), free(T), free(ref);
+    R = saved;
+}
+
 /* ---- conv --------------------------------------------------------------------- */
 static void conv_case(int N, int C, int H, int W, int K) {
     char what[96];
@@ -536,6 +557,9 @@ int main(void) {
         wino_gemm_case(24, 3, 64, 1);
         wino_gemm_case(128, 128, 126, 0);
         wino_gemm_case(64, 128, 189, 1);
+        static const int dK[] = {16, 16, 8, 24, 32, 8, 128, 64}, dC[] = {16, 16, 16, 40, 48, 3, 128, 32},
+                         dP[] = {126, 1, 33, 70, 17, 16, 126, 112};
+        for (int i = 0; i < 8; i++) wino_gemm_grad_case(dK[i], dC[i], dP[i]);
     } else
         printf("-- wino_gemm not tested: not AVX-512 (cblas_sgemm runs those GEMMs)\n");
     conv_case(3, 3, 7, 5, 4);
