@@ -15,6 +15,14 @@
 #ifndef WINO4_TILES
 #define WINO4_TILES 128
 #endif
+/* Where C and K are both <= 32, 64 tiles: with the weight gradient on our own kernel
+ * (wino_gemm.h), conv2_1 + conv2_2 (112x112, 16 and 32 channels) took 598-616 ms at 64
+ * tiles (P = 56) against 650-673 at 128 (P = 112) (step, batch 288, 2 threads, 3 and 4
+ * alternating rounds); conv1_2 (16 channels, 224 wide: 56 tiles a row) did not move between
+ * P = 56 and 112; conv3 and conv4 (64 and 128 channels) were 15-25 ms slower at 96 or 64. */
+#ifndef WINO4_TILES_NARROW
+#define WINO4_TILES_NARROW 64
+#endif
 
 int conv_wino4_usable(int H, int W) { return H >= 4 && W >= 4 && H % 4 == 0 && W % 4 == 0; }
 
@@ -801,6 +809,7 @@ T512F void grad_pool_transform512(float *Gt, const float *dpool, const unsigned 
 const wino_variant conv_wino_f4 = {.m = 4,
                                    .alpha2 = 36,
                                    .tiles = WINO4_TILES,
+                                   .tiles_narrow = WINO4_TILES_NARROW,
                                    .row_bufs = 48,
                                    .row_pad = 512, /* input_transform512: 6 (64 G + 16) floats */
                                    .weights = conv_wino4_weights,
@@ -814,6 +823,7 @@ const wino_variant conv_wino_f4 = {.m = 4,
 static const wino_variant conv_wino_f4_512 = {.m = 4,
                                               .alpha2 = 36,
                                               .tiles = WINO4_TILES,
+                                              .tiles_narrow = WINO4_TILES_NARROW,
                                               .row_bufs = 48,
                                               .row_pad = 512,
                                               .weights = conv_wino4_weights,

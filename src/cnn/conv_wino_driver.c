@@ -20,8 +20,8 @@ float conv_sum_floats(const float *v, size_t n) {
     return acc[0];
 }
 
-static int block_rows(const wino_variant *v, int W) {
-    const int tw = W / v->m, r = v->tiles / tw;
+static int block_rows(const wino_variant *v, int C, int W, int K) {
+    const int tw = W / v->m, r = (C <= 32 && K <= 32 ? v->tiles_narrow : v->tiles) / tw;
     return r < 1 ? 1 : r;
 }
 
@@ -35,7 +35,7 @@ typedef struct wino_layout {
 static size_t packed_offset(const wino_variant *v, int C, int K) { return 2 * (size_t)v->alpha2 * K * C; }
 
 static wino_layout layout(const wino_variant *v, int C, int W, int K) {
-    const size_t P = (size_t)block_rows(v, W) * (W / v->m), KC = (size_t)K * C, A = (size_t)v->alpha2;
+    const size_t P = (size_t)block_rows(v, C, W, K) * (W / v->m), KC = (size_t)K * C, A = (size_t)v->alpha2;
     wino_layout l;
     l.U = 0;
     l.dU = l.U + A * KC;
@@ -68,7 +68,7 @@ void conv_wino_driver_weights(const wino_variant *v, float *buf, const float *w,
 static void forward(const wino_variant *v, float *out, unsigned char *arg, const float *in, const float *b,
                     float *buf, int N, int C, int H, int W, int K, int relu, int pooled) {
     const wino_layout L = layout(v, C, W, K);
-    const int TH = H / v->m, TW = W / v->m, R = block_rows(v, W), rows = N * TH, A = v->alpha2;
+    const int TH = H / v->m, TW = W / v->m, R = block_rows(v, C, W, K), rows = N * TH, A = v->alpha2;
     const size_t KC = (size_t)K * C;
     const int own = wino_gemm_packs(K);
     for (int r0 = 0; r0 < rows; r0 += R) {
@@ -107,7 +107,7 @@ static void backward(const wino_variant *v, float *din, float *dw, float *db, co
                      const unsigned char *arg, int relu, int pooled, const float *in, int din_relu,
                      float *buf, int N, int C, int H, int W, int K) {
     const wino_layout L = layout(v, C, W, K);
-    const int TH = H / v->m, TW = W / v->m, R = block_rows(v, W), rows = N * TH, A = v->alpha2;
+    const int TH = H / v->m, TW = W / v->m, R = block_rows(v, C, W, K), rows = N * TH, A = v->alpha2;
     const int tile_sum = (v->m + 2) + 1; /* position (1,1): A's row of ones, twice */
     const size_t KC = (size_t)K * C;
     const int own = wino_gemm_packs(C), own_grad = wino_gemm_packs(K);

@@ -54,11 +54,13 @@
 #include <stddef.h>
 
 typedef struct wino_variant {
-    int m;        /* output tile: m x m outputs from an (m+2) x (m+2) input patch */
-    int alpha2;   /* (m+2)^2: transformed tile positions = GEMMs per block */
-    int tiles;    /* tiles per block (rounded down to whole tile rows, at least one) */
-    int row_bufs; /* the transforms' row scratch: row_bufs rows of W/m + 1 floats */
-    int row_pad;  /* ... plus this many floats */
+    int m;            /* output tile: m x m outputs from an (m+2) x (m+2) input patch */
+    int alpha2;       /* (m+2)^2: transformed tile positions = GEMMs per block */
+    int tiles;        /* tiles per block (rounded down to whole tile rows, at least one) */
+    int tiles_narrow; /* the same where C and K are both <= 32 (a block's V, Gt and dV then
+                       * stay in L2 at fewer tiles) */
+    int row_bufs;     /* the transforms' row scratch: row_bufs rows of W/m + 1 floats */
+    int row_pad;      /* ... plus this many floats */
     /* U (alpha2, K, C) = G w G^T for every (k, c) of w (K,C,3,3) */
     void (*weights)(float *U, const float *w, int C, int K);
     /* V (alpha2, C, P) from tile rows r0..r1 of in (N,C,H,W) */

@@ -293,6 +293,7 @@ static void fold_dw(float *dw, const float *dU, int C, int K) {
 const wino_variant conv_wino_f2 = {.m = 2,
                                    .alpha2 = 16,
                                    .tiles = WINO_TILES,
+                                   .tiles_narrow = WINO_TILES,
                                    .row_bufs = 16,
                                    .row_pad = 0,
                                    .weights = conv_wino_weights,
