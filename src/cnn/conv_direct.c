@@ -24,7 +24,10 @@
  * more make gcc spill); weight gradient: DW_KB output channels x 3 taps (AVX2 on every CPU:
  * an AVX-512 version with 2, 4, 8 or 16 channels was slower, 50 vs 70 GFLOP/s, its
  * unaligned 64-byte loads at x+1, x+2 each split a cache line; on Sapphire Rapids too: 8
- * channels x 3 taps, 3->16@224 at batch 288 and 2 threads, 236-278 ms vs 216-225 ms); AVX-512 forward:
+ * channels x 3 taps, 3->16@224 at batch 288 and 2 threads, 236-278 ms vs 216-225 ms; with the
+ * taps at x + 1, x + 2 shifted in by valignd from whole-line loads, 4 or 8 channels, no
+ * faster either: conv1 of the step 667-706 ms against 667-700, 4 rounds; the same shift in
+ * the forward block was 20 ms slower); AVX-512 forward:
  * FWD_KB512 output channels x FWD_XV512 vectors of 16 (Zen 4: 4 x 4 best of 4 x 2, 3, 4;
  * Sapphire Rapids, 1 thread, 16->16@224 and 16->32@112: 8 x 3 78-86 and 92-116 GFLOP/s
  * against 4 x 4's 69-74 and 92-97, 8 x 2's 72-73 and 85-110, 4 x 6's 61-70 and 82-84;
