@@ -16,10 +16,11 @@
 #define WINO4_TILES 128
 #endif
 /* Where C and K are both <= 32, 64 tiles: with the weight gradient on our own kernel
- * (wino_gemm.h), conv2_1 + conv2_2 (112x112, 16 and 32 channels) took 598-616 ms at 64
- * tiles (P = 56) against 650-673 at 128 (P = 112) (step, batch 288, 2 threads, 3 and 4
+ * (wino_gemm.h), conv2_1 + conv2_2 (112x112, 16 and 32 channels) took 592-637 ms at 64
+ * tiles (P = 56) against 650-769 at 128 (P = 112) (step, batch 288, 2 threads, 3 and 4
  * alternating rounds); conv1_2 (16 channels, 224 wide: 56 tiles a row) did not move between
- * P = 56 and 112; conv3 and conv4 (64 and 128 channels) were 15-25 ms slower at 96 or 64. */
+ * P = 56 and 112; conv3 and conv4 (64 and 128 channels) were no faster at 64 tiles and up
+ * to 25 ms slower at 96. */
 #ifndef WINO4_TILES_NARROW
 #define WINO4_TILES_NARROW 64
 #endif
