@@ -46,7 +46,7 @@ static wino_layout layout(const wino_variant *v, int C, int W, int K) {
     l.rows = l.dV + A * (size_t)C * P;
     l.carry = l.rows + (size_t)v->row_bufs * ((size_t)W / v->m + 1) + (size_t)v->row_pad;
     l.T = l.carry + 2 * (size_t)C * (W + 16); /* every variant's: one scratch size for all */
-    l.total = l.T + 32 * (P + 15);            /* wino_gemm_grad's transposed rows of V */
+    l.total = l.T + 32 * P;                   /* wino_gemm_grad's transposed rows of V */
     return l;
 }
 

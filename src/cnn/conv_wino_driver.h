@@ -12,7 +12,7 @@
  * Scratch (floats from its start): U, dU and U packed (alpha^2 K C each), the blocks V, M
  * (= Gt in the backward pass) and dV (alpha^2 C P, K P, C P for P tiles per block), then the
  * transforms' row buffers (row_bufs (W/m + 1) + row_pad floats), input_grad_relu's
- * carried rows (2 C (W + 16)) and wino_gemm_grad's transposed rows of V (32 (P + 15)).
+ * carried rows (2 C (W + 16)) and wino_gemm_grad's transposed rows of V (32 P).
  *
  * API
  *   conv_wino_driver_scratch(v, C, H, W, K)  floats of scratch for one thread (U, dU, blocks)

@@ -146,9 +146,9 @@ void wino_gemm_grad(float *dU, const float *G, const float *V, float *T, int K, 
     (void)T;
     for (int k = 0; k < K; k++)
         for (int c = 0; c < C; c++) {
-            float s = dU[(size_t)k * C + c];
+            float s = 0.0f; /* the block's sum first, then added (as the kernel above) */
             for (int p = 0; p < P; p++) s += G[(size_t)k * P + p] * V[(size_t)c * P + p];
-            dU[(size_t)k * C + c] = s;
+            dU[(size_t)k * C + c] += s;
         }
 }
 #endif

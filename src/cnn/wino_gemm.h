@@ -20,7 +20,7 @@
  * 126: 113-169 GFLOP/s, the transposes included, against OpenBLAS's 93-130; on 16
  * channels, where 16 rows x one vector hold the whole 16 x 16 result, 113-119 against
  * 93-123. Tried before: dot products along P (73-91 against 91-119), and the whole of V
- * transposed first (it won only on 32 to 64 channels: the transposed copy went through L2).
+ * transposed first into a copy of V's size (it won only on 32 to 64 channels).
  *
  * The kernel holds 8 rows of M x 32 columns in 16 registers and walks I with one
  * broadcast of A per row and two loads of B per step; B's 32 columns (I rows of 128 bytes)
@@ -39,10 +39,11 @@
  *   wino_gemm(M, Ap, B, R, I, P)        M (R, P) = A (R, I) . B (I, P), row-major, A packed
  *                                       (only where wino_gemm_packs(R))
  *   wino_gemm_grad(dU, G, V, T, K, C, P)  dU (K, C) += G (K, P) . V (C, P)^T, row-major;
- *                                       T: 32 (P + 15) floats of scratch (only where
+ *                                       T: 32 P floats of scratch (only where
  *                                       wino_gemm_packs(K): the same instruction set and
- *                                       K % 8 == 0); each element gains its P products in
- *                                       order of p, one FMA each
+ *                                       K % 8 == 0); each element's P products are summed
+ *                                       in order of p from zero, one FMA each, and the sum
+ *                                       is then added to dU
  */
 #ifndef PB_WINO_GEMM_H
 #define PB_WINO_GEMM_H

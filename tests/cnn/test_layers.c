@@ -80,7 +80,7 @@ static void wino_gemm_grad_case(int K, int C, int P) {
     const rng saved = R;
     rng_seed(&R, 2000 + 97 * K + 13 * C + P);
     float *G = rnd((size_t)K * P, 1.0), *V = rnd((size_t)C * P, 1.0), *dU = rnd((size_t)K * C, 1.0),
-          *T = rnd((size_t)32 * (P + 15), 1.0), *ref = malloc(sizeof(float) * K * C);
+          *T = rnd((size_t)32 * P, 1.0), *ref = malloc(sizeof(float) * K * C);
     char what[64];
     if (!ref) exit(1);
     for (int k = 0; k < K; k++)
